@@ -1,0 +1,1 @@
+"""Talkie's headless command line, a thin shell over ``engine``."""

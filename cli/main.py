@@ -1,0 +1,198 @@
+"""Argument parsing and the commands: analyse, render, verify, evaluate, version.
+
+A failing command exits 2 with one line on stderr and no traceback
+(``--debug`` shows it). ``verify`` exits 0 for a marked file, 1 for an
+unmarked one. Ctrl-C during a render cancels it and leaves no file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import engine
+from cli.progress import ProgressBar
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="talkie", description="Make a still portrait speak.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    a = sub.add_parser("analyse", help="find faces and landmarks, and measure an audio file")
+    a.add_argument("portrait", type=Path)
+    a.add_argument("audio", type=Path, nargs="?")
+    a.add_argument("--json", action="store_true", help="print JSON with all 468 landmarks")
+
+    r = sub.add_parser("render", help="render PORTRAIT speaking AUDIO to an MP4")
+    r.add_argument("portrait", type=Path)
+    r.add_argument("audio", type=Path)
+    r.add_argument("-o", "--output", type=Path, required=True, help="output .mp4")
+    d = engine.Settings()
+    r.add_argument("--fps", type=int, choices=engine.FPS_CHOICES, default=d.fps)
+    r.add_argument("--size", type=int, help="long edge in pixels (default: the portrait's own, "
+                   "at most 2048)")
+    r.add_argument("--seed", type=int, default=d.seed)
+    r.add_argument("--blink-rate", type=float, default=d.blink_rate, help="blinks per minute")
+    r.add_argument("--blink-duration", type=float, default=d.blink_duration, help="seconds")
+    r.add_argument("--head-motion", type=float, default=d.head_motion, help="0 locks the head")
+    r.add_argument("--mouth-intensity", type=float, default=d.mouth_intensity)
+    r.add_argument("--motion", choices=("gan", "phonetic"), default=d.motion_source)
+    r.add_argument("--crf", type=int, default=d.crf, help="H.264 quality, lower is better")
+    r.add_argument("--start", type=float, default=0.0, help="seconds")
+    r.add_argument("--end", type=float, help="seconds")
+    r.add_argument("--face", type=int, default=0, help="which face to animate, 0 = largest")
+    r.add_argument("--no-watermark", action="store_true",
+                   help="leave out the invisible watermark (the metadata still says synthetic)")
+
+    v = sub.add_parser("verify", help="tell whether a video was made by Talkie")
+    v.add_argument("file", type=Path)
+    v.add_argument("--json", action="store_true")
+
+    e = sub.add_parser("evaluate", help="self-check a rendered MP4: sync, blinks, stillness")
+    e.add_argument("video", type=Path)
+    e.add_argument("--portrait", type=Path, help="the portrait, to measure change outside the face")
+    e.add_argument("--json", action="store_true")
+
+    sub.add_parser("version", help="print the version")
+    return p
+
+
+def _validate(args: argparse.Namespace) -> None:
+    if args.size is not None and not 16 <= args.size <= 8192:
+        raise engine.TalkieError("--size must be between 16 and 8192 pixels.")
+    if args.blink_rate < 0 or args.blink_rate > 120:
+        raise engine.TalkieError("--blink-rate must be between 0 and 120 blinks per minute.")
+    if not 0.05 <= args.blink_duration <= 1.0:
+        raise engine.TalkieError("--blink-duration must be between 0.05 and 1 second.")
+    if not 0 <= args.head_motion <= 5:
+        raise engine.TalkieError("--head-motion must be between 0 and 5.")
+    if not 0 <= args.mouth_intensity <= 3:
+        raise engine.TalkieError("--mouth-intensity must be between 0 and 3.")
+    if not 0 <= args.crf <= 51:
+        raise engine.TalkieError("--crf must be between 0 and 51.")
+    if args.start < 0 or (args.end is not None and args.end <= args.start):
+        raise engine.TalkieError("--end must come after --start, and --start must be 0 or more.")
+    if args.output.suffix.lower() != ".mp4":
+        raise engine.TalkieError("The output must be an .mp4 file.")
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    image = engine.load_image(args.portrait)
+    result: dict[str, Any] = {"portrait": str(args.portrait), "width": image.rgb.shape[1],
+                              "height": image.rgb.shape[0], "alpha": image.alpha is not None}
+    from engine.face import detect_faces
+
+    faces = detect_faces(image.rgb)
+    result["faces"] = [
+        {"box": [round(float(v), 1) for v in f.box], "score": round(float(f.score), 3),
+         "landmarks": [[round(float(c), 2) for c in pt] for pt in f.landmarks]}
+        for f in faces
+    ]
+    if args.audio is not None:
+        from engine.audio.levels import loudness_summary
+
+        audio = engine.load_audio(args.audio)
+        result["audio"] = {"path": str(args.audio), "duration": round(audio.duration, 3),
+                           "sample_rate": audio.original_rate,
+                           "channels": int(audio.original.shape[0]),
+                           **loudness_summary(audio.samples)}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{args.portrait}: {result['width']}x{result['height']}"
+              f"{' with alpha' if result['alpha'] else ''}, {len(faces)} face(s)")
+        for i, f in enumerate(result["faces"]):
+            x0, y0, x1, y1 = f["box"]
+            print(f"  face {i}: box ({x0:.0f}, {y0:.0f})-({x1:.0f}, {y1:.0f}), score {f['score']}, "
+                  f"{len(f['landmarks'])} landmarks")
+        if not faces:
+            print("  no face found: use a frontal, well-lit portrait")
+        if "audio" in result:
+            au = result["audio"]
+            print(f"{args.audio}: {au['duration']:.2f} s, {au['sample_rate']} Hz, "
+                  f"{au['channels']} channel(s), loudness {au['rms_dbfs']:.1f} dBFS RMS, "
+                  f"peak {au['peak_dbfs']:.1f} dBFS")
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    _validate(args)
+    from engine.media.mp4 import check_writable
+
+    check_writable(args.output)  # fail before minutes of analysis
+    settings = engine.Settings(
+        fps=args.fps, size=args.size, seed=args.seed, mouth_intensity=args.mouth_intensity,
+        blink_rate=args.blink_rate, blink_duration=args.blink_duration,
+        head_motion=args.head_motion, motion_source=args.motion, crf=args.crf,
+        start=args.start, end=args.end,
+    )
+    cancel = engine.CancelToken()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
+    try:
+        image = engine.load_image(args.portrait)
+        audio = engine.load_audio(args.audio)
+        portrait = engine.analyse_portrait(image, face_index=args.face)
+        analysis = engine.analyse_audio(audio, progress=ProgressBar("analyse"), cancel=cancel)
+        animation = engine.Animation(portrait, analysis, settings)
+        for warning in animation.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        result = engine.export(animation, args.output, progress=ProgressBar("render "),
+                               cancel=cancel, watermark=not args.no_watermark)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    print(f"wrote {result.path} ({result.frames} frames, {result.width}x{result.height}, "
+          f"{result.seconds:.1f} s)", file=sys.stderr)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    result = engine.verify(args.file)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        print(result.summary())
+    return 0 if result.marked else 1
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from engine.evaluate import evaluate_video
+
+    report = evaluate_video(args.video, portrait=args.portrait)
+    print(json.dumps(report.to_dict(), indent=None if args.json else 2))
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    commands = {"analyse": cmd_analyse, "render": cmd_render, "verify": cmd_verify,
+                "evaluate": cmd_evaluate}
+    if args.command == "version":
+        print(f"{engine.APP_NAME} {engine.__version__}")
+        return 0
+    try:
+        return commands[args.command](args)
+    except engine.Cancelled as exc:
+        print(f"\n{exc.message}", file=sys.stderr)
+        return 130
+    except engine.TalkieError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nCancelled. Nothing was written.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one line unless --debug
+        if args.debug:
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
+              file=sys.stderr)
+        return 2

@@ -1,0 +1,131 @@
+"""Per-input analysis, computed once and cached: portrait -> face rig, audio -> phones.
+
+This is the first stage of the one-way data flow
+``inputs -> analysis -> motion -> render -> export``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.audio.features import loudness
+from engine.audio.phones import Phone, recognise_phones
+from engine.cancel import CancelToken, ProgressFn, no_progress
+from engine.errors import AudioError, FaceTooSmallError, NoFaceError
+from engine.face import MIN_FACE_SIZE, Face, detect_faces
+from engine.media.audio import Audio
+from engine.media.image import Image
+from engine.render import PortraitRig
+
+log = logging.getLogger(__name__)
+
+#: The shortest audio worth animating, in seconds (one frame at 60 fps is shorter).
+MIN_AUDIO_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class PortraitAnalysis:
+    """A portrait with its faces found and one face rigged for animation.
+
+    Attributes:
+        image: the decoded portrait.
+        faces: every face found, largest first.
+        face_index: index in ``faces`` of the animated face (or -1 for a
+            manually fitted face).
+        landmarks: ``(468, 3) float32`` pixels, the animated face's landmarks.
+        rig: the renderer's cached per-portrait data.
+    """
+
+    image: Image
+    faces: list[Face]
+    face_index: int
+    landmarks: np.ndarray
+    rig: PortraitRig
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        h, w = self.image.rgb.shape[:2]
+        return w, h
+
+
+@dataclass(frozen=True)
+class AudioAnalysis:
+    """A voice track with its phones.
+
+    Attributes:
+        audio: the decoded audio (16 kHz mono samples plus the original).
+        phones: timed phones, seconds, silence labelled ``"sil"``.
+    """
+
+    audio: Audio
+    phones: list[Phone] = field(default_factory=list)
+
+    @property
+    def duration(self) -> float:
+        return self.audio.duration
+
+    def loudness(self, fps: float) -> np.ndarray:
+        """``(T,) float32`` dB per video frame."""
+        return loudness(self.audio.samples, fps)
+
+
+def analyse_portrait(
+    image: Image, face_index: int = 0, landmarks: np.ndarray | None = None
+) -> PortraitAnalysis:
+    """Find faces and rig one for animation.
+
+    Args:
+        image: the decoded portrait.
+        face_index: which face to animate, 0 = the largest.
+        landmarks: ``(468, 3) float32`` pixels from a manual fit; when given,
+            detection is skipped.
+
+    Raises:
+        NoFaceError: no face was found.
+        FaceTooSmallError: the chosen face is smaller than :data:`MIN_FACE_SIZE`.
+    """
+    if landmarks is not None:
+        pts = np.asarray(landmarks, dtype=np.float32).reshape(468, 3)
+        return PortraitAnalysis(image, [], -1, pts, PortraitRig.build(image.rgb, image.alpha, pts))
+    faces = detect_faces(image.rgb)
+    if not faces:
+        raise NoFaceError(
+            "No face was found in this picture. Use a portrait where one face looks "
+            "towards the camera, well lit and not covered, or place the face by hand."
+        )
+    if not 0 <= face_index < len(faces):
+        face_index = 0
+    face = faces[face_index]
+    x0, y0, x1, y1 = face.box
+    if min(x1 - x0, y1 - y0) < MIN_FACE_SIZE:
+        raise FaceTooSmallError(
+            f"The face is too small to animate ({int(x1 - x0)} pixels wide). "
+            f"Use a picture where the face is at least {MIN_FACE_SIZE} pixels wide."
+        )
+    rig = PortraitRig.build(image.rgb, image.alpha, face.landmarks)
+    log.info("portrait %s: %d face(s), animating #%d", image.path, len(faces), face_index)
+    return PortraitAnalysis(image, faces, face_index, face.landmarks, rig)
+
+
+def analyse_audio(
+    audio: Audio,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> AudioAnalysis:
+    """Recognise the phones of a voice track.
+
+    Raises:
+        AudioError: the audio is shorter than :data:`MIN_AUDIO_SECONDS`.
+        Cancelled: ``cancel`` was triggered.
+    """
+    if audio.duration < MIN_AUDIO_SECONDS:
+        raise AudioError(
+            f"The audio is too short ({audio.duration * 1000:.0f} ms). "
+            "Use a recording of at least a fraction of a second."
+        )
+    phones = recognise_phones(audio.samples, progress=progress, cancel=cancel)
+    return AudioAnalysis(audio, phones)

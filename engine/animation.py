@@ -1,0 +1,144 @@
+"""Motion for one portrait and one voice track, and ``render_frame(t)`` on top of it.
+
+An :class:`Animation` is immutable: it holds the cached analysis, builds the
+motion once, and renders any frame in any order. Changing a setting or a
+blink makes a new Animation (cheap: analysis is reused).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.analysis import AudioAnalysis, PortraitAnalysis
+from engine.audio.features import frame_count
+from engine.errors import AudioError, TalkieError
+from engine.motion.blinks import BlinkEvent, BlinkParams, eyelid_track, generate_blinks
+from engine.motion.head import head_motion
+from engine.motion.phonetic import phonetic_motion
+from engine.motion.track import MotionTrack
+from engine.render import render_frame as _render
+from engine.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def speech_activity(phones: list, frames: int, fps: float) -> np.ndarray:
+    """``(T,) float32``: 1 where a non-silence phone covers the frame's centre, else 0."""
+    act = np.zeros(frames, dtype=np.float32)
+    for p in phones:
+        if p.label == "sil":
+            continue
+        a = max(0, int(math.floor(p.start * fps)))
+        b = min(frames, int(math.ceil(p.end * fps)))
+        act[a:b] = 1.0
+    return act
+
+
+@dataclass(frozen=True)
+class Animation:
+    """A directed animation: analysis + settings + blink events -> motion -> frames.
+
+    Attributes:
+        portrait: the portrait's cached analysis.
+        audio: the audio's cached analysis.
+        settings: the direction.
+        blinks: blink events edited by the artist, in seconds; ``None``
+            generates them from the seed and the blink settings.
+        blink_events: the events in effect (edited or generated).
+    """
+
+    portrait: PortraitAnalysis
+    audio: AudioAnalysis
+    settings: Settings = field(default_factory=Settings)
+    blinks: list[BlinkEvent] | None = None
+    blink_events: list[BlinkEvent] = field(init=False, repr=False)
+    motion: MotionTrack = field(init=False, repr=False)
+    motion_source: str = field(init=False)
+    warnings: tuple[str, ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        frames = frame_count(self.audio.duration, s.fps)
+        if frames < 1:
+            raise AudioError(
+                f"The audio is shorter than one video frame ({self.audio.duration * 1000:.0f} ms"
+                f" at {s.fps} fps). Use a longer recording."
+            )
+        blinks = self.blinks
+        if blinks is None:
+            params = BlinkParams(rate_per_min=s.blink_rate, mean_duration=s.blink_duration)
+            blinks = generate_blinks(self.audio.duration, params, s.seed)
+        object.__setattr__(self, "blink_events", list(blinks))
+        warnings: list[str] = []
+        source = s.motion_source
+        basis = coeffs = mouth_open = None
+        if source == "gan":
+            try:
+                from engine.model.inference import gan_motion
+
+                basis, coeffs, mouth_open = gan_motion(
+                    self.audio.audio.samples, s.fps, frames, s.seed, s.mouth_intensity,
+                    blinks,
+                )
+            except (TalkieError, ImportError) as exc:
+                msg = getattr(exc, "message", None) or "The speech model is not available."
+                warnings.append(f"{msg} Using phonetic motion instead.")
+                log.warning("GAN motion unavailable (%s); falling back to phonetic", exc)
+                source = "phonetic"
+        if basis is None or coeffs is None or mouth_open is None:
+            loud = self.audio.loudness(s.fps)
+            basis, coeffs, mouth_open = phonetic_motion(
+                self.audio.phones, loud, s.fps, frames, s.mouth_intensity
+            )
+        activity = speech_activity(self.audio.phones, frames, s.fps)
+        pose = head_motion(frames, s.fps, s.head_motion, s.seed, activity)
+        eyelids = eyelid_track(blinks, frames, s.fps)
+        motion = MotionTrack(
+            fps=float(s.fps),
+            basis=basis,
+            coeffs=coeffs,
+            pose=pose,
+            eyelids=eyelids,
+            mouth_open=mouth_open,
+        )
+        object.__setattr__(self, "motion", motion)
+        object.__setattr__(self, "motion_source", source)
+        object.__setattr__(self, "warnings", tuple(warnings))
+
+    @property
+    def fps(self) -> int:
+        return self.settings.fps
+
+    @property
+    def frame_count(self) -> int:
+        return self.motion.frame_count
+
+    @property
+    def duration(self) -> float:
+        """Seconds of animation (the audio's duration)."""
+        return self.audio.duration
+
+    def frame_index(self, t: float) -> int:
+        """The frame shown at time ``t`` seconds: frame k covers [k/fps, (k+1)/fps)."""
+        i = int(math.floor(t * self.fps + 1e-6))
+        return min(max(i, 0), self.frame_count - 1)
+
+    def render_index(self, index: int, size: int | None = None) -> np.ndarray:
+        """Frame ``index`` as ``(h, w, 3|4) uint8``; ``size`` is the long edge in pixels."""
+        return _render(self.portrait.rig, self.motion, index, size)
+
+    def render_frame(self, t: float, size: int | None = None) -> np.ndarray:
+        """The frame at time ``t`` seconds as ``(h, w, 3|4) uint8`` (pure, any order)."""
+        return self.render_index(self.frame_index(t), size)
+
+    def with_settings(self, settings: Settings) -> Animation:
+        """A new Animation with other settings; keeps the artist's blink edits."""
+        return Animation(self.portrait, self.audio, settings, self.blinks)
+
+    def with_blinks(self, blinks: list[BlinkEvent] | None) -> Animation:
+        """A new Animation with edited blinks (``None`` regenerates from the seed)."""
+        return Animation(self.portrait, self.audio, self.settings, blinks)

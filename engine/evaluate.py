@@ -1,0 +1,183 @@
+"""Self-check of a rendered MP4: re-detect the face on every frame and measure.
+
+Reports (see :class:`SelfCheck`): the share of frames with a face, mouth
+opening against audio loudness (correlation and the lag of its peak), the
+blinks found and their durations, and the change outside the face region.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from engine.audio.features import loudness
+from engine.face import detect_faces
+from engine.media.audio import load_audio
+from engine.media.image import load_image
+from engine.media.video import iter_frames, video_info
+
+log = logging.getLogger(__name__)
+
+# MediaPipe face-mesh indices: inner-lip midpoints, outer eye corners, eyelid midpoints.
+_LIP_UP, _LIP_LO = 13, 14
+_EYE_R_OUT, _EYE_R_IN, _EYE_L_IN, _EYE_L_OUT = 33, 133, 362, 263
+_LID_R = (159, 145)
+_LID_L = (386, 374)
+
+
+def mouth_opening(landmarks: np.ndarray) -> float:
+    """Inner-lip gap divided by inter-ocular distance, for ``(468, 2|3)`` landmarks."""
+    iod = float(np.linalg.norm(landmarks[_EYE_R_OUT, :2] - landmarks[_EYE_L_OUT, :2]))
+    gap = float(np.linalg.norm(landmarks[_LIP_UP, :2] - landmarks[_LIP_LO, :2]))
+    return gap / max(iod, 1e-6)
+
+
+def eye_aspect_ratio(landmarks: np.ndarray) -> float:
+    """Mean over both eyes of lid gap / eye width, for ``(468, 2|3)`` landmarks."""
+    def one(up: int, lo: int, a: int, b: int) -> float:
+        gap = np.linalg.norm(landmarks[up, :2] - landmarks[lo, :2])
+        width = np.linalg.norm(landmarks[a, :2] - landmarks[b, :2])
+        return float(gap / max(width, 1e-6))
+
+    return 0.5 * (one(*_LID_R, _EYE_R_OUT, _EYE_R_IN) + one(*_LID_L, _EYE_L_IN, _EYE_L_OUT))
+
+
+def find_blinks(ear: np.ndarray, fps: float, drop: float = 0.6) -> list[tuple[int, int]]:
+    """Blinks as ``(first_frame, frame_count)`` where EAR falls below ``drop`` x its median.
+
+    Args:
+        ear: ``(T,) float32`` eye aspect ratio per frame (NaN where no face).
+    """
+    valid = np.isfinite(ear)
+    if not valid.any():
+        return []
+    closed = np.zeros(len(ear), dtype=bool)
+    closed[valid] = ear[valid] < drop * float(np.median(ear[valid]))
+    blinks: list[tuple[int, int]] = []
+    i = 0
+    while i < len(closed):
+        if closed[i]:
+            j = i
+            while j < len(closed) and closed[j]:
+                j += 1
+            blinks.append((i, j - i))
+            i = j
+        else:
+            i += 1
+    return blinks
+
+
+def best_lag(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[int, float, float]:
+    """Lag (frames, positive = ``a`` after ``b``) maximising Pearson r of a and b.
+
+    Returns:
+        ``(lag, r_at_lag, r_at_zero)``.
+    """
+    def corr(x: np.ndarray, y: np.ndarray) -> float:
+        if len(x) < 3 or np.std(x) < 1e-9 or np.std(y) < 1e-9:
+            return 0.0
+        return float(np.corrcoef(x, y)[0, 1])
+
+    best = (0, -2.0)
+    for lag in range(-max_lag, max_lag + 1):
+        if lag >= 0:
+            r = corr(a[lag:], b[: len(b) - lag])
+        else:
+            r = corr(a[: len(a) + lag], b[-lag:])
+        if r > best[1]:
+            best = (lag, r)
+    return best[0], best[1], corr(a, b)
+
+
+@dataclass
+class SelfCheck:
+    """Figures measured on a rendered video. Times in seconds, lags in frames."""
+
+    frames: int
+    fps: float
+    face_found_share: float
+    mouth_loudness_r: float
+    mouth_loudness_r_at_zero: float
+    mouth_loudness_lag_frames: int
+    blinks: int
+    blink_onsets: list[float] = field(default_factory=list)
+    blink_durations: list[float] = field(default_factory=list)
+    outside_change_mean: float | None = None
+    rest_opening: float = 0.0
+    mouth_opening: list[float] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("mouth_opening")
+        return d
+
+
+def evaluate_video(path: Path | str, portrait: Path | str | None = None) -> SelfCheck:
+    """Measure a rendered MP4 (see module docstring).
+
+    Args:
+        path: the video, with its audio track.
+        portrait: the source portrait; when given, ``outside_change_mean`` is
+            the mean absolute difference (0..255) between each frame and the
+            portrait outside twice the face box, else between consecutive frames.
+    """
+    _, _, fps, _ = video_info(path)
+    openings: list[float] = []
+    ears: list[float] = []
+    outside: list[float] = []
+    reference: np.ndarray | None = None
+    mask: np.ndarray | None = None
+    previous: np.ndarray | None = None
+    for frame in iter_frames(path):
+        faces = detect_faces(frame)
+        if faces:
+            lm = faces[0].landmarks
+            openings.append(mouth_opening(lm))
+            ears.append(eye_aspect_ratio(lm))
+        else:
+            openings.append(float("nan"))
+            ears.append(float("nan"))
+        if mask is None and faces:
+            h, w = frame.shape[:2]
+            x0, y0, x1, y1 = faces[0].box
+            cx, cy, bw, bh = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
+            mask = np.ones((h, w), dtype=bool)
+            mask[max(0, int(cy - bh)) : int(cy + bh), max(0, int(cx - bw)) : int(cx + bw)] = False
+            if portrait is not None:
+                import cv2
+
+                ref = load_image(portrait).rgb
+                reference = cv2.resize(ref, (w, h), interpolation=cv2.INTER_AREA)
+        if mask is not None:
+            base = reference if reference is not None else previous
+            if base is not None:
+                diff = np.abs(frame.astype(np.int16) - base.astype(np.int16))
+                outside.append(float(diff[mask].mean()))
+        previous = frame
+    n = len(openings)
+    mouth = np.asarray(openings, dtype=np.float64)
+    ear = np.asarray(ears, dtype=np.float64)
+    found = np.isfinite(mouth)
+    audio = load_audio(path)
+    loud = loudness(audio.samples, fps)[:n]
+    m = np.where(found, mouth, np.nanmedian(mouth) if found.any() else 0.0)[: len(loud)]
+    lag, r, r0 = best_lag(m, loud[: len(m)].astype(np.float64), max_lag=5)
+    rest = float(np.nanpercentile(mouth, 5)) if found.any() else 0.0
+    blinks = find_blinks(ear, fps)
+    return SelfCheck(
+        frames=n,
+        fps=fps,
+        face_found_share=float(found.mean()) if n else 0.0,
+        mouth_loudness_r=round(r, 4),
+        mouth_loudness_r_at_zero=round(r0, 4),
+        mouth_loudness_lag_frames=lag,
+        blinks=len(blinks),
+        blink_onsets=[round(a / fps, 3) for a, _ in blinks],
+        blink_durations=[round(d / fps, 3) for _, d in blinks],
+        outside_change_mean=round(float(np.mean(outside)), 4) if outside else None,
+        rest_opening=round(rest, 4),
+        mouth_opening=[round(float(v), 4) for v in mouth],
+    )

@@ -1,0 +1,421 @@
+"""Stream frames and sound into an H.264/AAC MP4 that plays in browsers.
+
+:class:`Mp4Writer` takes RGB frames one at a time (memory stays O(1) in the
+number of frames) and the sound as a ``(C, M) float32`` array or as an
+iterator of ``(C, k) float32`` chunks (see :meth:`engine.media.audio.Audio.iter_original`),
+so long exports never hold the whole sound either.
+
+The file written:
+
+* video: H.264 (libx264), yuv420p, profile High, BT.709 limited range
+  (tagged), CFR at ``fps``; the first frame has pts 0;
+* audio: AAC-LC, mono or stereo (5.1 kept as 5.1; other layouts are mixed
+  to stereo), at ``audio_rate`` when AAC supports it, else 48 kHz; the first
+  sample has pts 0 (the encoder's priming is hidden by the MP4 edit list);
+  the sound is trimmed or padded with silence to exactly ``frames / fps``;
+* ``+faststart``: the ``moov`` index comes before the media data;
+* ``metadata``: standard MP4 keys (``title``, ``artist``, ``comment``,
+  ``description``, ``date``, ``copyright``, ...) are written as iTunes-style
+  atoms; any other key is written too (``movflags +use_metadata_tags``), and
+  both kinds read back with PyAV/ffprobe as ``container.metadata[key]``.
+
+The writer needs even ``width`` and ``height`` (a yuv420p requirement); use
+:func:`even_size` to pick them and resize or pad frames before writing.
+
+The file is written to a hidden temporary file beside the target
+(``.name.mp4.part-XXXXXXXX``) and renamed over ``path`` by :meth:`close`.
+:meth:`abort`, a cancellation or any error deletes the temporary file, so a
+cancelled or failed export leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import av
+import numpy as np
+
+from engine.cancel import CancelToken, ProgressFn
+from engine.errors import Cancelled, OutputError
+
+log = logging.getLogger(__name__)
+
+#: Sample rates the AAC encoder accepts, Hz.
+AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
+_AAC_FRAME = 1024
+_COLOR_BT709 = 1  # AVCOL_SPC/PRI/TRC_BT709
+_RANGE_MPEG = 1  # AVCOL_RANGE_MPEG (limited, 16-235)
+
+
+def even_size(width: int, height: int) -> tuple[int, int]:
+    """The largest even ``(width, height)`` not above the given one (at least 2x2)."""
+    return max(2, int(width) // 2 * 2), max(2, int(height) // 2 * 2)
+
+
+def check_writable(path: str | os.PathLike[str]) -> Path:
+    """Check, before any work starts, that a file can be created at ``path``.
+
+    Creates and deletes a small hidden file in the target folder, which also
+    catches read-only file systems (where ``os.access`` lies for root).
+
+    Returns:
+        ``path`` as an absolute :class:`~pathlib.Path`.
+
+    Raises:
+        OutputError: the folder does not exist, is not a folder, or cannot be
+            written, or ``path`` is an existing folder.
+    """
+    p = Path(path).expanduser().absolute()
+    folder = p.parent
+    if p.is_dir():
+        raise OutputError(f"{p} is a folder. Choose a file name for the video.")
+    if not folder.exists():
+        raise OutputError(f"The folder {folder} does not exist. Choose another place to save.")
+    if not folder.is_dir():
+        raise OutputError(f"{folder} is not a folder. Choose another place to save.")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".talkie-write-test-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise OutputError(f"Talkie cannot write in the folder {folder} "
+                          f"({_reason(e)}). Choose another place to save.") from e
+    return p
+
+
+def _reason(e: BaseException) -> str:
+    code = getattr(e, "errno", None)
+    if code == errno.ENOSPC:
+        return "the disk is full"
+    if code in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if code == errno.EROFS:
+        return "it is read-only"
+    text = getattr(e, "strerror", None) or str(e)
+    return text[:1].lower() + text[1:] if text else "unknown error"
+
+
+AudioSource = np.ndarray | Iterable[np.ndarray]
+
+
+class Mp4Writer:
+    """Write an MP4 frame by frame.
+
+    Args:
+        path: output ``.mp4`` file; replaced atomically at :meth:`close`.
+        width, height: frame size in pixels; both must be even.
+        fps: frames per second (e.g. 25 or ``Fraction(30000, 1001)``).
+        audio: ``(C, M) float32`` in [-1, 1] at ``audio_rate``, or an iterable
+            of ``(C, k) float32`` chunks, or ``None`` for a silent video.
+        audio_rate: sample rate of ``audio``, Hz.
+        crf: x264 constant rate factor (0 best .. 51 worst; 18 is visually lossless).
+        metadata: container tags (see the module docstring).
+        progress: ``progress(fraction, message)``, called at most every 1 %.
+        total_frames: expected frame count, for progress.
+        cancel: checked in :meth:`write`; when cancelled the file is removed
+            and :class:`~engine.errors.Cancelled` is raised.
+        preset: x264 speed preset (``"ultrafast"`` .. ``"veryslow"``).
+
+    Raises:
+        ValueError: odd or non-positive size, or a non-positive fps.
+        OutputError: the file cannot be written (checked before any work).
+
+    Use as a context manager: leaving the block normally calls :meth:`close`;
+    leaving it by an exception calls :meth:`abort`.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        width: int,
+        height: int,
+        fps: float | Fraction,
+        audio: AudioSource | None = None,
+        audio_rate: int = 48000,
+        crf: int = 18,
+        metadata: Mapping[str, str] | None = None,
+        progress: ProgressFn | None = None,
+        total_frames: int | None = None,
+        cancel: CancelToken | None = None,
+        preset: str = "medium",
+    ) -> None:
+        if width <= 0 or height <= 0 or width % 2 or height % 2:
+            raise ValueError(f"The video size must be even and positive, got {width}x{height}; "
+                             "use even_size().")
+        if fps <= 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        self.path = check_writable(path)
+        self.width = int(width)
+        self.height = int(height)
+        self.fps = Fraction(fps).limit_denominator(1001)
+        self.frame_count = 0
+        self._progress = progress
+        self._total = total_frames
+        self._cancel = cancel
+        self._last_report = -1.0
+        self._last_report_t = 0.0
+        self._done = False
+        self.temp_path = self.path.with_name(f".{self.path.name}.part-{secrets.token_hex(4)}")
+        self._container: av.container.OutputContainer | None = None
+        try:
+            self._open(crf, preset, metadata or {})
+            self._setup_audio(audio, int(audio_rate))
+        except BaseException as e:
+            self._discard()
+            if isinstance(e, OutputError | ValueError):
+                raise
+            raise OutputError(f"The video {self.path.name} could not be started "
+                              f"({_reason(e)}).") from e
+
+    # ------------------------------------------------------------------ set-up
+
+    def _open(self, crf: int, preset: str, metadata: Mapping[str, str]) -> None:
+        standard = {"title", "artist", "album", "comment", "description", "date", "year",
+                    "copyright", "genre", "composer", "encoder", "synopsis", "show",
+                    "episode_id", "network", "lyrics", "album_artist", "grouping", "track",
+                    "disc", "compilation", "keywords"}
+        movflags = "+faststart"
+        if any(k.lower() not in standard for k in metadata):
+            movflags += "+use_metadata_tags"
+        c = av.open(str(self.temp_path), mode="w", format="mp4",
+                    options={"movflags": movflags})
+        self._container = c
+        for k, v in metadata.items():
+            c.metadata[str(k)] = str(v)
+        vs = c.add_stream("libx264", rate=self.fps)
+        vs.width = self.width
+        vs.height = self.height
+        vs.pix_fmt = "yuv420p"
+        vs.time_base = 1 / self.fps
+        cc = vs.codec_context
+        cc.time_base = 1 / self.fps
+        cc.colorspace = _COLOR_BT709
+        cc.color_primaries = _COLOR_BT709
+        cc.color_trc = _COLOR_BT709
+        cc.color_range = _RANGE_MPEG
+        cc.options = {"crf": str(int(crf)), "preset": preset, "profile": "high"}
+        cc.thread_count = 0
+        self._vstream = vs
+
+    def _setup_audio(self, audio: AudioSource | None, rate: int) -> None:
+        self._astream: av.audio.stream.AudioStream | None = None
+        if audio is None:
+            return
+        chunks: Iterator[np.ndarray]
+        if isinstance(audio, np.ndarray):
+            arr = audio.reshape(1, -1) if audio.ndim == 1 else audio
+            chunks = (arr[:, i : i + 65536] for i in range(0, max(arr.shape[1], 1), 65536))
+        else:
+            chunks = iter(audio)
+        first = next(chunks, None)
+        if first is None:
+            return
+        first = np.atleast_2d(first)
+        self._in_channels = int(first.shape[0])
+        self._in_rate = rate
+        self._out_rate = rate if rate in AAC_RATES else 48000
+        c_out = self._in_channels if self._in_channels in (1, 2, 6) else 2
+        self._out_layout = {1: "mono", 2: "stereo", 6: "5.1"}[c_out]
+        self._out_channels = c_out
+        self._pending: Iterator[np.ndarray] | None = _prepend(first, chunks)
+        self._resampler = (av.AudioResampler(format="fltp", layout=self._out_layout,
+                                             rate=self._out_rate)
+                           if self._out_rate != rate else None)
+        self._abuf = np.zeros((c_out, 0), np.float32)  # FIFO of resampled sound
+        self._asent = 0  # samples per channel encoded so far
+        assert self._container is not None
+        a = self._container.add_stream("aac", rate=self._out_rate, layout=self._out_layout)
+        a.codec_context.bit_rate = 96000 * c_out if c_out <= 2 else 384000
+        a.time_base = Fraction(1, self._out_rate)
+        self._astream = a
+
+    # ------------------------------------------------------------------ writing
+
+    def __enter__(self) -> Mp4Writer:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def write(self, frame: np.ndarray) -> None:
+        """Append one ``(height, width, 3) uint8`` RGB frame.
+
+        Raises:
+            ValueError: wrong shape or dtype.
+            Cancelled: the cancel token was set (the file is removed).
+            OutputError: writing failed, e.g. the disk is full (the file is removed).
+        """
+        if self._done or self._container is None:
+            raise RuntimeError("write() after close() or abort()")
+        if self._cancel is not None and self._cancel.cancelled:
+            self.abort()
+            raise Cancelled()
+        if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
+            self.abort()
+            raise ValueError(f"expected a ({self.height}, {self.width}, 3) uint8 frame, "
+                             f"got {frame.shape} {frame.dtype}")
+        try:
+            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+            vf = vf.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
+            vf.pts = self.frame_count
+            vf.time_base = 1 / self.fps
+            for packet in self._vstream.encode(vf):
+                self._container.mux(packet)
+            self.frame_count += 1
+            if self._astream is not None:
+                self._feed_audio(self._audio_target(), final=False)
+        except (av.FFmpegError, OSError) as e:
+            self.abort()
+            raise OutputError(f"Writing {self.path.name} failed ({_reason(e)}). "
+                              "Nothing was saved.") from e
+        self._report()
+
+    def close(self) -> Path:
+        """Finish the file and move it to ``path``. Returns ``path``."""
+        if self._done:
+            return self.path
+        if self._container is None:
+            raise RuntimeError("close() after abort()")
+        if self.frame_count == 0:
+            self.abort()
+            raise OutputError("No frames were written, so no video was saved.")
+        try:
+            if self._astream is not None:
+                self._feed_audio(self._audio_target(), final=True)
+            for packet in self._vstream.encode(None):
+                self._container.mux(packet)
+            if self._astream is not None:
+                for packet in self._astream.encode(None):
+                    self._container.mux(packet)
+            self._container.close()
+            self._container = None
+            os.replace(self.temp_path, self.path)
+        except (av.FFmpegError, OSError) as e:
+            self.abort()
+            raise OutputError(f"Finishing {self.path.name} failed ({_reason(e)}). "
+                              "Nothing was saved.") from e
+        self._done = True
+        if self._progress is not None:
+            self._progress(1.0, f"Saved {self.path.name}")
+        log.info("wrote %s: %d frames at %s fps", self.path, self.frame_count, self.fps)
+        return self.path
+
+    def abort(self) -> None:
+        """Stop and delete the temporary file. ``path`` is left untouched. Idempotent."""
+        if self._done:
+            return
+        self._done = True
+        self._discard()
+        log.info("export to %s aborted; nothing was written", self.path)
+
+    def __del__(self) -> None:  # a writer dropped without close() leaves nothing behind
+        if not getattr(self, "_done", True):
+            self.abort()
+
+    # ------------------------------------------------------------------ internals
+
+    def _discard(self) -> None:
+        c, self._container = self._container, None
+        if c is not None:
+            try:
+                c.close()
+            except Exception:  # noqa: BLE001 - best effort, the file is deleted anyway
+                log.debug("closing the aborted container failed", exc_info=True)
+        try:
+            os.unlink(self.temp_path)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            log.warning("could not remove %s", self.temp_path, exc_info=True)
+
+    def _report(self) -> None:
+        if self._progress is None or not self._total:
+            return
+        frac = min(1.0, self.frame_count / self._total)
+        now = time.monotonic()
+        if frac - self._last_report >= 0.01 or now - self._last_report_t > 0.5:
+            self._last_report = frac
+            self._last_report_t = now
+            self._progress(frac, f"Encoding frame {self.frame_count} of {self._total}")
+
+    def _audio_target(self) -> int:
+        """Samples per channel that match ``frame_count / fps`` exactly (rounded)."""
+        return int(round(self.frame_count * self._out_rate / self.fps))
+
+    def _pull(self) -> bool:
+        """Move one more source chunk into the FIFO. False when the source is exhausted."""
+        if self._pending is None:
+            return False
+        chunk = next(self._pending, None)
+        if chunk is None:
+            self._pending = None
+            if self._resampler is not None:
+                self._append(list(self._resampler.resample(None)))
+            return False
+        data = self._to_out_channels(np.atleast_2d(np.asarray(chunk, dtype=np.float32)))
+        if data.shape[1] == 0:
+            return True
+        if self._resampler is None:
+            self._abuf = np.concatenate([self._abuf, data], axis=1)
+        else:
+            fr = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format="fltp",
+                                            layout=self._out_layout)
+            fr.sample_rate = self._in_rate
+            self._append(list(self._resampler.resample(fr)))
+        return True
+
+    def _append(self, frames: list[av.AudioFrame]) -> None:
+        if frames:
+            self._abuf = np.concatenate([self._abuf] + [f.to_ndarray() for f in frames], axis=1)
+
+    def _to_out_channels(self, data: np.ndarray) -> np.ndarray:
+        if data.shape[0] != self._in_channels:
+            raise ValueError(f"audio chunk has {data.shape[0]} channels, "
+                             f"expected {self._in_channels}")
+        if data.shape[0] == self._out_channels:
+            return data
+        # Other layouts: even-numbered channels to the left, odd to the right.
+        return np.stack([data[0::2].mean(axis=0), data[1::2].mean(axis=0)])
+
+    def _feed_audio(self, target: int, final: bool) -> None:
+        """Encode sound up to ``target`` samples; when ``final``, pad with silence to it."""
+        assert self._astream is not None and self._container is not None
+        while self._asent + self._abuf.shape[1] < target and self._pull():
+            pass
+        have = self._asent + self._abuf.shape[1]
+        if final and have < target:
+            pad = np.zeros((self._out_channels, target - have), np.float32)
+            self._abuf = np.concatenate([self._abuf, pad], axis=1)
+        while True:
+            n = min(_AAC_FRAME, target - self._asent, self._abuf.shape[1])
+            if n <= 0 or (n < _AAC_FRAME and not final):
+                break
+            block = np.ascontiguousarray(np.clip(self._abuf[:, :n], -1.0, 1.0))
+            self._abuf = self._abuf[:, n:]
+            fr = av.AudioFrame.from_ndarray(block, format="fltp", layout=self._out_layout)
+            fr.sample_rate = self._out_rate
+            fr.pts = self._asent
+            fr.time_base = Fraction(1, self._out_rate)
+            self._asent += n
+            for packet in self._astream.encode(fr):
+                self._container.mux(packet)
+        if final:
+            self._abuf = self._abuf[:, :0]
+
+
+def _prepend(first: np.ndarray, rest: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    yield first
+    yield from rest
