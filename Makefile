@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(BIN)/python main.py
 
 demo: $(STAMP)
-	$(BIN)/python main.py render assets/samples/astronaut.png assets/samples/grid_s1_bbaf2n.flac -o out/demo.mp4
+	$(BIN)/python main.py render assets/samples/astronaut.png assets/samples/voice_grid_s1.wav -o out/demo.mp4
 
 test: $(STAMP)
 	$(BIN)/ruff check .

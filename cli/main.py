@@ -100,7 +100,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         audio = engine.load_audio(args.audio)
         result["audio"] = {"path": str(args.audio), "duration": round(audio.duration, 3),
                            "sample_rate": audio.original_rate,
-                           "channels": int(audio.original.shape[0]),
+                           "channels": int(audio.channels),
                            **loudness_summary(audio.samples)}
     if args.json:
         print(json.dumps(result))

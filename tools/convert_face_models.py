@@ -58,7 +58,10 @@ REQUIRED = {"face_detection_short_range.onnx", "face_landmark.onnx"}
 MODELS = [
     ("modules/face_detection/face_detection_short_range.tflite", "face_detection_short_range.onnx"),
     ("modules/face_landmark/face_landmark.tflite", "face_landmark.onnx"),
-    ("modules/face_detection/face_detection_full_range_sparse.tflite", "face_detection_full_range.onnx"),
+    (
+        "modules/face_detection/face_detection_full_range_sparse.tflite",
+        "face_detection_full_range.onnx",
+    ),
 ]
 
 
@@ -68,7 +71,9 @@ def mediapipe_dir() -> Path:
         sys.exit("mediapipe is not installed in this venv")
     version = importlib.metadata.version("mediapipe")
     if version != MEDIAPIPE_VERSION:
-        log.warning("mediapipe %s found; these assets were made from %s", version, MEDIAPIPE_VERSION)
+        log.warning(
+            "mediapipe %s found; these assets were made from %s", version, MEDIAPIPE_VERSION
+        )
     return Path(spec.origin).parent
 
 
@@ -82,8 +87,10 @@ def convert(tflite: Path, out: Path) -> None:
         tf2onnx.convert.from_tflite(str(tflite), opset=OPSET, output_path=str(tmp_out))
         model = onnx.load(str(tmp_out))
         onnx.checker.check_model(model)
-        model.producer_name = "tf2onnx (converted from MediaPipe %s)" % MEDIAPIPE_VERSION
-        model.doc_string = f"Converted from mediapipe/{tflite.name} of mediapipe=={MEDIAPIPE_VERSION}. Apache-2.0."
+        model.producer_name = f"tf2onnx (converted from MediaPipe {MEDIAPIPE_VERSION})"
+        model.doc_string = (
+            f"Converted from mediapipe/{tflite.name} of mediapipe=={MEDIAPIPE_VERSION}. Apache-2.0."
+        )
         onnx.save(model, str(tmp_out))
         shutil.move(str(tmp_out), out)
     log.info("wrote %s (%.2f MB)", out, out.stat().st_size / 1e6)
@@ -129,7 +136,10 @@ def tessellation(mp_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     tree = ast.parse(src)
     pairs: list[tuple[int, int]] | None = None
     for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "FACEMESH_TESSELATION":
+        if (
+            isinstance(node, ast.Assign)
+            and getattr(node.targets[0], "id", "") == "FACEMESH_TESSELATION"
+        ):
             call = node.value
             assert isinstance(call, ast.Call)
             pairs = [tuple(ast.literal_eval(e)) for e in call.args[0].elts]  # type: ignore[attr-defined,misc]
@@ -147,7 +157,11 @@ def tessellation(mp_dir: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def canonical_vertices(obj: Path) -> np.ndarray:
-    rows = [[float(t) for t in line.split()[1:4]] for line in obj.read_text().splitlines() if line.startswith("v ")]
+    rows = [
+        [float(t) for t in line.split()[1:4]]
+        for line in obj.read_text().splitlines()
+        if line.startswith("v ")
+    ]
     v = np.array(rows, dtype=np.float32)
     if v.shape != (468, 3):
         sys.exit(f"{obj}: expected 468 vertices, found {len(v)}")
@@ -166,17 +180,27 @@ def check_mesh(canonical: np.ndarray, triangles: np.ndarray, edges: np.ndarray) 
         sys.exit("the triangles do not use all 468 vertices")
     # Consistent orientation and a manifold with boundary: each undirected
     # edge in at most two triangles.
-    und = np.sort(np.concatenate([triangles[:, [0, 1]], triangles[:, [1, 2]], triangles[:, [2, 0]]]), axis=1)
+    und = np.sort(
+        np.concatenate([triangles[:, [0, 1]], triangles[:, [1, 2]], triangles[:, [2, 0]]]), axis=1
+    )
     _, counts = np.unique(und, axis=0, return_counts=True)
     if counts.max() > 2:
         sys.exit("an edge is shared by more than two triangles")
     p = canonical[:, :2]
     a, b, c = p[triangles[:, 0]], p[triangles[:, 1]], p[triangles[:, 2]]
-    area = 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]))
+    area = 0.5 * (
+        (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    )
     log.info(
-        "mesh: %d vertices, %d triangles, %d edges, boundary edges %d, frontal area %.1f cm^2 (%d/%d ccw)",
-        len(canonical), len(triangles), len(edges), int((counts == 1).sum()), float(np.abs(area).sum()),
-        int((area > 0).sum()), len(area),
+        "mesh: %d vertices, %d triangles, %d edges, boundary edges %d, "
+        "frontal area %.1f cm^2 (%d/%d ccw)",
+        len(canonical),
+        len(triangles),
+        len(edges),
+        int((counts == 1).sum()),
+        float(np.abs(area).sum()),
+        int((area > 0).sum()),
+        len(area),
     )
 
 
@@ -187,19 +211,15 @@ MediaPipe face models
 The files below were derived from MediaPipe (https://github.com/google-ai-edge/mediapipe),
 Copyright The MediaPipe Authors, licensed under the Apache License, Version 2.0.
 
-  face_detection_short_range.onnx  converted with tf2onnx (opset {opset}) from
-                                   mediapipe/modules/face_detection/face_detection_short_range.tflite
-  face_detection_full_range.onnx   converted with tf2onnx (opset {opset}) from
-                                   mediapipe/modules/face_detection/face_detection_full_range_sparse.tflite
-  face_landmark.onnx               converted with tf2onnx (opset {opset}) from
-                                   mediapipe/modules/face_landmark/face_landmark.tflite
-  face_mesh.npz                    "canonical": the vertices of
+{models}  face_mesh.npz                    "canonical": the vertices of
                                    mediapipe/modules/face_geometry/data/canonical_face_model.obj;
                                    "triangles"/"edges": FACEMESH_TESSELATION of
                                    mediapipe/python/solutions/face_mesh_connections.py
 
 The .tflite files and face_mesh_connections.py were taken from the
-mediapipe=={version} wheel on PyPI. The models were converted from TFLite to
+mediapipe=={version} wheel on PyPI. The canonical face model is not in the
+wheel; its vertices were copied verbatim from the MediaPipe source repository
+(kept as tools/data/canonical_face_model.obj). The models were converted from TFLite to
 ONNX format (weights unchanged apart from fp16 -> fp32 de-quantisation); no
 other modification was made. The conversion script is tools/convert_face_models.py.
 
@@ -219,9 +239,13 @@ the License.
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=OUT, help="output folder (default assets/models)")
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help="output folder (default assets/models)"
+    )
     parser.add_argument("--canonical-obj", type=Path, default=CANONICAL_OBJ)
-    parser.add_argument("--skip-models", action="store_true", help="only write face_mesh.npz and the licence")
+    parser.add_argument(
+        "--skip-models", action="store_true", help="only write face_mesh.npz and the licence"
+    )
     parser.add_argument("--one", nargs=2, metavar=("TFLITE", "ONNX"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -252,9 +276,18 @@ def main(argv: list[str] | None = None) -> int:
     canonical = canonical_vertices(args.canonical_obj)
     triangles, edges = tessellation(mp_dir)
     check_mesh(canonical, triangles, edges)
-    np.savez_compressed(args.out / "face_mesh.npz", canonical=canonical, triangles=triangles, edges=edges)
+    np.savez_compressed(
+        args.out / "face_mesh.npz", canonical=canonical, triangles=triangles, edges=edges
+    )
     log.info("wrote %s", args.out / "face_mesh.npz")
-    (args.out / "LICENSE-mediapipe.txt").write_text(LICENSE_TEXT.format(opset=OPSET, version=MEDIAPIPE_VERSION))
+    models = "".join(
+        f"  {name:<32} converted with tf2onnx (opset {OPSET}) from\n  {'':<32} mediapipe/{rel}\n"
+        for rel, name in MODELS
+        if (args.out / name).is_file()
+    )
+    (args.out / "LICENSE-mediapipe.txt").write_text(
+        LICENSE_TEXT.format(models=models, version=MEDIAPIPE_VERSION)
+    )
     return 0
 
 

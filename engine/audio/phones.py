@@ -132,8 +132,8 @@ def _frame_db(samples: np.ndarray) -> np.ndarray:
     n = len(samples) // _HOP
     if n == 0:
         return np.zeros(0, np.float32)
-    frames = samples[: n * _HOP].reshape(n, _HOP).astype(np.float64)
-    power = np.mean(frames * frames, axis=1)
+    frames = np.asarray(samples[: n * _HOP], dtype=np.float32).reshape(n, _HOP)
+    power = np.einsum("ij,ij->i", frames, frames) / _HOP
     return (10.0 * np.log10(power + 1e-12)).astype(np.float32)
 
 
@@ -160,7 +160,9 @@ def _chunk_bounds(samples: np.ndarray) -> list[tuple[int, int]]:
 def _decode_chunk(decoder: object, samples: np.ndarray) -> list[tuple[str, int, int]]:
     """``(label, start_frame, end_frame_exclusive)`` for one chunk (100 fps)."""
     pcm = np.clip(samples, -1.0, 1.0)
-    raw = (pcm * 32767.0).astype("<i2").tobytes()
+    pcm *= 32767.0
+    raw = pcm.astype("<i2").tobytes()
+    del pcm
     decoder.start_utt()  # type: ignore[attr-defined]
     decoder.process_raw(raw, full_utt=True)  # type: ignore[attr-defined]
     decoder.end_utt()  # type: ignore[attr-defined]
@@ -237,6 +239,8 @@ def recognise_phones(
         silence and noise labelled ``"sil"``. Empty input gives ``[]``.
     """
     x = np.asarray(samples, dtype=np.float32).reshape(-1)
+    if not np.isfinite(x).all():
+        x = np.nan_to_num(x, nan=0.0, posinf=1.0, neginf=-1.0)
     duration = len(x) / SAMPLE_RATE
     if len(x) == 0:
         return []

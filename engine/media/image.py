@@ -13,6 +13,7 @@ refused at once without using memory.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import warnings
@@ -69,7 +70,7 @@ def load_image(path: str | os.PathLike[str]) -> Image:
     if not p.exists():
         raise ImageError(f"The image {p} does not exist.")
     if not p.is_file():
-        raise ImageError(f"{p} is a folder, not an image.")
+        raise ImageError(f"{p} is a folder, not an image. Choose an image file.")
     try:
         size = p.stat().st_size
     except OSError as e:
@@ -87,7 +88,7 @@ def load_image(path: str | os.PathLike[str]) -> Image:
     except PILImage.DecompressionBombError:
         raise ImageError(_too_large(p, None)) from None
     except UnidentifiedImageError:
-        raise ImageError(f"{p.name} is not an image that can be read. "
+        raise ImageError(f"The file {p.name} is not an image that can be read. "
                          "Use a PNG, JPEG, WebP, BMP or TIFF file.") from None
     except OSError as e:
         raise ImageError(f"The image {p.name} cannot be read ({e.strerror or e}).") from e
@@ -97,8 +98,8 @@ def load_image(path: str | os.PathLike[str]) -> Image:
         if w * h > MAX_PIXELS:
             raise ImageError(_too_large(p, (w, h)))
         if min(w, h) < MIN_SIDE:
-            raise ImageError(f"{p.name} is too small ({w}x{h} pixels): a portrait must be at "
-                             f"least {MIN_SIDE} pixels on each side.")
+            raise ImageError(f"The image {p.name} is too small ({w}x{h} pixels): a portrait "
+                             f"must be at least {MIN_SIDE} pixels on each side.")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
@@ -110,15 +111,41 @@ def load_image(path: str | os.PathLike[str]) -> Image:
             log.debug("decoding %s failed: %s", p, e)
             raise ImageError(f"The image {p.name} is damaged or incomplete and cannot be "
                              "read.") from e
+        upright = _to_srgb(upright, p.name)
         rgb, alpha = _to_rgb8(upright)
     log.info("loaded %s: %dx%d%s", p.name, rgb.shape[1], rgb.shape[0],
              " with alpha" if alpha is not None else "")
     return Image(rgb=rgb, alpha=alpha, path=str(p))
 
 
+def _to_srgb(im: PILImage.Image, name: str) -> PILImage.Image:
+    """Convert an RGB/RGBA image with an embedded non-sRGB ICC profile (e.g. Display P3) to sRGB.
+
+    Exported videos are sRGB/BT.709, so a wide-gamut photo would otherwise look
+    dull. Profiles that fail to parse are ignored (logged).
+    """
+    icc = im.info.get("icc_profile")
+    if not icc or im.mode not in ("RGB", "RGBA"):
+        return im
+    try:
+        from PIL import ImageCms
+
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        desc = (ImageCms.getProfileDescription(src) or "").strip()
+        if "srgb" in desc.lower().replace(" ", ""):
+            return im
+        out = ImageCms.profileToProfile(im, src, ImageCms.createProfile("sRGB"),
+                                        outputMode=im.mode)
+        log.info("%s: converted from colour profile %r to sRGB", name, desc)
+        return out if out is not None else im
+    except Exception as e:  # noqa: BLE001 - a bad profile must not stop the load
+        log.warning("%s: ignoring its colour profile (%s)", name, e)
+        return im
+
+
 def _too_large(p: Path, size: tuple[int, int] | None) -> str:
     dims = f" ({size[0]}x{size[1]} pixels)" if size else ""
-    return (f"{p.name} is too large{dims}: the largest image Talkie accepts has "
+    return (f"The image {p.name} is too large{dims}: the largest image Talkie accepts has "
             f"{MAX_PIXELS // 1_000_000} million pixels. Scale it down and try again.")
 
 

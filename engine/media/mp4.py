@@ -77,11 +77,11 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
     p = Path(path).expanduser().absolute()
     folder = p.parent
     if p.is_dir():
-        raise OutputError(f"{p} is a folder. Choose a file name for the video.")
+        raise OutputError(f"The path {p} is a folder. Choose a file name for the video.")
     if not folder.exists():
         raise OutputError(f"The folder {folder} does not exist. Choose another place to save.")
     if not folder.is_dir():
-        raise OutputError(f"{folder} is not a folder. Choose another place to save.")
+        raise OutputError(f"The path {folder} is not a folder. Choose another place to save.")
     try:
         fd, probe = tempfile.mkstemp(prefix=".talkie-write-test-", dir=folder)
         os.close(fd)
@@ -170,6 +170,7 @@ class Mp4Writer:
             self._open(crf, preset, metadata or {})
             self._setup_audio(audio, int(audio_rate))
         except BaseException as e:
+            self._done = True
             self._discard()
             if isinstance(e, OutputError | ValueError):
                 raise

@@ -1,0 +1,415 @@
+"""Talkie's render and export speed, the H.264 lower bound, and the memory of a long export.
+
+Everything goes through the engine's public API, as the GUI and the CLI do::
+
+    from engine import load_image, load_audio, analyse_portrait, analyse_audio
+    from engine import Animation, Settings, export
+
+Inputs: ``assets/samples/astronaut.png`` upscaled to 1024x1024 (from
+``skimage.data`` when the sample is not there yet), and GRID s1 sentences
+from ``../shared/data/grid/s1/audio/*.flac`` joined to 10 s.
+
+Measured, at 256, 512 and 1024 px (the output's long edge), 25 fps:
+
+- ``render_ms_<size>``: one ``Animation.render_index`` call per frame, median;
+- ``export_s_<size>``: ``engine.export`` of the 10 s (render, watermark,
+  H.264 + AAC, atomic write), and per frame;
+- ``encode_only_s_<size>``: the lower bound: the same frames, already
+  rendered and held in memory, encoded alone with PyAV libx264 at the
+  export's settings (crf 18, yuv420p, BT.709, profile high, the writer's
+  default preset), no audio;
+- ``end_to_end_s_1024``: loading + analysis (cold) + motion + export at 1024
+  px, the figure an artist waits for (target <= 10 s);
+- ``long_peak_rss_mb``: a 10-minute export at 1024 px run as a child process
+  (load, analyse, export), its peak resident memory from the kernel's
+  rusage (``os.wait4``, the same figure as ``getrusage(RUSAGE_CHILDREN)`` in
+  a parent with no other children); target <= 1.5 GB.
+
+Environment: ``TALKIE_BENCH_SIZES`` (``256,512,1024``), ``TALKIE_BENCH_SECONDS``
+(10), ``TALKIE_BENCH_LONG_SECONDS`` (600; 0 skips the long run).
+A stage that cannot run (an engine module not written yet, a missing input)
+reports ``None`` with the reason; nothing here raises.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import wave
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+GRID_AUDIO = ROOT.parent / "shared" / "data" / "grid" / "s1" / "audio"
+SAMPLE = ROOT / "assets" / "samples" / "astronaut.png"
+FPS = 25
+RSS_TARGET_MB = 1536.0
+#: x264 presets timed at 1024 px beside the export's own, to show the speed/size trade-off.
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast")
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def _cell(value: Any, unit: str = "", target: str = "", note: str = "") -> dict[str, Any]:
+    return {"value": value, "unit": unit, "target": target, "note": note}
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".strip()[:300]
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def make_portrait(path: Path, side: int = 1024) -> str:
+    """Write the astronaut portrait, upscaled to ``side`` x ``side``, as PNG; returns its origin."""
+    import cv2
+
+    if SAMPLE.exists():
+        bgr = cv2.imread(str(SAMPLE), cv2.IMREAD_COLOR)
+        origin = "assets/samples/astronaut.png"
+    else:
+        from skimage import data  # dev dependency; the same NASA picture
+
+        bgr = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+        origin = "skimage.data.astronaut() (assets/samples/astronaut.png missing)"
+    if bgr is None:
+        raise RuntimeError(f"cannot read {SAMPLE}")
+    h, w = bgr.shape[:2]
+    if (h, w) != (side, side):
+        s = min(h, w)
+        y0, x0 = (h - s) // 2, (w - s) // 2
+        bgr = bgr[y0 : y0 + s, x0 : x0 + s]
+        interp = cv2.INTER_CUBIC if s < side else cv2.INTER_AREA
+        bgr = cv2.resize(bgr, (side, side), interpolation=interp)
+    cv2.imwrite(str(path), bgr)
+    return origin
+
+
+def grid_speech(seconds: float, rate: int = 16000) -> np.ndarray:
+    """GRID s1 sentences decoded and joined to exactly ``seconds`` (float32 mono)."""
+    import av
+
+    files = sorted(GRID_AUDIO.glob("*.flac"))
+    if not files:
+        raise FileNotFoundError(f"no GRID audio in {GRID_AUDIO}")
+    need = int(round(seconds * rate))
+    parts: list[np.ndarray] = []
+    have = 0
+    i = 0
+    while have < need:
+        with av.open(str(files[i % len(files)])) as c:
+            rs = av.AudioResampler(format="flt", layout="mono", rate=rate)
+            for frame in c.decode(audio=0):
+                for f in rs.resample(frame):
+                    a = f.to_ndarray().reshape(-1)
+                    parts.append(a)
+                    have += a.shape[0]
+            for f in rs.resample(None):
+                a = f.to_ndarray().reshape(-1)
+                parts.append(a)
+                have += a.shape[0]
+        i += 1
+    return np.concatenate(parts)[:need].astype(np.float32)
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> None:
+    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm.tobytes())
+
+
+# --------------------------------------------------------------------------- encode-only
+
+
+def writer_preset() -> str:
+    """The x264 preset ``engine.media.mp4.Mp4Writer`` uses by default (export passes none)."""
+    try:
+        from engine.media.mp4 import Mp4Writer
+
+        default = inspect.signature(Mp4Writer).parameters["preset"].default
+        return str(default) if isinstance(default, str) else "medium"
+    except Exception:  # noqa: BLE001
+        return "medium"
+
+
+def encode_only(frames: list[np.ndarray], path: Path, crf: int = 18,
+                preset: str | None = None) -> float:
+    """Seconds to encode ``frames`` (RGB uint8) to H.264 MP4 at the export's settings."""
+    import av
+
+    h, w = frames[0].shape[:2]
+    h, w = h - h % 2, w - w % 2
+    t0 = time.perf_counter()
+    with av.open(str(path), "w") as c:
+        vs = c.add_stream("libx264", rate=FPS)
+        vs.width, vs.height = w, h
+        vs.pix_fmt = "yuv420p"
+        cc = vs.codec_context
+        cc.colorspace = cc.color_primaries = cc.color_trc = 1  # BT.709
+        cc.color_range = 1  # limited
+        cc.options = {"crf": str(crf), "preset": preset or writer_preset(), "profile": "high"}
+        cc.thread_count = 0
+        for rgb in frames:
+            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[:h, :w, :3]), format="rgb24")
+            vf = vf.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
+            for pkt in vs.encode(vf):
+                c.mux(pkt)
+        for pkt in vs.encode(None):
+            c.mux(pkt)
+    return time.perf_counter() - t0
+
+
+# --------------------------------------------------------------------------- stages
+
+
+def _stage(res: dict[str, Any], key: str, unit: str, fn: Callable[[], float | None],
+           target: str = "", note: str = "") -> float | None:
+    try:
+        value = fn()
+        res[key] = _cell(value, unit, target, note)
+        return value
+    except Exception as exc:  # noqa: BLE001 - report, never crash
+        logging.getLogger(__name__).debug("stage %s failed", key, exc_info=True)
+        res[key] = _cell(None, unit, target, f"not available: {_reason(exc)}")
+        return None
+
+
+def bench_sizes(res: dict[str, Any], tmp: Path, seconds: float, sizes: list[int]) -> None:
+    try:
+        from engine import (
+            Animation,
+            Settings,
+            analyse_audio,
+            analyse_portrait,
+            export,
+            load_audio,
+            load_image,
+        )
+    except Exception as exc:  # noqa: BLE001
+        res["engine"] = _cell(None, note=f"engine API not available: {_reason(exc)}")
+        return
+
+    portrait_png, speech_wav = tmp / "portrait.png", tmp / "speech.wav"
+    res["portrait"] = _cell(make_portrait(portrait_png), note="upscaled to 1024x1024")
+    write_wav(speech_wav, grid_speech(seconds))
+    res["audio"] = _cell(f"GRID s1, {seconds:g} s", note="sentences joined")
+
+    t = {}
+    t0 = time.perf_counter()
+    try:
+        image = load_image(portrait_png)
+        audio = load_audio(speech_wav)
+        t["load"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        portrait = analyse_portrait(image)
+        t["portrait"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        speech = analyse_audio(audio)
+        t["audio"] = time.perf_counter() - t1
+    except Exception as exc:  # noqa: BLE001
+        res["analysis"] = _cell(None, note=f"not available: {_reason(exc)}")
+        return
+    res["load_s"] = _cell(t["load"], "s", note="decode portrait + audio")
+    res["analyse_portrait_s"] = _cell(t["portrait"], "s", note="cold: includes model loading")
+    res["analyse_audio_s"] = _cell(t["audio"], "s", note=f"phones of {seconds:g} s of speech")
+
+    for size in sizes:
+        settings = Settings(fps=FPS, size=size)
+        t1 = time.perf_counter()
+        try:
+            anim = Animation(portrait, speech, settings)
+        except Exception as exc:  # noqa: BLE001
+            res[f"animation_{size}"] = _cell(None, note=f"not available: {_reason(exc)}")
+            continue
+        motion_s = time.perf_counter() - t1
+        res[f"motion_s_{size}"] = _cell(motion_s, "s", note="Animation(): motion for the clip")
+        n = anim.frame_count
+
+        frames: list[np.ndarray] = []
+
+        def render_all(anim: Any = anim, frames: list[np.ndarray] = frames, n: int = n,
+                       size: int = size) -> float:
+            times = []
+            for i in range(n):
+                t2 = time.perf_counter()
+                frames.append(anim.render_index(i, size))
+                times.append(time.perf_counter() - t2)
+            return 1000 * statistics.median(times)
+
+        shape = ""
+        r = _stage(res, f"render_ms_{size}", "ms", render_all, note=f"median of {n} frames")
+        if r is not None and frames:
+            shape = "x".join(str(v) for v in frames[0].shape[1::-1])
+            res[f"render_ms_{size}"]["note"] += f", {shape}"
+        enc = None
+        if frames:
+            enc_mp4 = tmp / f"enc_{size}.mp4"
+            enc = _stage(res, f"encode_only_s_{size}", "s",
+                         functools.partial(encode_only, frames, enc_mp4),
+                         note=f"libx264 crf 18 yuv420p preset {writer_preset()}, no audio")
+        if size == 1024 and frames and os.environ.get("TALKIE_BENCH_PRESETS", "1") != "0":
+            for preset in PRESETS:
+                p = tmp / f"preset_{preset}.mp4"
+                sec = _stage(res, f"encode_only_s_1024_{preset}", "s",
+                             functools.partial(encode_only, frames, p, 18, preset))
+                if sec is not None:
+                    mbit = p.stat().st_size * 8 / 1e6 / (n / FPS)
+                    res[f"encode_only_s_1024_{preset}"]["note"] = (
+                        f"x264 preset {preset}, crf 18: {mbit:.1f} Mbit/s")
+                p.unlink(missing_ok=True)
+        frames.clear()
+
+        out = tmp / f"export_{size}.mp4"
+
+        def run_export(anim: Any = anim, out: Path = out) -> float:  # noqa: B023
+            t2 = time.perf_counter()
+            export(anim, out)
+            return time.perf_counter() - t2
+
+        ex = _stage(res, f"export_s_{size}", "s", run_export,
+                    note=f"{n} frames{', ' + shape if shape else ''}, watermark on")
+        if ex is not None:
+            res[f"export_ms_per_frame_{size}"] = _cell(1000 * ex / n, "ms")
+            res[f"export_fps_{size}"] = _cell(n / ex, "fps")
+            if enc:
+                res[f"export_over_encode_{size}"] = _cell(ex / enc, "x",
+                                                          note="export time / encode alone")
+        if size == 1024 and ex is not None:
+            e2e = t["load"] + t["portrait"] + t["audio"] + motion_s + ex
+            res["end_to_end_s_1024"] = _cell(e2e, "s", "<= 10",
+                                             "load + analysis (cold) + motion + export")
+        out.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- long export
+
+
+def _long_child(portrait: str, speech: str, out: str, report: str) -> None:
+    """Runs in the child process: the whole app path, timed, at 1024 px."""
+    import resource
+
+    from engine import (
+        Animation,
+        Settings,
+        analyse_audio,
+        analyse_portrait,
+        export,
+        load_audio,
+        load_image,
+    )
+
+    def peak_mb() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    imports_mb = peak_mb()
+    t0 = time.perf_counter()
+    image = load_image(portrait)
+    audio = load_audio(speech)
+    anim = Animation(analyse_portrait(image), analyse_audio(audio), Settings(fps=FPS, size=1024))
+    t1 = time.perf_counter()
+    analysis_mb = peak_mb()
+    result = export(anim, out)
+    t2 = time.perf_counter()
+    Path(report).write_text(json.dumps({
+        "peak_mb_after_imports": imports_mb,
+        "peak_mb_after_analysis": analysis_mb,
+        "analysis_s": t1 - t0,
+        "export_s": t2 - t1,
+        "frames": anim.frame_count,
+        "size": [getattr(result, "width", None), getattr(result, "height", None)],
+    }))
+
+
+def bench_long(res: dict[str, Any], tmp: Path, seconds: float) -> None:
+    portrait_png, speech_wav = tmp / "portrait.png", tmp / "long.wav"
+    if not portrait_png.exists():
+        make_portrait(portrait_png)
+    write_wav(speech_wav, grid_speech(seconds))
+    out, report = tmp / "long.mp4", tmp / "long.json"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.bench_export", "--long-child",
+         str(portrait_png), str(speech_wav), str(out), str(report)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    err = proc.stderr.read().decode(errors="replace")  # drain, so the child never blocks
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t0
+    # Linux reports ru_maxrss in KiB (macOS in bytes).
+    kib = usage.ru_maxrss / (1024 if sys.platform == "darwin" else 1)
+    rss_mb = kib / 1024
+    res["long_audio_s"] = _cell(seconds, "s", note="GRID s1 joined")
+    if proc.returncode != 0 or not report.exists():
+        tail = " | ".join(err.strip().splitlines()[-2:])
+        res["long_peak_rss_mb"] = _cell(None, "MB", f"<= {RSS_TARGET_MB:.0f}",
+                                        f"the export failed (exit {proc.returncode}): {tail}")
+        return
+    info = json.loads(report.read_text())
+    res["long_peak_rss_mb"] = _cell(rss_mb, "MB", f"<= {RSS_TARGET_MB:.0f}",
+                                    "child process, whole app path, ru_maxrss")
+    res["long_rss_ok"] = _cell(rss_mb <= RSS_TARGET_MB)
+    res["long_peak_mb_after_imports"] = _cell(info["peak_mb_after_imports"], "MB",
+                                              note="engine imported, nothing loaded")
+    res["long_peak_mb_after_analysis"] = _cell(info["peak_mb_after_analysis"], "MB",
+                                               note="inputs loaded, analysed, motion built")
+    res["long_analysis_s"] = _cell(info["analysis_s"], "s")
+    res["long_export_s"] = _cell(info["export_s"], "s", note=f"{info['frames']} frames")
+    res["long_export_fps"] = _cell(info["frames"] / info["export_s"], "fps")
+    res["long_wall_s"] = _cell(wall, "s", note="child process, start to exit")
+    out.unlink(missing_ok=True)
+
+
+def main() -> dict[str, Any]:
+    logging.basicConfig(level=logging.WARNING)
+    sizes = [int(s) for s in os.environ.get("TALKIE_BENCH_SIZES", "256,512,1024").split(",")
+             if s.strip().isdigit()]
+    seconds = float(_env_int("TALKIE_BENCH_SECONDS", 10))
+    long_seconds = float(_env_int("TALKIE_BENCH_LONG_SECONDS", 600))
+    res: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="talkie-bench-export-") as d:
+        tmp = Path(d)
+        try:
+            bench_sizes(res, tmp, seconds, sizes)
+        except Exception as exc:  # noqa: BLE001
+            res["sizes"] = _cell(None, note=f"not available: {_reason(exc)}")
+            traceback.print_exc()
+        if long_seconds > 0 and "engine" not in res:
+            try:
+                bench_long(res, tmp, long_seconds)
+            except Exception as exc:  # noqa: BLE001
+                res["long_peak_rss_mb"] = _cell(None, "MB", f"<= {RSS_TARGET_MB:.0f}",
+                                                f"not available: {_reason(exc)}")
+                traceback.print_exc()
+    return res
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "--long-child":
+        _long_child(*sys.argv[2:6])
+    else:
+        print(json.dumps(main(), indent=2))

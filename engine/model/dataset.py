@@ -1,0 +1,248 @@
+"""From the prepare-data cache to training arrays (numpy only).
+
+For each clip: canonical landmarks (:func:`engine.face.align.to_canonical`,
+the same alignment the app applies to a portrait), head pose, the clip's
+neutral face (median canonical shape over its silent frames), the expression
+residual, blink events from the eye aspect ratio and their eyelid track, and
+the 0.2 s log-mel window of every frame.
+
+The expression basis is a PCA of the residuals of the training clips, with
+the eyelid landmarks left out (the renderer closes the lids from the eyelid
+track, so the model must not close them a second time).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.model import features
+from engine.model.landmarks import MOUTH_JAW, mouth_opening
+
+log = logging.getLogger(__name__)
+
+#: Landmarks whose motion belongs to the renderer's eyelid track, not the expression.
+EYELID_POINTS = (246, 161, 160, 159, 158, 157, 173, 7, 163, 144, 145, 153, 154, 155,
+                 466, 388, 387, 386, 385, 384, 398, 249, 390, 373, 374, 380, 381, 382)
+
+
+@dataclass
+class Clip:
+    """One prepared clip, ready for training or evaluation."""
+
+    name: str
+    speaker: str
+    fps: float
+    canon: np.ndarray        # (T, 468, 3) float32
+    neutral: np.ndarray      # (468, 3) float32
+    first: np.ndarray        # (468, 3) float32, canonical first frame
+    expr: np.ndarray         # (T, 468, 3) float32 residual vs neutral
+    pose: np.ndarray         # (T, 6) float32 relative to the clip's median
+    audio: np.ndarray        # (T, COLS, N_MELS) float32
+    eyelids: np.ndarray      # (T, 2) float32 closure from blink events
+    blinks: list             # [BlinkEvent]
+    silence: np.ndarray      # (T,) bool
+    loudness: np.ndarray     # (T,) float32 dB
+    opening: np.ndarray      # (T,) float32 real inner-lip gap, IOD units
+    valid: np.ndarray        # (T,) bool face present
+    mel: np.ndarray          # (M, N_MELS) float32 normalised log-mel, 10 ms hop
+
+    @property
+    def frames(self) -> int:
+        return int(self.canon.shape[0])
+
+
+def canonical_and_pose(lm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(T,468,3)`` pixels -> ``(canon (T,468,3), pose (T,6))``; pose per track.POSE_FIELDS.
+
+    Pose: pitch, yaw, roll (radians, the face's rotation in the image), tx, ty
+    (eye midpoint shift in units of the clip's median IOD) and log scale, each
+    relative to the clip's median.
+    """
+    from engine.face.align import to_canonical
+
+    t_n = lm.shape[0]
+    canon = np.zeros((t_n, 468, 3), np.float32)
+    ang = np.zeros((t_n, 3))
+    scale = np.zeros(t_n)
+    for i in range(t_n):
+        c, sim = to_canonical(lm[i])
+        canon[i] = c
+        r = sim.R.T  # the face's rotation in the image
+        ang[i] = (math.atan2(r[2, 1], r[2, 2]), math.asin(float(np.clip(-r[2, 0], -1, 1))),
+                  math.atan2(r[1, 0], r[0, 0]))
+        scale[i] = 1.0 / sim.scale
+    eyes = 0.5 * (lm[:, 33, :2] + lm[:, 263, :2])
+    med_scale = float(np.median(scale))
+    trans = (eyes - np.median(eyes, 0)) / max(med_scale, 1e-9)
+    pose = np.concatenate([ang - np.median(ang, 0), trans,
+                           np.log(scale / med_scale)[:, None]], 1).astype(np.float32)
+    return canon, pose
+
+
+def blinks_from_ear(ear: np.ndarray, fps: float, valid: np.ndarray | None = None,
+                    threshold: float = 0.22, peak: float = 0.33) -> list:
+    """Blink events from ``(T, 2)`` eye aspect ratios.
+
+    Closure is ``1 - EAR / open EAR`` (open EAR: the 80th percentile); a blink
+    is a run of frames whose mean closure over both eyes exceeds ``threshold``
+    and peaks above ``peak`` (the mesh rarely shows a lid fully shut on 360x288
+    GRID video). Onset and end sit half a frame outside the run; depth is the
+    run's peak closure divided by 0.45, capped at 1.
+    """
+    from engine.motion.blinks import BlinkEvent
+
+    e = np.asarray(ear, np.float64).mean(1)
+    ok = np.isfinite(e) if valid is None else (valid & np.isfinite(e))
+    if ok.sum() < 3:
+        return []
+    open_ear = float(np.percentile(e[ok], 80))
+    closure = np.where(ok, 1.0 - e / max(open_ear, 1e-6), 0.0)
+    on = closure > threshold
+    out = []
+    i = 0
+    while i < len(on):
+        if on[i]:
+            j = i
+            while j < len(on) and on[j]:
+                j += 1
+            if closure[i:j].max() < peak:
+                i = j
+                continue
+            onset = max((i - 0.5) / fps, 0.0)
+            dur = max((j - i + 1) / fps, 0.06)
+            depth = float(min(closure[i:j].max() / 0.6, 1.0))
+            out.append(BlinkEvent(round(onset, 4), round(dur, 4), round(depth, 3)))
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def load_clip(path: Path | str) -> Clip:
+    """Read one ``.npz`` of the prepare-data cache."""
+    from engine.motion.blinks import eyelid_track
+
+    p = Path(path)
+    with np.load(p) as d:
+        lm = d["landmarks"].astype(np.float64)
+        presence = d["presence"]
+        mel = d["mel"]
+        loud = d["loudness"]
+        sil = d["silence"].astype(bool)
+        ear = d["ear"]
+        fps = float(d["fps"])
+    valid = presence >= 0.5
+    canon, pose = canonical_and_pose(lm)
+    opening = mouth_opening(canon)
+    pick = sil & valid
+    if pick.sum() < 3:
+        pick = valid & (opening <= np.percentile(opening, 20))
+    if pick.sum() < 1:
+        pick = np.ones(len(canon), bool)
+    neutral = np.median(canon[pick], 0).astype(np.float32)
+    expr = (canon - neutral).astype(np.float32)
+    expr[:, list(EYELID_POINTS)] = 0.0
+    t_n = canon.shape[0]
+    mel_n = features.normalise(mel)
+    audio = features.frame_windows(mel_n, t_n, fps)
+    blinks = blinks_from_ear(ear, fps, valid)
+    return Clip(p.stem, p.parent.name, fps, canon, neutral, canon[0].copy(), expr, pose,
+                audio, eyelid_track(blinks, t_n, fps), blinks, sil, loud.astype(np.float32),
+                opening, valid, mel_n)
+
+
+def load_clips(paths: list[Path], cache: Path | None = None) -> list[Clip]:
+    """Load many clips; ``cache`` (a ``.pkl``) memoises the result."""
+    import pickle
+
+    if cache is not None and cache.is_file():
+        try:
+            with open(cache, "rb") as f:
+                stored = pickle.load(f)
+            if stored["paths"] == [str(p) for p in paths]:
+                return stored["clips"]
+        except Exception:  # a damaged memo is rebuilt
+            pass
+    clips = [load_clip(p) for p in paths]
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump({"paths": [str(p) for p in paths], "clips": clips}, f, protocol=4)
+        tmp.replace(cache)
+    return clips
+
+
+def split_clips(data: Path, held_out: int = 50, seed: int = 0, train_speaker: str = "s1",
+                val_speakers: tuple[str, ...] = ("s4hq",)) -> dict:
+    """``{"train": [...], "val_s1": [...], "s4hq": [...]}`` lists of ``.npz`` paths.
+
+    ``held_out`` clips of ``train_speaker``, drawn with ``seed``, are kept out of training.
+    """
+    data = Path(data)
+    train = sorted((data / train_speaker).glob("*.npz"))
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(len(train))
+    hold = set(idx[: min(held_out, max(len(train) - 1, 0))].tolist())
+    out = {"train": [str(p) for i, p in enumerate(train) if i not in hold],
+           "val_s1": [str(p) for i, p in enumerate(train) if i in hold]}
+    for sp in val_speakers:
+        out[sp] = [str(p) for p in sorted((data / sp).glob("*.npz"))]
+    return out
+
+
+def save_split(split: dict, path: Path) -> None:
+    path.write_text(json.dumps(split, indent=1))
+
+
+@dataclass
+class Normalisers:
+    """PCA basis and the scales of the model's outputs."""
+
+    mean: np.ndarray        # (468, 3) mean expression (added back)
+    basis: np.ndarray       # (K, 468, 3) orthonormal directions (flattened)
+    coeff_std: np.ndarray   # (K,) std of the training coefficients
+    pose_std: np.ndarray    # (6,)
+    neutral_mean: np.ndarray  # (468, 3) mean neutral face of the training clips
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k).tolist() for k in
+                ("mean", "basis", "coeff_std", "pose_std", "neutral_mean")}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Normalisers:
+        return cls(**{k: np.asarray(v, np.float32) for k, v in d.items()})
+
+
+def fit_normalisers(clips: list[Clip], k: int = 20) -> Normalisers:
+    """PCA of the training expressions (K components) and pose scales."""
+    x = np.concatenate([c.expr[c.valid].reshape(-1, 468 * 3) for c in clips], 0)
+    mean = x.mean(0)
+    sub = (x[:: max(1, len(x) // 8000)] - mean).astype(np.float64)
+    _, s, vt = np.linalg.svd(sub, full_matrices=False)
+    basis = vt[:k]
+    coeffs = sub @ basis.T
+    std = coeffs.std(0) + 1e-6
+    var = (s ** 2)
+    log.info("PCA: %d components keep %.1f%% of the expression variance", k,
+             100 * var[:k].sum() / var.sum())
+    pose = np.concatenate([c.pose[c.valid] for c in clips], 0)
+    return Normalisers(mean.reshape(468, 3).astype(np.float32),
+                       basis.reshape(k, 468, 3).astype(np.float32), std.astype(np.float32),
+                       (pose.std(0) + 1e-6).astype(np.float32),
+                       np.mean([c.neutral for c in clips], 0).astype(np.float32))
+
+
+def project(clip: Clip, norm: Normalisers) -> np.ndarray:
+    """``(T, K) float32`` normalised PCA coefficients of a clip's expression."""
+    x = (clip.expr - norm.mean).reshape(len(clip.expr), -1)
+    return ((x @ norm.basis.reshape(len(norm.basis), -1).T) / norm.coeff_std).astype(np.float32)
+
+
+MOUTH_JAW_IDX = np.array(MOUTH_JAW)

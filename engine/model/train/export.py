@@ -1,0 +1,149 @@
+"""Export the generator of a checkpoint to ONNX, with its constants in the metadata.
+
+The exported graph takes
+
+- ``audio (1, T, COLS, N_MELS) float32``: the 0.2 s log-mel window of each frame
+  (:func:`engine.model.features.audio_windows`);
+- ``identity (1, 1404) float32``: ``(neutral - neutral_mean) * identity_scale``,
+  the neutral face in the canonical frame;
+- ``noise (1, T, Z) float32``: N(0, noise_sigma) per frame (seeded by the caller);
+- ``eyelids (1, T, 1) float32``: eyelid closure 0..1 from the blink events;
+
+and returns ``coeffs (1, T, K)`` in canonical units (multiply by ``basis`` and
+add ``mean`` for the expression displacement) and ``pose (1, T, 6)`` offsets
+(pitch, yaw, roll rad, tx, ty, log scale). T is dynamic.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from engine.model import features, metadata
+from engine.model.dataset import Normalisers
+from engine.model.landmarks import CANON_CONVENTION
+from engine.model.train.nets import Generator, NetConfig
+
+OPSET = 17
+
+
+class ExportedGenerator(nn.Module):
+    """The generator with its output scales folded in."""
+
+    def __init__(self, g: Generator, coeff_std: np.ndarray, pose_std: np.ndarray) -> None:
+        super().__init__()
+        self.g = g
+        self.register_buffer("coeff_std", torch.from_numpy(np.asarray(coeff_std, np.float32)))
+        self.register_buffer("pose_std", torch.from_numpy(np.asarray(pose_std, np.float32)))
+
+    def forward(self, audio, identity, noise, eyelids):
+        c, p = self.g(audio, identity, noise, eyelids)
+        return c * self.coeff_std, p * self.pose_std
+
+
+def load_checkpoint(path: Path | str) -> tuple[Generator, Normalisers, dict]:
+    """``(generator in eval mode, normalisers, checkpoint dict)`` from a ``.pt`` or run folder."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "ckpt_final.pt" if (p / "ckpt_final.pt").is_file() else p / "ckpt_last.pt"
+    st = torch.load(p, map_location="cpu", weights_only=False)
+    net = NetConfig(**st["net"])
+    g = Generator(net)
+    g.load_state_dict(st["g"])
+    g.eval()
+    return g, Normalisers.from_dict(st["normalisers"]), st
+
+
+def build_metadata(st: dict, norm: Normalisers) -> dict:
+    net = st["net"]
+    cfg = st.get("config", {})
+    return {
+        "format": metadata.FORMAT,
+        "version": int(st.get("version", 1)),
+        "trained_steps": int(st.get("step", 0)),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "fps": 25.0,
+        "sample_rate": features.SAMPLE_RATE,
+        "window_s": features.WINDOW_S,
+        "hop": features.HOP,
+        "win": features.WIN,
+        "n_fft": features.N_FFT,
+        "n_mels": features.N_MELS,
+        "cols": features.COLS,
+        "scale_db": features.SCALE_DB,
+        "noise_dim": int(net["noise_dim"]),
+        "noise_sigma": float(cfg.get("noise_sigma", 0.33)),
+        "identity_scale": 10.0,
+        "canonical": CANON_CONVENTION,
+        "basis": np.asarray(norm.basis, np.float32),
+        "mean": np.asarray(norm.mean, np.float32),
+        "coeff_std": np.asarray(norm.coeff_std, np.float32),
+        "pose_std": np.asarray(norm.pose_std, np.float32),
+        "neutral_mean": np.asarray(norm.neutral_mean, np.float32),
+        "data": "GRID audio-visual corpus s1 (CC BY 4.0; Cooke, Barker, Cunningham and Shao, "
+                "JASA 2006)",
+    }
+
+
+def example_inputs(net: dict, t: int = 50, seed: int = 0) -> tuple[torch.Tensor, ...]:
+    gen = torch.Generator().manual_seed(seed)
+    return (torch.randn(1, t, features.COLS, features.N_MELS, generator=gen),
+            torch.randn(1, 468 * 3, generator=gen) * 0.1,
+            torch.randn(1, t, int(net["noise_dim"]), generator=gen) * 0.33,
+            torch.rand(1, t, 1, generator=gen))
+
+
+def export_onnx(ckpt: Path | str, out: Path | str, check: bool = True) -> dict:
+    """Write ``out`` (atomically). Returns ``{"path", "bytes", "parity_max_abs"}``."""
+    import onnx
+
+    g, norm, st = load_checkpoint(ckpt)
+    model = ExportedGenerator(g, norm.coeff_std, norm.pose_std).eval()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.stem + ".tmp.onnx")
+    args = example_inputs(st["net"])
+    dyn = {"audio": {1: "T"}, "noise": {1: "T"}, "eyelids": {1: "T"},
+           "coeffs": {1: "T"}, "pose": {1: "T"}}
+    with torch.no_grad():
+        torch.onnx.export(model, args, str(tmp), input_names=["audio", "identity", "noise",
+                                                                "eyelids"],
+                          output_names=["coeffs", "pose"], dynamic_axes=dyn, opset_version=OPSET,
+                          dynamo=False)
+    m = onnx.load(str(tmp))
+    meta = build_metadata(st, norm)
+    entry = m.metadata_props.add()
+    entry.key = metadata.KEY
+    entry.value = metadata.encode(meta)
+    m.producer_name = "talkie"
+    m.doc_string = ("Talkie speech-driven motion generator. Trained on the GRID audio-visual "
+                    "corpus (CC BY 4.0; Cooke, Barker, Cunningham and Shao, JASA 2006).")
+    onnx.checker.check_model(m)
+    onnx.save(m, str(tmp))
+    os.replace(tmp, out)
+    result = {"path": str(out), "bytes": out.stat().st_size}
+    if check:
+        result["parity_max_abs"] = parity(model, out)
+    return result
+
+
+def parity(model: nn.Module, path: Path | str, lengths=(7, 75, 300)) -> float:
+    """Largest |torch - onnxruntime| over outputs for random inputs of several lengths."""
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    worst = 0.0
+    net_noise = int(model.g.cfg.noise_dim)
+    for i, t in enumerate(lengths):
+        args = example_inputs({"noise_dim": net_noise}, t, seed=100 + i)
+        with torch.no_grad():
+            ref = [x.numpy() for x in model(*args)]
+        got = sess.run(None, {n: a.numpy() for n, a in
+                              zip(("audio", "identity", "noise", "eyelids"), args)})
+        worst = max(worst, *(float(np.abs(a - b).max()) for a, b in zip(ref, got)))
+    return worst

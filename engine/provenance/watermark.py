@@ -1,0 +1,551 @@
+"""Invisible, robust video watermark: a keyed spread-spectrum tile in luminance.
+
+Design (measured choices are in ``docs/provenance.md``):
+
+* **Pattern.** A secret-keyed tile of ``TILE`` x ``TILE`` pixels (128 px at the
+  export resolution) built from a 16 x 16 grid of +-1 chips, one chip every
+  ``CELL`` = 8 px, bilinearly interpolated into a smooth random field. The
+  field is repeated (tiled) over the whole frame, anchored at its top-left
+  pixel. 136 of the 256 chips form the fixed *sync* pattern (the Talkie
+  marker, identical in every export); the other 120 carry the 40-bit payload
+  (32-bit export id + CRC-8), three chips per bit, each chip sign-scrambled
+  by the key. Components of the tile that repeat every 32 px are removed so
+  H.264 8x8/16x16 block artefacts cannot correlate with it.
+* **Embedding.** The same luminance offset is added to R, G and B (no
+  colour shift). Its amplitude follows local texture (perceptual masking):
+  about 0.4 grey levels on flat areas (so rounding leaves flat skin, sky
+  and backdrops nearly untouched) rising to ``A_MAX`` in detailed areas.
+  Everything is computed at 1/8 resolution and upsampled once, so the cost
+  is a few saturating uint8 operations per pixel.
+* **Temporal.** Every frame carries the same pattern, so frame-rate
+  conversion, frame drops and trimming do not matter; static content also
+  lets H.264 keep the mark in skipped/predicted blocks.
+* **Detection.** Each decoded frame is whitened (high-pass, divided by local
+  contrast) and the results are averaged. For each candidate scale on a
+  log grid (``SCALES``: 0.42x to 1.08x of the export size, then refined)
+  the average is resampled back to the export scale, folded modulo the
+  tile period, and cross-correlated with the sync tile over every cyclic
+  shift with one FFT (so cropping, which only shifts the tile phase, costs
+  nothing). The score is the peak's z-value against the rest of the
+  correlation surface; the mark is reported when it exceeds
+  ``THRESHOLD``. At the peak the payload chips are read by matched
+  filtering and accepted only if the CRC matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TypeAlias
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from engine.cancel import CancelToken, ProgressFn, no_progress
+
+log = logging.getLogger(__name__)
+
+Frame: TypeAlias = NDArray[np.uint8]
+
+#: Tile period in pixels at the export resolution.
+TILE = 256
+#: Chip spacing in pixels at the export resolution.
+CELL = 16
+#: Chips per tile side.
+GRID = TILE // CELL
+#: Payload: 32-bit export id + CRC-8.
+ID_BITS = 32
+CRC_BITS = 8
+PAYLOAD_BITS = ID_BITS + CRC_BITS
+CHIPS_PER_BIT = 3
+#: The detector works at 1/DS of the export resolution (the mark is smooth).
+DS = 4
+#: Tile period in detector pixels.
+DTILE = TILE // DS
+#: Amplitude (grey levels, 0..255 scale) on flat areas and in detailed areas.
+A_FLAT = 0.3
+A_MAX = 4.0
+#: Amplitudes are scaled down on frames that would otherwise fall below this PSNR (dB).
+MIN_PSNR = 41.5
+_MAX_MSE = 255.0**2 / 10 ** (MIN_PSNR / 10)
+#: Texture (mean |Laplacian| at 1/4 resolution) mapped to amplitude: A = A_FLAT + GAIN * tex.
+GAIN = 0.45
+#: Detector decision threshold on the z-score of the sync correlation peak.
+#: Chosen with a wide margin over the null distribution of real, unmarked
+#: video (see docs/provenance.md for the measured null maximum).
+THRESHOLD = 9.0
+#: The detector reads at most this much video from the start, and this many frames.
+DETECT_SECONDS = 2.4
+DETECT_FRAMES = 150
+#: Key of the Talkie watermark. Public: this is a provenance signal, not DRM.
+KEY = b"talkie-provenance-watermark-v1"
+
+_SCALE_MIN, _SCALE_MAX, _SCALE_STEP = 0.42, 1.08, 0.018
+#: Coarse log-spaced scale grid (attacked size / export size) the detector searches.
+SCALES: tuple[float, ...] = tuple(
+    float(s)
+    for s in np.exp(
+        np.arange(math.log(_SCALE_MIN), math.log(_SCALE_MAX) + 1e-9, _SCALE_STEP)
+    )
+)
+
+
+#: Period of the temporal sign modulation, seconds, and its ramp time.
+PERIOD = 1.2
+RAMP = 0.16
+
+
+def modulation(t: float) -> float:
+    """Sign of the mark at time ``t`` seconds: a trapezoid wave in [-1, 1].
+
+    +1 for the first half of each ``PERIOD`` and -1 for the second, with
+    raised-cosine ramps of ``RAMP`` s between them so the change is gradual.
+    Its mean over whole periods is 0, which lets the detector cancel a
+    static picture exactly.
+    """
+    half = PERIOD / 2
+    u = t % PERIOD
+    sign = 1.0 if u < half else -1.0
+    v = u % half  # time since the last sign change
+    if v < RAMP / 2:  # second half of the ramp into this sign
+        return sign * math.sin(math.pi / 2 * (0.5 + v / RAMP))
+    if v > half - RAMP / 2:  # first half of the ramp out of it
+        return sign * math.sin(math.pi / 2 * (0.5 + (half - v) / RAMP))
+    return sign
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What :func:`detect` found.
+
+    Attributes:
+        marked: True if the Talkie watermark is present (``score >= THRESHOLD``).
+        confidence: 0..1, a logistic map of ``score`` centred on the threshold
+            (0.5 at the threshold, > 0.99 at threshold + 5).
+        score: z-value of the sync correlation peak (unmarked video: ~3-6).
+        payload: the 32-bit export id read from the mark, or None if the
+            mark was not found or its CRC did not match.
+        export_id: ``payload`` as 8 lower-case hex digits (the first 8 hex
+            digits of the export id written in the metadata), or None.
+        scale: the frame scale at which the mark was found (1.0 = export size).
+        frames: number of frames analysed.
+    """
+
+    marked: bool
+    confidence: float
+    score: float
+    payload: int | None
+    export_id: str | None
+    scale: float
+    frames: int
+
+
+def _crc8(value: int) -> int:
+    """CRC-8 (polynomial 0x07) of a 32-bit value, big-endian bytes."""
+    crc = 0
+    for byte in value.to_bytes(4, "big"):
+        crc ^= byte
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
+def payload_bits(payload: int) -> NDArray[np.int8]:
+    """``(PAYLOAD_BITS,) int8`` of +-1: 32 id bits (MSB first) then CRC-8."""
+    if not 0 <= payload < 2**ID_BITS:
+        raise ValueError("payload must be a 32-bit unsigned integer")
+    word = (payload << CRC_BITS) | _crc8(payload)
+    bits = [(word >> (PAYLOAD_BITS - 1 - i)) & 1 for i in range(PAYLOAD_BITS)]
+    return (np.array(bits, dtype=np.int8) * 2 - 1).astype(np.int8)
+
+
+def payload_from_export_id(export_id: str) -> int:
+    """The 32-bit payload for an export id.
+
+    A hex export id (e.g. ``uuid4().hex``) gives its first 8 hex digits, so the
+    watermark's id can be compared with the id in the metadata; any other
+    string gives the first 4 bytes of its SHA-256.
+    """
+    head = export_id.strip().lower().replace("-", "")[:8]
+    if len(head) == 8 and all(c in "0123456789abcdef" for c in head):
+        return int(head, 16)
+    return int.from_bytes(hashlib.sha256(export_id.encode("utf-8")).digest()[:4], "big")
+
+
+@dataclass(frozen=True)
+class _Key:
+    sync_chips: NDArray[np.float32]  # (GRID, GRID), 0 where a payload chip is
+    payload_sign: NDArray[np.float32]  # (GRID, GRID) +-1 scramble
+    bit_of_cell: NDArray[np.int16]  # (GRID, GRID) bit index or -1 for sync
+    sync_tile: NDArray[np.float32]  # (DTILE, DTILE) detector reference, zero-mean
+    bit_tiles: NDArray[np.float32]  # (PAYLOAD_BITS, DTILE, DTILE) matched filters
+
+
+def _upsample_tile(chips: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Full-resolution periodic tile ``(TILE, TILE)`` of a chip grid, as embedded."""
+    big = np.tile(chips, (3, 3))
+    up = cv2.resize(big, (3 * TILE, 3 * TILE), interpolation=cv2.INTER_LINEAR)
+    return np.ascontiguousarray(up[TILE : 2 * TILE, TILE : 2 * TILE], dtype=np.float32)
+
+
+def _detector_tile(chips: NDArray[np.float32]) -> NDArray[np.float32]:
+    """The tile as the detector sees it: ``(DTILE, DTILE)``, area-downsampled by DS."""
+    t = _upsample_tile(chips)
+    return t.reshape(DTILE, DS, DTILE, DS).mean(axis=(1, 3)).astype(np.float32)
+
+
+def _remove_block_periodic(
+    tile: NDArray[np.float32], period: int = 32 // DS
+) -> NDArray[np.float32]:
+    """Subtract the component of a square detector tile that repeats every ``period`` px.
+
+    (32 export pixels: H.264's 4/8/16 px block grid at scale 1 and 0.5.)
+    """
+    n = tile.shape[0] // period
+    blocks = tile.reshape(n, period, n, period)
+    periodic = blocks.mean(axis=(0, 2))
+    return (tile - np.tile(periodic, (n, n))).astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def _key() -> _Key:
+    rng = np.random.default_rng(np.frombuffer(hashlib.sha256(KEY).digest(), dtype=np.uint32))
+    chips = rng.choice(np.array([-1.0, 1.0], dtype=np.float32), size=(GRID, GRID))
+    payload_sign = rng.choice(np.array([-1.0, 1.0], dtype=np.float32), size=(GRID, GRID))
+    order = rng.permutation(GRID * GRID)
+    flat_bits = np.full(GRID * GRID, -1, dtype=np.int16)
+    n_payload = PAYLOAD_BITS * CHIPS_PER_BIT
+    flat_bits[order[:n_payload]] = np.arange(n_payload, dtype=np.int16) % PAYLOAD_BITS
+    bit_of_cell = flat_bits.reshape(GRID, GRID)
+    sync = np.where(bit_of_cell < 0, chips, 0.0).astype(np.float32)
+    sync_tile = _remove_block_periodic(_detector_tile(sync))
+    sync_tile -= sync_tile.mean()
+    bit_tiles = np.empty((PAYLOAD_BITS, DTILE, DTILE), dtype=np.float32)
+    for b in range(PAYLOAD_BITS):
+        g = np.where(bit_of_cell == b, payload_sign, 0.0).astype(np.float32)
+        t = _remove_block_periodic(_detector_tile(g))
+        bit_tiles[b] = t - t.mean()
+    return _Key(sync, payload_sign.astype(np.float32), bit_of_cell, sync_tile, bit_tiles)
+
+
+_K5 = np.ones((7, 7), np.uint8)
+
+
+class Watermarker:
+    """Embeds the Talkie watermark carrying one export's payload.
+
+    Usage from the exporter::
+
+        wm = Watermarker.for_export(export_id)
+        for i in range(frame_count):
+            writer.write(wm.embed(frame, i))
+
+    Thread-safe for use from one worker; keeps only a small per-size cache.
+    """
+
+    def __init__(self, payload: int, fps: float = 25.0) -> None:
+        """``payload``: 32-bit unsigned export id (see :func:`payload_from_export_id`);
+        ``fps``: the export's frame rate (frame ``i`` is at ``i / fps`` seconds)."""
+        if fps <= 0:
+            raise ValueError("fps must be positive")
+        self.payload = payload
+        self.fps = float(fps)
+        key = _key()
+        bits = payload_bits(payload).astype(np.float32)
+        cell_bits = np.where(key.bit_of_cell >= 0, bits[np.maximum(key.bit_of_cell, 0)], 0.0)
+        grid = key.sync_chips + (cell_bits * key.payload_sign).astype(np.float32)
+        # Remove the 32 px-periodic part at chip resolution (4 chips): matches the detector.
+        n = GRID // 4
+        periodic = grid.reshape(n, 4, n, 4).mean(axis=(0, 2))
+        self._chips = (grid - np.tile(periodic, (n, n))).astype(np.float32)
+        self._size: tuple[int, int] | None = None
+        self._pattern_lo: NDArray[np.float32] | None = None
+
+    @classmethod
+    def for_export(cls, export_id: str, fps: float = 25.0) -> Watermarker:
+        """A watermarker for one export: payload from ``export_id`` (a uuid4 hex)."""
+        return cls(payload_from_export_id(export_id), fps)
+
+    def _pattern(self, h8: int, w8: int) -> NDArray[np.float32]:
+        if self._size != (h8, w8) or self._pattern_lo is None:
+            reps = (-(-h8 // GRID), -(-w8 // GRID))
+            self._pattern_lo = np.ascontiguousarray(np.tile(self._chips, reps)[:h8, :w8])
+            self._size = (h8, w8)
+        return self._pattern_lo
+
+    def embed(self, frame: NDArray[np.uint8], index: int = 0) -> NDArray[np.uint8]:
+        """Return a marked copy of ``frame``.
+
+        Args:
+            frame: ``(H, W, 3) uint8`` RGB, any size >= 16 x 16.
+            index: frame number in the export (0 = first frame); sets the sign
+                of the mark through :func:`modulation` at ``index / fps`` s.
+
+        Returns:
+            ``(H, W, 3) uint8`` RGB; the input is not modified.
+        """
+        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+            raise ValueError("embed expects an (H, W, 3) uint8 RGB frame")
+        h, w = frame.shape[:2]
+        h8, w8 = -(-h // CELL), -(-w // CELL)
+        gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+        q = cv2.resize(gray, (w8 * 4, h8 * 4), interpolation=cv2.INTER_AREA)  # 1/4 res
+        lap = np.abs(cv2.Laplacian(q, cv2.CV_16S, ksize=1)).astype(np.float32)
+        # Texture = the *least* textured part of the neighbourhood (erosions), so
+        # a chip that touches a flat area stays weak there: no halo beside edges.
+        lap = np.asarray(cv2.erode(cv2.blur(lap, (3, 3)), _K5), dtype=np.float32)
+        tex = np.asarray(cv2.resize(lap, (w8, h8), interpolation=cv2.INTER_AREA), np.float32)
+        amp = np.minimum(A_FLAT + GAIN * tex, A_MAX)
+        # Fade out near black and white, where clipping would distort the pattern.
+        lum = cv2.resize(q, (w8, h8), interpolation=cv2.INTER_AREA).astype(np.float32)
+        amp *= np.clip(np.minimum(lum, 255.0 - lum) / 12.0, 0.0, 1.0)
+        marked = amp * self._pattern(h8, w8)
+        # Keep PSNR >= MIN_PSNR: bilinear upsampling of a random chip field keeps
+        # ~4/9 of its mean square, so the full-resolution MSE is about this.
+        mse = float(np.mean(marked * marked)) * (4.0 / 9.0)
+        if mse > _MAX_MSE:
+            marked *= math.sqrt(_MAX_MSE / mse)
+        gain = modulation(index / self.fps) * 16.0  # 1/16 grey-level units
+        delta = marked * gain
+        pos = np.clip(delta, 0, 255).astype(np.uint8)
+        neg = np.clip(-delta, 0, 255).astype(np.uint8)
+        size = (w8 * CELL, h8 * CELL)
+        pos_f = cv2.resize(pos, size, interpolation=cv2.INTER_LINEAR)
+        neg_f = cv2.resize(neg, size, interpolation=cv2.INTER_LINEAR)
+        if size != (w, h):
+            pos_f = pos_f[:h, :w]
+            neg_f = neg_f[:h, :w]
+        # Round to whole grey levels: (x + 8) / 16 (x <= 16 * A_MAX: no overflow).
+        pos_f = (pos_f + np.uint8(8)) >> 4
+        neg_f = (neg_f + np.uint8(8)) >> 4
+        pos3 = cv2.cvtColor(np.ascontiguousarray(pos_f), cv2.COLOR_GRAY2RGB)
+        neg3 = cv2.cvtColor(np.ascontiguousarray(neg_f), cv2.COLOR_GRAY2RGB)
+        out = np.asarray(cv2.subtract(cv2.add(frame, pos3), neg3), dtype=np.uint8)
+        return out
+
+
+# --------------------------------------------------------------------- detect
+
+
+def _gray(frame: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """Luminance ``(H, W) float32`` of an RGB or single-channel uint8 frame."""
+    if frame.ndim == 3:
+        return cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return frame.astype(np.float32)
+
+
+def _whiten(demod: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Normalise the demodulated luminance: remove its smooth part and divide
+    by the local noise level (moving areas weigh less). ``(H, W) float32`` in +-4."""
+    res = demod - cv2.GaussianBlur(demod, (0, 0), 12.0)
+    local = np.sqrt(cv2.GaussianBlur(res * res, (0, 0), 16.0))
+    local += 0.1 * float(np.median(local)) + 1e-3
+    out: NDArray[np.float32] = np.clip(res / local, -4.0, 4.0)
+    return out
+
+
+def _fold(resid: NDArray[np.float32], scale: float) -> NDArray[np.float32]:
+    """Resample ``resid`` to detector scale (export scale / DS) and fold it modulo DTILE.
+
+    ``scale`` is the size of ``resid`` relative to the export. Returns
+    ``(DTILE, DTILE) float32``: tile sums divided by sqrt(count).
+    """
+    h, w = resid.shape
+    f = 1.0 / (scale * DS)
+    nw, nh = max(int(round(w * f)), 1), max(int(round(h * f)), 1)
+    interp = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
+    r = cv2.resize(resid, (nw, nh), interpolation=interp)
+    ph, pw = -(-nh // DTILE) * DTILE, -(-nw // DTILE) * DTILE
+    padded = np.zeros((ph, pw), np.float32)
+    padded[:nh, :nw] = r
+    count = np.zeros((ph, pw), np.float32)
+    count[:nh, :nw] = 1.0
+    s = padded.reshape(ph // DTILE, DTILE, pw // DTILE, DTILE).sum(axis=(0, 2))
+    c = count.reshape(ph // DTILE, DTILE, pw // DTILE, DTILE).sum(axis=(0, 2))
+    folded = s / np.maximum(np.sqrt(c), 1.0)
+    return _remove_block_periodic(folded.astype(np.float32))
+
+
+def _correlate(folded: NDArray[np.float32]) -> tuple[float, int, int]:
+    """z-score of the best cyclic shift of the sync tile in ``folded``, and that shift."""
+    key = _key()
+    spec = np.fft.rfft2(folded) * np.conj(np.fft.rfft2(key.sync_tile))
+    corr = np.fft.irfft2(spec, s=folded.shape)
+    iy, ix = np.unravel_index(int(np.argmax(corr)), corr.shape)
+    peak = float(corr[iy, ix])
+    # Noise statistics away from the peak (the peak is ~2 chips wide).
+    mask = np.ones_like(corr, dtype=bool)
+    ys = (np.arange(-CELL // DS, CELL // DS + 1) + iy) % DTILE
+    xs = (np.arange(-CELL // DS, CELL // DS + 1) + ix) % DTILE
+    mask[np.ix_(ys, xs)] = False
+    rest = corr[mask]
+    sd = float(rest.std()) + 1e-9
+    return (peak - float(rest.mean())) / sd, int(iy), int(ix)
+
+
+def _clean_score(folded: NDArray[np.float32], dy: int, dx: int) -> float:
+    """z-score of the sync peak at (dy, dx), measured against noise only.
+
+    The raw correlation surface also holds the mark's own sidelobes (its
+    cyclic autocorrelation and its cross-talk with the payload chips), which
+    would cap the raw z near the square root of the number of chips. So the
+    aligned fold is fitted by least squares with the sync tile and the 40
+    payload tiles (soft, whatever the bits are), the fit is removed, and the
+    noise level is the spread of the correlation surface of what remains.
+    """
+    key = _key()
+    aligned = np.roll(folded, (-dy, -dx), axis=(0, 1)).reshape(-1).astype(np.float64)
+    basis = np.concatenate(
+        [key.sync_tile.reshape(1, -1), key.bit_tiles.reshape(PAYLOAD_BITS, -1)]
+    ).astype(np.float64)
+    coef, *_ = np.linalg.lstsq(basis.T, aligned, rcond=None)
+    rest = (aligned - basis.T @ coef).reshape(folded.shape)
+    fs = np.conj(np.fft.rfft2(key.sync_tile))
+    corr_rest = np.fft.irfft2(np.fft.rfft2(rest) * fs, s=folded.shape)
+    peak = float(np.dot(aligned, key.sync_tile.reshape(-1)))
+    sd = float(corr_rest.std()) + 1e-9
+    return (peak - float(corr_rest.mean())) / sd
+
+
+def _read_payload(folded: NDArray[np.float32], dy: int, dx: int) -> int | None:
+    """Matched-filter the payload chips at shift (dy, dx); return the id if the CRC matches."""
+    key = _key()
+    aligned = np.roll(folded, (-dy, -dx), axis=(0, 1))
+    soft = np.einsum("kij,ij->k", key.bit_tiles, aligned)
+    bits = (soft > 0).astype(np.int64)
+    word = 0
+    for b in bits:
+        word = (word << 1) | int(b)
+    value, crc = word >> CRC_BITS, word & 0xFF
+    if _crc8(value) != crc:
+        return None
+    return value
+
+
+def _search(resid: NDArray[np.float32]) -> tuple[float, float, int, int]:
+    """Best (score, scale, dy, dx) over the scale grid, refined around the best coarse scale."""
+    best = (-math.inf, 1.0, 0, 0)
+    h, w = resid.shape
+    for s in SCALES:
+        if min(h, w) / s < 64:
+            continue
+        z, dy, dx = _correlate(_fold(resid, s))
+        if z > best[0]:
+            best = (z, s, dy, dx)
+    coarse = best[1]
+    for f in np.exp(np.linspace(-_SCALE_STEP, _SCALE_STEP, 9)):
+        s = float(coarse * f)
+        z, dy, dx = _correlate(_fold(resid, s))
+        if z > best[0]:
+            best = (z, s, dy, dx)
+    return best
+
+
+def _frames_from_path(path: Path, max_seconds: float, limit: int) -> Iterator[tuple[Frame, float]]:
+    import av  # local import keeps module import cheap
+
+    with av.open(str(path)) as container:
+        if not container.streams.video:
+            raise ValueError("no video stream")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        rate = float(stream.average_rate or stream.guessed_rate or 25)
+        n = 0
+        t0: float | None = None
+        for frame in container.decode(stream):
+            t = float(frame.time) if frame.time is not None else n / rate
+            if t0 is None:
+                # Exports start at 0; a file whose first frame is later was cut.
+                t0 = min(t, 0.0)
+            if t - t0 > max_seconds or n >= limit:
+                return
+            yield np.asarray(frame.to_ndarray(format="gray"), dtype=np.uint8), t
+            n += 1
+
+
+def detect(
+    source: Iterable[NDArray[np.uint8]] | str | Path,
+    fps: float = 25.0,
+    max_seconds: float = DETECT_SECONDS,
+    max_frames: int = DETECT_FRAMES,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+) -> Detection:
+    """Look for the Talkie watermark in a video.
+
+    Args:
+        source: a video file path (decoded with PyAV; frame times from the
+            file) or an iterable of frames, each ``(H, W, 3) uint8`` RGB or
+            ``(H, W) uint8`` luminance, all the same size, frame ``i`` at
+            ``i / fps`` seconds.
+        fps: frame rate of an iterable source (ignored for a path).
+        max_seconds: only the first ``max_seconds`` of video are analysed.
+        max_frames: and at most this many frames.
+        progress: ``progress(fraction, message)``.
+        cancel: checked between frames.
+
+    Returns:
+        :class:`Detection`. Raises ``ValueError`` if there are no frames, and
+        PyAV's errors if a file cannot be decoded (``verify`` turns both into
+        :class:`engine.errors.InputError`).
+    """
+    timed: Iterable[tuple[Frame, float]]
+    if isinstance(source, str | Path):
+        timed = _frames_from_path(Path(source), max_seconds, max_frames)
+    else:
+        timed = ((f, i / fps) for i, f in enumerate(source))
+    acc_s: NDArray[np.float32] | None = None  # sum of m(t) * whitened frame
+    acc_1: NDArray[np.float32] | None = None  # sum of whitened frames
+    weights: list[float] = []
+    for frame, t in timed:
+        if cancel is not None:
+            cancel.check()
+        if t > max_seconds or len(weights) >= max_frames:
+            break
+        w = _gray(frame)
+        m = modulation(t)
+        if acc_s is None or acc_1 is None:
+            acc_s, acc_1 = w * m, w.copy()
+        elif w.shape == acc_s.shape:
+            acc_s += w * m
+            acc_1 += w
+        else:
+            raise ValueError("frames differ in size")
+        weights.append(m)
+        progress(min(0.8, 0.8 * t / max_seconds), "Reading frames")
+    if acc_s is None or acc_1 is None:
+        raise ValueError("no frames")
+    n = len(weights)
+    mean_m = float(np.mean(weights))
+    norm = float(np.sum(np.abs(np.asarray(weights) - mean_m)))
+    if norm < 1.0:  # shorter than about half a period: nothing to demodulate
+        log.info("watermark: %d frames are too few to decide", n)
+        return Detection(False, 0.0, 0.0, None, None, 1.0, n)
+    # Zero-mean weights cancel everything static (the portrait) exactly.
+    resid = _whiten(((acc_s - mean_m * acc_1) / norm).astype(np.float32))
+    progress(0.85, "Searching for the watermark")
+    score, scale, dy, dx = _search(resid)
+    folded = _fold(resid, scale)
+    payload = _read_payload(folded, dy, dx)
+    score = _clean_score(folded, dy, dx)
+    marked = score >= THRESHOLD
+    if not marked:
+        payload = None
+    confidence = 1.0 / (1.0 + math.exp(-(score - THRESHOLD)))
+    progress(1.0, "Done")
+    log.debug("watermark score %.2f at scale %.3f shift (%d, %d)", score, scale, dy, dx)
+    return Detection(
+        marked=marked,
+        confidence=float(confidence),
+        score=float(score),
+        payload=payload,
+        export_id=f"{payload:08x}" if payload is not None else None,
+        scale=float(scale),
+        frames=n,
+    )

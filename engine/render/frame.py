@@ -1,0 +1,118 @@
+"""``render_frame``: one frame of the animation, a pure function of rig, motion and index."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from engine.motion.track import MotionTrack
+from engine.render import topology as topo
+from engine.render.eyes import soften_lids
+from engine.render.mouth import paint_mouth
+from engine.render.pose import eyelid_closure, frame_landmarks, frame_vertices
+from engine.render.rig import PortraitRig
+from engine.render.warp import backward_map, remap_box
+
+log = logging.getLogger(__name__)
+
+#: Warp-grid samples per inter-ocular distance (the grid step follows the face size).
+GRID_PER_IOD = 30
+#: Largest warp-grid step in pixels.
+MAX_STEP = 8
+
+
+def _refine_eyes(
+    mapping: np.ndarray,
+    tgt_v: np.ndarray,
+    src_v: np.ndarray,
+    rig: PortraitRig,
+    box: tuple[int, int, int, int],
+    step: int,
+    lids: np.ndarray,
+) -> None:
+    """Recompute the map at every pixel around eyes whose lids are closing.
+
+    A closing lid folds the eye opening to a line, where the map jumps from
+    the upper lid's skin to the lower lid's. Interpolating the coarse grid
+    across that jump would let the eye show through, so these small boxes
+    are evaluated exactly (step 1). ``mapping`` is changed in place.
+    """
+    bx0, by0, bx1, by1 = box
+    for e in range(2):
+        if lids[e] <= 0:
+            continue
+        idx = np.concatenate([topo.EYE_UPPER[e], topo.EYE_LOWER[e], topo.EYE_CREASE[e]])
+        pts = np.concatenate([tgt_v[idx], src_v[idx]])
+        m = 2 * step
+        x0 = max(int(np.floor(pts[:, 0].min())) - m, bx0)
+        y0 = max(int(np.floor(pts[:, 1].min())) - m, by0)
+        x1 = min(int(np.ceil(pts[:, 0].max())) + m + 1, bx1)
+        y1 = min(int(np.ceil(pts[:, 1].max())) + m + 1, by1)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        exact = backward_map(tgt_v, src_v, rig.triangles, (x0, y0, x1, y1), 1)
+        mapping[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0] = exact
+
+
+def output_size(rig: PortraitRig, size: int | None) -> tuple[int, int]:
+    """``(width, height)`` of a frame whose long edge is ``size`` (None: the portrait's own)."""
+    w, h = rig.size
+    if size is None or int(size) == max(w, h):
+        return w, h
+    if int(size) < 1:
+        raise ValueError(f"size must be a positive number of pixels, got {size}")
+    f = int(size) / max(w, h)
+    return max(1, int(round(w * f))), max(1, int(round(h * f)))
+
+
+def render_frame(
+    rig: PortraitRig, motion: MotionTrack, index: int, size: int | None = None
+) -> np.ndarray:
+    """Render frame ``index`` of ``motion`` applied to the rigged portrait.
+
+    Pure: no state is kept between calls, and the same inputs give the same
+    bytes in any order of calls.
+
+    Args:
+        rig: the portrait's cached data (:meth:`PortraitRig.build`).
+        motion: the motion track. ``index`` is clamped to its frames.
+        index: frame number.
+        size: long edge of the output in pixels; None for the portrait's
+            full resolution. A smaller size warps a downscaled copy of the
+            portrait with scaled maps (no full-resolution work).
+
+    Returns:
+        ``(h, w, 3) uint8`` RGB, or ``(h, w, 4) uint8`` RGBA when the portrait
+        has alpha. Outside the rig's influence box the frame equals the
+        (resized) portrait byte for byte.
+    """
+    out_w, out_h = output_size(rig, size)
+    src_w, src_h = rig.size
+    fx, fy = out_w / src_w, out_h / src_h
+    base = rig.level(out_w, out_h)
+    out = base.copy()
+
+    xy = frame_landmarks(rig, motion, index)
+    scale = np.array([fx, fy])
+    # Pixel centres: full-resolution x maps to (x + 0.5) * f - 0.5.
+    src_v = (rig.vertices + 0.5) * scale - 0.5
+    tgt_v = (frame_vertices(rig, xy) + 0.5) * scale - 0.5
+    moved = not np.array_equal(tgt_v, src_v)
+
+    x0, y0, x1, y1 = rig.box
+    bx0, by0 = int(np.floor(x0 * fx)), int(np.floor(y0 * fy))
+    bx1, by1 = min(int(np.ceil(x1 * fx)), out_w), min(int(np.ceil(y1 * fy)), out_h)
+    if not moved or bx1 <= bx0 or by1 <= by0:
+        return out
+    iod = rig.iod * float(np.sqrt(fx * fy))
+    step = int(np.clip(np.floor(iod / GRID_PER_IOD), 1, MAX_STEP))
+    mapping = backward_map(tgt_v, src_v, rig.triangles, (bx0, by0, bx1, by1), step)
+    lids = eyelid_closure(motion, index)
+    if step > 1 and np.any(lids > 0):
+        _refine_eyes(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, lids)
+    out[by0:by1, bx0:bx1] = remap_box(base, mapping)
+    paint_mouth(out, rig, tgt_v, iod)
+    if np.any(lids > 0):
+        soften_lids(out, tgt_v, lids, iod, rig.eye_skin_rgb)
+    return out

@@ -1,0 +1,207 @@
+"""Paint a mouth interior inside the inner lips when they part beyond rest.
+
+The interior is built in the mouth's own frame: ``u`` runs from one mouth
+corner (0) to the other (1), ``t`` from the upper inner lip (0) to the lower
+(1). Layers, back to front: a dark cavity shaded from the lip colour, a hint
+of tongue when the mouth is wide, and the upper teeth as a band under the
+upper lip that shows more as the jaw drops. (Lower teeth were tried and left
+out: as a thin band above the lower lip they read as a grey seam.) The
+teeth are off-white tinted by the portrait's skin, so they take its light.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from engine.render import topology as topo
+from engine.render.rig import PortraitRig
+
+#: Excess opening (inter-ocular distances) over which the interior fades in.
+FADE_IN = (0.004, 0.035)
+#: Largest visible upper-teeth height, inter-ocular distances.
+TEETH_MAX = 0.085
+#: Excess opening at which the tongue starts to show, and where it is full.
+TONGUE = (0.10, 0.22)
+#: Gaps between upper teeth, as offsets from the mouth's centre in mouth widths
+#: (the gap between the central incisors first).
+_TOOTH_EDGES = (0.0, 0.085, 0.16, 0.22)
+#: A typical skin colour and teeth colour under white light, sRGB 0..255.
+_SKIN_REF = np.array([222.0, 170.0, 142.0], dtype=np.float32)
+_TEETH_ALBEDO = np.array([232.0, 224.0, 206.0], dtype=np.float32)
+
+
+def _smooth(x: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
+    t = np.clip((np.asarray(x, dtype=np.float32) - lo) / max(hi - lo, 1e-6), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def mouth_opening(rig: PortraitRig, xy: np.ndarray, iod: float) -> float:
+    """Inner-lip opening beyond the portrait's rest, inter-ocular distances.
+
+    Args:
+        rig: the portrait.
+        xy: ``(468, 2)`` frame landmarks in the output's pixels.
+        iod: inter-ocular distance in the output's pixels.
+    """
+    up = xy[topo.LIPS_INNER_UPPER[1:-1]]
+    lo = xy[topo.LIPS_INNER_LOWER[1:-1]]
+    axis = xy[topo.LIPS_INNER_UPPER[-1]] - xy[topo.LIPS_INNER_UPPER[0]]
+    axis = axis / max(float(np.linalg.norm(axis)), 1e-9)
+    normal = np.array([-axis[1], axis[0]])
+    if normal @ (xy[topo.CHIN] - xy[topo.NOSE_TIP]) < 0:
+        normal = -normal
+    gaps = np.maximum((lo - up) @ normal / iod, 0.0)
+    excess = gaps - rig.rest_gap
+    return float(max(excess[3:6].mean(), 0.0))
+
+
+def _teeth_colour(rig: PortraitRig) -> np.ndarray:
+    """Teeth colour (0..255): an off-white lit by the light that lights the skin.
+
+    The light's colour and level are estimated as the cheek colour divided
+    by a typical skin colour; the teeth are in the shade of the upper lip.
+    """
+    light = np.clip(rig.skin_rgb.astype(np.float32) / _SKIN_REF, 0.25, 1.3)
+    return np.clip(_TEETH_ALBEDO * light * 0.88, 0.0, 245.0)
+
+
+def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float) -> None:
+    """Composite a mouth interior into ``out`` in place.
+
+    A portrait whose mouth is closed (or open without teeth) gets the whole
+    interior painted inside the inner lips. A portrait that shows its teeth
+    keeps them (they are warped with their lips); only the gap that opens
+    between the two rows splitting the mouth is painted, as cavity.
+
+    Args:
+        out: ``(h, w, 3|4) uint8`` the warped frame; only RGB is changed.
+        rig: the portrait (colours, rest opening, whether to keep its own teeth).
+        verts: ``(V, 2) float`` frame mesh vertices in ``out``'s pixels (see
+            :func:`engine.render.pose.frame_vertices`).
+        iod: inter-ocular distance in ``out``'s pixels.
+    """
+    n_lm = 468
+    xy = verts[:n_lm]
+    opening = mouth_opening(rig, xy, iod)
+    strength = float(_smooth(opening, *FADE_IN))
+    if strength <= 0.0:
+        return
+    corners = [topo.LIPS_INNER_UPPER[0], topo.LIPS_INNER_UPPER[-1]]
+    if rig.keep_teeth:
+        k = n_lm + rig.ring.shape[0]
+        m = len(topo.LIPS_INNER_UPPER) - 2
+        upper = np.concatenate([xy[corners[:1]], verts[k : k + m], xy[corners[1:]]])
+        lower = np.concatenate([xy[corners[:1]], verts[k + m : k + 2 * m], xy[corners[1:]]])
+    else:
+        upper = xy[topo.LIPS_INNER_UPPER].astype(np.float64)
+        lower = xy[topo.LIPS_INNER_LOWER].astype(np.float64)
+    teeth = not rig.keep_teeth
+    c0 = upper[0]
+    span = upper[-1] - c0
+    length = float(np.linalg.norm(span))
+    if length < 2.0:
+        return
+    axis = span / length
+    normal = np.array([-axis[1], axis[0]])
+    if normal @ (xy[topo.CHIN] - xy[topo.NOSE_TIP]) < 0:
+        normal = -normal
+
+    h, w = out.shape[:2]
+    poly = np.concatenate([upper, lower])
+    pad = 2
+    x0 = max(int(np.floor(poly[:, 0].min())) - pad, 0)
+    y0 = max(int(np.floor(poly[:, 1].min())) - pad, 0)
+    x1 = min(int(np.ceil(poly[:, 0].max())) + pad + 1, w)
+    y1 = min(int(np.ceil(poly[:, 1].max())) + pad + 1, h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    px, py = xs - np.float32(c0[0]), ys - np.float32(c0[1])
+    u = (px * np.float32(axis[0]) + py * np.float32(axis[1])) / np.float32(length)
+    v = px * np.float32(normal[0]) + py * np.float32(normal[1])  # pixels, down the face
+
+    def project(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        d = pts - c0
+        pu = np.maximum.accumulate((d @ axis) / length)
+        return pu, d @ normal
+
+    uu, uv = project(upper)
+    lu, lv = project(lower)
+    top = np.interp(u, uu, uv).astype(np.float32)
+    bot = np.interp(u, lu, lv).astype(np.float32)
+    gap = np.maximum(bot - top, 1e-3)
+    d_top = v - top
+    d_bot = bot - v
+    feather = max(0.8, 0.015 * iod)
+    # Opaque up to the contour, fading out over the lip: covers the lip seam.
+    inside = np.clip(np.minimum(d_top, d_bot) / feather + 1.0, 0.0, 1.0)
+    inside *= _smooth(u, 0.0, 0.08) * _smooth(1.0 - u, 0.0, 0.08)
+    if not np.any(inside > 0):
+        return
+    side = np.abs(2.0 * u - 1.0)  # 0 centre .. 1 corners
+    lip = rig.lip_rgb.astype(np.float32)
+
+    # Cavity: dark and lip-tinted, lighter just inside the lips, darkest deep
+    # inside and towards the corners.
+    near = np.maximum(np.minimum(d_top, d_bot), 0.0)
+    edge = np.exp(-near / max(0.06 * iod, 1.0))
+    shade = (0.15 + 0.32 * edge) * (1.0 - 0.5 * side**2)
+    color = shade[..., None] * (lip * np.array([1.0, 0.8, 0.8], dtype=np.float32))
+
+    # Tongue: a soft dome rising from the lower lip when the mouth is wide.
+    tongue_amt = float(_smooth(opening, *TONGUE))
+    if tongue_amt > 0:
+        dome = 0.4 * gap * np.sqrt(np.clip(1.0 - (side / 0.7) ** 2, 0.0, 1.0))
+        tongue_a = 0.85 * tongue_amt * np.clip((dome - d_bot) / max(1.0, 0.03 * iod), 0.0, 1.0)
+        depth = np.clip((dome - d_bot) / np.maximum(dome, 1e-3), 0.0, 1.0)
+        t_shade = (0.38 + 0.25 * depth) * (1.0 - 0.4 * side**2)
+        tongue = t_shade[..., None] * (lip * np.array([1.0, 0.7, 0.7], dtype=np.float32))
+        color += tongue_a[..., None] * (tongue - color)
+
+    if teeth:
+        color = _teeth(color, rig, opening, gap, d_top, d_bot, side, u, length, iod)
+    k = max(1, int(round(0.004 * iod))) * 2 + 1
+    if k > 1:
+        color = cv2.GaussianBlur(color, (k, k), 0)
+    alpha = (strength * inside)[..., None]
+    patch = out[y0:y1, x0:x1, :3].astype(np.float32)
+    patch += alpha * (color - patch)
+    out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
+
+
+def _teeth(
+    color: np.ndarray,
+    rig: PortraitRig,
+    opening: float,
+    gap: np.ndarray,
+    d_top: np.ndarray,
+    d_bot: np.ndarray,
+    side: np.ndarray,
+    u: np.ndarray,
+    width: float,
+    iod: float,
+) -> np.ndarray:
+    """Lay the upper teeth over the ``(h, w, 3) float32`` interior colour."""
+    teeth_rgb = _teeth_colour(rig)
+    # Seen from the front the dental arch recedes and darkens towards the corners.
+    arch = np.sqrt(np.clip(1.0 - (side / 0.9) ** 2, 0.0, 1.0))
+    soft = max(0.7, 0.012 * iod)
+    # Upper teeth: a band under the upper lip, taller as the jaw drops.
+    th = np.minimum(0.5 * gap, TEETH_MAX * iod) * arch
+    # Faint gaps between the teeth, closer together towards the corners
+    # (the arch turns away), and a slightly scalloped biting edge.
+    sep = np.zeros_like(u)
+    for k, pos in enumerate(_TOOTH_EDGES):
+        for sign in (-1.0, 1.0) if pos > 0 else (1.0,):
+            du = (u - 0.5 - sign * pos) * width
+            sep = np.maximum(sep, np.exp(-((du / max(0.45, 0.006 * iod)) ** 2)) * (1 - 0.15 * k))
+    th = th * (1.0 - 0.12 * sep)
+    ta = np.clip((th - d_top) / soft + 0.5, 0.0, 1.0) * _smooth(arch, 0.0, 0.5)
+    # Shade: darker towards the corners, in the upper lip's shadow at the top,
+    # and a little at the biting edge.
+    lit = (0.45 + 0.55 * arch**1.5) * (0.7 + 0.3 * np.clip(d_top / max(0.03 * iod, 0.8), 0.0, 1.0))
+    lit *= 1.0 - 0.15 * np.clip((d_top - 0.75 * th) / np.maximum(0.25 * th, 1e-3), 0.0, 1.0)
+    lit *= 1.0 - 0.22 * sep * np.clip(d_top / np.maximum(th, 1e-3), 0.3, 1.0)
+    color += ta[..., None] * (lit[..., None] * teeth_rgb - color)
+    return color

@@ -1,0 +1,143 @@
+"""Frame landmarks: expression, head pose and eyelids applied to the rig's face."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.motion.track import MotionTrack
+from engine.render import topology as topo
+from engine.render.rig import MOUTH_SPLIT, PortraitRig, eye_frame
+
+#: How far the lid crease follows the lid margin when the eye closes.
+CREASE_FOLLOW = 0.85
+
+
+def rotation(pitch: float, yaw: float, roll: float) -> np.ndarray:
+    """``(3, 3)`` rotation in the face's (right, down, depth) frame.
+
+    Positive pitch tips the chin away from the viewer (a nod down), positive
+    yaw turns the nose towards image left, positive roll turns the face
+    clockwise in the image. Applied as roll @ yaw @ pitch.
+    """
+    cp, sp = np.cos(pitch), np.sin(pitch)
+    cy, sy = np.cos(yaw), np.sin(yaw)
+    cr, sr = np.cos(roll), np.sin(roll)
+    rx = np.array([[1, 0, 0], [0, cp, -sp], [0, sp, cp]])
+    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
+    rz = np.array([[cr, -sr, 0], [sr, cr, 0], [0, 0, 1]])
+    return rz @ ry @ rx
+
+
+def eyelid_closure(motion: MotionTrack, index: int) -> np.ndarray:
+    """``(2,) float64`` eyelid closure 0..1 at frame ``index`` (clamped to the track)."""
+    n = motion.frame_count
+    if n == 0:
+        return np.zeros(2)
+    i = min(max(int(index), 0), n - 1)
+    return np.clip(np.asarray(motion.eyelids[i], dtype=np.float64), 0.0, 1.0)
+
+
+def frame_landmarks(rig: PortraitRig, motion: MotionTrack, index: int) -> np.ndarray:
+    """The face's landmarks at frame ``index``.
+
+    Args:
+        rig: the portrait.
+        motion: the motion track; ``index`` is clamped to its frames.
+        index: frame number.
+
+    Returns:
+        ``(468, 2) float64`` landmark positions in the portrait's pixels.
+        With zero motion they equal ``rig.landmarks[:, :2]`` exactly.
+    """
+    n = motion.frame_count
+    i = min(max(int(index), 0), n - 1) if n > 0 else 0
+    canon = rig.neutral.astype(np.float64)
+    posed = canon
+    if n > 0:
+        posed = canon + motion.expression(i).astype(np.float64)
+        pose = np.asarray(motion.pose[i], dtype=np.float64)
+        if np.any(pose != 0):
+            posed = _apply_pose(rig, posed, pose)
+    disp = (posed - canon) @ rig.to_pixels.T
+    xy = rig.landmarks[:, :2].astype(np.float64) + disp[:, :2]
+    if n > 0:
+        lids = np.clip(np.asarray(motion.eyelids[i], dtype=np.float64), 0.0, 1.0)
+        for e in range(2):
+            if lids[e] > 0:
+                _close_eye(xy, rig, e, float(lids[e]))
+    return xy
+
+
+def frame_vertices(rig: PortraitRig, xy: np.ndarray) -> np.ndarray:
+    """The mesh's vertices for frame landmarks ``xy``.
+
+    Args:
+        rig: the portrait.
+        xy: ``(468, 2)`` frame landmarks, pixels (:func:`frame_landmarks`).
+
+    Returns:
+        ``(V, 2) float64`` like ``rig.vertices``: the landmarks, the fixed
+        ring, and the two rows splitting the mouth opening. While the lips
+        part no more than at rest both rows sit on one line; beyond that
+        each keeps its distance from its own lip as in the portrait, so the
+        mouth's own content (teeth) moves with its lip and the band between
+        the rows opens up.
+    """
+    n_lm = xy.shape[0]
+    n_ring = rig.ring.shape[0]
+    up_i = topo.LIPS_INNER_UPPER[1:-1]
+    lo_i = topo.LIPS_INNER_LOWER[1:-1]
+    src = rig.landmarks[:, :2].astype(np.float64)
+    d_src = np.linalg.norm(src[lo_i] - src[up_i], axis=1)
+    up, lo = xy[up_i], xy[lo_i]
+    d_tgt = np.linalg.norm(lo - up, axis=1)
+    keep = np.minimum(1.0, d_src / np.maximum(d_tgt, 1e-9))
+    r_up, r_lo = MOUTH_SPLIT * keep, (1.0 - MOUTH_SPLIT) * keep
+    out = rig.vertices.copy()
+    out[:n_lm] = xy
+    for e in range(2):
+        normal, _ = eye_frame(xy, e)
+        slack = rig.lid_slack[e] * _eye_scale(rig, xy, e)
+        out[topo.EYE_UPPER[e][1:-1]] -= slack[0][:, None] * normal
+        out[topo.EYE_LOWER[e][1:-1]] += slack[1][:, None] * normal
+    k = n_lm + n_ring
+    m = len(up_i)
+    out[k : k + m] = up + r_up[:, None] * (lo - up)
+    out[k + m : k + 2 * m] = lo - r_lo[:, None] * (lo - up)
+    return out
+
+
+def _apply_pose(rig: PortraitRig, pts: np.ndarray, pose: np.ndarray) -> np.ndarray:
+    pitch, yaw, roll, tx, ty, log_scale = (float(v) for v in pose[:6])
+    axes = rig.axes  # rows: right, down, depth (canonical coordinates)
+    local = (pts - rig.pivot) @ axes.T
+    local = np.exp(log_scale) * local @ rotation(pitch, yaw, roll).T
+    local[:, 0] += tx
+    local[:, 1] += ty
+    return local @ axes + rig.pivot
+
+
+def _close_eye(xy: np.ndarray, rig: PortraitRig, eye: int, closure: float) -> None:
+    """Move one eye's upper lid down over the eye, in place (pixels).
+
+    The lid margin travels along the eye's vertical axis (perpendicular to
+    the corner-to-corner line) until it reaches the visible lower-lid margin
+    (the lower landmarks plus the rig's slack); the lid crease follows part
+    of the way, so the lid's skin stretches over the eye rather than the eye
+    being squashed.
+    """
+    upper = topo.EYE_UPPER[eye][1:-1]
+    crease = topo.EYE_CREASE[eye]
+    normal, gap = eye_frame(xy, eye)
+    scale = _eye_scale(rig, xy, eye)
+    travel = closure * (np.maximum(gap, 0.0) + rig.lid_slack[eye].sum(axis=0) * scale)
+    xy[upper] += travel[:, None] * normal
+    xy[crease] += (CREASE_FOLLOW * travel)[:, None] * normal
+
+
+def _eye_scale(rig: PortraitRig, xy: np.ndarray, eye: int) -> float:
+    """Size of the eye in ``xy`` relative to the portrait (corner distance ratio)."""
+    c0, c1 = topo.EYE_UPPER[eye][0], topo.EYE_UPPER[eye][-1]
+    now = float(np.linalg.norm(xy[c1] - xy[c0]))
+    src = rig.landmarks[:, :2].astype(np.float64)
+    return now / max(float(np.linalg.norm(src[c1] - src[c0])), 1e-9)

@@ -1,0 +1,378 @@
+"""Per-portrait data the renderer computes once: :class:`PortraitRig`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from engine.errors import NoFaceError
+from engine.render import topology as topo
+
+log = logging.getLogger(__name__)
+
+#: The anchor ring is the face oval scaled by this about the oval's centre.
+RING_SCALE = 1.5
+#: Extra downward reach of the ring below the chin, in inter-ocular distances,
+#: so that a dropping jaw does not squash the neck too much.
+RING_CHIN_EXTRA = 0.25
+#: Inner-lip gap (fraction of the inter-ocular distance) above which the
+#: portrait's mouth counts as open at rest.
+OPEN_AT_REST = 0.04
+#: How far below the lower-lid landmarks the visible lid margin is taken to
+#: be, as a fraction of the eye's opening.
+LOWER_LID_SLACK = 0.25
+#: The same above the upper-lid landmarks.
+UPPER_LID_SLACK = 0.2
+#: Where the mouth opening is split between what moves with the upper lip and
+#: what moves with the lower lip (fraction from the upper lip). Upper teeth
+#: usually fill most of a smile.
+MOUTH_SPLIT = 0.65
+#: How many preview sizes a rig keeps downscaled copies of.
+_LEVEL_CACHE = 4
+
+
+def _face_api() -> tuple[Any, Any, Any]:
+    """``(TRIANGLES, to_canonical, from_canonical)`` from ``engine.face``."""
+    from engine.face.align import from_canonical, to_canonical
+    from engine.face.mesh import TRIANGLES
+
+    return TRIANGLES, to_canonical, from_canonical
+
+
+@dataclass(frozen=True, eq=False)
+class PortraitRig:
+    """Everything about one portrait that does not change from frame to frame.
+
+    Build it with :meth:`build`. All arrays are read-only.
+
+    Attributes:
+        image: ``(H, W, 3|4) uint8`` the portrait, RGB or RGBA (alpha last).
+        has_alpha: whether ``image`` carries an alpha channel.
+        landmarks: ``(468, 3) float32`` the face's landmarks, pixels.
+        neutral: ``(468, 3) float32`` the same face in the canonical frame
+            (inter-ocular distance 1).
+        similarity: the canonical-to-image similarity from ``engine.face.align``.
+        to_pixels: ``(3, 3) float64`` linear part of canonical -> pixels, so a
+            canonical displacement ``d`` moves a landmark by ``to_pixels @ d``.
+        axes: ``(3, 3) float64`` rows: the face's right (image x), down (image y)
+            and depth directions, in canonical coordinates.
+        pivot: ``(3,)`` head-pose pivot near the neck, canonical coordinates.
+        ring: ``(R, 2) float32`` fixed anchor points, pixels.
+        vertices: ``(468 + R + 18, 2) float64`` the mesh's vertices in the
+            portrait, pixels: landmarks, ring, then the two rows of 9 points
+            splitting the mouth opening (both on one line here, see
+            :data:`MOUTH_SPLIT`).
+        lid_slack: ``(2, 2, 7) float64`` per eye, per lid (upper, lower), how
+            far (pixels) the mesh's lid vertices sit outside the lid landmarks
+            (upper lid up, lower lid down). The landmarks tend to lie a little
+            inside the visible lid margins; the slack puts the whole eye
+            inside the mesh's eye opening, so a closing lid covers all of it
+            and stretches no eye pixels.
+        triangles: ``(K, 3) int32`` mesh over ``vertices``: filler band
+            first, then face, then the eye and mouth openings.
+        box: ``(x0, y0, x1, y1) int`` the influence box (the ring's bounding box
+            clipped to the image, end exclusive). Outside it every frame equals
+            the portrait byte for byte.
+        iod: inter-ocular distance in pixels.
+        lip_rgb: ``(3,) float32`` typical lip colour, 0..255.
+        skin_rgb: ``(3,) float32`` typical cheek skin colour, 0..255.
+        rest_gap: ``(9,) float32`` inner-lip gap at rest along the mouth, in
+            inter-ocular distances (upper to lower, interior points).
+        open_at_rest: the portrait's mouth is already open.
+        keep_teeth: the portrait already shows teeth; they are warped, never painted.
+        eye_skin_rgb: ``(2, 3) float32`` per eye, the colour a closed lid takes
+            on, 0..255: the mean of the skin under the brow and the cheek on
+            the same side.
+    """
+
+    image: np.ndarray
+    has_alpha: bool
+    landmarks: np.ndarray
+    neutral: np.ndarray
+    similarity: Any
+    to_pixels: np.ndarray
+    axes: np.ndarray
+    pivot: np.ndarray
+    ring: np.ndarray
+    vertices: np.ndarray
+    lid_slack: np.ndarray
+    triangles: np.ndarray
+    box: tuple[int, int, int, int]
+    iod: float
+    lip_rgb: np.ndarray
+    skin_rgb: np.ndarray
+    rest_gap: np.ndarray
+    open_at_rest: bool
+    keep_teeth: bool
+    eye_skin_rgb: np.ndarray
+    _levels: OrderedDict[tuple[int, int], np.ndarray] = field(
+        default_factory=OrderedDict, repr=False
+    )
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """``(width, height)`` of the portrait in pixels."""
+        h, w = self.image.shape[:2]
+        return w, h
+
+    def level(self, width: int, height: int) -> np.ndarray:
+        """The portrait resized to ``(height, width)``, cached (a pure memo).
+
+        Returns:
+            ``(height, width, 3|4) uint8``, read-only. Downscaling uses area
+            averaging, upscaling bilinear interpolation.
+        """
+        h, w = self.image.shape[:2]
+        if (width, height) == (w, h):
+            return self.image
+        key = (width, height)
+        with self._lock:
+            cached = self._levels.get(key)
+            if cached is not None:
+                self._levels.move_to_end(key)
+                return cached
+        interp = cv2.INTER_AREA if width < w else cv2.INTER_LINEAR
+        img = cv2.resize(self.image, (width, height), interpolation=interp)
+        img.setflags(write=False)
+        with self._lock:
+            self._levels[key] = img
+            while len(self._levels) > _LEVEL_CACHE:
+                self._levels.popitem(last=False)
+        return img
+
+    @classmethod
+    def build(cls, rgb: np.ndarray, alpha: np.ndarray | None, landmarks: np.ndarray) -> PortraitRig:
+        """Rig a portrait for rendering.
+
+        Args:
+            rgb: ``(H, W, 3) uint8`` the portrait.
+            alpha: ``(H, W) uint8`` its alpha channel, or None.
+            landmarks: ``(468, 3) float32`` the face's landmarks in pixels
+                (x, y, and z in the same pixel scale).
+
+        Raises:
+            NoFaceError: the landmarks are not a usable face (wrong shape, not
+                finite, or degenerate).
+        """
+        rgb = np.asarray(rgb)
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"rgb must be (H, W, 3) uint8, got {rgb.shape} {rgb.dtype}")
+        h, w = rgb.shape[:2]
+        lm = np.asarray(landmarks, dtype=np.float32)
+        if lm.shape != (468, 3) or not np.all(np.isfinite(lm)):
+            raise NoFaceError("The face landmarks are unusable. Place the face again.")
+        iod = float(np.linalg.norm(lm[topo.EYE_OUTER[1], :2] - lm[topo.EYE_OUTER[0], :2]))
+        if iod < 4.0:
+            raise NoFaceError("The face is too small to animate. Use a larger portrait.")
+
+        if alpha is not None:
+            a = np.asarray(alpha, dtype=np.uint8)
+            if a.shape != (h, w):
+                raise ValueError(f"alpha must be {(h, w)}, got {a.shape}")
+            image = np.ascontiguousarray(np.dstack([rgb, a]))
+        else:
+            image = np.ascontiguousarray(rgb).copy()
+        image.setflags(write=False)
+
+        triangles_face, to_canonical, from_canonical = _face_api()
+        neutral, sim = to_canonical(lm)
+        neutral = np.asarray(neutral, dtype=np.float32)
+        base = np.asarray(from_canonical(neutral, sim), dtype=np.float64)
+        to_pixels = np.empty((3, 3), dtype=np.float64)
+        for k in range(3):
+            bumped = neutral.astype(np.float64).copy()
+            bumped[:, k] += 1.0
+            moved = np.asarray(from_canonical(bumped.astype(np.float32), sim), dtype=np.float64)
+            to_pixels[:, k] = (moved - base).mean(axis=0)
+
+        # The face's own axes in the canonical frame: right, down, depth.
+        n64 = neutral.astype(np.float64)
+        right = n64[topo.EYE_OUTER[1]] - n64[topo.EYE_OUTER[0]]
+        right /= np.linalg.norm(right)
+        eye_mid = 0.5 * (n64[topo.EYE_OUTER[0]] + n64[topo.EYE_OUTER[1]])
+        down = n64[topo.CHIN] - eye_mid
+        down -= right * (down @ right)
+        down /= np.linalg.norm(down)
+        depth = np.cross(right, down)
+        axes = np.stack([right, down, depth])
+        chin_len = float(np.linalg.norm(n64[topo.CHIN] - eye_mid))
+        pivot = n64[topo.CHIN] + down * 0.45 * chin_len
+
+        # Anchor ring: the oval scaled about its centre, reaching a bit lower below the chin.
+        oval = lm[topo.FACE_OVAL, :2].astype(np.float64)
+        centre = oval.mean(axis=0)
+        ring = centre + RING_SCALE * (oval - centre)
+        img_down = lm[topo.CHIN, :2].astype(np.float64) - 0.5 * (
+            lm[topo.EYE_OUTER[0], :2] + lm[topo.EYE_OUTER[1], :2]
+        )
+        img_down /= max(np.linalg.norm(img_down), 1e-9)
+        below = np.clip(
+            (oval - centre) @ img_down / max(np.abs((oval - centre) @ img_down).max(), 1e-9),
+            0.0,
+            1.0,
+        )
+        ring += (RING_CHIN_EXTRA * iod * below**2)[:, None] * img_down
+        ring32 = ring.astype(np.float32)
+
+        n_lm = lm.shape[0]
+        band = topo.band_triangles(topo.FACE_OVAL, n_lm)
+        face = np.asarray(triangles_face, dtype=np.int32).reshape(-1, 3)
+        mouth_start = n_lm + len(ring32)
+        tris = np.concatenate([band, face, topo.hole_triangles(mouth_start)]).astype(np.int32)
+        up_xy = lm[topo.LIPS_INNER_UPPER[1:-1], :2].astype(np.float64)
+        lo_xy = lm[topo.LIPS_INNER_LOWER[1:-1], :2].astype(np.float64)
+        mid = up_xy + MOUTH_SPLIT * (lo_xy - up_xy)
+        vertices = np.concatenate([lm[:, :2].astype(np.float64), ring, mid, mid])
+        lid_slack = np.zeros((2, 2, 7), dtype=np.float64)
+        for e in range(2):
+            normal, gap = eye_frame(vertices, e)
+            lid_slack[e, 0] = UPPER_LID_SLACK * np.maximum(gap, 0.0)
+            lid_slack[e, 1] = LOWER_LID_SLACK * np.maximum(gap, 0.0)
+            vertices[topo.EYE_UPPER[e][1:-1]] -= lid_slack[e, 0][:, None] * normal
+            vertices[topo.EYE_LOWER[e][1:-1]] += lid_slack[e, 1][:, None] * normal
+
+        bx0 = int(np.floor(ring[:, 0].min())) - 1
+        by0 = int(np.floor(ring[:, 1].min())) - 1
+        bx1 = int(np.ceil(ring[:, 0].max())) + 2
+        by1 = int(np.ceil(ring[:, 1].max())) + 2
+        box = (max(bx0, 0), max(by0, 0), min(bx1, w), min(by1, h))
+
+        # Colour samples come from the face's own box (not the whole picture).
+        fx0, fy0 = (max(int(v) - 2, 0) for v in lm[:, :2].min(axis=0))
+        fx1, fy1 = (int(v) + 3 for v in lm[:, :2].max(axis=0))
+        face_rgb = rgb[fy0:fy1, fx0:fx1]
+        face_lm = lm - np.array([fx0, fy0, 0], dtype=np.float32)
+        lip_rgb, skin_rgb, eye_skin = _colours(face_rgb, face_lm, iod)
+        rest_gap = _inner_gaps(lm[:, :2], iod)
+        open_at_rest = bool(rest_gap[3:6].mean() > OPEN_AT_REST)
+        keep_teeth = open_at_rest and _shows_teeth(face_rgb, face_lm, skin_rgb)
+        log.info(
+            "rig: %dx%d, iod %.1f px, influence box %s, mouth open at rest %s, teeth %s",
+            w,
+            h,
+            iod,
+            box,
+            open_at_rest,
+            keep_teeth,
+        )
+        frozen = (lm, neutral, to_pixels, axes, pivot, ring32, vertices, lid_slack, tris)
+        for arr in (*frozen, lip_rgb, skin_rgb, rest_gap, eye_skin):
+            arr.setflags(write=False)
+        return cls(
+            image=image,
+            has_alpha=alpha is not None,
+            landmarks=lm,
+            neutral=neutral,
+            similarity=sim,
+            to_pixels=to_pixels,
+            axes=axes,
+            pivot=pivot,
+            ring=ring32,
+            vertices=vertices,
+            lid_slack=lid_slack,
+            triangles=tris,
+            box=box,
+            iod=iod,
+            lip_rgb=lip_rgb,
+            skin_rgb=skin_rgb,
+            rest_gap=rest_gap,
+            open_at_rest=open_at_rest,
+            keep_teeth=keep_teeth,
+            eye_skin_rgb=eye_skin,
+        )
+
+
+def eye_frame(xy: np.ndarray, eye: int) -> tuple[np.ndarray, np.ndarray]:
+    """One eye's downward unit normal ``(2,)`` and its 7 lid gaps ``(7,)``, pixels.
+
+    Args:
+        xy: ``(N >= 468, 2)`` landmark positions.
+        eye: 0 for the subject's right eye, 1 for the left.
+    """
+    c0, c1 = xy[topo.EYE_UPPER[eye][0]], xy[topo.EYE_UPPER[eye][-1]]
+    axis = (c1 - c0) / max(float(np.linalg.norm(c1 - c0)), 1e-9)
+    normal = np.array([-axis[1], axis[0]])
+    upper, lower = topo.EYE_UPPER[eye][1:-1], topo.EYE_LOWER[eye][1:-1]
+    if normal @ (xy[topo.CHIN] - xy[topo.NOSE_BRIDGE_TOP]) < 0:
+        normal = -normal
+    return normal, (xy[lower] - xy[upper]) @ normal
+
+
+def _inner_gaps(xy: np.ndarray, iod: float) -> np.ndarray:
+    """``(9,) float32`` inner-lip gaps (upper to lower, interior points), in IODs."""
+    up = xy[topo.LIPS_INNER_UPPER[1:-1]].astype(np.float64)
+    lo = xy[topo.LIPS_INNER_LOWER[1:-1]].astype(np.float64)
+    axis = xy[topo.LIPS_INNER_UPPER[-1]] - xy[topo.LIPS_INNER_UPPER[0]]
+    axis = axis / max(float(np.linalg.norm(axis)), 1e-9)
+    normal = np.array([-axis[1], axis[0]])
+    down = xy[topo.CHIN] - xy[topo.NOSE_TIP]
+    if normal @ down < 0:
+        normal = -normal
+    return np.maximum((lo - up) @ normal / iod, 0.0).astype(np.float32)
+
+
+def _poly_mask(shape: tuple[int, int], polys: list[np.ndarray]) -> np.ndarray:
+    mask = np.zeros(shape, dtype=np.uint8)
+    cv2.fillPoly(mask, [np.round(p * 16).astype(np.int32) for p in polys], 255, cv2.LINE_8, 4)
+    return mask
+
+
+def _colours(
+    rgb: np.ndarray, lm: np.ndarray, iod: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median lip, cheek-skin and per-eye lid-skin colours, ``(3,)``, ``(3,)``, ``(2, 3)``."""
+    h, w = rgb.shape[:2]
+    xy = lm[:, :2].astype(np.float64)
+    outer = xy[topo.LIPS_OUTER]
+    inner = xy[topo.LIPS_INNER]
+    lips = _poly_mask((h, w), [outer])
+    lips[_poly_mask((h, w), [inner]) > 0] = 0
+    lip_px = rgb[lips > 0]
+    if len(lip_px) < 5:
+        lip_px = rgb[_poly_mask((h, w), [outer]) > 0]
+    r = max(2, int(round(0.06 * iod)))
+    cheek = np.zeros((h, w), dtype=np.uint8)
+    for i in topo.CHEEK_POINTS:
+        x, y = (int(round(v)) for v in xy[i])
+        cv2.circle(cheek, (x, y), r, 255, -1)
+    skin_px = rgb[cheek > 0]
+    fallback = rgb.reshape(-1, 3)
+    skin = np.median(skin_px if len(skin_px) else fallback, axis=0)
+    lip = np.median(lip_px, axis=0) if len(lip_px) else skin * np.array([1.0, 0.75, 0.75])
+    eye_skin = np.empty((2, 3), dtype=np.float64)
+    for e in range(2):
+        band = np.concatenate([xy[topo.EYE_CREASE[e]], xy[topo.EYE_UPPER2[e]][::-1]])
+        px = rgb[_poly_mask((h, w), [band]) > 0]
+        under_brow = np.median(px, axis=0) if len(px) >= 5 else skin
+        # Half-way to the cheek on the same side: the socket is shaded, but a
+        # closed lid sits further out of the shadow than the crease does.
+        side = np.zeros((h, w), dtype=np.uint8)
+        x, y = (int(round(v)) for v in xy[topo.CHEEK_POINTS[e]])
+        cv2.circle(side, (x, y), r, 255, -1)
+        side_px = rgb[side > 0]
+        cheek_e = np.median(side_px, axis=0) if len(side_px) >= 5 else skin
+        eye_skin[e] = 0.5 * (under_brow + cheek_e)
+    return lip.astype(np.float32), skin.astype(np.float32), eye_skin.astype(np.float32)
+
+
+def _shows_teeth(rgb: np.ndarray, lm: np.ndarray, skin: np.ndarray) -> bool:
+    """Whether the open mouth shows teeth: bright, unsaturated pixels inside the inner lips."""
+    h, w = rgb.shape[:2]
+    mask = _poly_mask((h, w), [lm[topo.LIPS_INNER, :2].astype(np.float64)])
+    px = rgb[mask > 0].astype(np.float32)
+    if len(px) < 10:
+        return False
+    lum = px @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    sat = (px.max(axis=1) - px.min(axis=1)) / np.maximum(px.max(axis=1), 1.0)
+    skin_lum = float(skin @ np.array([0.299, 0.587, 0.114], dtype=np.float32))
+    teeth = (lum > 0.75 * skin_lum) & (sat < 0.35)
+    share = float(teeth.mean())
+    log.debug("teeth share inside the inner lips: %.2f", share)
+    return share > 0.15

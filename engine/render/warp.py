@@ -1,0 +1,132 @@
+"""Backward piecewise-affine warp, evaluated on a coarse grid and upsampled.
+
+For every output pixel in a box, the warp gives the source pixel it comes
+from. Inside each triangle of the *target* mesh the map is affine (the
+barycentric weights of the output point applied to the triangle's source
+vertices). The map is evaluated exactly at grid samples every ``step``
+pixels, then upsampled with bilinear interpolation, which is exact where the
+map is affine and smooths the creases a piecewise-affine warp leaves on
+straight texture. Where no triangle covers a sample the map is the identity.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+#: Tolerance on barycentric weights, so that samples on shared edges are never lost.
+_EDGE_EPS = 1e-4
+
+
+def backward_map(
+    target: np.ndarray,
+    source: np.ndarray,
+    triangles: np.ndarray,
+    box: tuple[int, int, int, int],
+    step: int,
+) -> np.ndarray:
+    """The source coordinates of every pixel of ``box``.
+
+    Args:
+        target: ``(V, 2) float`` vertex positions in the output image, pixels.
+        source: ``(V, 2) float`` the same vertices in the source image, pixels.
+        triangles: ``(K, 3) int`` vertex indices. Later triangles win where
+            triangles overlap (a fold).
+        box: ``(x0, y0, x1, y1)`` integer pixel box of the output, end exclusive.
+        step: grid spacing in pixels (>= 1).
+
+    Returns:
+        ``(y1 - y0, x1 - x0, 2) float32`` map of (x, y) source positions, for
+        ``cv2.remap``.
+    """
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    step = max(1, int(step))
+    pad = 1 if step > 1 else 0
+    nx = -(-w // step) + 2 * pad
+    ny = -(-h // step) + 2 * pad
+    # Sample (i, j) sits at output position (gx0 + step*j, gy0 + step*i): with
+    # cv2.resize's pixel-centre convention this lands the upsampled pixels on
+    # integer positions, starting ``pad*step`` pixels before the box.
+    gx0 = x0 - pad * step + (step - 1) / 2.0
+    gy0 = y0 - pad * step + (step - 1) / 2.0
+
+    xs = (gx0 + step * np.arange(nx, dtype=np.float64)).astype(np.float32)
+    ys = (gy0 + step * np.arange(ny, dtype=np.float64)).astype(np.float32)
+    grid = np.empty((ny, nx, 2), dtype=np.float32)
+    grid[..., 0] = xs[None, :]
+    grid[..., 1] = ys[:, None]
+
+    tgt = (np.asarray(target, dtype=np.float64) - (gx0, gy0)) / step  # grid units
+    src = np.asarray(source, dtype=np.float64)
+    tri = np.asarray(triangles, dtype=np.int64)
+    a, b, c = tgt[tri[:, 0]], tgt[tri[:, 1]], tgt[tri[:, 2]]
+    det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1])
+    lo = np.minimum(np.minimum(a, b), c)
+    hi = np.maximum(np.maximum(a, b), c)
+    j0 = np.maximum(np.ceil(lo[:, 0] - 1e-6), 0).astype(np.int64)
+    i0 = np.maximum(np.ceil(lo[:, 1] - 1e-6), 0).astype(np.int64)
+    j1 = np.minimum(np.floor(hi[:, 0] + 1e-6), nx - 1).astype(np.int64)
+    i1 = np.minimum(np.floor(hi[:, 1] + 1e-6), ny - 1).astype(np.int64)
+    tw = j1 - j0 + 1
+    th = i1 - i0 + 1
+    keep = (tw > 0) & (th > 0) & (np.abs(det) > 1e-9)
+    if not np.any(keep):
+        return _upsample(grid, step, pad, w, h)
+    k_idx = np.nonzero(keep)[0]
+    counts = (tw * th)[k_idx]
+    total = int(counts.sum())
+    owner = np.repeat(k_idx, counts)  # triangle of each candidate sample
+    starts = np.cumsum(counts) - counts
+    local = np.arange(total, dtype=np.int64) - np.repeat(starts, counts)
+    tw_o = tw[owner]
+    ii = i0[owner] + local // tw_o
+    jj = j0[owner] + local % tw_o
+
+    ax, ay = a[owner, 0], a[owner, 1]
+    px = jj - ax
+    py = ii - ay
+    inv = 1.0 / det[owner]
+    bx, by = b[owner, 0] - ax, b[owner, 1] - ay
+    cx, cy = c[owner, 0] - ax, c[owner, 1] - ay
+    w1 = (px * cy - cx * py) * inv
+    w2 = (bx * py - px * by) * inv
+    w0 = 1.0 - w1 - w2
+    inside = (w0 >= -_EDGE_EPS) & (w1 >= -_EDGE_EPS) & (w2 >= -_EDGE_EPS)
+    owner, ii, jj = owner[inside], ii[inside], jj[inside]
+    w0, w1, w2 = w0[inside], w1[inside], w2[inside]
+    t = tri[owner]
+    sx = w0 * src[t[:, 0], 0] + w1 * src[t[:, 1], 0] + w2 * src[t[:, 2], 0]
+    sy = w0 * src[t[:, 0], 1] + w1 * src[t[:, 1], 1] + w2 * src[t[:, 2], 1]
+    # Fancy assignment: with repeated (ii, jj) the last write wins, so later
+    # triangles (in the order given) cover earlier ones deterministically.
+    grid[ii, jj, 0] = sx
+    grid[ii, jj, 1] = sy
+    return _upsample(grid, step, pad, w, h)
+
+
+def _upsample(grid: np.ndarray, step: int, pad: int, w: int, h: int) -> np.ndarray:
+    """Bilinear upsampling of the sample grid to a ``(h, w, 2)`` pixel map."""
+    # Row-strided crops are fine for OpenCV (only each row must be contiguous).
+    if step == 1:
+        return grid[:h, :w]
+    ny, nx = grid.shape[:2]
+    big = cv2.resize(grid, (nx * step, ny * step), interpolation=cv2.INTER_LINEAR)
+    o = pad * step
+    return big[o : o + h, o : o + w]
+
+
+def remap_box(image: np.ndarray, mapping: np.ndarray) -> np.ndarray:
+    """Sample ``image`` at ``mapping`` with bilinear interpolation.
+
+    Args:
+        image: ``(H, W, C) uint8`` source.
+        mapping: ``(h, w, 2) float32`` source (x, y) per output pixel.
+
+    Returns:
+        ``(h, w, C) uint8``. Positions outside the image take the nearest edge pixel.
+    """
+    # One (h, w, 2) float map and no second map: valid for OpenCV, not in its stubs.
+    return cv2.remap(  # type: ignore[call-overload]
+        image, mapping, None, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )

@@ -1,0 +1,203 @@
+"""The export dialog: path, size, fps and quality; progress with ETA; cancel; play/open."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+import engine
+from gui.inspector import SIZES
+from gui.workers import Job, user_message
+
+
+def eta_text(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60}:{seconds % 60:02d} left" if seconds >= 60 else f"{seconds} s left"
+
+
+class ExportDialog(QDialog):
+    """Non-modal; the export runs on a worker so the studio stays usable."""
+
+    exported = Signal(object)   # engine.ExportResult
+
+    def __init__(self, animation: Any, default_path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export video")
+        self.setMinimumWidth(520)
+        self.animation = animation
+        self.job: Job | None = None
+        self.result: Any = None
+        self.error: str | None = None
+        s = animation.settings
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        row = QWidget()
+        h = QHBoxLayout(row)
+        h.setContentsMargins(0, 0, 0, 0)
+        self.path = QLineEdit(str(default_path))
+        browse = QToolButton()
+        browse.setText("…")
+        browse.clicked.connect(self._browse)
+        h.addWidget(self.path, 1)
+        h.addWidget(browse)
+        form.addRow("File", row)
+        self.size = QComboBox()
+        for value, text in SIZES:
+            self.size.addItem(text, value)
+        self.size.setCurrentIndex(max(0, self.size.findData(s.size)))
+        form.addRow("Size", self.size)
+        self.fps = QComboBox()
+        for f in engine.FPS_CHOICES:
+            self.fps.addItem(f"{f} fps", f)
+        self.fps.setCurrentIndex(max(0, self.fps.findData(int(s.fps))))
+        form.addRow("Frame rate", self.fps)
+        self.crf = QSpinBox()
+        self.crf.setRange(0, 51)
+        self.crf.setValue(int(s.crf))
+        self.crf.setToolTip("H.264 CRF: lower is better quality and a larger file (18 is "
+                            "visually lossless, 23 is the usual default).")
+        form.addRow("Quality (CRF)", self.crf)
+        lay.addLayout(form)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.status = QLabel("Ready.")
+        self.status.setObjectName("hint")
+        lay.addWidget(self.progress)
+        lay.addWidget(self.status)
+        buttons = QHBoxLayout()
+        self.play_button = QPushButton("Play video")
+        self.folder_button = QPushButton("Open folder")
+        self.play_button.clicked.connect(lambda: self._open(self.result.path))
+        self.folder_button.clicked.connect(lambda: self._open(Path(self.result.path).parent))
+        self.play_button.hide()
+        self.folder_button.hide()
+        self.export_button = QPushButton("Export")
+        self.export_button.setDefault(True)
+        self.export_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        buttons.addWidget(self.play_button)
+        buttons.addWidget(self.folder_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.cancel_button)
+        lay.addLayout(buttons)
+        self._inputs = [self.path, browse, self.size, self.fps, self.crf, self.export_button]
+        self._t0 = 0.0
+
+    def settings(self) -> Any:
+        return self.animation.settings.with_(size=self.size.currentData(),
+                                             fps=int(self.fps.currentData()),
+                                             crf=int(self.crf.value()))
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export video", self.path.text(),
+                                              "MP4 video (*.mp4)")
+        if path:
+            self.path.setText(path if path.lower().endswith(".mp4") else path + ".mp4")
+
+    def running(self) -> bool:
+        return self.job is not None
+
+    def start(self) -> None:
+        if self.job is not None:
+            return
+        out = Path(self.path.text()).expanduser()
+        if out.suffix.lower() != ".mp4":
+            out = out.with_suffix(".mp4")
+        settings = self.settings()
+        animation = self.animation
+
+        def work(progress, cancel) -> Any:
+            anim = animation if settings == animation.settings \
+                else animation.with_settings(settings)
+            return engine.export(anim, out, progress=progress, cancel=cancel)
+
+        self.result, self.error = None, None
+        for w in self._inputs:
+            w.setEnabled(False)
+        self.play_button.hide()
+        self.folder_button.hide()
+        self.progress.setValue(0)
+        self.status.setText("Preparing…")
+        self._t0 = time.monotonic()
+        self.job = Job(work, "export")
+        self.job.progressed.connect(self._progress)
+        self.job.succeeded.connect(self._done)
+        self.job.failed.connect(self._failed)
+        self.job.start()
+
+    def _progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(round(fraction * 1000)))
+        elapsed = time.monotonic() - self._t0
+        eta = elapsed / fraction * (1 - fraction) if fraction > 0.01 else None
+        self.progress.setFormat(f"{fraction * 100:.0f} %")
+        self.status.setText(f"{message.split(',')[0]} · "
+                            + (eta_text(eta) if eta is not None else "estimating…"))
+
+    def _finish(self) -> None:
+        self.job = None
+        for w in self._inputs:
+            w.setEnabled(True)
+        self.cancel_button.setText("Close")
+
+    def _done(self, result: Any) -> None:
+        self._finish()
+        self.result = result
+        self.progress.setValue(1000)
+        self.progress.setFormat("100 %")
+        self.status.setText(f"Exported {result.frames} frames ({result.width}×{result.height}) "
+                            f"in {result.seconds:.1f} s to {result.path}")
+        self.play_button.show()
+        self.folder_button.show()
+        self.exported.emit(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._finish()
+        self.error = user_message(exc)
+        self.progress.setValue(0)
+        self.progress.setFormat("")
+        self.status.setText(self.error)
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.status.setText("Cancelling…")
+            self.job.cancel()
+            return
+        self.reject()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self.job is not None:
+            self.job.cancel()
+            self.job.wait()
+        super().closeEvent(event)
+
+    def reject(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.job.wait()
+        super().reject()
+
+    @staticmethod
+    def _open(path: Path) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

@@ -1,0 +1,108 @@
+"""The main job end to end: portrait + GRID speech -> MP4, checked by re-detecting the face.
+
+One render of the sample portrait with a real GRID clip's audio is shared by
+the checks below; the self-check re-detects landmarks on every frame.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+import engine
+from engine.evaluate import SelfCheck, evaluate_video
+from tests.conftest import ROOT
+
+PORTRAIT = ROOT / "assets" / "samples" / "astronaut.png"
+CLIP = "bbaf2n"  # "bin blue at f two now", with silence at both ends
+
+
+def read_align(path: Path) -> list[tuple[float, float, str]]:
+    """Word alignment in seconds (GRID units are 1/25000 s)."""
+    rows = []
+    for line in path.read_text().split("\n"):
+        if line.strip():
+            a, b, w = line.split()
+            rows.append((int(a) / 25000, int(b) / 25000, w))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def rendered(grid: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, engine.Animation]:
+    out = tmp_path_factory.mktemp("e2e") / "talk.mp4"
+    image = engine.load_image(PORTRAIT)
+    audio = engine.load_audio(grid / "s1" / "audio" / f"{CLIP}.flac")
+    # Blinks well inside the clip so that the self-check sees each one whole.
+    blinks = [engine.BlinkEvent(0.6, 0.2, 1.0), engine.BlinkEvent(1.9, 0.24, 1.0)]
+    animation = engine.Animation(
+        engine.analyse_portrait(image), engine.analyse_audio(audio), engine.Settings(), blinks
+    )
+    engine.export(animation, out)
+    return out, animation
+
+
+@pytest.fixture(scope="module")
+def check(rendered: tuple[Path, engine.Animation]) -> SelfCheck:
+    return evaluate_video(rendered[0], portrait=PORTRAIT)
+
+
+def test_output_is_a_browser_friendly_mp4(rendered: tuple[Path, engine.Animation]) -> None:
+    path, animation = rendered
+    with av.open(str(path)) as f:
+        v, a = f.streams.video[0], f.streams.audio[0]
+        assert v.codec_context.name == "h264" and a.codec_context.name == "aac"
+        assert v.codec_context.profile in ("High", "Main", "Constrained Baseline")
+        assert v.codec_context.pix_fmt == "yuv420p"
+        frames = sum(1 for _ in f.decode(video=0))
+    assert frames == round(animation.duration * animation.fps) == animation.frame_count
+    head = path.read_bytes()[:4096]
+    assert head.find(b"moov") != -1 and (head.find(b"mdat") == -1 or
+                                          head.find(b"moov") < head.find(b"mdat"))
+
+
+def test_face_found_in_every_frame(check: SelfCheck) -> None:
+    assert check.face_found_share == 1.0
+
+
+def test_mouth_follows_loudness_within_one_frame(check: SelfCheck) -> None:
+    assert abs(check.mouth_loudness_lag_frames) <= 1
+    assert check.mouth_loudness_r > 0.5
+
+
+def test_mouth_rests_in_silence(check: SelfCheck, grid: Path) -> None:
+    opening = np.asarray(check.mouth_opening)
+    words = read_align(grid / "s1" / "align" / f"{CLIP}.align")
+    sil = np.zeros(len(opening), dtype=bool)
+    for a, b, w in words:
+        if w in ("sil", "sp"):
+            # Skip the 100 ms next to speech, where the lips legitimately lead and lag.
+            sil[int(np.ceil((a + 0.1) * 25)) : int(np.floor((b - 0.1) * 25))] = True
+    rest = float(np.median(opening[:3]))  # the portrait's own mouth, before speech
+    speech_range = float(np.max(opening) - rest)
+    assert speech_range > 0.05
+    assert np.all(np.abs(opening[sil] - rest) <= 0.1 * speech_range)
+
+
+def test_blinks_as_scheduled(check: SelfCheck, rendered: tuple[Path, engine.Animation]) -> None:
+    scheduled = rendered[1].blink_events
+    assert check.blinks == len(scheduled)
+    for onset, event in zip(check.blink_onsets, scheduled, strict=True):
+        assert abs(onset - event.onset) <= 0.12
+
+
+def test_nothing_moves_outside_the_face(check: SelfCheck) -> None:
+    # Against the portrait itself, after H.264 at the default quality.
+    assert check.outside_change_mean is not None
+    assert check.outside_change_mean < 1.5
+
+
+def test_audio_lasts_as_long_as_video(rendered: tuple[Path, engine.Animation]) -> None:
+    path, animation = rendered
+    with av.open(str(path)) as f:
+        v, a = f.streams.video[0], f.streams.audio[0]
+        vdur = float(v.duration * v.time_base)
+        adur = float(a.duration * a.time_base)
+    assert abs(vdur - adur) <= 1 / animation.fps

@@ -1,0 +1,261 @@
+"""The speech-driven motion GAN: shapes, a training step, ONNX parity, resume, metadata,
+a missing or damaged model, and data-parallel training (gloo, 2 processes).
+
+Real data: three GRID clips are prepared with the engine's own face models.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from engine.errors import ModelError  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY_NET = {"audio_dim": 32, "content_dim": 24, "hidden": 32, "id_dim": 8}
+
+
+def _tiny_cfg(**kw):
+    from engine.model.train.loop import TrainConfig
+
+    base = dict(batch=3, length=24, sync_positions=2, held_out=1, val_every=1000,
+                log_every=1, ckpt_every=2, threads=1, net=dict(TINY_NET, k=6), steps=4)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+@pytest.fixture(scope="module")
+def tiny_data(grid, tmp_path_factory) -> Path:
+    """A prepare-data cache: 3 s1 clips and 1 s4hq clip (real GRID)."""
+    from engine.model.data import prepare_clip
+
+    out = tmp_path_factory.mktemp("cache")
+    s1 = sorted((grid / "s1" / "video").glob("*.mp4"))[:3]
+    s4 = sorted((grid / "s4hq" / "video").glob("*.mp4"))[:1]
+    for v in s1:
+        prepare_clip(v, out / "s1" / f"{v.stem}.npz")
+    for v in s4:
+        prepare_clip(v, out / "s4hq" / f"{v.stem}.npz")
+    return out
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tiny_data, tmp_path_factory) -> Path:
+    from engine.model.train.loop import train
+
+    out = tmp_path_factory.mktemp("run")
+    train(tiny_data, out, _tiny_cfg())
+    return out
+
+
+@pytest.fixture(scope="module")
+def tiny_onnx(tiny_run, tmp_path_factory) -> tuple[Path, dict]:
+    from engine.model.train.export import export_onnx
+
+    path = tmp_path_factory.mktemp("onnx") / "m.onnx"
+    return path, export_onnx(tiny_run, path)
+
+
+def test_prepared_clip_is_complete(tiny_data):
+    from engine.model.dataset import load_clip
+
+    c = load_clip(next((tiny_data / "s1").glob("*.npz")))
+    assert c.canon.shape == (c.frames, 468, 3) and c.frames >= 70
+    assert c.valid.all()
+    iod = np.linalg.norm(c.canon[:, 33, :2] - c.canon[:, 263, :2], axis=1)
+    np.testing.assert_allclose(iod, 1.0, atol=1e-4)
+    assert c.silence[:5].all() and not c.silence.all()  # GRID clips start in silence
+    assert c.opening[~c.silence].mean() > c.opening[c.silence].mean()
+    assert c.audio.shape[1:] == (20, 40)
+
+
+def test_forward_shapes_of_generator_and_discriminators():
+    from engine.model.train.nets import FrameD, Generator, NetConfig, SequenceD, SyncD
+
+    cfg = NetConfig(k=7, **TINY_NET)
+    b, t = 2, 11
+    audio = torch.randn(b, t, cfg.cols, cfg.n_mels)
+    ident = torch.randn(b, 468 * 3)
+    coeffs, pose = Generator(cfg)(audio, ident, torch.randn(b, t, cfg.noise_dim),
+                                  torch.rand(b, t, 1))
+    assert coeffs.shape == (b, t, 7) and pose.shape == (b, t, 6)
+    assert FrameD(cfg)(coeffs, ident).shape == (b, t)
+    assert SequenceD(cfg)(coeffs, pose, torch.rand(b, t, 1)).shape == (b,)
+    n = 3
+    logits = SyncD(cfg)(torch.randn(b, n, cfg.cols, cfg.n_mels),
+                        torch.randn(b, n, 5, cfg.mouth_points, 2))
+    assert logits.shape == (b, n)
+
+
+def test_one_training_step_reduces_l1(tiny_data):
+    from engine.model import dataset as ds
+    from engine.model.train.loop import Batcher, Bundle, train_step
+
+    torch.manual_seed(0)
+    clips = [ds.load_clip(p) for p in sorted((tiny_data / "s1").glob("*.npz"))]
+    norm = ds.fit_normalisers(clips, k=6)
+    cfg = _tiny_cfg(lr_g=1e-3)
+    bundle = Bundle(cfg, norm)
+    batch = Batcher(clips, norm, cfg, np.random.default_rng(0)).sample()
+    gen = torch.Generator().manual_seed(0)
+
+    def l1() -> float:
+        with torch.no_grad():
+            noise = torch.zeros(cfg.batch, cfg.length, bundle.net.noise_dim)
+            c, _ = bundle.g(batch["audio"], batch["identity"], noise, batch["eyelids"])
+            return float((bundle.mj_landmarks(c) - batch["mj"]).abs().mean())
+
+    before = l1()
+    losses = train_step(bundle, batch, gen)
+    assert {"l1", "d_frame", "d_seq", "d_sync", "g_sync"} <= set(losses)
+    assert l1() < before
+
+
+def test_onnx_matches_torch(tiny_onnx):
+    _, result = tiny_onnx
+    assert result["parity_max_abs"] < 1e-4
+
+
+def test_metadata_round_trip(tiny_run, tiny_onnx):
+    from engine.model import metadata
+    from engine.model.inference import MotionModel
+
+    arr = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    back = metadata.decode(metadata.encode({**{k: 1 for k in metadata.REQUIRED},
+                                            "format": metadata.FORMAT, "basis": arr}))
+    np.testing.assert_array_equal(back["basis"], arr)
+    assert back["basis"].dtype == np.float32
+
+    path, _ = tiny_onnx
+    m = MotionModel(path)
+    with np.load(tiny_run / "normalisers.npz") as z:
+        np.testing.assert_array_equal(m.basis, z["basis"])
+        np.testing.assert_array_equal(m.meta["coeff_std"], z["coeff_std"])
+    assert m.meta["fps"] == 25.0 and m.meta["sample_rate"] == 16000
+    assert m.meta["window_s"] == pytest.approx(0.2) and m.meta["version"] == 1
+    assert m.noise_dim == 10
+
+
+def test_inference_output(tiny_onnx):
+    from engine.model.inference import gan_motion, gan_motion_full
+    from engine.motion.blinks import BlinkEvent
+
+    path, _ = tiny_onnx
+    sr = 16000
+    t = np.arange(sr * 2) / sr
+    samples = (0.3 * np.sin(2 * np.pi * 220 * t) * (t > 0.5)).astype(np.float32)
+    basis, coeffs, mouth = gan_motion(samples, 30, 60, seed=3, intensity=1.0,
+                                      blinks=[BlinkEvent(1.0, 0.2)], model=path)
+    assert basis.shape[1:] == (468, 3) and coeffs.shape == (60, basis.shape[0])
+    assert mouth.shape == (60,) and (mouth >= 0).all()
+    again = gan_motion_full(samples, 30, 60, seed=3, blinks=[BlinkEvent(1.0, 0.2)], model=path)
+    np.testing.assert_array_equal(again.coeffs, coeffs)
+    assert again.pose.shape == (60, 6)
+    other = gan_motion_full(samples, 30, 60, seed=4, blinks=[BlinkEvent(1.0, 0.2)], model=path)
+    assert not np.array_equal(other.coeffs, coeffs)  # the seed drives the noise stream
+
+
+def test_resume_after_interruption_matches_uninterrupted(tiny_data, tmp_path):
+    from engine.model.train.loop import train
+
+    class Kill(Exception):
+        pass
+
+    def killer(step, total, msg):
+        if step == 3:
+            raise Kill()
+
+    cfg = _tiny_cfg(steps=4, ckpt_every=2)
+    a = tmp_path / "a"
+    with pytest.raises(Kill):
+        train(tiny_data, a, cfg, progress=killer)
+    assert (a / "ckpt_last.pt").is_file() and not (a / "ckpt_final.pt").is_file()
+    train(tiny_data, a, cfg)  # resumes from step 2
+    b = tmp_path / "b"
+    train(tiny_data, b, cfg)
+    sa = torch.load(a / "ckpt_final.pt", weights_only=False)
+    sb = torch.load(b / "ckpt_final.pt", weights_only=False)
+    assert sa["step"] == sb["step"] == 4
+    for k in sa["g"]:
+        torch.testing.assert_close(sa["g"][k], sb["g"][k], rtol=0, atol=1e-6)
+    rows = (a / "log.csv").read_text().splitlines()
+    assert rows[0].startswith("step,kind")
+
+
+def test_missing_and_damaged_model_raise_model_error(tmp_path):
+    from engine.model.inference import MotionModel, gan_motion
+
+    with pytest.raises(ModelError, match="missing"):
+        MotionModel(tmp_path / "nope.onnx")
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"\x08\x01garbage" * 100)
+    with pytest.raises(ModelError, match="damaged"):
+        gan_motion(np.zeros(16000, np.float32), 25, 25, model=bad)
+
+
+def test_foreign_onnx_is_refused(tmp_path):
+    import onnx
+    from onnx import TensorProto, helper
+
+    from engine.model.inference import MotionModel
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])
+    g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x], [y])
+    p = tmp_path / "foreign.onnx"
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, str(p))
+    with pytest.raises(ModelError, match="metadata"):
+        MotionModel(p)
+
+
+def test_animation_falls_back_to_phonetic_when_model_is_broken(tmp_path, monkeypatch, assets,
+                                                               caplog):
+    from engine.analysis import AudioAnalysis, analyse_portrait
+    from engine.animation import Animation
+    from engine.media.audio import load_audio
+    from engine.media.image import load_image
+    from engine.model import inference
+    from engine.settings import Settings
+
+    bad = tmp_path / "talkie_motion.onnx"
+    bad.write_bytes(b"not a model")
+    monkeypatch.setattr(inference, "default_model_path", lambda: bad)
+    inference._CACHE.clear()
+    portrait = analyse_portrait(load_image(assets / "samples" / "astronaut.png"))
+    audio = AudioAnalysis(load_audio(assets / "samples" / "voice_grid_s1.wav"), [])
+    with caplog.at_level(logging.WARNING):
+        anim = Animation(portrait, audio, Settings(motion_source="gan"))
+    assert anim.motion_source == "phonetic"
+    assert anim.warnings and "phonetic" in anim.warnings[0]
+    assert "damaged" in anim.warnings[0]
+    assert anim.motion.frame_count == anim.frame_count > 0
+
+
+@pytest.mark.skipif(not hasattr(torch, "distributed") or not torch.distributed.is_available(),
+                    reason="torch.distributed is not available")
+def test_two_process_gloo_training(tiny_data, tmp_path):
+    out = tmp_path / "ddp"
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
+           "--master_port=29517", "-m", "engine.model.commands", "train", "--data",
+           str(tiny_data), "--out", str(out), "--steps", "2", "--threads", "1",
+           "--set", "batch=2", "--set", "length=16", "--set", "held_out=1",
+           "--set", f"net={__import__('json').dumps(dict(TINY_NET, k=6))}"]
+    r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr[-3000:]
+    import json
+
+    res = json.loads((out / "result.json").read_text())
+    assert res["world_size"] == 2 and res["ranks_in_sync"] is True
+    assert shutil.which(sys.executable)

@@ -1,0 +1,686 @@
+"""Measure mouth shapes per phone and blink statistics on GRID s1.
+
+Runs the engine's own face models on a bounded, evenly spread subset of the
+GRID s1 clips (``../shared/data/grid/s1``), caches the per-frame landmarks in
+``cache/grid_s1/`` (gitignored), and derives:
+
+- a PCA basis of mouth/jaw/cheek displacements in the canonical frame
+  (uncentred, so that coefficient 0 is the rest pose exactly);
+- a phone -> mouth-shape table: the mean displacement (as basis
+  coefficients) at the centre of each phone, with phone timings from a
+  pocketsphinx forced alignment of the clip's transcript (words from the
+  ``.align`` file, pronunciations from the cmudict in the pocketsphinx wheel);
+- per-viseme-class coefficients and descriptors (jaw opening, lip gap,
+  lip width, protrusion);
+- blinks found from the eye aspect ratio of the lid landmarks: rate per
+  minute, duration distribution (log-normal fit), depth;
+- the audio-visual lag of mouth opening against loudness.
+
+Writes ``assets/motion/phonetic_shapes.npz`` and ``assets/motion/README.md``.
+
+Usage::
+
+    .venv/bin/python tools/measure_grid.py [--clips 150] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.motion.phonetic import VISEME_CLASSES  # noqa: E402
+
+log = logging.getLogger("measure_grid")
+
+GRID_S1 = ROOT.parent / "shared" / "data" / "grid" / "s1"
+CACHE = ROOT / "cache" / "grid_s1"
+OUT = ROOT / "assets" / "motion"
+FPS = 25.0
+ALIGN_UNITS = 25000.0  # .align times are in 1/25000 s
+K_BASIS = 8
+DETECT_EVERY = 10
+
+ALL_PHONES = tuple(p for ps in VISEME_CLASSES.values() for p in ps)
+
+# ---------------------------------------------------------------- helpers ---
+
+
+def _decode_audio(path: Path) -> np.ndarray:
+    """``(N,) float32`` 16 kHz mono; uses engine.media when present."""
+    try:
+        from engine.media.audio import load_audio
+
+        return np.asarray(load_audio(path).samples, dtype=np.float32)
+    except ImportError:  # pragma: no cover - before engine.media existed
+        import av
+
+        out = []
+        with av.open(str(path)) as c:
+            res = av.AudioResampler(format="s16", layout="mono", rate=16000)
+            for f in c.decode(c.streams.audio[0]):
+                out += [g.to_ndarray().reshape(-1) for g in res.resample(f)]
+            out += [g.to_ndarray().reshape(-1) for g in res.resample(None)]
+        return np.concatenate(out).astype(np.float32) / 32768.0
+
+
+def read_align(path: Path) -> list[tuple[float, float, str]]:
+    """``[(start_s, end_s, word)]`` from a GRID .align file."""
+    rows = []
+    for line in path.read_text().split("\n"):
+        parts = line.split()
+        if len(parts) == 3:
+            rows.append((int(parts[0]) / ALIGN_UNITS, int(parts[1]) / ALIGN_UNITS, parts[2]))
+    return rows
+
+
+def choose_clips(n: int) -> list[str]:
+    names = sorted(p.stem for p in (GRID_S1 / "align").glob("*.align"))
+    idx = np.unique(np.linspace(0, len(names) - 1, n).round().astype(int))
+    return [names[i] for i in idx]
+
+
+# ------------------------------------------------------- stage 1: per clip ---
+
+
+def _landmarks_for_clip(name: str) -> str:
+    """Detect landmarks on every frame of one clip; cache to ``CACHE/name.npz``."""
+    out = CACHE / f"{name}.npz"
+    if out.exists():
+        return name
+    from engine.face import MIN_PRESENCE, default_analyzer
+    from engine.face.landmarks import roi_from_detection
+    from engine.media.video import iter_frames
+
+    # The engine's detector on every DETECT_EVERY-th frame (and after a miss);
+    # in between, the face-mesh model reuses the last detection's region, as
+    # MediaPipe's own video tracking does. GRID speakers barely move.
+    analyzer = default_analyzer()
+    lms = []
+    found = []
+    roi = None
+    for k, rgb in enumerate(iter_frames(GRID_S1 / "video" / f"{name}.mp4")):
+        pts = None
+        if roi is None or k % DETECT_EVERY == 0:
+            dets = analyzer.detector.detect(rgb)
+            roi = roi_from_detection(dets[0]) if dets else None
+        if roi is not None:
+            pts, presence = analyzer.landmarks.predict(rgb, roi)
+            if presence < MIN_PRESENCE:
+                pts, roi = None, None
+        if pts is not None:
+            lms.append(np.asarray(pts, np.float32))
+            found.append(True)
+        else:
+            lms.append(np.full((468, 3), np.nan, np.float32))
+            found.append(False)
+    tmp = out.with_suffix(".tmp.npz")
+    np.savez_compressed(tmp, landmarks=np.stack(lms), found=np.array(found))
+    os.replace(tmp, out)
+    return name
+
+
+def _phones_for_clip(name: str) -> list[tuple[str, float, float]]:
+    """Forced-aligned phones ``[(PHONE, start_s, end_s)]`` of one clip (cached)."""
+    return _phones_and_method(name)[0]
+
+
+def _phones_and_method(name: str) -> tuple[list[tuple[str, float, float]], bool]:
+    """Phones of one clip and whether they come from forced alignment (cached)."""
+    out = CACHE / f"{name}.phones.json"
+    if out.exists():
+        data = json.loads(out.read_text())
+        if isinstance(data, dict):
+            return [tuple(r) for r in data["rows"]], bool(data["forced"])  # type: ignore[misc]
+    import pocketsphinx
+    from pocketsphinx import Decoder
+
+    words = [w for _, _, w in read_align(GRID_S1 / "align" / f"{name}.align")
+             if w not in ("sil", "sp")]
+    x = _decode_audio(GRID_S1 / "audio" / f"{name}.flac")
+    raw = (np.clip(x, -1, 1) * 32767).astype("<i2").tobytes()
+    mp = pocketsphinx.get_model_path()
+    rows: list[tuple[str, float, float]] = []
+    # Two passes (words, then phones and states), as pocketsphinx 5 documents.
+    # On about a fifth of the clips the second pass fails; see the fallback.
+    for _attempt in range(1):
+        try:
+            d = Decoder(hmm=os.path.join(mp, "en-us", "en-us"),
+                        dict=os.path.join(mp, "en-us", "cmudict-en-us.dict"),
+                        loglevel="FATAL")
+            d.set_align_text(" ".join(words))
+            d.start_utt()
+            d.process_raw(raw, full_utt=True)
+            d.end_utt()
+            d.set_alignment()
+            d.start_utt()
+            d.process_raw(raw, full_utt=True)
+            d.end_utt()
+            rows = [(p.name, p.start / 100.0, (p.start + p.duration) / 100.0)
+                    for w in d.get_alignment() for p in w]
+            break
+        except RuntimeError:
+            continue
+    forced = bool(rows)
+    if not rows:
+        # Fallback: the .align word spans, each split evenly over its phones.
+        log.info("%s: forced alignment failed; splitting the .align words", name)
+        pron = _cmudict()
+        for a, b, w in read_align(GRID_S1 / "align" / f"{name}.align"):
+            phs = ["SIL"] if w in ("sil", "sp") else pron.get(w, [])
+            for k, ph in enumerate(phs):
+                rows.append((ph, a + (b - a) * k / len(phs), a + (b - a) * (k + 1) / len(phs)))
+    out.write_text(json.dumps({"forced": forced, "rows": rows}))
+    return rows, forced
+
+
+def _cmudict() -> dict[str, list[str]]:
+    import pocketsphinx
+
+    path = os.path.join(pocketsphinx.get_model_path(), "en-us", "cmudict-en-us.dict")
+    out: dict[str, list[str]] = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if parts and parts[0] not in out:
+                out[parts[0]] = parts[1:]
+    return out
+
+
+def _worker(name: str) -> str:
+    _phones_for_clip(name)
+    return _landmarks_for_clip(name)
+
+
+# ------------------------------------------------------------- stage 2 -------
+
+
+def mouth_weights() -> np.ndarray:
+    """``(468,) float32`` weight of each landmark in the mouth/jaw/cheek region.
+
+    1 below the nose tip, fading to 0 over 0.25 canonical units above it, so
+    eyes, brows and forehead stay out of the phonetic basis.
+    """
+    from engine.face import mesh
+
+    y = mesh.CANONICAL[:, 1]
+    y0 = float(mesh.CANONICAL[mesh.NOSE_TIP, 1])
+    s = np.clip((y - (y0 - 0.25)) / 0.25, 0.0, 1.0)
+    return (s * s * (3 - 2 * s)).astype(np.float32)
+
+
+def eye_aspect(canon: np.ndarray) -> np.ndarray:
+    """``(T, 2)`` lid gap / eye width for the subject's right then left eye."""
+    from engine.face import mesh
+
+    out = []
+    for up, lo in ((mesh.RIGHT_EYE_UPPER, mesh.RIGHT_EYE_LOWER),
+                   (mesh.LEFT_EYE_UPPER, mesh.LEFT_EYE_LOWER)):
+        gap = np.linalg.norm(canon[:, up[2:-2], :2] - canon[:, lo[2:-2], :2], axis=2).mean(1)
+        width = np.linalg.norm(canon[:, up[0], :2] - canon[:, up[-1], :2], axis=1)
+        out.append(gap / np.maximum(width, 1e-6))
+    return np.stack(out, axis=1)
+
+
+def running_median(x: np.ndarray, width: int) -> np.ndarray:
+    """Centred running median of ``(T,)`` with edge padding."""
+    h = width // 2
+    xp = np.pad(x, h, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(xp, 2 * h + 1), axis=1)
+
+
+#: Blink detection thresholds on the closure signal (1 - EAR / open EAR).
+#: The 468-point model never closes the lids fully: a blink that is shut on
+#: the video reads as closure 0.25-0.45, a downward glance as 0.1-0.25 and slow.
+BLINK_RISE = 0.12  # above the 1 s running median
+BLINK_PEAK = 0.22  # absolute closure at the peak
+BLINK_EDGE = 0.03  # extent: above the running median by this much
+BLINK_MAX_RISE_FRAMES = 2  # blinks close within 80 ms; glances are slower
+
+
+def find_blinks(closure: np.ndarray, fps: float) -> list[dict[str, float]]:
+    """Blinks in a closure signal (0 open .. 1 closed; NaN = no face).
+
+    A blink is a transient: closure rises at least :data:`BLINK_RISE` above
+    its 1 s running median, reaches :data:`BLINK_PEAK`, and gets from its
+    start to its peak within :data:`BLINK_MAX_RISE_FRAMES` frames. Its
+    duration is the full width at half its (baseline-removed) peak, divided by
+    the half-width fraction of :func:`engine.motion.blinks.blink_profile`, so
+    that the engine's profile with that duration looks the same.
+    """
+    from engine.motion.blinks import blink_profile
+
+    u = np.linspace(0, 1, 2001)
+    prof = blink_profile(u)
+    half_frac = float((prof >= 0.5).mean())
+    c = np.nan_to_num(closure, nan=0.0)
+    n = len(c)
+    e = c - running_median(c, int(round(fps)))
+    out = []
+    i = 0
+    while i < n:
+        if not (e[i] > BLINK_RISE and c[i] > BLINK_PEAK):
+            i += 1
+            continue
+        a = i
+        while a > 0 and e[a - 1] > BLINK_EDGE:
+            a -= 1
+        b = i
+        while b < n - 1 and e[b + 1] > BLINK_EDGE:
+            b += 1
+        k = a + int(np.argmax(e[a : b + 1]))
+        i = b + 1
+        if k - a > BLINK_MAX_RISE_FRAMES:
+            continue
+        peak = float(e[k])
+        half = 0.5 * peak
+        lft = k
+        while lft > a and e[lft - 1] >= half:
+            lft -= 1
+        rgt = k
+        while rgt < b and e[rgt + 1] >= half:
+            rgt += 1
+        t0 = lft - ((e[lft] - half) / (e[lft] - e[lft - 1])
+                    if lft > 0 and e[lft] > e[lft - 1] else 0.5)
+        t1 = rgt + ((e[rgt] - half) / (e[rgt] - e[rgt + 1])
+                    if rgt + 1 < n and e[rgt] > e[rgt + 1] else 0.5)
+        fwhm = max(t1 - t0, 0.5) / fps
+        edge = a == 0 or b == n - 1
+        out.append({"onset": a / fps, "end": (b + 1) / fps, "peak": float(c[k]),
+                    "rise": peak, "fwhm": fwhm, "duration": fwhm / half_frac,
+                    "edge": float(edge)})
+    return out
+
+
+def best_lag(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[int, float]:
+    """Lag (frames; positive = ``a`` lags ``b``) maximising the correlation."""
+    best = (0, -2.0)
+    for lag in range(-max_lag, max_lag + 1):
+        if lag >= 0:
+            x, y = a[lag:], b[: len(b) - lag]
+        else:
+            x, y = a[:lag], b[-lag:]
+        r = float(np.corrcoef(x, y)[0, 1])
+        if r > best[1]:
+            best = (lag, r)
+    return best
+
+
+def analyse(names: list[str]) -> dict:
+    from engine.audio.features import loudness
+    from engine.face import mesh
+    from engine.face.align import to_canonical
+
+    w = mouth_weights()
+    speech_disp: list[np.ndarray] = []
+    centre_disp: dict[str, list[np.ndarray]] = {}
+    ears: list[np.ndarray] = []
+    frames_total = 0
+    gaps_all: list[np.ndarray] = []
+    loud_all: list[np.ndarray] = []
+    blinks: list[dict[str, float]] = []
+    gaps: list[float] = []
+    intervals: list[float] = []
+    used = 0
+    n_forced = 0
+    for name in names:
+        data = np.load(CACHE / f"{name}.npz")
+        lm, found = data["landmarks"], data["found"]
+        if found.mean() < 0.95:
+            log.warning("%s: face in only %.0f%% of frames; skipped", name, 100 * found.mean())
+            continue
+        t = len(lm)
+        canon = np.full_like(lm, np.nan)
+        for i in range(t):
+            if found[i]:
+                canon[i] = to_canonical(lm[i])[0]
+        align = read_align(GRID_S1 / "align" / f"{name}.align")
+        times = (np.arange(t) + 0.5) / FPS
+        sil = np.zeros(t, bool)
+        for a, b, word in align:
+            if word in ("sil", "sp"):
+                sil |= (times >= a + 0.1) & (times < b - 0.1)
+        sil &= found
+        if sil.sum() < 5:
+            continue
+        neutral = np.nanmedian(canon[sil], axis=0)
+        disp = (canon - neutral) * w[None, :, None]
+        speech = found & ~sil
+        speech_disp.append(disp[speech].reshape(int(speech.sum()), -1))
+        rows, forced = _phones_and_method(name)
+        n_forced += int(forced)
+        for ph, a, b in rows:
+            ph = ph.rstrip("012")
+            if ph in ("SIL", "sil") or ph.startswith("+"):
+                continue
+            k = int(math.floor(0.5 * (a + b) * FPS))
+            if 0 <= k < t and found[k]:
+                centre_disp.setdefault(ph, []).append(disp[k].ravel())
+        # Eyes: closure relative to this clip's open eye (90th percentile).
+        ear = eye_aspect(np.nan_to_num(canon)).mean(axis=1)
+        ear[~found] = np.nan
+        open_level = np.nanpercentile(ear, 90)
+        closure = 1.0 - ear / open_level
+        ears.append(closure)
+        found_blinks = find_blinks(closure, FPS)
+        for x, y in zip(found_blinks, found_blinks[1:], strict=False):
+            gaps.append(y["onset"] - x["end"])
+            intervals.append(y["onset"] - x["onset"])
+        blinks += found_blinks
+        frames_total += int(found.sum())
+        # AV lag: inner-lip gap against loudness.
+        x = _decode_audio(GRID_S1 / "audio" / f"{name}.flac")
+        loud = loudness(x, FPS)[:t]
+        gap = canon[:, mesh.LOWER_LIP_INNER, 1] - canon[:, mesh.UPPER_LIP_INNER, 1]
+        m = min(len(loud), t)
+        gaps_all.append(np.nan_to_num(gap[:m] - np.nanmedian(gap[sil])))
+        loud_all.append(loud[:m])
+        used += 1
+    log.info("analysed %d clips, %d frames", used, frames_total)
+
+    # --- PCA basis (uncentred: coefficient 0 = rest) ---
+    xmat = np.concatenate(speech_disp).astype(np.float64)
+    _, sv, vt = np.linalg.svd(xmat, full_matrices=False)
+    energy = sv**2 / np.sum(sv**2)
+    basis = vt[:K_BASIS].reshape(K_BASIS, 468, 3)
+    # Sign convention: each component's mean projection on speech is positive.
+    proj = xmat @ vt[:K_BASIS].T
+    signs = np.where(proj.mean(axis=0) < 0, -1.0, 1.0)
+    basis *= signs[:, None, None]
+    flat = basis.reshape(K_BASIS, -1)
+
+    # --- phone table ---
+    labels, coeffs, counts = [], [], []
+    for ph in ALL_PHONES:
+        rows = centre_disp.get(ph, [])
+        if not rows:
+            continue
+        c = np.stack(rows) @ flat.T
+        labels.append(ph.lower())
+        coeffs.append(np.median(c, axis=0) if len(rows) >= 5 else c.mean(axis=0))
+        counts.append(len(rows))
+    class_names = list(VISEME_CLASSES)
+    class_coeffs = []
+    for cls, phs in VISEME_CLASSES.items():
+        rows = [r for p in phs for r in centre_disp.get(p, [])]
+        class_coeffs.append(np.median(np.stack(rows) @ flat.T, axis=0) if rows
+                            else np.zeros(K_BASIS))
+        log.info("class %-12s n=%d", cls, len(rows))
+    phone_class = [next(c for c, ps in VISEME_CLASSES.items() if p.upper() in ps) for p in labels]
+
+    def describe(c: np.ndarray) -> list[float]:
+        d = (c @ flat).reshape(468, 3)
+        jaw = d[mesh.CHIN, 1]
+        gap = d[mesh.LOWER_LIP_INNER, 1] - d[mesh.UPPER_LIP_INNER, 1]
+        width = d[mesh.MOUTH_LEFT, 0] - d[mesh.MOUTH_RIGHT, 0]
+        protr = -d[mesh.LIPS_OUTER, 2].mean()
+        lower_lip_up = -(d[17, 1] - d[mesh.CHIN, 1])  # lower lip raised relative to chin
+        return [float(jaw), float(gap), float(width), float(protr), float(lower_lip_up)]
+
+    descriptors = np.array([describe(c) for c in coeffs], np.float32)
+    class_descriptors = np.array([describe(c) for c in class_coeffs], np.float32)
+
+    # --- blinks ---
+    minutes = frames_total / FPS / 60.0
+    good = [b for b in blinks if not b["edge"]]
+    durs = np.array([b["duration"] for b in good])
+    fwhm = np.array([b["fwhm"] for b in good])
+    peaks = np.array([b["peak"] for b in blinks])
+    rises = np.array([b["rise"] for b in blinks])
+    logd = np.log(durs) if len(durs) else np.zeros(1)
+    full = np.median(peaks) if len(peaks) else 1.0
+    # Depth relative to a typical full blink (the model saturates, so only
+    # relative depth means anything): rise above baseline / its 90th percentile.
+    depth = np.clip(rises / np.percentile(rises, 90), 0, 1) if len(rises) else np.zeros(0)
+    gap_arr = np.array(gaps) if gaps else np.array([np.nan])
+    iv = np.array(intervals) if intervals else np.array([np.nan])
+
+    # --- AV lag ---
+    g = np.concatenate(gaps_all)
+    lo = np.concatenate(loud_all)
+    lag, r = best_lag(g, lo, 6)
+
+    return {
+        "basis": basis.astype(np.float32),
+        "energy": energy[:K_BASIS].astype(np.float32),
+        "phones": np.array(labels, dtype="U4"),
+        "phone_coeffs": np.array(coeffs, np.float32),
+        "phone_counts": np.array(counts, np.int32),
+        "phone_class": np.array(phone_class, dtype="U16"),
+        "classes": np.array(class_names, dtype="U16"),
+        "class_coeffs": np.array(class_coeffs, np.float32),
+        "descriptor_names": np.array(["jaw_drop", "lip_gap", "lip_width", "protrusion",
+                                      "lower_lip_raise"], dtype="U16"),
+        "phone_descriptors": descriptors,
+        "class_descriptors": class_descriptors,
+        "mouth_weights": w,
+        "n_clips": np.int32(used),
+        "n_frames": np.int32(frames_total),
+        "n_forced_aligned": np.int32(n_forced),
+        "blink_count": np.int32(len(blinks)),
+        "blink_rate_per_min": np.float32(len(blinks) / max(minutes, 1e-9)),
+        "blink_duration_median": np.float32(np.median(durs) if len(durs) else np.nan),
+        "blink_duration_iqr": np.array(np.percentile(durs, [25, 75]) if len(durs)
+                                       else [np.nan, np.nan], np.float32),
+        "blink_duration_mean": np.float32(durs.mean() if len(durs) else np.nan),
+        "blink_fwhm_median": np.float32(np.median(fwhm) if len(fwhm) else np.nan),
+        "blink_lognormal_mu": np.float32(logd.mean()),
+        "blink_lognormal_sigma": np.float32(logd.std()),
+        "blink_peak_closure_median": np.float32(full),
+        "blink_partial_fraction": np.float32((depth < 0.75).mean() if len(depth) else 0),
+        "blink_partial_depth": np.float32(depth[depth < 0.75].mean() if (depth < 0.75).any()
+                                          else 1.0),
+        "blink_gap_p05": np.float32(np.nanpercentile(gap_arr, 5)),
+        "blink_gap_min": np.float32(np.nanmin(gap_arr)),
+        "blink_interval_median": np.float32(np.nanmedian(iv)),
+        "blink_interval_cv": np.float32(np.nanstd(iv) / np.nanmean(iv)),
+        "blink_n_intervals": np.int32(len(intervals)),
+        "av_lag_frames": np.int32(lag),
+        "av_lag_r": np.float32(r),
+        "fps": np.float32(FPS),
+    }
+
+
+def held_out(n: int, train: list[str]) -> list[str]:
+    """``n`` clips spread over s1 that are not in ``train`` (for validation)."""
+    names = sorted(p.stem for p in (GRID_S1 / "align").glob("*.align"))
+    chosen = set(train)
+    return [x for x in names[3::50] if x not in chosen][:n]
+
+
+def validate(names: list[str]) -> dict:
+    """Synthetic lip gap (engine.motion.phonetic on recognised phones) against
+    the real one on held-out clips: correlation and lag, and lag against loudness."""
+    from engine.audio.features import loudness
+    from engine.audio.phones import recognise_phones
+    from engine.face import mesh
+    from engine.face.align import to_canonical
+    from engine.motion import phonetic
+
+    phonetic.load_shapes.cache_clear()
+    rs, lags_real, lags_loud = [], [], []
+    for name in names:
+        d = np.load(CACHE / f"{name}.npz")
+        if d["found"].mean() < 0.95:
+            continue
+        canon = np.stack([to_canonical(x)[0] for x in np.nan_to_num(d["landmarks"])])
+        gap = canon[:, mesh.LOWER_LIP_INNER, 1] - canon[:, mesh.UPPER_LIP_INNER, 1]
+        x = _decode_audio(GRID_S1 / "audio" / f"{name}.flac")
+        loud = loudness(x, FPS)
+        t = min(len(gap), len(loud))
+        _, _, mouth = phonetic.phonetic_motion(recognise_phones(x), loud, FPS, t)
+        real = gap[:t] - np.median(gap[:t][:10])
+        rs.append(float(np.corrcoef(mouth, real)[0, 1]))
+        lags_real.append(best_lag(mouth, real, 4)[0])
+        lags_loud.append(best_lag(mouth, loud[:t], 4)[0])
+    return {
+        "val_clips": np.int32(len(rs)),
+        "val_r_median": np.float32(np.median(rs)),
+        "val_lag_real_median": np.float32(np.median(lags_real)),
+        "val_lag_loud_within1": np.float32(np.mean(np.abs(lags_loud) <= 1)),
+    }
+
+
+def write_readme(res: dict, seconds: float) -> None:
+    lines = []
+    ph = res["phones"]
+    desc = res["phone_descriptors"]
+    for i, p in enumerate(ph):
+        jaw, gap, width, protr, llr = desc[i]
+        lines.append(f"| {p} | {res['phone_class'][i]} | {res['phone_counts'][i]} | "
+                     f"{gap:+.3f} | {jaw:+.3f} | {width:+.3f} | {protr:+.3f} | {llr:+.3f} |")
+    cls_lines = []
+    for i, c in enumerate(res["classes"]):
+        jaw, gap, width, protr, llr = res["class_descriptors"][i]
+        cls_lines.append(f"| {c} | {gap:+.3f} | {jaw:+.3f} | {width:+.3f} | {protr:+.3f} |"
+                         f" {llr:+.3f} |")
+    iqr = res["blink_duration_iqr"]
+    text = f"""# Measured motion: phone mouth shapes and blinks (GRID s1)
+
+Made by `tools/measure_grid.py` (landmark extraction about 0.05 s per frame
+per core, cached and resumable; the analysis {seconds / 60:.0f} min). Data: the
+GRID audio-visual corpus, speaker s1 (CC BY 4.0; Cooke, Barker, Cunningham
+and Shao, "An audio-visual corpus for speech perception and automatic speech
+recognition", JASA 120(5), 2006).
+
+## What was measured, and how
+- **Clips:** {int(res['n_clips'])} of the 1000 s1 clips, evenly spread over the
+  sorted list; {int(res['n_frames'])} video frames (25 fps,
+  {int(res['n_frames']) / 25 / 60:.1f} minutes).
+- **Landmarks:** the engine's own face models (`engine.face`): the detector on
+  every 10th frame, the 468-point landmark model on every frame in the last
+  detection's region (GRID speakers barely move), aligned to the canonical
+  frame with `engine.face.align.to_canonical` (pose removed, inter-ocular
+  distance 1). All figures below are in those canonical units.
+- **Rest pose:** per clip, the median canonical face over the frames that the
+  `.align` file marks `sil` (0.1 s away from speech).
+- **Phone timings:** pocketsphinx forced alignment of each clip's words
+  (from `.align`) with the cmudict and en-us model in the pocketsphinx wheel
+  ({int(res['n_forced_aligned'])} of {int(res['n_clips'])} clips; on the others pocketsphinx's
+  phone-level pass failed, and each `.align` word span was split evenly over
+  its dictionary phones).
+- **Basis:** uncentred PCA (SVD) of the displacement from rest of the
+  mouth/jaw/cheek landmarks (weight 1 below the nose tip, fading out over
+  0.25 units above it) over all speech frames; K = {res['basis'].shape[0]}
+  components hold {100 * float(res['energy'].sum()):.1f} % of the energy
+  (first: {100 * float(res['energy'][0]):.1f} %). Coefficient 0 is the rest pose.
+- **Table:** for each phone, the median basis coefficients of the frame at the
+  phone's centre; also per viseme class.
+- **Blinks:** eye aspect ratio (mean lid gap of the inner lid points over eye
+  width, both eyes averaged) per frame; closure = 1 - EAR / (clip's 90th
+  percentile). A blink (see `find_blinks`) is a transient at least 0.12 above the 1 s
+  running median, peaking above 0.22, closing within 2 frames (80 ms;
+  downward glances are slower). Checked by eye on crops of the video:
+  the lids are shut at such peaks, even though the landmark model reads
+  only 0.25-0.45 closure. Duration = full width at half peak, converted to
+  the engine's blink-profile duration (`engine.motion.blinks.blink_profile`).
+- **AV lag:** inner-lip gap (13-14) against loudness (`engine.audio.features.loudness`).
+
+## Figures
+- Blinks: **{int(res['blink_count'])}** found, rate **{float(res['blink_rate_per_min']):.1f} per
+  minute**.
+- Blink duration (profile duration, blinks not cut by a clip edge): median
+  **{float(res['blink_duration_median']) * 1000:.0f} ms**, IQR
+  {iqr[0] * 1000:.0f}-{iqr[1] * 1000:.0f} ms,
+  mean {float(res['blink_duration_mean']) * 1000:.0f} ms;
+  log-normal fit mu = {float(res['blink_lognormal_mu']):.2f}, sigma =
+  {float(res['blink_lognormal_sigma']):.2f}. Full width at half closure: median
+  {float(res['blink_fwhm_median']) * 1000:.0f} ms.
+- Blink depth: median peak closure {float(res['blink_peak_closure_median']):.2f} of the open
+  EAR (the landmark model never closes the lids fully, so depth is relative:
+  rise above baseline over its 90th percentile); {100 * float(res['blink_partial_fraction']):.0f} %
+  of blinks reach less than 75 % of a full one (mean relative depth of those
+  {float(res['blink_partial_depth']):.2f}).
+- Gaps between blinks in the same clip (end to next onset): shortest
+  {float(res['blink_gap_min']) * 1000:.0f} ms, 5th percentile
+  {float(res['blink_gap_p05']) * 1000:.0f} ms;
+  onset-to-onset intervals ({int(res['blink_n_intervals'])} pairs, censored by 3 s clips): median
+  {float(res['blink_interval_median']):.2f} s, CV {float(res['blink_interval_cv']):.2f}.
+- Mouth opening vs loudness (real s1 mouths): best lag {int(res['av_lag_frames'])} frames
+  (positive = mouth after sound), r = {float(res['av_lag_r']):.2f}.
+- Validation on {int(res.get('val_clips', 0))} held-out s1 clips (not in the table): the
+  engine's phonetic lip gap (`engine.motion.phonetic`, phones from
+  `recognise_phones`, the same path as the app) against the real lip gap:
+  median r = {float(res.get('val_r_median', np.nan)):.2f}, median best lag
+  {float(res.get('val_lag_real_median', np.nan)):+.0f} frames; its best lag against loudness is
+  within +-1 frame on {100 * float(res.get('val_lag_loud_within1', np.nan)):.0f} % of clips.
+
+### Phones (canonical units; + gap = lips apart, + jaw = chin down, + width =
+corners apart, + protrusion = lips towards the camera)
+
+| phone | class | n | lip gap | jaw drop | lip width | protrusion | lower-lip raise |
+|---|---|---|---|---|---|---|---|
+{chr(10).join(lines)}
+
+### Viseme classes
+
+| class | lip gap | jaw drop | lip width | protrusion | lower-lip raise |
+|---|---|---|---|---|---|
+{chr(10).join(cls_lines)}
+
+## Files
+- `phonetic_shapes.npz`: `basis (K,468,3) float32`, `phones`, `phone_coeffs (P,K)`,
+  `phone_counts`, `phone_class`, `classes`, `class_coeffs (C,K)`, descriptors,
+  `mouth_weights (468,)`, blink and lag statistics (scalars). Loaded by
+  `engine.motion.phonetic` and `engine.motion.blinks`.
+"""
+    (OUT / "README.md").write_text(text)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--clips", type=int, default=150)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--budget", type=float, default=270.0,
+                    help="stop landmark extraction after this many seconds (rerun to resume)")
+    ap.add_argument("--cached-only", action="store_true",
+                    help="skip extraction; analyse the clips already cached")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("engine").setLevel(logging.WARNING)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    names = choose_clips(args.clips)
+    t0 = time.time()
+    todo = [n for n in names if not (CACHE / f"{n}.npz").exists()
+            or not (CACHE / f"{n}.phones.json").exists()]
+    if args.cached_only:
+        names = [n for n in names if (CACHE / f"{n}.npz").exists()]
+    elif todo:
+        log.info("landmarks for %d clips on %d processes", len(todo), args.jobs)
+        with ProcessPoolExecutor(max_workers=max(1, min(args.jobs, 2))) as pool:
+            futures = [pool.submit(_worker, n) for n in todo]
+            for k, fut in enumerate(futures):
+                name = fut.result()
+                if k % 10 == 0:
+                    log.info("%d/%d %s (%.0f s)", k + 1, len(todo), name, time.time() - t0)
+                if time.time() - t0 > args.budget:
+                    for f in futures:
+                        f.cancel()
+                    log.warning("budget spent after %d clips; rerun to continue", k + 1)
+                    return 2
+    res = analyse(names)
+    np.savez_compressed(OUT / "phonetic_shapes.npz", **res)
+    val = held_out(20, names)
+    for name in val:
+        _landmarks_for_clip(name)
+    res.update(validate(val))
+    np.savez_compressed(OUT / "phonetic_shapes.npz", **res)
+    write_readme(res, time.time() - t0)
+    log.info("wrote %s (%.0f s)", OUT / "phonetic_shapes.npz", time.time() - t0)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
