@@ -195,6 +195,18 @@ def _stage(res: dict[str, Any], key: str, unit: str, fn: Callable[[], float | No
         return None
 
 
+def _with_cpu(fn: Callable[[], float | None], cpu: list[float]) -> Callable[[], float | None]:
+    """``fn`` that also appends the process CPU time it used (all threads) to ``cpu``."""
+
+    def run() -> float | None:
+        c0 = time.process_time()
+        value = fn()
+        cpu.append(time.process_time() - c0)
+        return value
+
+    return run
+
+
 def bench_sizes(res: dict[str, Any], tmp: Path, seconds: float, sizes: list[int]) -> None:
     try:
         from engine import (
@@ -250,11 +262,14 @@ def bench_sizes(res: dict[str, Any], tmp: Path, seconds: float, sizes: list[int]
 
         def render_all(anim: Any = anim, frames: list[np.ndarray] = frames, n: int = n,
                        size: int = size) -> float:
-            times = []
+            times, cpus = [], []
             for i in range(n):
-                t2 = time.perf_counter()
+                t2, c2 = time.perf_counter(), time.process_time()
                 frames.append(anim.render_index(i, size))
                 times.append(time.perf_counter() - t2)
+                cpus.append(time.process_time() - c2)
+            res[f"render_cpu_ms_{size}"] = _cell(1000 * statistics.median(cpus), "ms",
+                                                 note="CPU time per frame, all threads")
             return 1000 * statistics.median(times)
 
         shape = ""
@@ -265,9 +280,12 @@ def bench_sizes(res: dict[str, Any], tmp: Path, seconds: float, sizes: list[int]
         enc = None
         if frames:
             enc_mp4 = tmp / f"enc_{size}.mp4"
+            cpu: list[float] = []
             enc = _stage(res, f"encode_only_s_{size}", "s",
-                         functools.partial(encode_only, frames, enc_mp4),
+                         _with_cpu(functools.partial(encode_only, frames, enc_mp4), cpu),
                          note=f"libx264 crf 18 yuv420p preset {writer_preset()}, no audio")
+            if cpu and enc is not None:
+                res[f"encode_only_cpu_s_{size}"] = _cell(cpu[0], "s", note="CPU time, all threads")
         if size == 1024 and frames and os.environ.get("TALKIE_BENCH_PRESETS", "1") != "0":
             for preset in PRESETS:
                 p = tmp / f"preset_{preset}.mp4"
@@ -287,8 +305,11 @@ def bench_sizes(res: dict[str, Any], tmp: Path, seconds: float, sizes: list[int]
             export(anim, out)
             return time.perf_counter() - t2
 
-        ex = _stage(res, f"export_s_{size}", "s", run_export,
+        ex_cpu: list[float] = []
+        ex = _stage(res, f"export_s_{size}", "s", _with_cpu(run_export, ex_cpu),
                     note=f"{n} frames{', ' + shape if shape else ''}, watermark on")
+        if ex_cpu and ex is not None:
+            res[f"export_cpu_s_{size}"] = _cell(ex_cpu[0], "s", note="CPU time, all threads")
         if ex is not None:
             res[f"export_ms_per_frame_{size}"] = _cell(1000 * ex / n, "ms")
             res[f"export_fps_{size}"] = _cell(n / ex, "fps")

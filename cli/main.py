@@ -169,7 +169,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    debug = "--debug" in argv  # accepted anywhere on the line, not only before the command
+    args = _parser().parse_args([a for a in argv if a != "--debug"])
+    args.debug = debug
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     commands = {"analyse": cmd_analyse, "render": cmd_render, "verify": cmd_verify,

@@ -7,11 +7,14 @@ at the end: a cancelled or failed export leaves nothing behind.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
+import os
 import time
-import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +23,7 @@ from engine.animation import Animation
 from engine.cancel import CancelToken, ProgressFn, no_progress
 from engine.errors import TalkieError
 from engine.media.mp4 import Mp4Writer, check_writable
-from engine.provenance import Watermarker, provenance_tags
+from engine.provenance import Watermarker, provenance_tags, sha256_file
 from engine.version import __version__
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,33 @@ def frame_range(animation: Animation) -> range:
             f"The stretch to render is empty (start {s.start:.2f} s, end {s.end} s)."
         )
     return range(first, last)
+
+
+def export_id_for(animation: Animation, frames: range) -> str:
+    """A 32-hex-digit id derived from everything that shapes the output.
+
+    The same inputs, settings, blinks and version give the same id, so that
+    re-rendering gives a byte-identical file; any change gives another id.
+    """
+    a = animation
+    record = {
+        "portrait": sha256_file(a.portrait.image.path),
+        "audio": sha256_file(a.audio.audio.path),
+        "settings": a.settings.to_dict(),
+        "blinks": [[b.onset, b.duration, b.depth] for b in a.blink_events],
+        "face": [a.portrait.face_index, hashlib.sha256(a.portrait.landmarks.tobytes()).hexdigest()],
+        "frames": [frames.start, frames.stop],
+        "version": __version__,
+    }
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def export_time() -> datetime:
+    """Now, or ``SOURCE_DATE_EPOCH`` when set (the reproducible-builds convention)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC)
 
 
 def _even(n: int) -> int:
@@ -99,13 +129,14 @@ def export(
     a1 = int(round(frames.stop / s.fps * rate))
     track = audio.iter_original(a0, a1)  # chunks: an hour of audio never sits in memory twice
 
-    export_id = uuid.uuid4().hex[:12]
+    export_id = export_id_for(animation, frames)
     tags = provenance_tags(
         version=__version__,
         portrait_path=animation.portrait.image.path,
         audio_path=audio.path,
         motion_source=animation.motion_source,
         export_id=export_id,
+        created=export_time(),
     )
     marker = Watermarker.for_export(export_id) if watermark else None
     total = len(frames)

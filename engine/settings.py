@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
+from engine.motion.blinks import BlinkParams
+
 MotionSource = Literal["phonetic", "gan"]
 FPS_CHOICES = (24, 25, 30, 60)
 MAX_LONG_EDGE = 2048
@@ -20,8 +22,9 @@ class Settings:
             portrait's own, capped at :data:`MAX_LONG_EDGE`.
         seed: seed of every stochastic part (blinks, head motion, noise).
         mouth_intensity: scales mouth motion, 0..2, 1 = as measured.
-        blink_rate: blinks per minute.
-        blink_duration: mean blink duration in seconds.
+        blink_rate: blinks per minute (default: measured on GRID s1, who
+            blinks often while reading; 15-25 looks calmer).
+        blink_duration: mean blink duration in seconds (default: measured).
         head_motion: head-motion amount, 0 = locked head, 1 = default.
         motion_source: ``"gan"`` or ``"phonetic"``.
         crf: H.264 quality (lower is better), 0..51.
@@ -33,8 +36,8 @@ class Settings:
     size: int | None = None
     seed: int = 0
     mouth_intensity: float = 1.0
-    blink_rate: float = 12.0
-    blink_duration: float = 0.2
+    blink_rate: float = BlinkParams.rate_per_min
+    blink_duration: float = BlinkParams.mean_duration
     head_motion: float = 1.0
     motion_source: MotionSource = "phonetic"
     crf: int = 18

@@ -65,8 +65,7 @@ class BlinkItem(pg.GraphicsObject):
         x = ev.pos().x()
         if ev.isStart():
             self.lane.select(self.index)
-            self._drag_offset = x - self.blink.onset
-            self._origin = self.blink
+            self._drag_offset = ev.buttonDownPos().x() - self.blink.onset
         onset = self.lane.clamp_onset(x - self._drag_offset, self.blink.duration)
         self.set_blink(dataclasses.replace(self.blink, onset=onset))
         if ev.isFinish():

@@ -204,7 +204,7 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
         self.motion_label.setText(f"motion: {source} · {anim.frame_count} frames "
                                   f"@ {anim.fps} fps")
         self.inspector.set_motion_note(" ".join(anim.warnings))
-        self.request_frame()
+        self._show_position()
         self.update_title()
 
     # ------------------------------------------------------------ directing

@@ -164,6 +164,11 @@ class Timeline(QWidget):
                                    hoverPen=pg.mkPen("#ffffff", width=2))
             line.setZValue(10)
             line.sigDragged.connect(self._line_dragged)
+            if p is self.blink_plot:
+                # A click moves the playhead under the cursor; in the blink lane the
+                # second click of a double-click must reach the lane, not the line.
+                line.setMovable(False)
+                line.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
             p.addItem(line)
             self.lines.append(line)
         self.blinks = BlinkLane(self.blink_plot)
@@ -182,6 +187,7 @@ class Timeline(QWidget):
             self.blinks.set_events([], 0.0)
             return
         self.duration = len(samples) / rate
+        self.blinks.duration = self.duration
         self._samples, self._rate = np.asarray(samples, dtype=np.float32), rate
         peak = float(np.abs(samples).max(initial=0.0)) or 1.0
         self.wave_plot.setYRange(-peak, peak, padding=0.05)

@@ -81,9 +81,9 @@ def test_mouth_rests_in_silence(check: SelfCheck, grid: Path) -> None:
             # Skip the 100 ms next to speech, where the lips legitimately lead and lag.
             sil[int(np.ceil((a + 0.1) * 25)) : int(np.floor((b - 0.1) * 25))] = True
     rest = float(np.median(opening[:3]))  # the portrait's own mouth, before speech
-    speech_range = float(np.max(opening) - rest)
-    assert speech_range > 0.05
-    assert np.all(np.abs(opening[sil] - rest) <= 0.1 * speech_range)
+    assert np.max(opening) - rest > 0.02  # it does open: GRID s1's widest is ~0.06 IOD
+    assert sil.sum() > 20
+    assert np.all(np.abs(opening[sil] - rest) <= 0.1 * rest)
 
 
 def test_blinks_as_scheduled(check: SelfCheck, rendered: tuple[Path, engine.Animation]) -> None:
@@ -94,9 +94,9 @@ def test_blinks_as_scheduled(check: SelfCheck, rendered: tuple[Path, engine.Anim
 
 
 def test_nothing_moves_outside_the_face(check: SelfCheck) -> None:
-    # Against the portrait itself, after H.264 at the default quality.
+    # Frame-to-frame change outside twice the face box, after H.264 at the default quality.
     assert check.outside_change_mean is not None
-    assert check.outside_change_mean < 1.5
+    assert check.outside_change_mean < 0.5
 
 
 def test_audio_lasts_as_long_as_video(rendered: tuple[Path, engine.Animation]) -> None:

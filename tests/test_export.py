@@ -75,7 +75,7 @@ def test_audio_shorter_than_a_frame_is_refused(
     portrait: engine.PortraitAnalysis, tmp_path: Path
 ) -> None:
     wav = write_wav(tmp_path / "blip.wav", np.full(160, 0.1, dtype=np.float32))  # 10 ms
-    with pytest.raises(engine.AudioError, match="shorter"):
+    with pytest.raises(engine.AudioError, match="short"):
         animation_for(portrait, wav)
 
 

@@ -157,6 +157,17 @@ def load_clip(path: Path | str) -> Clip:
                 opening, valid, mel_n)
 
 
+def _stamp(paths: list[Path]) -> list:
+    out = []
+    for p in paths:
+        try:
+            st = Path(p).stat()
+            out.append((int(st.st_size), int(st.st_mtime)))
+        except OSError:
+            out.append(None)
+    return out
+
+
 def load_clips(paths: list[Path], cache: Path | None = None) -> list[Clip]:
     """Load many clips; ``cache`` (a ``.pkl``) memoises the result."""
     import pickle
@@ -165,7 +176,7 @@ def load_clips(paths: list[Path], cache: Path | None = None) -> list[Clip]:
         try:
             with open(cache, "rb") as f:
                 stored = pickle.load(f)
-            if stored["paths"] == [str(p) for p in paths]:
+            if stored["paths"] == [str(p) for p in paths] and stored.get("stamp") == _stamp(paths):
                 return stored["clips"]
         except Exception:  # a damaged memo is rebuilt
             pass
@@ -174,7 +185,8 @@ def load_clips(paths: list[Path], cache: Path | None = None) -> list[Clip]:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp")
         with open(tmp, "wb") as f:
-            pickle.dump({"paths": [str(p) for p in paths], "clips": clips}, f, protocol=4)
+            pickle.dump({"paths": [str(p) for p in paths], "clips": clips,
+                         "stamp": _stamp(paths)}, f, protocol=4)
         tmp.replace(cache)
     return clips
 

@@ -11,7 +11,9 @@ motion, and compare with the landmarks tracked in the real video:
   units of inter-ocular distance), generated vs real;
 - ``sil_open``: mean opening above the neutral face's in silent frames (real
   silence: GRID ``.align`` for s1, loudness 35 dB under the peak otherwise);
-  the real video's own value is reported in the ``real`` row.
+  the real video's own value is reported in the ``real`` row;
+- ``sil_closed``: the share of silent frames whose opening exceeds the neutral
+  face's by less than :data:`CLOSED` (0.02 IOD, about 1.3 mm on an adult face).
 
 Sources: the GAN (one or more ONNX models), the phonetic motion
 (:func:`engine.motion.phonetic.phonetic_motion` on pocketsphinx phones) and a
@@ -35,6 +37,8 @@ from engine.model.landmarks import LIP_LO, LIP_UP, MOUTH
 log = logging.getLogger(__name__)
 
 MAX_LAG = 5
+#: A mouth counts as closed when its opening exceeds the neutral face's by less than this (IOD).
+CLOSED = 0.02
 GRID_DEFAULT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "grid"
 
 
@@ -73,8 +77,11 @@ def clip_metrics(disp: np.ndarray, clip: ds.Clip) -> dict:
     sil = clip.silence & ok
     sil_open = float(np.maximum(gen_op[sil] - base, 0).mean()) if sil.any() else float("nan")
     real_sil = float(np.maximum(real_op[sil] - base, 0).mean()) if sil.any() else float("nan")
+    closed = float((gen_op[sil] - base < CLOSED).mean()) if sil.any() else float("nan")
+    real_closed = float((real_op[sil] - base < CLOSED).mean()) if sil.any() else float("nan")
     return {"r": pearson(gen_op[ok], real_op[ok]), "lag": best_lag(gen_op, real_op),
-            "lmd": lmd, "sil_open": sil_open, "real_sil_open": real_sil}
+            "lmd": lmd, "sil_open": sil_open, "real_sil_open": real_sil,
+            "sil_closed": closed, "real_sil_closed": real_closed}
 
 
 def loudness_shape(train: list[ds.Clip]) -> tuple[np.ndarray, float]:
@@ -130,7 +137,7 @@ def evaluate_sets(sets: dict[str, list[Path]], sources: dict[str, Callable], gri
     out: dict = {}
     for name, paths in sets.items():
         rows: dict[str, list[dict]] = {k: [] for k in sources}
-        real_sil = []
+        real_sil, real_closed = [], []
         blinks_real, dur_real, seconds = 0, [], 0.0
         for p in paths:
             clip = ds.load_clip(p)
@@ -142,15 +149,17 @@ def evaluate_sets(sets: dict[str, list[Path]], sources: dict[str, Callable], gri
                 disp = fn(ctx)
                 rows[src].append(clip_metrics(disp, clip))
             real_sil.append(rows[next(iter(sources))][-1]["real_sil_open"])
+            real_closed.append(rows[next(iter(sources))][-1]["real_sil_closed"])
             blinks_real += len(clip.blinks)
             dur_real += [b.duration for b in clip.blinks]
             seconds += clip.frames / clip.fps
         res = {}
         for src, rs in rows.items():
             res[src] = {k: float(np.nanmean([r[k] for r in rs])) for k in
-                        ("r", "lag", "lmd", "sil_open")}
+                        ("r", "lag", "lmd", "sil_open", "sil_closed")}
             res[src]["lag_median"] = float(np.median([r["lag"] for r in rs]))
         res["real"] = {"sil_open": float(np.nanmean(real_sil)),
+                       "sil_closed": float(np.nanmean(real_closed)),
                        "blink_rate_per_min": blinks_real / max(seconds, 1e-9) * 60,
                        "blink_mean_duration": float(np.mean(dur_real)) if dur_real else 0.0,
                        "clips": len(paths), "seconds": seconds}
@@ -205,14 +214,17 @@ def markdown(results: dict, blink_model: dict | None = None) -> str:
         real = res["real"]
         lines.append(f"**{name}** ({real['clips']} clips, {real['seconds']:.0f} s)\n")
         lines.append("| source | mouth-opening r (higher better) | mouth LMD / IOD (lower better) "
-                     "| lag, frames (mean / median) | opening in silence / IOD |")
-        lines.append("|---|---|---|---|---|")
+                     "| lag, frames (mean / median) | opening in silence / IOD "
+                     "| closed in silence |")
+        lines.append("|---|---|---|---|---|---|")
         for src, m in res.items():
             if src == "real":
                 continue
             lines.append(f"| {src} | {m['r']:.3f} | {m['lmd']:.4f} | {m['lag']:+.2f} / "
-                         f"{m['lag_median']:+.0f} | {m['sil_open']:.4f} |")
-        lines.append(f"| real video | 1 | 0 | 0 | {real['sil_open']:.4f} |")
+                         f"{m['lag_median']:+.0f} | {m['sil_open']:.4f} | "
+                         f"{100 * m['sil_closed']:.0f}% |")
+        lines.append(f"| real video | 1 | 0 | 0 | {real['sil_open']:.4f} | "
+                     f"{100 * real['sil_closed']:.0f}% |")
         lines.append("")
         lines.append(f"Blinks in the real clips: {real['blink_rate_per_min']:.1f}/min, mean "
                      f"{real['blink_mean_duration'] * 1000:.0f} ms.")

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
 
 from gui.playback import Player
 from tests.gui.conftest import wait_frame
+
+
+def move_with_button(viewport, pos) -> None:
+    """A mouse move with the left button held (QTest's moves carry no buttons)."""
+    p = QPointF(pos)
+    ev = QMouseEvent(QEvent.Type.MouseMove, p, viewport.mapToGlobal(p), Qt.MouseButton.NoButton,
+                     Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(viewport, ev)
 
 
 def view_point(timeline, plot, t: float, y: float):
@@ -24,10 +34,11 @@ def test_mouse_click_moves_playhead_and_double_click_adds_blink(loaded, qtbot):
     qtbot.waitUntil(lambda: abs(w.position - 2.0) < 0.05, timeout=5000)
     wait_frame(qtbot, w)
     assert w.preview.shown_index == w.doc.animation.frame_index(w.position)
-    # A real double-click: press, release, then the double-click event.
+    # A real double-click: press, release, double-click, release.
     pos = view_point(tl, tl.blink_plot, 1.0, 0.5)
     qtbot.mouseClick(tl.view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     qtbot.mouseDClick(tl.view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.mouseRelease(tl.view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     qtbot.waitUntil(lambda: w.doc.blinks is not None and len(w.doc.blinks) == 1, timeout=5000)
     b = w.doc.blinks[0]
     assert abs(b.onset + b.duration / 2 - 1.0) < 0.05
@@ -67,3 +78,25 @@ def test_recorded_take_is_saved_as_wav_and_loaded(loaded, qtbot, tmp_path):
     qtbot.waitUntil(lambda: w.doc.audio_path == takes[0], timeout=30_000)
     wait_frame(qtbot, w)
     assert abs(w.doc.duration - 2.0) < 0.01
+
+
+def test_drag_a_blink_with_the_mouse(loaded, qtbot):
+    import engine
+
+    w = loaded
+    tl = w.timeline
+    w.inspector.rows["blink_rate"].spin.setValue(0.0)
+    wait_frame(qtbot, w)
+    w.timeline.blinksEdited.emit([engine.BlinkEvent(0.9, 0.2, 1.0)], "Add blink")
+    wait_frame(qtbot, w)
+    assert len(tl.blinks.items) == 1
+    vp = tl.view.viewport()
+    start = view_point(tl, tl.blink_plot, 1.0, 0.5)
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=start)
+    for t in np.linspace(1.0, 2.0, 12):
+        qtbot.wait(25)   # pyqtgraph drops move events that come faster than the screen
+        move_with_button(vp, view_point(tl, tl.blink_plot, float(t), 0.5))
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=view_point(tl, tl.blink_plot, 2.0, 0.5))
+    qtbot.waitUntil(lambda: w.doc.blinks and abs(w.doc.blinks[0].onset - 1.9) < 0.05,
+                    timeout=5000)
+    assert w.undo.count() == 3   # blink rate, add, move
