@@ -38,9 +38,9 @@ def mouth_opening(landmarks: np.ndarray) -> float:
 def eye_aspect_ratio(landmarks: np.ndarray) -> float:
     """Mean over both eyes of lid gap / eye width, for ``(468, 2|3)`` landmarks."""
     def one(up: int, lo: int, a: int, b: int) -> float:
-        gap = np.linalg.norm(landmarks[up, :2] - landmarks[lo, :2])
-        width = np.linalg.norm(landmarks[a, :2] - landmarks[b, :2])
-        return float(gap / max(width, 1e-6))
+        gap = float(np.linalg.norm(landmarks[up, :2] - landmarks[lo, :2]))
+        width = float(np.linalg.norm(landmarks[a, :2] - landmarks[b, :2]))
+        return gap / max(width, 1e-6)
 
     return 0.5 * (one(*_LID_R, _EYE_R_OUT, _EYE_R_IN) + one(*_LID_L, _EYE_L_IN, _EYE_L_OUT))
 

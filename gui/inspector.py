@@ -120,8 +120,8 @@ class Inspector(QScrollArea):
         self.rows: dict[str, SliderRow] = {}
         for name, label, lo, hi, step, dec, suffix in (
             ("mouth_intensity", "Mouth", 0.0, 2.0, 0.05, 2, "×"),
-            ("blink_rate", "Blink rate", 0.0, 40.0, 0.5, 1, "/min"),
-            ("blink_duration", "Blink length", 0.05, 0.6, 0.01, 2, " s"),
+            ("blink_rate", "Blink rate", 0.0, 90.0, 0.5, 1, "/min"),
+            ("blink_duration", "Blink length", 0.05, 1.0, 0.001, 3, " s"),
             ("head_motion", "Head motion", 0.0, 2.0, 0.05, 2, "×"),
         ):
             row = SliderRow(lo, hi, step, dec, suffix)

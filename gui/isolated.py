@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing as mp
+import os
 from typing import Any
 
 import engine
 
 POLL_S = 0.05
+#: Niceness of the analysis process: the window keeps the CPU on a busy machine.
+WORKER_NICE = 5
 
 
 def _child(conn, target: str, args: tuple) -> None:
+    if hasattr(os, "nice"):
+        os.nice(WORKER_NICE)   # leave the CPU to the window
     module, name = target.split(":")
     fn = getattr(importlib.import_module(module), name)
     try:

@@ -12,6 +12,8 @@ Every thread started here is tracked, so tests can check none is left running.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +30,23 @@ _SERVICES: set[QThread] = set()    # LatestWins threads until stopped
 
 #: Shortest interval between two progress signals of one job, seconds.
 PROGRESS_INTERVAL = 0.05
+
+
+#: Niceness of worker threads (Linux): the GUI thread wins the CPU on a busy machine.
+WORKER_NICE = 5
+
+
+def lower_priority() -> None:
+    """Make the calling thread (or process) yield the CPU to the GUI thread.
+
+    Linux applies ``setpriority`` to one thread when given its id; elsewhere
+    this does nothing (QThread priorities are ignored by most schedulers).
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+        except OSError:
+            pass
 
 
 def user_message(exc: BaseException) -> str:
@@ -85,6 +104,7 @@ class Job(QThread):
             self.progressed.emit(float(fraction), message)
 
     def run(self) -> None:
+        lower_priority()
         try:
             result = self._fn(self._progress, self.token)
         except BaseException as exc:  # noqa: BLE001 - reported to the GUI
@@ -149,6 +169,7 @@ class LatestWins(QThread):
         _SERVICES.discard(self)
 
     def run(self) -> None:
+        lower_priority()
         while True:
             with self._cond:
                 while self._pending is None and not self._stopping:

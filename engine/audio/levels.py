@@ -19,4 +19,5 @@ def loudness_summary(samples: np.ndarray) -> dict[str, float]:
     if x.size == 0:
         return {"rms_dbfs": -200.0, "peak_dbfs": -200.0}
     rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
-    return {"rms_dbfs": round(_dbfs(rms), 2), "peak_dbfs": round(_dbfs(float(np.max(np.abs(x)))), 2)}
+    peak = float(np.max(np.abs(x)))
+    return {"rms_dbfs": round(_dbfs(rms), 2), "peak_dbfs": round(_dbfs(peak), 2)}

@@ -177,19 +177,21 @@ def blink_process_stats(seconds: float = 3600.0, seed: int = 0) -> dict:
 
 
 def make_sources(models: dict[str, Path], train: list[ds.Clip] | None,
-                 phonetic: bool = True) -> dict[str, Callable]:
+                 phonetic: bool = True, raw: bool = True) -> dict[str, Callable]:
     from engine.model.inference import MotionModel
 
     sources: dict[str, Callable] = {}
     for name, path in models.items():
         m = MotionModel(path)
 
-        def gan(ctx, m=m):
+        def gan(ctx, m=m, gate=True):
             c = ctx["clip"]
             mo = m.motion(ctx["samples"], c.fps, c.frames, seed=0, blinks=c.blinks,
-                          neutral=c.first)
+                          neutral=c.first, gate=gate)
             return np.tensordot(mo.coeffs, mo.basis, axes=1)
         sources[name] = gan
+        if raw:
+            sources[f"{name} (no pause gate)"] = lambda ctx, gan=gan: gan(ctx, gate=False)
     if phonetic:
         from engine.motion.phonetic import phonetic_motion
 

@@ -246,7 +246,8 @@ class Watermarker:
         for i in range(frame_count):
             writer.write(wm.embed(frame, i))
 
-    Thread-safe for use from one worker; keeps only a small per-size cache.
+    Use one instance from one thread at a time: it keeps per-size scratch
+    buffers (about 13 bytes per pixel) between frames.
     """
 
     def __init__(self, payload: int, fps: float = 25.0) -> None:
@@ -266,11 +267,29 @@ class Watermarker:
         self._chips = (grid - np.tile(periodic, (n, n))).astype(np.float32)
         self._size: tuple[int, int] | None = None
         self._pattern_lo: NDArray[np.float32] | None = None
+        self._buf_key: tuple[tuple[int, int], tuple[int, int]] | None = None
+        self._buf: dict[str, NDArray[np.uint8]] = {}
 
     @classmethod
     def for_export(cls, export_id: str, fps: float = 25.0) -> Watermarker:
         """A watermarker for one export: payload from ``export_id`` (a uuid4 hex)."""
         return cls(payload_from_export_id(export_id), fps)
+
+    def _buffers(self, size: tuple[int, int], hw: tuple[int, int]) -> dict[str, NDArray[np.uint8]]:
+        """Scratch arrays for one frame size (reused from frame to frame)."""
+        if self._buf_key != (size, hw):
+            (sw, sh), (h, w) = size, hw
+            self._buf = {
+                "up_p": np.empty((sh, sw), np.uint8),
+                "up_n": np.empty((sh, sw), np.uint8),
+                "one_p": np.empty((h, w), np.uint8),
+                "one_n": np.empty((h, w), np.uint8),
+                "rgb_p": np.empty((h, w, 3), np.uint8),
+                "rgb_n": np.empty((h, w, 3), np.uint8),
+                "tmp": np.empty((h, w, 3), np.uint8),
+            }
+            self._buf_key = (size, hw)
+        return self._buf
 
     def _pattern(self, h8: int, w8: int) -> NDArray[np.float32]:
         if self._size != (h8, w8) or self._pattern_lo is None:
@@ -316,17 +335,20 @@ class Watermarker:
         pos = np.clip(delta, 0, 255).astype(np.uint8)
         neg = np.clip(-delta, 0, 255).astype(np.uint8)
         size = (w8 * CELL, h8 * CELL)
-        pos_f = cv2.resize(pos, size, interpolation=cv2.INTER_LINEAR)
-        neg_f = cv2.resize(neg, size, interpolation=cv2.INTER_LINEAR)
-        if size != (w, h):
-            pos_f = pos_f[:h, :w]
-            neg_f = neg_f[:h, :w]
+        # Full-resolution work reuses buffers: fresh multi-MB arrays per frame
+        # cost more in page faults than the arithmetic itself.
+        b = self._buffers(size, (h, w))
+        cv2.resize(pos, size, dst=b["up_p"], interpolation=cv2.INTER_LINEAR)
+        cv2.resize(neg, size, dst=b["up_n"], interpolation=cv2.INTER_LINEAR)
         # Round to whole grey levels: (x + 8) / 16 (x <= 16 * A_MAX: no overflow).
-        pos_f = (pos_f + np.uint8(8)) >> 4
-        neg_f = (neg_f + np.uint8(8)) >> 4
-        pos3 = cv2.cvtColor(np.ascontiguousarray(pos_f), cv2.COLOR_GRAY2RGB)
-        neg3 = cv2.cvtColor(np.ascontiguousarray(neg_f), cv2.COLOR_GRAY2RGB)
-        out = np.asarray(cv2.subtract(cv2.add(frame, pos3), neg3), dtype=np.uint8)
+        for up, one in ((b["up_p"], b["one_p"]), (b["up_n"], b["one_n"])):
+            np.add(up[:h, :w], np.uint8(8), out=one)
+            np.right_shift(one, 4, out=one)
+        cv2.cvtColor(b["one_p"], cv2.COLOR_GRAY2RGB, dst=b["rgb_p"])
+        cv2.cvtColor(b["one_n"], cv2.COLOR_GRAY2RGB, dst=b["rgb_n"])
+        cv2.add(frame, b["rgb_p"], dst=b["tmp"])
+        out = np.empty_like(frame)
+        cv2.subtract(b["tmp"], b["rgb_n"], dst=out)
         return out
 
 

@@ -122,3 +122,11 @@ def test_reroll_and_regenerate(loaded, qtbot):
     wait_frame(qtbot, w)
     assert w.doc.blinks is None
     assert w.undo.count() == 3
+
+
+def test_inspector_shows_the_engine_defaults(window):
+    import engine
+
+    s = engine.Settings()
+    for name, row in window.inspector.rows.items():
+        assert abs(row.value() - getattr(s, name)) < 1e-6, name

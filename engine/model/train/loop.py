@@ -60,6 +60,7 @@ class TrainConfig:
     noise_sigma: float = 0.33
     freq_shift: int = 3
     id_jitter: float = 1.5
+    level_aug: bool = True
     tempo: float = 0.15
     held_out: int = 50
     val_every: int = 250
@@ -129,6 +130,23 @@ class Batcher:
         noise = self.rng.normal(0.0, 0.01 * a, neutral.shape)
         return (neutral + u * (CANONICAL - self.norm.neutral_mean) + noise).astype(np.float32)
 
+    def _levels(self, mel: np.ndarray) -> np.ndarray:
+        """Recording-level augmentation of a normalised log-mel (0 = the clip's speech level).
+
+        Scales the dynamic range below and above the speech level by U(0.6, 1.6) and,
+        half of the time, adds a noise floor 20..60 dB under the speech level with a
+        random spectral tilt, so that pauses look like pauses whatever the room and the
+        microphone (s1's recordings have a ~17 dB floor; other voices differ).
+        """
+        rng = self.rng
+        m = mel * float(rng.uniform(0.6, 1.6))
+        if rng.uniform() < 0.5:
+            floor = -float(rng.uniform(1.0, 3.0))
+            tilt = float(rng.uniform(-0.5, 0.5)) * np.linspace(-1, 1, m.shape[1])
+            n = (floor + tilt)[None, :].astype(np.float32)
+            m = 0.5 * np.log10(10.0 ** (2 * m) + 10.0 ** (2 * n))
+        return np.clip(m, -4.0, 3.0).astype(np.float32)
+
     def sample(self) -> dict[str, torch.Tensor]:
         cfg, rng = self.cfg, self.rng
         out: dict[str, list] = {k: [] for k in
@@ -165,6 +183,8 @@ class Batcher:
                     mel[:, :shift] = mel[:, shift:shift + 1]
                 else:
                     mel[:, shift:] = mel[:, shift - 1:shift]
+            if cfg.level_aug:
+                mel = self._levels(mel)
             # frames of the new clip: frame k of the crop is at new-time (start/rate + k)
             k0 = int(round(start / rate))
             frames_new = k0 + length
