@@ -61,6 +61,7 @@ class TrainConfig:
     freq_shift: int = 3
     id_jitter: float = 1.5
     level_aug: bool = True
+    any_frame_neutral: float = 0.5
     tempo: float = 0.15
     held_out: int = 50
     val_every: int = 250
@@ -115,6 +116,7 @@ class Batcher:
         self.cfg = cfg
         self.rng = rng
         self.coeffs = [ds.project(c, norm) for c in clips]
+        self.basis_t = norm.basis.reshape(len(norm.basis), -1).T.astype(np.float32)
         self.mouth = [c.expr[:, list(MOUTH), :2] for c in clips]
 
     def _jitter(self, neutral: np.ndarray) -> np.ndarray:
@@ -189,12 +191,24 @@ class Batcher:
             k0 = int(round(start / rate))
             frames_new = k0 + length
             win = ds.features.frame_windows(mel, frames_new, c.fps)[k0:k0 + length]
+            # the neutral face: the clip's rest shape, or (half of the time) a random
+            # frame, as a portrait may show parted lips or a smile; targets are then
+            # relative to that frame, so the generator learns to read the identity's mouth
+            if rng.uniform() < cfg.any_frame_neutral:
+                j = int(rng.integers(c.frames))
+                ref_expr = c.expr[j]
+                ident = c.canon[j]
+                dc = (ref_expr.reshape(-1) @ self.basis_t) / self.norm.coeff_std
+            else:
+                ref_expr = np.zeros((468, 3), np.float32)
+                ident = c.neutral
+                dc = 0.0
             out["audio"].append(win)
-            out["coeffs"].append(interp(self.coeffs[i]))
+            out["coeffs"].append(interp(self.coeffs[i]) - dc)
             out["pose"].append(interp(c.pose) / self.norm.pose_std)
             out["eyelids"].append(interp(c.eyelids[:, :1]))
-            out["identity"].append(identity_vector(self._jitter(c.first), self.norm))
-            out["mj"].append(interp(c.expr[:, ds.MOUTH_JAW_IDX]))
+            out["identity"].append(identity_vector(self._jitter(ident), self.norm))
+            out["mj"].append(interp(c.expr[:, ds.MOUTH_JAW_IDX]) - ref_expr[ds.MOUTH_JAW_IDX])
         return {k: torch.from_numpy(np.ascontiguousarray(np.stack(v), dtype=np.float32))
                 for k, v in out.items()}
 
