@@ -15,6 +15,8 @@ flattened to ``a.b`` names)::
 
 Options:
     --only NAME[,NAME]   run only these modules (e.g. ``export,peers``)
+    --keep FILE          with --only: take the other modules' results from an
+                         earlier ``bench.json`` (marked as such in the table)
     --quick              shorter long-export run (60 s instead of 10 min)
     --out DIR            where bench.md / bench.json go (default ``out``)
     --timeout S          per-module time limit in seconds (default 3 h)
@@ -249,7 +251,9 @@ def render_markdown(results: dict[str, dict[str, Any]], walls: dict[str, float],
                 f"{fmt(row.get('unit', ''))} | {fmt(row.get('target', ''))} | "
                 f"{fmt(row.get('note', ''))} |"
             )
-        lines.append(f"| {short} | (wall time of the module) | {fmt(walls[name])} | s | | |")
+        kept = data.get("__kept__", "")
+        lines.append(f"| {short} | (wall time of the module) | {fmt(walls[name])} | s | | "
+                     f"{kept} |")
     return "\n".join(lines) + "\n"
 
 
@@ -260,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="60 s long-export run, not 10 min")
     ap.add_argument("--out", default=str(ROOT / "out"))
     ap.add_argument("--timeout", type=float, default=3 * 3600)
+    ap.add_argument("--keep", default="", help="earlier bench.json for the modules not run")
     args = ap.parse_args(argv)
 
     names = discover()
@@ -294,6 +299,19 @@ def main(argv: list[str] | None = None) -> int:
         status = f"not available: {err}" if err else "ok"
         print(f"[bench] {name}: {status} ({walls[name]:.1f} s)", file=sys.stderr, flush=True)
     meta["wall"] = time.time() - started
+    if args.keep:
+        try:
+            old = json.loads(Path(args.keep).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            print(f"[bench] --keep {args.keep}: {exc}", file=sys.stderr)
+        else:
+            when = old.get("meta", {}).get("when", "earlier")
+            for name in discover():
+                if name not in results and name in old.get("results", {}):
+                    results[name] = old["results"][name]
+                    results[name]["__kept__"] = f"from the run of {when}"
+                    walls[name] = float(old.get("wall_s", {}).get(name, 0.0))
+            results = {n: results[n] for n in discover() if n in results}
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

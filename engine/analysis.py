@@ -95,7 +95,7 @@ def analyse_portrait(
     if not faces:
         raise NoFaceError(
             "No face was found in this picture. Use a portrait where one face looks "
-            "towards the camera, well lit and not covered, or place the face by hand."
+            "towards the camera, well lit and not covered."
         )
     if not 0 <= face_index < len(faces):
         face_index = 0

@@ -40,6 +40,10 @@ FPS = 25
 QUIT_MS = 300
 #: What main.py prints (stderr) when the smoke timer starts, i.e. the event loop runs.
 LOOP_MARKER = "talkie-smoke: event loop running"
+#: What a child process started with multiprocessing's "spawn" context prints in the
+#: smoke run: the analysis path of gui/isolated.py, which in a frozen app only works
+#: when main.py calls multiprocessing.freeze_support() before reading its arguments.
+CHILD_MARKER = "talkie-smoke: child process ran"
 
 #: Output that means the bundle is broken, whatever the exit status.
 FATAL_PATTERNS = [
@@ -244,6 +248,12 @@ def check_gui(app: Path, env: dict[str, str], runs: int, rep: Report) -> None:
         if not rep.check(name, rc == 0 and not bad,
                          f"exit {rc}, {wall:.2f} s" + (_tail("\n".join(bad) or out)
                                                       if rc or bad else "")):
+            return
+        if loop_s is not None and k == 0 and not rep.check(
+                "GUI runs a spawned child process (the analysis path)", CHILD_MARKER in out,
+                "" if CHILD_MARKER in out else
+                f"no {CHILD_MARKER!r}: main.py must call multiprocessing.freeze_support() "
+                "first, and the smoke hook start a spawn child" + _tail(out)):
             return
         # Start-up = until the event loop runs: the marker's arrival when main.py
         # prints it, else the wall time less the quit delay (includes shutdown).

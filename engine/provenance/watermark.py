@@ -1,35 +1,40 @@
 """Invisible, robust video watermark: a keyed spread-spectrum tile in luminance.
 
-Design (measured choices are in ``docs/provenance.md``):
+Design (measurements in ``docs/provenance.md``):
 
-* **Pattern.** A secret-keyed tile of ``TILE`` x ``TILE`` pixels (128 px at the
+* **Pattern.** A keyed tile of ``TILE`` x ``TILE`` pixels (256 px at the
   export resolution) built from a 16 x 16 grid of +-1 chips, one chip every
-  ``CELL`` = 8 px, bilinearly interpolated into a smooth random field. The
-  field is repeated (tiled) over the whole frame, anchored at its top-left
-  pixel. 136 of the 256 chips form the fixed *sync* pattern (the Talkie
-  marker, identical in every export); the other 120 carry the 40-bit payload
-  (32-bit export id + CRC-8), three chips per bit, each chip sign-scrambled
-  by the key. Components of the tile that repeat every 32 px are removed so
-  H.264 8x8/16x16 block artefacts cannot correlate with it.
-* **Embedding.** The same luminance offset is added to R, G and B (no
+  ``CELL`` = 16 px, bilinearly interpolated into a smooth random field and
+  repeated over the whole frame from its top-left pixel. 136 of the 256
+  chips form the fixed *sync* pattern (the Talkie marker, the same in every
+  export); the other 120 carry the 40-bit payload (32-bit export id +
+  CRC-8), three chips per bit, each sign-scrambled by the key. The part of
+  the tile that repeats every 32 px is removed, so H.264's 4/8/16 px block
+  artefacts cannot correlate with it.
+* **Embedding.** The same offset is added to R, G and B (luminance only, no
   colour shift). Its amplitude follows local texture (perceptual masking):
-  about 0.4 grey levels on flat areas (so rounding leaves flat skin, sky
-  and backdrops nearly untouched) rising to ``A_MAX`` in detailed areas.
-  Everything is computed at 1/8 resolution and upsampled once, so the cost
-  is a few saturating uint8 operations per pixel.
-* **Temporal.** Every frame carries the same pattern, so frame-rate
-  conversion, frame drops and trimming do not matter; static content also
-  lets H.264 keep the mark in skipped/predicted blocks.
-* **Detection.** Each decoded frame is whitened (high-pass, divided by local
-  contrast) and the results are averaged. For each candidate scale on a
-  log grid (``SCALES``: 0.42x to 1.08x of the export size, then refined)
-  the average is resampled back to the export scale, folded modulo the
-  tile period, and cross-correlated with the sync tile over every cyclic
-  shift with one FFT (so cropping, which only shifts the tile phase, costs
-  nothing). The score is the peak's z-value against the rest of the
-  correlation surface; the mark is reported when it exceeds
-  ``THRESHOLD``. At the peak the payload chips are read by matched
-  filtering and accepted only if the CRC matches.
+  ``A_FLAT`` = 0.3 grey levels on flat areas, which rounds to no change,
+  rising with the eroded local |Laplacian| to ``A_MAX`` in hair, fabric and
+  foliage, fading near black and white, and scaled down on any frame that
+  would fall below ``MIN_PSNR``. It is computed at 1/16 resolution, then
+  one bilinear upsample and saturating uint8 adds (~3 ms at 1024 x 1024).
+* **Temporal.** The sign of the mark follows :func:`modulation`, a slow
+  trapezoid wave in *seconds* (``PERIOD`` 1.2 s). The detector weights each
+  frame by the wave minus its mean, which cancels a still picture exactly:
+  the portrait, which dominates a Talkie export, no longer masks the mark.
+  Being defined in seconds, it survives frame-rate conversion.
+* **Detection.** Decode the first ``DETECT_SECONDS`` of luminance;
+  demodulate at three time offsets (``PHASES``, each with either sign, so a
+  video cut anywhere in the wave is still found); high-pass and divide by
+  the local noise. For each scale on a log grid (``SCALES``: 0.42x to 1.08x
+  of the export size, then refined) resample to 1/``DS`` of the export
+  scale, fold modulo the tile period and cross-correlate with the sync tile
+  over every cyclic shift with one FFT (cropping only shifts the tile's
+  phase, so it costs nothing). The score is the z-value of the peak
+  against the correlation surface once a least-squares fit of the mark
+  itself is removed (:func:`_clean_score`); the mark is reported when it
+  reaches ``THRESHOLD``. The payload is read at the peak by matched
+  filtering and reported only if its CRC matches.
 """
 
 from __future__ import annotations
@@ -99,6 +104,9 @@ SCALES: tuple[float, ...] = tuple(
 #: Period of the temporal sign modulation, seconds, and its ramp time.
 PERIOD = 1.2
 RAMP = 0.16
+#: Time offsets (s) at which the detector demodulates, each with either sign:
+#: a video cut anywhere in the wave stays within PERIOD / 12 of one of them.
+PHASES = (0.0, PERIOD / 6, PERIOD / 3)
 
 
 def modulation(t: float) -> float:
@@ -394,21 +402,27 @@ def _fold(resid: NDArray[np.float32], scale: float) -> NDArray[np.float32]:
     return _remove_block_periodic(folded.astype(np.float32))
 
 
-def _correlate(folded: NDArray[np.float32]) -> tuple[float, int, int]:
-    """z-score of the best cyclic shift of the sync tile in ``folded``, and that shift."""
+def _correlate(folded: NDArray[np.float32]) -> tuple[float, int, int, int]:
+    """Best cyclic shift of the sync tile in ``folded``, either sign.
+
+    Returns ``(z, dy, dx, sign)``: the z-score of the largest |correlation|
+    against the rest of the surface, its shift, and its sign (-1 when the
+    mark is inverted, i.e. the video was cut half a period into the wave).
+    """
     key = _key()
     spec = np.fft.rfft2(folded) * np.conj(np.fft.rfft2(key.sync_tile))
     corr = np.fft.irfft2(spec, s=folded.shape)
-    iy, ix = np.unravel_index(int(np.argmax(corr)), corr.shape)
-    peak = float(corr[iy, ix])
+    iy, ix = np.unravel_index(int(np.argmax(np.abs(corr))), corr.shape)
+    sign = 1 if corr[iy, ix] >= 0 else -1
+    peak = float(corr[iy, ix]) * sign
     # Noise statistics away from the peak (the peak is ~2 chips wide).
     mask = np.ones_like(corr, dtype=bool)
     ys = (np.arange(-CELL // DS, CELL // DS + 1) + iy) % DTILE
     xs = (np.arange(-CELL // DS, CELL // DS + 1) + ix) % DTILE
     mask[np.ix_(ys, xs)] = False
-    rest = corr[mask]
+    rest = corr[mask] * sign
     sd = float(rest.std()) + 1e-9
-    return (peak - float(rest.mean())) / sd, int(iy), int(ix)
+    return (peak - float(rest.mean())) / sd, int(iy), int(ix), sign
 
 
 def _clean_score(folded: NDArray[np.float32], dy: int, dx: int) -> float:
@@ -450,22 +464,22 @@ def _read_payload(folded: NDArray[np.float32], dy: int, dx: int) -> int | None:
     return value
 
 
-def _search(resid: NDArray[np.float32]) -> tuple[float, float, int, int]:
-    """Best (score, scale, dy, dx) over the scale grid, refined around the best coarse scale."""
-    best = (-math.inf, 1.0, 0, 0)
+def _search(resid: NDArray[np.float32]) -> tuple[float, float, int, int, int]:
+    """Best (z, scale, dy, dx, sign) over the scale grid, refined around the best coarse scale."""
+    best = (-math.inf, 1.0, 0, 0, 1)
     h, w = resid.shape
     for s in SCALES:
         if min(h, w) / s < 64:
             continue
-        z, dy, dx = _correlate(_fold(resid, s))
+        z, dy, dx, sg = _correlate(_fold(resid, s))
         if z > best[0]:
-            best = (z, s, dy, dx)
+            best = (z, s, dy, dx, sg)
     coarse = best[1]
     for f in np.exp(np.linspace(-_SCALE_STEP, _SCALE_STEP, 9)):
         s = float(coarse * f)
-        z, dy, dx = _correlate(_fold(resid, s))
+        z, dy, dx, sg = _correlate(_fold(resid, s))
         if z > best[0]:
-            best = (z, s, dy, dx)
+            best = (z, s, dy, dx, sg)
     return best
 
 
@@ -522,40 +536,52 @@ def detect(
         timed = _frames_from_path(Path(source), max_seconds, max_frames)
     else:
         timed = ((f, i / fps) for i, f in enumerate(source))
-    acc_s: NDArray[np.float32] | None = None  # sum of m(t) * whitened frame
-    acc_1: NDArray[np.float32] | None = None  # sum of whitened frames
-    weights: list[float] = []
+    acc_s: list[NDArray[np.float32]] = []  # per phase: sum of m(t + phase) * luminance
+    acc_1: NDArray[np.float32] | None = None  # sum of luminance
+    weights: list[list[float]] = [[] for _ in PHASES]
     for frame, t in timed:
         if cancel is not None:
             cancel.check()
         if t > max_seconds or len(weights) >= max_frames:
             break
-        w = _gray(frame)
-        m = modulation(t)
-        if acc_s is None or acc_1 is None:
-            acc_s, acc_1 = w * m, w.copy()
-        elif w.shape == acc_s.shape:
-            acc_s += w * m
-            acc_1 += w
+        g = _gray(frame)
+        if acc_1 is None:
+            acc_1 = g.copy()
+            acc_s = [np.zeros_like(g) for _ in PHASES]
+        elif g.shape == acc_1.shape:
+            acc_1 += g
         else:
             raise ValueError("frames differ in size")
-        weights.append(m)
+        for k, ph in enumerate(PHASES):
+            m = modulation(t + ph)
+            acc_s[k] += g * m
+            weights[k].append(m)
         progress(min(0.8, 0.8 * t / max_seconds), "Reading frames")
-    if acc_s is None or acc_1 is None:
+    if acc_1 is None:
         raise ValueError("no frames")
-    n = len(weights)
-    mean_m = float(np.mean(weights))
-    norm = float(np.sum(np.abs(np.asarray(weights) - mean_m)))
-    if norm < 1.0:  # shorter than about half a period: nothing to demodulate
+    n = len(weights[0])
+    best: tuple[float, float, int, int, int] | None = None
+    resid = acc_1
+    progress(0.85, "Searching for the watermark")
+    for k in range(len(PHASES)):
+        mean_m = float(np.mean(weights[k]))
+        norm = float(np.sum(np.abs(np.asarray(weights[k]) - mean_m)))
+        if norm < 1.0:  # shorter than about half a period: nothing to demodulate
+            continue
+        # Zero-mean weights cancel everything static (the portrait) exactly.
+        r = _whiten(((acc_s[k] - mean_m * acc_1) / norm).astype(np.float32))
+        z, scale, dy, dx, sign = _search(r)
+        # Phases are compared on the clean score: the raw z saturates near
+        # sqrt(chips) and cannot tell a strong phase from a weaker one.
+        clean = _clean_score(_fold(r, scale) * np.float32(sign), dy, dx)
+        if best is None or clean > best[0]:
+            best, resid = (clean, scale, dy, dx, sign), r
+    if best is None:
         log.info("watermark: %d frames are too few to decide", n)
         return Detection(False, 0.0, 0.0, None, None, 1.0, n)
-    # Zero-mean weights cancel everything static (the portrait) exactly.
-    resid = _whiten(((acc_s - mean_m * acc_1) / norm).astype(np.float32))
-    progress(0.85, "Searching for the watermark")
-    score, scale, dy, dx = _search(resid)
-    folded = _fold(resid, scale)
+    score, scale, dy, dx, sign = best
+    folded = _fold(resid, scale) * np.float32(sign)
     payload = _read_payload(folded, dy, dx)
-    score = _clean_score(folded, dy, dx)
     marked = score >= THRESHOLD
     if not marked:
         payload = None

@@ -227,6 +227,7 @@ class Bundle:
         self.net = NetConfig(**{**cfg.net, "k": len(norm.basis)})
         self.norm = norm
         self.g = Generator(self.net)
+        self.g.set_identity_reference(norm.neutral_mean)
         self.d_frame = FrameD(self.net)
         self.d_seq = SequenceD(self.net)
         self.d_sync = SyncD(self.net)

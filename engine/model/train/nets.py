@@ -17,6 +17,12 @@ import torch
 from torch import nn
 
 
+#: Landmark pairs whose distances describe the neutral face's mouth state: inner-lip
+#: gaps (middle, left, right) and outer-lip height. (Mouth width and face proportions
+#: are traits of a person; with one training face they only add a way to fail.)
+ID_PAIRS = ((13, 14), (82, 87), (312, 317), (0, 17))
+
+
 @dataclass
 class NetConfig:
     k: int = 20
@@ -66,8 +72,12 @@ class Generator(nn.Module):
         self.content = nn.GRU(cfg.audio_dim, cfg.content_dim, num_layers=2, batch_first=True,
                               bidirectional=cfg.bidirectional)
         self.noise = nn.GRU(cfg.noise_dim, cfg.noise_dim, batch_first=True)
-        self.identity = nn.Sequential(nn.Linear(468 * 3, 64), nn.LeakyReLU(0.2),
-                                      nn.Linear(64, cfg.id_dim), nn.Tanh())
+        # identity: with one training face, the whole face shape cannot be learned (it
+        # hurt on s4hq); the generator reads the neutral face's mouth state only: lip
+        # gaps and mouth width (IOD units) relative to the training rest face
+        self.register_buffer("id_mean", torch.zeros(468, 3))
+        self.identity = nn.Sequential(nn.Linear(len(ID_PAIRS), 32), nn.LeakyReLU(0.2),
+                                      nn.Linear(32, cfg.id_dim), nn.Tanh())
         cdim = cfg.content_dim * (2 if cfg.bidirectional else 1)
         din = cdim + cfg.noise_dim + 1 + cfg.id_dim
         self.decoder = nn.Sequential(nn.Linear(din, cfg.hidden), nn.LeakyReLU(0.2),
@@ -75,12 +85,25 @@ class Generator(nn.Module):
         self.to_coeffs = nn.Linear(cfg.hidden, cfg.k)
         self.to_pose = nn.Linear(cfg.hidden, 6)
 
+    def set_identity_reference(self, neutral_mean) -> None:
+        """The training rest face ``(468, 3)``; identity vectors are offsets from it x10."""
+        self.id_mean.copy_(torch.as_tensor(neutral_mean, dtype=torch.float32).reshape(468, 3))
+
+    def mouth_state(self, identity: torch.Tensor) -> torch.Tensor:
+        """``(B, 1404)`` identity vectors -> ``(B, len(ID_PAIRS))`` lip distances vs rest, x10."""
+        face = identity.reshape(-1, 468, 3) / 10.0 + self.id_mean
+        a = torch.tensor([p[0] for p in ID_PAIRS])
+        b = torch.tensor([p[1] for p in ID_PAIRS])
+        d = torch.linalg.vector_norm(face[:, a, :2] - face[:, b, :2], dim=-1)
+        d0 = torch.linalg.vector_norm(self.id_mean[a, :2] - self.id_mean[b, :2], dim=-1)
+        return torch.clamp((d - d0) * 10.0, -3.0, 3.0)
+
     def forward(self, audio: torch.Tensor, identity: torch.Tensor, noise: torch.Tensor,
                 eyelids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         a = self.audio(audio)                       # (B,T,A)
         c, _ = self.content(a)                      # (B,T,Cd)
         z, _ = self.noise(noise)                    # (B,T,Z)
-        i = self.identity(identity)                 # (B,I)
+        i = self.identity(self.mouth_state(identity))  # (B,I)
         i = i.unsqueeze(1).expand(-1, a.shape[1], -1)
         h = self.decoder(torch.cat([c, z, eyelids, i], -1))
         return self.to_coeffs(h), 0.5 * torch.tanh(self.to_pose(h))
