@@ -3,8 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PYINSTALLER := $(VENV)/.pyinstaller
 
-.PHONY: run demo test lint bench screenshot package clean
+.PHONY: run demo test lint bench screenshot package smoke clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -13,17 +14,28 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev,train]'
 	touch $(STAMP)
 
+$(PYINSTALLER): $(STAMP)
+	$(BIN)/pip install -q -e '.[package]'
+	touch $(PYINSTALLER)
+
 run: $(STAMP)
 	$(BIN)/python main.py
 
 demo: $(STAMP)
 	$(BIN)/python main.py render assets/samples/astronaut.png assets/samples/voice_grid_s1.wav -o out/demo.mp4
 
-test: $(STAMP)
+# Lint, the engine/GUI boundary, types, then the whole suite, including a
+# frozen build and its smoke test (tests/test_packaging.py).
+test: $(STAMP) $(PYINSTALLER)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen TALKIE_PACKAGE_TEST=1 $(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -31,5 +43,11 @@ bench: $(STAMP)
 screenshot: $(STAMP)
 	$(BIN)/python tools/screenshot.py out/screenshot.png
 
+package: $(PYINSTALLER)
+	$(BIN)/python packaging/build.py
+
+smoke: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/smoke_test.py
+
 clean:
-	rm -rf out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache

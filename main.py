@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A frozen build's spawned children re-run this executable with
+    # --multiprocessing-fork: they must be caught before the arguments are read.
+    multiprocessing.freeze_support()
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0].startswith("-psn"):  # macOS passes -psn_ when launched from Finder
         from gui.app import main as gui_main

@@ -150,7 +150,6 @@ def export(
         audio_rate=rate,
         crf=s.crf,
         metadata=tags,
-        preset="veryfast",  # High profile, and within the 1x-real-time budget at 1024 px
     ) as writer:
         for n, i in enumerate(frames):
             cancel.check()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import sys
 from pathlib import Path
 
@@ -43,11 +44,35 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow()
     window.show()
     files = [Path(a) for a in argv if not a.startswith("-")]
+    smoke_ms = os.environ.get("TALKIE_SMOKE_QUIT_MS")
     if files:
         window.loader.open_paths(files)
-    else:
+    elif not smoke_ms:
         window.projects.offer_recovery()
+    if smoke_ms:
+        _arm_smoke_test(app, int(smoke_ms))
     return int(app.exec())
+
+
+def _arm_smoke_test(app: QApplication, quit_ms: int) -> None:
+    """For packaging/smoke_test.py: prove the event loop runs and a spawned child starts, then quit.
+
+    The child matters because analysis runs in a "spawn" process, which in a
+    frozen build re-runs the executable itself.
+    """
+    from PySide6.QtCore import QTimer
+
+    def check() -> None:
+        print("talkie-smoke: event loop running", file=sys.stderr, flush=True)
+        child = multiprocessing.get_context("spawn").Process(
+            target=print, args=("talkie-smoke: child process ran",)
+        )
+        child.start()
+        child.join(60)
+        code = 0 if child.exitcode == 0 else 3
+        QTimer.singleShot(quit_ms, lambda: app.exit(code))
+
+    QTimer.singleShot(0, check)
 
 
 if __name__ == "__main__":
