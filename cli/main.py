@@ -60,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true")
 
     sub.add_parser("version", help="print the version")
+
+    from engine.model.commands import add_all  # prepare-data, train, export-model, evaluate-model
+
+    add_all(sub)
     return p
 
 
@@ -180,6 +184,8 @@ def main(argv: list[str]) -> int:
         print(f"{engine.APP_NAME} {engine.__version__}")
         return 0
     try:
+        if args.command not in commands:  # the model commands carry their own handler
+            return int(args.func(args) or 0)
         return commands[args.command](args)
     except engine.Cancelled as exc:
         print(f"\n{exc.message}", file=sys.stderr)

@@ -138,7 +138,7 @@ def export(
         export_id=export_id,
         created=export_time(),
     )
-    marker = Watermarker.for_export(export_id) if watermark else None
+    marker = Watermarker.for_export(export_id, fps=s.fps) if watermark else None
     total = len(frames)
     log.info("export %s: %d frames %dx%d @ %d fps", out, total, width, height, s.fps)
     with Mp4Writer(
@@ -156,7 +156,7 @@ def export(
             frame = probe if n == 0 else animation.render_index(i, size)
             rgb = np.ascontiguousarray(frame[:height, :width, :3])
             if marker is not None:
-                rgb = marker.embed(rgb, i)
+                rgb = marker.embed(rgb, n)  # the file's own frame number: its time is n / fps
             writer.write(rgb)
             if n % 5 == 0 or n == total - 1:
                 elapsed = time.perf_counter() - started
