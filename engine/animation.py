@@ -78,11 +78,12 @@ class Animation:
         basis = coeffs = mouth_open = None
         if source == "gan":
             try:
+                from engine.face.align import to_canonical
                 from engine.model.inference import gan_motion
 
                 basis, coeffs, mouth_open = gan_motion(
                     self.audio.audio.samples, s.fps, frames, s.seed, s.mouth_intensity,
-                    blinks,
+                    blinks, neutral=to_canonical(self.portrait.landmarks)[0],
                 )
             except (TalkieError, ImportError) as exc:
                 msg = getattr(exc, "message", None) or "The speech model is not available."

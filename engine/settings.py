@@ -39,7 +39,7 @@ class Settings:
     blink_rate: float = BlinkParams.rate_per_min
     blink_duration: float = BlinkParams.mean_duration
     head_motion: float = 1.0
-    motion_source: MotionSource = "phonetic"
+    motion_source: MotionSource = "gan"
     crf: int = 18
     start: float = 0.0
     end: float | None = None

@@ -30,16 +30,26 @@ def read_align(path: Path) -> list[tuple[float, float, str]]:
     return rows
 
 
-@pytest.fixture(scope="module")
-def rendered(grid: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, engine.Animation]:
+# Thresholds per motion source: (mouth-loudness r, widest opening above rest in IOD).
+# GRID s1, the only training face, opens his mouth little; the GAN, trained with
+# an L1 loss, opens it less than the phonetic table does.
+EXPECT = {"gan": (0.3, 0.01), "phonetic": (0.5, 0.02)}
+
+
+@pytest.fixture(scope="module", params=sorted(EXPECT))
+def rendered(
+    request: pytest.FixtureRequest, grid: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, engine.Animation]:
     out = tmp_path_factory.mktemp("e2e") / "talk.mp4"
     image = engine.load_image(PORTRAIT)
     audio = engine.load_audio(grid / "s1" / "audio" / f"{CLIP}.flac")
     # Blinks well inside the clip so that the self-check sees each one whole.
     blinks = [engine.BlinkEvent(0.6, 0.2, 1.0), engine.BlinkEvent(1.9, 0.24, 1.0)]
+    settings = engine.Settings(motion_source=request.param)
     animation = engine.Animation(
-        engine.analyse_portrait(image), engine.analyse_audio(audio), engine.Settings(), blinks
+        engine.analyse_portrait(image), engine.analyse_audio(audio), settings, blinks
     )
+    assert animation.motion_source == request.param  # no silent fallback
     engine.export(animation, out)
     return out, animation
 
@@ -67,12 +77,16 @@ def test_face_found_in_every_frame(check: SelfCheck) -> None:
     assert check.face_found_share == 1.0
 
 
-def test_mouth_follows_loudness_within_one_frame(check: SelfCheck) -> None:
+def test_mouth_follows_loudness_within_one_frame(
+    check: SelfCheck, rendered: tuple[Path, engine.Animation]
+) -> None:
     assert abs(check.mouth_loudness_lag_frames) <= 1
-    assert check.mouth_loudness_r > 0.5
+    assert check.mouth_loudness_r > EXPECT[rendered[1].motion_source][0]
 
 
-def test_mouth_rests_in_silence(check: SelfCheck, grid: Path) -> None:
+def test_mouth_rests_in_silence(
+    check: SelfCheck, grid: Path, rendered: tuple[Path, engine.Animation]
+) -> None:
     opening = np.asarray(check.mouth_opening)
     words = read_align(grid / "s1" / "align" / f"{CLIP}.align")
     sil = np.zeros(len(opening), dtype=bool)
@@ -81,7 +95,7 @@ def test_mouth_rests_in_silence(check: SelfCheck, grid: Path) -> None:
             # Skip the 100 ms next to speech, where the lips legitimately lead and lag.
             sil[int(np.ceil((a + 0.1) * 25)) : int(np.floor((b - 0.1) * 25))] = True
     rest = float(np.median(opening[:3]))  # the portrait's own mouth, before speech
-    assert np.max(opening) - rest > 0.02  # it does open: GRID s1's widest is ~0.06 IOD
+    assert np.max(opening) - rest > EXPECT[rendered[1].motion_source][1]  # it does open
     assert sil.sum() > 20
     assert np.all(np.abs(opening[sil] - rest) <= 0.1 * rest)
 

@@ -157,8 +157,8 @@ def load_clip(path: Path | str) -> Clip:
                 opening, valid, mel_n)
 
 
-def _stamp(paths: list[Path]) -> list:
-    out = []
+def _stamp(paths: list[Path]) -> list[tuple[int, int] | None]:
+    out: list[tuple[int, int] | None] = []
     for p in paths:
         try:
             st = Path(p).stat()

@@ -191,11 +191,11 @@ class MotionModel:
 
 
 #: Pause gate: quiet stretches at least this long bring the face back to rest.
-MIN_PAUSE_S = 0.25
+MIN_PAUSE_S = 0.2
 #: ... where "quiet" is below floor + GATE_FRACTION x (speech level - floor), in dB.
-GATE_FRACTION = 0.35
+GATE_FRACTION = 0.45
 #: Speech reaches this far into a pause (the lips lead and trail the sound), seconds.
-GATE_REACH_S = 0.12
+GATE_REACH_S = 0.08
 
 
 def speech_gate(samples16k: np.ndarray, frames: int, fps: float) -> np.ndarray:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -138,12 +139,13 @@ def parity(model: nn.Module, path: Path | str, lengths=(7, 75, 300)) -> float:
 
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     worst = 0.0
-    net_noise = int(model.g.cfg.noise_dim)
+    generator: Any = model.g
+    net_noise = int(generator.cfg.noise_dim)
     for i, t in enumerate(lengths):
         args = example_inputs({"noise_dim": net_noise}, t, seed=100 + i)
         with torch.no_grad():
             ref = [x.numpy() for x in model(*args)]
         got = sess.run(None, {n: a.numpy() for n, a in
-                              zip(("audio", "identity", "noise", "eyelids"), args)})
-        worst = max(worst, *(float(np.abs(a - b).max()) for a, b in zip(ref, got)))
+                              zip(("audio", "identity", "noise", "eyelids"), args, strict=True)})
+        worst = max(worst, *(float(np.abs(a - b).max()) for a, b in zip(ref, got, strict=True)))
     return worst

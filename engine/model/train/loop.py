@@ -22,7 +22,6 @@ import csv
 import dataclasses
 import json
 import logging
-import math
 import os
 import sys
 import time
@@ -166,7 +165,7 @@ class Batcher:
             hi = np.minimum(lo + 1, c.frames - 1)
             w = (src - lo).astype(np.float32)
 
-            def interp(a: np.ndarray) -> np.ndarray:
+            def interp(a: np.ndarray, w=w, lo=lo, hi=hi) -> np.ndarray:
                 ww = w.reshape(-1, *([1] * (a.ndim - 1)))
                 return (1 - ww) * a[lo] + ww * a[hi]
 
@@ -474,7 +473,7 @@ def train(data: Path | str, out: Path | str, cfg: TrainConfig | None = None,
         row = {"step": step, "kind": "val", "seconds": round(elapsed(), 1),
                "val_s1_r": round(v1["r"], 4), "val_s1_lmd": round(v1["lmd"], 5),
                "s4hq_r": round(v2["r"], 4), "s4hq_lmd": round(v2["lmd"], 5)}
-        if writer:
+        if writer and fh:
             writer.writerow(row)
             fh.flush()
         log.info("step %d validation: s1 r %.3f lmd %.4f | s4hq r %.3f lmd %.4f", step,
@@ -524,7 +523,8 @@ def train(data: Path | str, out: Path | str, cfg: TrainConfig | None = None,
                     if writer:
                         writer.writerow({"step": step, "kind": "train",
                                          "seconds": round(el, 1), **row})
-                        fh.flush()
+                        if fh:
+                            fh.flush()
             if rank == 0 and step % cfg.val_every == 0:
                 result = run_val()
             if step % cfg.ckpt_every == 0:

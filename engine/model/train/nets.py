@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-
 #: Landmark pairs whose distances describe the neutral face's mouth state: inner-lip
 #: gaps (middle, left, right) and outer-lip height. (Mouth width and face proportions
 #: are traits of a person; with one training face they only add a way to fail.)
@@ -64,6 +63,8 @@ class AudioEncoder(nn.Module):
 
 class Generator(nn.Module):
     """Audio + identity + noise + eyelid closure -> expression coefficients and pose offsets."""
+
+    id_mean: torch.Tensor  # (468, 3) float32 buffer: the training rest face, canonical units
 
     def __init__(self, cfg: NetConfig) -> None:
         super().__init__()
