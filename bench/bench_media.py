@@ -138,7 +138,7 @@ def main() -> dict[str, Any]:
         },
         "mp4_write_1024_fps": {
             "value": round(fps, 1), "unit": "fps",
-            "note": "Mp4Writer, 1024x1024, x264 preset medium, crf 18, with AAC",
+            "note": "Mp4Writer, 1024x1024, default preset (veryfast), crf 18, with AAC",
         },
     }
 

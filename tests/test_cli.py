@@ -93,3 +93,60 @@ def test_render_rejects_bad_options(tmp_path: Path, grid: Path) -> None:
     assert_clean_failure(run("render", str(SAMPLE_PORTRAIT), str(audio), "-o",
                              str(tmp_path / "o.avi")))
     assert not out.exists()
+
+
+def _bad_inputs(tmp_path: Path, grid: Path) -> dict[str, tuple[Path, Path]]:
+    """Each user mistake as (portrait, audio); the other input is valid."""
+    import wave
+
+    import numpy as np
+    from PIL import Image as PILImage
+
+    voice = grid / "s1" / "audio" / "bbaf2n.flac"
+    jpeg = tmp_path / "cut.jpg"
+    PILImage.open(SAMPLE_PORTRAIT).convert("RGB").save(jpeg, quality=90)
+    jpeg.write_bytes(jpeg.read_bytes()[: jpeg.stat().st_size // 2])
+    tiny = tmp_path / "tiny.png"
+    PILImage.new("RGB", (1, 1)).save(tiny)
+    landscape = tmp_path / "landscape.png"
+    import skimage.data
+
+    PILImage.fromarray(skimage.data.coffee()).save(landscape)
+    empty_wav = tmp_path / "empty.wav"
+    with wave.open(str(empty_wav), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+    mp3 = tmp_path / "cut.mp3"
+    import av
+
+    with av.open(str(mp3), "w") as out:
+        stream = out.add_stream("libmp3lame", rate=16000)
+        stream.layout = "mono"
+        samples = (np.sin(np.arange(16000 * 3) / 10) * 8000).astype(np.int16)[None]
+        frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+        frame.sample_rate = 16000
+        for packet in stream.encode(frame):
+            out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    mp3.write_bytes(mp3.read_bytes()[:600])
+    return {
+        "truncated jpeg": (jpeg, voice),
+        "1x1 image": (tiny, voice),
+        "no face": (landscape, voice),
+        "wav without samples": (SAMPLE_PORTRAIT, empty_wav),
+        "truncated mp3": (SAMPLE_PORTRAIT, mp3),
+        "missing audio": (SAMPLE_PORTRAIT, tmp_path / "nope.wav"),
+    }
+
+
+def test_render_refuses_each_user_mistake_cleanly(tmp_path: Path, grid: Path) -> None:
+    cases = _bad_inputs(tmp_path, grid)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    for name, (portrait, audio) in cases.items():
+        out = out_dir / "talk.mp4"
+        line = assert_clean_failure(run("render", str(portrait), str(audio), "-o", str(out)))
+        assert len(line) > 30, name
+        assert list(out_dir.iterdir()) == [], f"{name} left a file behind"
