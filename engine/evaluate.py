@@ -18,6 +18,7 @@ from engine.face import detect_faces
 from engine.media.audio import load_audio
 from engine.media.image import load_image
 from engine.media.video import iter_frames, video_info
+from engine.motion.blinks import true_runs
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +66,7 @@ def find_blinks(ear: np.ndarray, fps: float, drop: float = 0.75) -> list[tuple[i
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
     baseline = np.percentile(windows, 75, axis=1)
     closed = valid & (filled < drop * baseline)
-    blinks: list[tuple[int, int]] = []
-    i = 0
-    while i < len(closed):
-        if closed[i]:
-            j = i
-            while j < len(closed) and closed[j]:
-                j += 1
-            blinks.append((i, j - i))
-            i = j
-        else:
-            i += 1
-    return blinks
+    return true_runs(closed)
 
 
 def best_lag(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[int, float, float]:

@@ -95,7 +95,7 @@ def blinks_from_ear(ear: np.ndarray, fps: float, valid: np.ndarray | None = None
     GRID video). Onset and end sit half a frame outside the run; depth is the
     run's peak closure divided by 0.45, capped at 1.
     """
-    from engine.motion.blinks import BlinkEvent
+    from engine.motion.blinks import BlinkEvent, true_runs
 
     e = np.asarray(ear, np.float64).mean(1)
     ok = np.isfinite(e) if valid is None else (valid & np.isfinite(e))
@@ -103,24 +103,15 @@ def blinks_from_ear(ear: np.ndarray, fps: float, valid: np.ndarray | None = None
         return []
     open_ear = float(np.percentile(e[ok], 80))
     closure = np.where(ok, 1.0 - e / max(open_ear, 1e-6), 0.0)
-    on = closure > threshold
     out = []
-    i = 0
-    while i < len(on):
-        if on[i]:
-            j = i
-            while j < len(on) and on[j]:
-                j += 1
-            if closure[i:j].max() < peak:
-                i = j
-                continue
-            onset = max((i - 0.5) / fps, 0.0)
-            dur = max((j - i + 1) / fps, 0.06)
-            depth = float(min(closure[i:j].max() / 0.6, 1.0))
-            out.append(BlinkEvent(round(onset, 4), round(dur, 4), round(depth, 3)))
-            i = j
-        else:
-            i += 1
+    for i, n in true_runs(closure > threshold):
+        j = i + n
+        if closure[i:j].max() < peak:
+            continue
+        onset = max((i - 0.5) / fps, 0.0)
+        dur = max((j - i + 1) / fps, 0.06)
+        depth = float(min(closure[i:j].max() / 0.6, 1.0))
+        out.append(BlinkEvent(round(onset, 4), round(dur, 4), round(depth, 3)))
     return out
 
 

@@ -302,3 +302,12 @@ def eyelid_track(events: list[BlinkEvent], frame_count: int, fps: float) -> np.n
             closure[pk] = max(closure[pk], e.depth)
     out = np.repeat(closure[:, None], 2, axis=1).astype(np.float32)
     return out
+
+
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of True in a ``(T,) bool`` array as ``(first_index, length)``, in order."""
+    m = np.asarray(mask, dtype=bool)
+    edges = np.diff(np.concatenate(([0], m.astype(np.int8), [0])))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    return [(int(a), int(b - a)) for a, b in zip(starts, ends, strict=True)]
