@@ -96,8 +96,8 @@ def test_cancel_leaves_no_file(
 
 def test_project_round_trip(tmp_path: Path, grid: Path) -> None:
     project = engine.Project(
-        portrait=PORTRAIT,
-        audio=grid / "s1" / "audio" / "bbaf3s.flac",
+        portrait=PORTRAIT.resolve(),
+        audio=(grid / "s1" / "audio" / "bbaf3s.flac").resolve(),  # loading resolves links
         settings=engine.Settings(seed=3, mouth_intensity=1.4),
         blinks=[engine.BlinkEvent(1.0, 0.2, 1.0)],
     )
