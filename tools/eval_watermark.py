@@ -396,7 +396,7 @@ def run_grid(limit: int | None, frames: int) -> list[tuple[str, float]]:
     if limit:
         clips = clips[:: max(1, len(clips) // limit)][:limit]
     out: list[tuple[str, float]] = []
-    from engine.provenance.watermark import detect
+    from engine.provenance.detect import detect
 
     for i, c in enumerate(clips):
         d = detect(c, max_frames=frames)  # the first 2.4 s (60 frames at 25 fps)

@@ -20,6 +20,7 @@ alpha). Checking a file::
     code, text = verify_cli(path)                   # main.py verify FILE
 """
 
+from engine.provenance.detect import detect
 from engine.provenance.metadata import (
     new_export_id,
     parse_tags,
@@ -35,7 +36,7 @@ from engine.provenance.verify import (
     verify,
     verify_cli,
 )
-from engine.provenance.watermark import THRESHOLD, Detection, Watermarker, detect
+from engine.provenance.watermark import THRESHOLD, Detection, Watermarker
 
 __all__ = [
     "EXIT_ERROR",

@@ -14,8 +14,9 @@ from typing import Any
 
 from engine.cancel import CancelToken, ProgressFn, no_progress
 from engine.errors import Cancelled, InputError, TalkieError
+from engine.provenance.detect import detect
 from engine.provenance.metadata import parse_tags, read_tags
-from engine.provenance.watermark import DETECT_FRAMES, THRESHOLD, detect
+from engine.provenance.watermark import DETECT_FRAMES, THRESHOLD
 
 log = logging.getLogger(__name__)
 
