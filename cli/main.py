@@ -29,24 +29,32 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("audio", type=Path, nargs="?")
     a.add_argument("--json", action="store_true", help="print JSON with all 468 landmarks")
 
-    r = sub.add_parser("render", help="render PORTRAIT speaking AUDIO to an MP4")
-    r.add_argument("portrait", type=Path)
-    r.add_argument("audio", type=Path)
+    r = sub.add_parser(
+        "render", help="render PORTRAIT speaking AUDIO (or a saved --project) to an MP4"
+    )
+    r.add_argument("portrait", type=Path, nargs="?", help="portrait image (or from --project)")
+    r.add_argument("audio", type=Path, nargs="?", help="voice track (or from --project)")
     r.add_argument("-o", "--output", type=Path, required=True, help="output .mp4")
+    r.add_argument("--project", type=Path, help="a saved Talkie project: its portrait, audio, "
+                   "settings, blinks, keyframes and face; options given here override it")
     d = engine.Settings()
-    r.add_argument("--fps", type=int, choices=engine.FPS_CHOICES, default=d.fps)
+    r.add_argument("--fps", type=int, choices=engine.FPS_CHOICES, help=f"default {d.fps}")
     r.add_argument("--size", type=int, help="long edge in pixels (default: the portrait's own, "
                    "at most 2048)")
-    r.add_argument("--seed", type=int, default=d.seed)
-    r.add_argument("--blink-rate", type=float, default=d.blink_rate, help="blinks per minute")
-    r.add_argument("--blink-duration", type=float, default=d.blink_duration, help="seconds")
-    r.add_argument("--head-motion", type=float, default=d.head_motion, help="0 locks the head")
-    r.add_argument("--mouth-intensity", type=float, default=d.mouth_intensity)
-    r.add_argument("--motion", choices=("gan", "phonetic"), default=d.motion_source)
-    r.add_argument("--crf", type=int, default=d.crf, help="H.264 quality, lower is better")
-    r.add_argument("--start", type=float, default=0.0, help="seconds")
+    r.add_argument("--seed", type=int, help=f"default {d.seed}")
+    r.add_argument("--blink-rate", type=float,
+                   help=f"blinks per minute (default {d.blink_rate:.1f})")
+    r.add_argument("--blink-duration", type=float,
+                   help=f"seconds (default {d.blink_duration:.3f})")
+    r.add_argument("--head-motion", type=float, help="0 locks the head (default 1)")
+    r.add_argument("--mouth-intensity", type=float, help="default 1")
+    r.add_argument("--motion", choices=("gan", "phonetic"), help=f"default {d.motion_source}")
+    r.add_argument("--crf", type=int, help=f"H.264 quality, lower is better (default {d.crf})")
+    r.add_argument("--start", type=float, help="seconds (default 0)")
     r.add_argument("--end", type=float, help="seconds")
-    r.add_argument("--face", type=int, default=0, help="which face to animate, 0 = largest")
+    r.add_argument("--face", help="which detected face to animate (0 = largest), or a JSON file "
+                   "of hand-placed face points for a portrait the detector misses "
+                   "(see assets/samples/chelsea_face.json)")
     r.add_argument("--no-watermark", action="store_true",
                    help="leave out the invisible watermark (the metadata still says synthetic)")
 
@@ -67,22 +75,31 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _validate(args: argparse.Namespace) -> None:
-    if args.size is not None and not 16 <= args.size <= 8192:
+#: ``render`` option -> Settings field.
+_SETTING_OPTIONS = {
+    "fps": "fps", "size": "size", "seed": "seed", "mouth_intensity": "mouth_intensity",
+    "blink_rate": "blink_rate", "blink_duration": "blink_duration",
+    "head_motion": "head_motion", "motion": "motion_source", "crf": "crf",
+    "start": "start", "end": "end",
+}
+
+
+def _validate(s: engine.Settings, output: Path) -> None:
+    if s.size is not None and not 16 <= s.size <= 8192:
         raise engine.TalkieError("--size must be between 16 and 8192 pixels.")
-    if args.blink_rate < 0 or args.blink_rate > 120:
+    if s.blink_rate < 0 or s.blink_rate > 120:
         raise engine.TalkieError("--blink-rate must be between 0 and 120 blinks per minute.")
-    if not 0.05 <= args.blink_duration <= 1.0:
+    if not 0.05 <= s.blink_duration <= 1.0:
         raise engine.TalkieError("--blink-duration must be between 0.05 and 1 second.")
-    if not 0 <= args.head_motion <= 5:
+    if not 0 <= s.head_motion <= 5:
         raise engine.TalkieError("--head-motion must be between 0 and 5.")
-    if not 0 <= args.mouth_intensity <= 3:
+    if not 0 <= s.mouth_intensity <= 3:
         raise engine.TalkieError("--mouth-intensity must be between 0 and 3.")
-    if not 0 <= args.crf <= 51:
+    if not 0 <= s.crf <= 51:
         raise engine.TalkieError("--crf must be between 0 and 51.")
-    if args.start < 0 or (args.end is not None and args.end <= args.start):
+    if s.start < 0 or (s.end is not None and s.end <= s.start):
         raise engine.TalkieError("--end must come after --start, and --start must be 0 or more.")
-    if args.output.suffix.lower() != ".mp4":
+    if output.suffix.lower() != ".mp4":
         raise engine.TalkieError("The output must be an .mp4 file.")
 
 
@@ -126,24 +143,44 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    _validate(args)
+    project = engine.Project.load(args.project) if args.project is not None else engine.Project()
+    portrait_path = args.portrait or project.portrait
+    audio_path = args.audio or project.audio
+    if portrait_path is None or audio_path is None:
+        raise engine.TalkieError(
+            "render needs a PORTRAIT and an AUDIO file, or a --project that names them."
+        )
+    overrides = {field: getattr(args, opt) for opt, field in _SETTING_OPTIONS.items()
+                 if getattr(args, opt) is not None}
+    settings = project.settings.with_(**overrides)
+    _validate(settings, args.output)
     from engine.media.mp4 import check_writable
 
+    face_index = project.face_index
+    points_file: Path | None = None
+    if args.face is not None:
+        if args.face.strip().lstrip("-").isdigit():
+            face_index = int(args.face)
+        else:
+            points_file = Path(args.face)
     check_writable(args.output)  # fail before minutes of analysis
-    settings = engine.Settings(
-        fps=args.fps, size=args.size, seed=args.seed, mouth_intensity=args.mouth_intensity,
-        blink_rate=args.blink_rate, blink_duration=args.blink_duration,
-        head_motion=args.head_motion, motion_source=args.motion, crf=args.crf,
-        start=args.start, end=args.end,
-    )
     cancel = engine.CancelToken()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     try:
-        image = engine.load_image(args.portrait)
-        audio = engine.load_audio(args.audio)
-        portrait = engine.analyse_portrait(image, face_index=args.face)
+        image = engine.load_image(portrait_path)
+        audio = engine.load_audio(audio_path)
+        if points_file is not None:
+            from engine.face.fit import fit_face, load_points_json
+
+            landmarks = fit_face(load_points_json(points_file, image.rgb.shape), image.rgb.shape)
+        elif args.face is None:
+            landmarks = project.landmarks(image.rgb.shape)
+        else:
+            landmarks = None
+        portrait = engine.analyse_portrait(image, face_index=face_index, landmarks=landmarks)
         analysis = engine.analyse_audio(audio, progress=ProgressBar("analyse"), cancel=cancel)
-        animation = engine.Animation(portrait, analysis, settings)
+        animation = engine.Animation(portrait, analysis, settings, project.blinks,
+                                     project.keyframes)
         for warning in animation.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         result = engine.export(animation, args.output, progress=ProgressBar("render "),

@@ -41,6 +41,12 @@ _API = {
     "analyse_audio": "engine.analysis",
     "Animation": "engine.animation",
     "BlinkEvent": "engine.motion.blinks",
+    "Keyframe": "engine.keyframes",
+    "Keyframes": "engine.keyframes",
+    "LANES": "engine.keyframes",
+    "FIT_POINTS": "engine.face.fit",
+    "fit_face": "engine.face.fit",
+    "load_points_json": "engine.face.fit",
     "Phone": "engine.audio.phones",
     "log_mel": "engine.audio.features",
     "export": "engine.export",
@@ -80,6 +86,8 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from engine.export import ExportResult, export
     from engine.face import Face
+    from engine.face.fit import FIT_POINTS, fit_face, load_points_json
+    from engine.keyframes import LANES, Keyframe, Keyframes
     from engine.media.audio import Audio, load_audio
     from engine.media.image import Image, load_image
     from engine.motion.blinks import BlinkEvent

@@ -15,7 +15,8 @@ import numpy as np
 
 from engine.analysis import AudioAnalysis, PortraitAnalysis
 from engine.audio.features import frame_count
-from engine.errors import AudioError, TalkieError
+from engine.errors import AudioError, ModelError, TalkieError
+from engine.keyframes import EXPRESSION_LANES, NOD_HZ, Keyframes, frame_times
 from engine.motion.blinks import BlinkEvent, BlinkParams, eyelid_track, generate_blinks
 from engine.motion.head import head_motion
 from engine.motion.phonetic import phonetic_motion
@@ -24,6 +25,69 @@ from engine.render import render_frame as _render
 from engine.settings import Settings
 
 log = logging.getLogger(__name__)
+
+_EXPRESSIONS: np.ndarray | None = None
+
+
+def expression_shapes() -> np.ndarray:
+    """``(3, 468, 3) float32`` smile, brow raise and frown at weight 1, canonical units.
+
+    Loaded once from ``assets/motion/expressions.npz`` (``tools/measure_expressions.py``).
+    """
+    global _EXPRESSIONS
+    if _EXPRESSIONS is None:
+        from engine.paths import asset
+
+        path = asset("motion", "expressions.npz")
+        try:
+            with np.load(path) as data:
+                shapes = np.stack([np.asarray(data[k], np.float32) for k in EXPRESSION_LANES])
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelError(
+                f"The expression shapes ({path}) are missing or damaged. Reinstall Talkie."
+            ) from exc
+        shapes.setflags(write=False)
+        _EXPRESSIONS = shapes
+    return _EXPRESSIONS
+
+
+def keyframe_pose(keyframes: Keyframes, frames: int, fps: float) -> np.ndarray:
+    """``(T, 6) float32`` pose offsets from the head lanes (radians in pitch, yaw, roll).
+
+    ``nod`` is an amplitude (degrees) of a pitch oscillation
+    ``amp(t) * sin(2 pi NOD_HZ t)``: a simple, regular nod whose strength the
+    artist keys (0 = none).
+    """
+    t = frame_times(frames, fps)
+    pose = np.zeros((frames, 6), dtype=np.float64)
+    nod = keyframes.evaluate("nod", t) * np.sin(2.0 * np.pi * NOD_HZ * t)
+    pose[:, 0] = np.radians(keyframes.evaluate("pitch", t) + nod)
+    pose[:, 1] = np.radians(keyframes.evaluate("yaw", t))
+    pose[:, 2] = np.radians(keyframes.evaluate("roll", t))
+    return pose.astype(np.float32)
+
+
+def apply_keyframes(motion: MotionTrack, keyframes: Keyframes) -> MotionTrack:
+    """``motion`` with the keyframes added: expression rows, pose offsets and gaze."""
+    if keyframes.empty:
+        return motion
+    n, fps = motion.frame_count, motion.fps
+    t = frame_times(n, fps)
+    basis, coeffs = motion.basis, motion.coeffs
+    used = [k for k in EXPRESSION_LANES if keyframes[k]]
+    if used:
+        shapes = expression_shapes()
+        rows = [EXPRESSION_LANES.index(k) for k in used]
+        basis = np.concatenate([basis, shapes[rows]]).astype(np.float32)
+        extra = np.stack([keyframes.evaluate(k, t) for k in used], axis=1)
+        coeffs = np.concatenate([coeffs, extra.astype(np.float32)], axis=1)
+    pose = (motion.pose + keyframe_pose(keyframes, n, fps)).astype(np.float32)
+    gaze = np.stack([keyframes.evaluate("gaze_x", t), keyframes.evaluate("gaze_y", t)], axis=1)
+    gaze = np.clip(motion.gaze + gaze, -1.0, 1.0).astype(np.float32)
+    return MotionTrack(
+        fps=fps, basis=basis, coeffs=coeffs, pose=pose, eyelids=motion.eyelids,
+        mouth_open=motion.mouth_open, gaze=gaze,
+    )
 
 
 def speech_activity(phones: list, frames: int, fps: float) -> np.ndarray:
@@ -49,12 +113,15 @@ class Animation:
         blinks: blink events edited by the artist, in seconds; ``None``
             generates them from the seed and the blink settings.
         blink_events: the events in effect (edited or generated).
+        keyframes: the artist's expression, gaze and head-pose keys
+            (:mod:`engine.keyframes`), added to the generated motion.
     """
 
     portrait: PortraitAnalysis
     audio: AudioAnalysis
     settings: Settings = field(default_factory=Settings)
     blinks: list[BlinkEvent] | None = None
+    keyframes: Keyframes = field(default_factory=Keyframes)
     blink_events: list[BlinkEvent] = field(init=False, repr=False)
     motion: MotionTrack = field(init=False, repr=False)
     motion_source: str = field(init=False)
@@ -106,6 +173,9 @@ class Animation:
             eyelids=eyelids,
             mouth_open=mouth_open,
         )
+        if self.keyframes is None:
+            object.__setattr__(self, "keyframes", Keyframes())
+        motion = apply_keyframes(motion, self.keyframes)
         object.__setattr__(self, "motion", motion)
         object.__setattr__(self, "motion_source", source)
         object.__setattr__(self, "warnings", tuple(warnings))
@@ -138,8 +208,14 @@ class Animation:
 
     def with_settings(self, settings: Settings) -> Animation:
         """A new Animation with other settings; keeps the artist's blink edits."""
-        return Animation(self.portrait, self.audio, settings, self.blinks)
+        return Animation(self.portrait, self.audio, settings, self.blinks, self.keyframes)
 
     def with_blinks(self, blinks: list[BlinkEvent] | None) -> Animation:
         """A new Animation with edited blinks (``None`` regenerates from the seed)."""
-        return Animation(self.portrait, self.audio, self.settings, blinks)
+        return Animation(self.portrait, self.audio, self.settings, blinks, self.keyframes)
+
+    def with_keyframes(self, keyframes: Keyframes | None) -> Animation:
+        """A new Animation with other keyframes (``None``: none); keeps everything else."""
+        return Animation(
+            self.portrait, self.audio, self.settings, self.blinks, keyframes or Keyframes()
+        )

@@ -1,4 +1,4 @@
-"""Project files: JSON with input paths, settings, blink events and a version."""
+"""Project files: JSON with input paths, settings, blink events, keyframes, face fit, version."""
 
 from __future__ import annotations
 
@@ -10,12 +10,22 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import OutputError, ProjectError
+from engine.keyframes import Keyframes
 from engine.motion.blinks import BlinkEvent
 from engine.settings import Settings
 from engine.version import __version__
 
 FORMAT = "talkie-project"
 FORMAT_VERSION = 1
+
+
+def _points_json(points: Any) -> Any:
+    """Face points as plain JSON (named points or a (468, 3) array as lists of floats)."""
+    if points is None:
+        return None
+    if isinstance(points, dict):
+        return {str(k): [float(v[0]), float(v[1])] for k, v in points.items()}
+    return [[float(c) for c in row] for row in points]
 
 
 @dataclass
@@ -28,8 +38,11 @@ class Project:
         settings: the direction.
         blinks: the edited blink events, or None to generate them from the seed.
         face_index: which detected face to animate (0 = largest).
-        face_points: manually placed landmarks, ``(468, 3)`` pixels as nested
-            lists, or None to use the detector.
+        face_points: a manual face, or None to use the detector. Either the
+            artist's placed points (``engine.face.fit``: ``{name: [x, y]}``
+            pixels, fitted by :meth:`landmarks`) or all ``(468, 3)``
+            landmarks in pixels as nested lists.
+        keyframes: expression, gaze and head-pose keys (``engine.keyframes``).
     """
 
     portrait: Path | None = None
@@ -37,7 +50,35 @@ class Project:
     settings: Settings = field(default_factory=Settings)
     blinks: list[BlinkEvent] | None = None
     face_index: int = 0
-    face_points: list[list[float]] | None = None
+    face_points: dict[str, Any] | list[list[float]] | None = None
+    keyframes: Keyframes = field(default_factory=Keyframes)
+
+    def landmarks(self, image_shape: tuple[int, ...]) -> Any:
+        """``(468, 3) float32`` manual landmarks from ``face_points`` (fitted when
+        they are named points), or None to use the detector.
+
+        Raises:
+            ProjectError: the saved face is damaged.
+        """
+        import numpy as np
+
+        if not self.face_points:
+            return None
+        if isinstance(self.face_points, dict):
+            from engine.errors import InputError
+            from engine.face.fit import fit_face
+
+            try:
+                return fit_face(self.face_points, image_shape)
+            except InputError as exc:
+                raise ProjectError(f"The face points in this project are invalid: {exc}") from exc
+        try:
+            arr = np.asarray(self.face_points, dtype=np.float32)
+        except (TypeError, ValueError):
+            arr = np.zeros(0, np.float32)
+        if arr.shape != (468, 3) or not np.all(np.isfinite(arr)):
+            raise ProjectError("The fitted face in this project is damaged. Fit it again.")
+        return arr
 
     def to_dict(self, relative_to: Path | None = None) -> dict[str, Any]:
         def rel(p: Path | None) -> str | None:
@@ -61,7 +102,8 @@ class Project:
             if self.blinks is None
             else [[b.onset, b.duration, b.depth] for b in self.blinks],
             "face_index": self.face_index,
-            "face_points": self.face_points,
+            "face_points": _points_json(self.face_points),
+            "keyframes": self.keyframes.to_dict(),
         }
 
     @classmethod
@@ -90,6 +132,7 @@ class Project:
                 else [BlinkEvent(float(o), float(d), float(p)) for o, d, p in blinks],
                 face_index=int(data.get("face_index", 0)),
                 face_points=data.get("face_points"),
+                keyframes=Keyframes.from_dict(data.get("keyframes")),
             )
         except (TypeError, ValueError) as exc:
             raise ProjectError(f"This project file is damaged ({exc}).") from exc

@@ -48,6 +48,7 @@ class Banner(QFrame):
         self.style().polish(self)
         for b in self._buttons:
             self._lay.removeWidget(b)
+            b.hide()
             b.deleteLater()
         self._buttons = []
         for i, (name, fn) in enumerate(actions or []):

@@ -1,4 +1,4 @@
-"""Undoable edits (QUndoStack): settings changes and blink edits."""
+"""Undoable edits (QUndoStack): settings, blinks, keyframes and the hand-placed face."""
 
 from __future__ import annotations
 
@@ -63,3 +63,46 @@ class SetBlinks(QUndoCommand):
 
     def undo(self) -> None:
         self.doc.set_blinks(self.old)
+
+
+class SetKeyframes(QUndoCommand):
+    """Replace the keyframes (an immutable engine.keyframes.Keyframes)."""
+
+    def __init__(self, doc: Document, new: Any, text: str) -> None:
+        super().__init__(text)
+        self.doc = doc
+        self.old = doc.keyframes
+        self.new = new
+
+    def redo(self) -> None:
+        self.doc.set_keyframes(self.new)
+
+    def undo(self) -> None:
+        self.doc.set_keyframes(self.old)
+
+
+class SetFaceFit(QUndoCommand):
+    """Swap the portrait's analysis for one fitted to hand-placed points (and back)."""
+
+    def __init__(self, doc: Document, analysis: Any, path: Any, points: dict | None,
+                 text: str = "Place face by hand") -> None:
+        super().__init__(text)
+        self.doc = doc
+        self.old = (doc.portrait, doc.portrait_path, doc.face_points)
+        self.new = (analysis, path, points)
+
+    def redo(self) -> None:
+        self.doc.set_fitted_portrait(*self.new)
+
+    def undo(self) -> None:
+        analysis, path, points = self.old
+        if analysis is None:
+            self.doc.portrait = None
+            self.doc.portrait_path = None
+            self.doc.face_points = None
+            self.doc.animation = None
+            self.doc.portraitChanged.emit()
+            self.doc.faceFitChanged.emit()
+            self.doc.animationChanged.emit()
+            return
+        self.doc.set_fitted_portrait(analysis, path, points)

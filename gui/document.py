@@ -17,11 +17,19 @@ import engine
 from gui.workers import LatestWins, user_message
 
 
+def _empty_keyframes() -> Any:
+    from engine.keyframes import Keyframes
+
+    return Keyframes()
+
+
 class Document(QObject):
     portraitChanged = Signal()
     audioChanged = Signal()
     settingsChanged = Signal()
     blinksChanged = Signal()
+    keyframesChanged = Signal()
+    faceFitChanged = Signal()
     animationChanged = Signal()
     dirtyChanged = Signal(bool)
     problem = Signal(str)
@@ -35,6 +43,8 @@ class Document(QObject):
         self.spectrogram: Any = None       # gui.spectrogram.Spectrogram
         self.settings = engine.Settings()
         self.blinks: list | None = None    # edited blink events, or None = from the seed
+        self.keyframes: Any = _empty_keyframes()   # engine.keyframes.Keyframes
+        self.face_points: dict | None = None  # hand-placed points (name -> (x, y)), or None
         self.animation: Any = None         # engine.Animation
         self.project_path: Path | None = None
         self._dirty = False
@@ -106,12 +116,27 @@ class Document(QObject):
         self.set_dirty(True)
         self.rebuild()
 
+    def set_keyframes(self, keyframes: Any) -> None:
+        self.keyframes = keyframes if keyframes is not None else _empty_keyframes()
+        self.keyframesChanged.emit()
+        self.set_dirty(True)
+        self.rebuild()
+
+    def set_fitted_portrait(self, analysis: Any, path: Path | None,
+                            points: dict | None) -> None:
+        """Replace the portrait's analysis with one from a hand fit (or back to a detected one)."""
+        self.face_points = None if points is None else dict(points)
+        self.set_portrait(analysis, path)
+        self.faceFitChanged.emit()
+
     def reset(self) -> None:
         """Back to an empty document (keeps nothing)."""
         self.portrait = self.audio = self.spectrogram = self.animation = None
         self.portrait_path = self.audio_path = self.project_path = None
         self.settings = engine.Settings()
         self.blinks = None
+        self.keyframes = _empty_keyframes()
+        self.face_points = None
         self.portraitChanged.emit()
         self.audioChanged.emit()
         self.settingsChanged.emit()
@@ -124,10 +149,11 @@ class Document(QObject):
         if self.portrait is None or self.audio is None:
             return
         portrait, audio, settings, blinks = self.portrait, self.audio, self.settings, self.blinks
+        keyframes = self.keyframes
 
         def build() -> Any:
             # Analysis is shared; only the motion is rebuilt (what with_settings does).
-            return engine.Animation(portrait, audio, settings, blinks)
+            return engine.Animation(portrait, audio, settings, blinks, keyframes=keyframes)
 
         self._builder.submit(build, (portrait, audio))
 
@@ -152,7 +178,8 @@ class Document(QObject):
             face_index = max(0, int(self.portrait.face_index))
         return engine.Project(portrait=self.portrait_path, audio=self.audio_path,
                               settings=self.settings, blinks=self.blinks,
-                              face_index=face_index)
+                              face_index=face_index, keyframes=self.keyframes,
+                              face_points=self.face_points)
 
     def landmarks(self) -> np.ndarray | None:
         return None if self.portrait is None else np.asarray(self.portrait.landmarks)

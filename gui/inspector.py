@@ -82,6 +82,7 @@ class Inspector(QScrollArea):
     regenerateBlinks = Signal()
     faceChosen = Signal(int)
     overlayToggled = Signal(bool)
+    placeFaceRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,6 +105,12 @@ class Inspector(QScrollArea):
         self.overlay = QCheckBox("Show landmarks")
         self.overlay.setShortcut("L")
         self.overlay.toggled.connect(self.overlayToggled)
+        self.place_face = QPushButton()
+        self.place_face.setText("Place face by hand…")
+        self.place_face.setToolTip("Place the eyes, nose, mouth and chin yourself (for faces "
+                                   "the detector misses, or to correct its fit)")
+        self.place_face.clicked.connect(self.placeFaceRequested)
+        self.place_face.setEnabled(False)
         self.audio_label = QLabel("No audio")
         self.audio_label.setWordWrap(True)
         self.audio_info = QLabel("–")
@@ -111,6 +118,7 @@ class Inspector(QScrollArea):
         form.addRow("Portrait", self.portrait_label)
         form.addRow("Face", self.face_combo)
         form.addRow("", self.overlay)
+        form.addRow("", self.place_face)
         form.addRow("Audio", self.audio_label)
         form.addRow("", self.audio_info)
         col.addWidget(src)
@@ -213,6 +221,15 @@ class Inspector(QScrollArea):
         self.face_combo.setCurrentIndex(max(0, chosen))
         self.face_combo.setEnabled(faces > 1)
         self.face_combo.blockSignals(False)
+
+    def set_fitted(self, fitted: bool) -> None:
+        """Say whether the animated face was placed by hand."""
+        if fitted:
+            self.face_combo.blockSignals(True)
+            self.face_combo.clear()
+            self.face_combo.addItem("Placed by hand")
+            self.face_combo.setEnabled(False)
+            self.face_combo.blockSignals(False)
 
     def set_audio(self, name: str | None, duration: float = 0.0, rate: int = 0,
                   channels: int = 1) -> None:

@@ -36,13 +36,31 @@ def kind_of(path: Path) -> str:
     return "audio"
 
 
-def analyse_portrait_job(path: Path, face_index: int) -> Callable:
+def analyse_portrait_job(path: Path, face_index: int, points: dict | None = None) -> Callable:
+    """Load and rig a portrait; with ``points`` (hand-placed) the face is fitted, not detected.
+
+    A :class:`engine.NoFaceError` carries the decoded image (``exc.image``), so
+    the window can offer to place the face by hand.
+    """
     def work(progress, cancel) -> Any:
         progress(0.05, f"Reading {path.name}")
         image = engine.load_image(path)
         cancel.check()
+        if points:
+            progress(0.3, "Fitting the face to the placed points")
+            if isinstance(points, dict):
+                from engine.face.fit import fit_face
+
+                landmarks = fit_face(dict(points), image.rgb.shape)
+            else:  # an older project: the 468 fitted landmarks themselves
+                landmarks = points
+            return engine.analyse_portrait(image, landmarks=landmarks)
         progress(0.3, "Finding the face")
-        return engine.analyse_portrait(image, face_index)
+        try:
+            return engine.analyse_portrait(image, face_index)
+        except engine.NoFaceError as exc:
+            exc.image = image
+            raise
     return work
 
 
@@ -96,9 +114,10 @@ class Loader(QObject):
 
     # ------------------------------------------------------------------ jobs
     def load_portrait(self, path: Path, face_index: int = 0,
-                      then: Callable[[], None] | None = None) -> None:
-        self._run("portrait", analyse_portrait_job(Path(path), face_index),
-                  lambda result: self._portrait_done(Path(path), result, then),
+                      then: Callable[[], None] | None = None,
+                      points: dict | None = None) -> None:
+        self._run("portrait", analyse_portrait_job(Path(path), face_index, points),
+                  lambda result: self._portrait_done(Path(path), result, then, points),
                   f"Analysing {Path(path).name}…")
 
     def load_audio(self, path: Path, then: Callable[[], None] | None = None) -> None:
@@ -150,12 +169,25 @@ class Loader(QObject):
             return
         msg = user_message(exc)
         self.last_error = msg
+        image = getattr(exc, "image", None)
+        if kind == "portrait" and isinstance(exc, engine.NoFaceError) and image is not None:
+            path = Path(image.path) if getattr(image, "path", None) else None
+            self.w.banner.show_message(
+                msg + " You can place the face by hand: click the eyes, nose, mouth and chin.",
+                "warning",
+                [("Place face by hand…", lambda: self.w.fitter.start(image, path))])
+            return
         keep = " The previous one is still loaded." if (
             (kind == "portrait" and self.w.doc.portrait is not None)
             or (kind == "audio" and self.w.doc.audio is not None)) else ""
         self.w.banner.show_message(msg + keep, "error")
 
-    def _portrait_done(self, path: Path, analysis: Any, then: Callable | None) -> None:
+    def _portrait_done(self, path: Path, analysis: Any, then: Callable | None,
+                       points: dict | None = None) -> None:
+        if self.w.fitter.active:
+            self.w.fitter.cancel()
+        self.w.doc.face_points = ({k: (float(v[0]), float(v[1])) for k, v in points.items()}
+                                  if isinstance(points, dict) else None)
         self.w.doc.set_portrait(analysis, path)
         self.w.remember_recent(path)
         faces = len(analysis.faces)

@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
 
 import engine
 from gui.banner import Banner
-from gui.commands import SetBlinks, SetSettings
+from gui.commands import SetBlinks, SetKeyframes, SetSettings
 from gui.document import Document
 from gui.export_dialog import ExportDialog
+from gui.face_fit import FaceFitter
 from gui.inspector import Inspector
 from gui.loading import Loader
 from gui.menus import build_menus
@@ -68,6 +69,7 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
         self.timeline = Timeline()
         self.inspector = Inspector()
         self.live = LiveSpectrogram()
+        self.fitter = FaceFitter(self)
         self.actions_ = build_menus(self)
         self.transport = Transport(self.actions_)
         centre = QWidget()
@@ -85,7 +87,7 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
         self.resize(1440, 900)
         self.resizeDocks([insp, live], [560, 200], Qt.Orientation.Vertical)
         self.resizeDocks([insp], [380], Qt.Orientation.Horizontal)
-        self.resizeDocks([tl], [330], Qt.Orientation.Vertical)
+        self.resizeDocks([tl], [440], Qt.Orientation.Vertical)
         self._build_status()
         self._wire()
         self.inspector.set_settings(self.doc.settings)
@@ -130,6 +132,7 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
         d.audioChanged.connect(self._audio_changed)
         d.settingsChanged.connect(lambda: self.inspector.set_settings(d.settings))
         d.blinksChanged.connect(self._blinks_changed)
+        d.keyframesChanged.connect(lambda: self.timeline.set_keyframes(d.keyframes))
         d.animationChanged.connect(self._animation_changed)
         d.dirtyChanged.connect(lambda _: self.update_title())
         d.problem.connect(lambda m: self.banner.show_message(m, "error"))
@@ -137,6 +140,9 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
         self.timeline.blinksEdited.connect(
             lambda ev, text: self.undo.push(SetBlinks(d, ev, text)))
         self.timeline.loopChanged.connect(self._loop_dragged)
+        self.timeline.keyframesEdited.connect(
+            lambda kf, text: self.undo.push(SetKeyframes(d, kf, text)))
+        self.inspector.placeFaceRequested.connect(self.place_face)
         self.inspector.settingChanged.connect(self._setting_edited)
         self.inspector.rerollRequested.connect(self.reroll_seed)
         self.inspector.regenerateBlinks.connect(self.regenerate_blinks)
@@ -166,8 +172,10 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
         self.preview.set_portrait_size(w, h)
         self.preview.show_frame(to_qimage(p.image.rgb), -1)
         self.preview.set_landmarks(p.landmarks)
+        self.preview.set_mesh(p.landmarks)
         self.preview.set_faces([tuple(map(float, f.box)) for f in p.faces], p.face_index)
         self.inspector.set_portrait(Path(p.image.path).name, w, h, len(p.faces), p.face_index)
+        self.inspector.set_fitted(self.doc.face_points is not None or p.face_index < 0)
         self._update_enabled()
 
     def _audio_changed(self) -> None:
@@ -180,6 +188,7 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
         au = a.audio
         self.timeline.set_audio(au.samples, au.sample_rate, self.doc.spectrogram)
         self.timeline.set_phones(a.phones)
+        self.timeline.set_keyframes(self.doc.keyframes)
         if au.original is not None:
             self.player.set_audio(au.original, au.original_rate)
         else:
@@ -225,6 +234,9 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
             self.timeline.blinks.add_at(self.position)
 
     def delete_blink(self) -> None:
+        """Delete the selected keyframe, else the selected blink (or the blink at the playhead)."""
+        if any(kl.delete_selected() for kl in self.timeline.key_lanes):
+            return
         lane = self.timeline.blinks
         if not lane.delete_selected():
             i = lane.index_at(self.position)
@@ -241,6 +253,27 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
             return engine.analyse_portrait(image, index)
         self.loader._run("portrait", work, lambda r: self.loader._portrait_done(path, r, None),
                          f"Rigging face {index + 1}…")
+
+    def add_key(self, param: str, t: float, value: float) -> None:
+        """Add a keyframe (what a double-click in its lane does)."""
+        self.timeline.lane_of(param).add_at(t, value, param)
+
+    def place_face(self) -> None:
+        """Enter fit mode on the loaded portrait (adjusting its current face)."""
+        self.fitter.start()
+
+    def set_mesh_visible(self, on: bool) -> None:
+        self.preview.set_mesh_visible(on or self.fitter.active)
+
+    def restore_preview(self) -> None:
+        """Back from fit mode: the portrait's overlays and the frame at the playhead."""
+        self.preview.set_mesh_visible(self.actions_.mesh.isChecked())
+        self._portrait_changed()
+        if self.doc.portrait is None:
+            return
+        self.rendered = None
+        self._requested = None
+        self.request_frame()
 
     def set_overlay(self, on: bool) -> None:
         self.preview.set_overlay_visible(on)
@@ -260,6 +293,8 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
         has_anim = self.doc.animation is not None
         for a in (self.actions_.export, self.actions_.add_blink, self.actions_.regen_blinks):
             a.setEnabled(has_anim)
+        self.actions_.place_face.setEnabled(self.doc.portrait is not None)
+        self.inspector.place_face.setEnabled(self.doc.portrait is not None)
         has_audio = self.doc.audio is not None
         for a in (self.actions_.play, self.actions_.stop, self.actions_.loop):
             a.setEnabled(has_audio)

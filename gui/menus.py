@@ -59,6 +59,10 @@ def build_menus(w: MainWindow) -> SimpleNamespace:
     a.zoom_out = _act(w, "Zoom &Out", lambda: w.preview.zoom(0.8), SK.ZoomOut)
     a.actual = _act(w, "&Actual Pixels", w.preview.actual_size, "Ctrl+1")
     a.landmarks = _act(w, "Show &Landmarks", w.set_overlay, "L", checkable=True)
+    a.mesh = _act(w, "Show &Mesh", w.set_mesh_visible, "M",
+                  "Draw the face mesh over the portrait: what will move", checkable=True)
+    a.place_face = _act(w, "&Place Face by Hand…", w.place_face, "Ctrl+Shift+F",
+                        "Place the eyes, nose, mouth and chin yourself, then adjust the mesh")
     a.timeline_all = _act(w, "Show Whole &Timeline", w.timeline.zoom_all, "Ctrl+Shift+0")
     a.play = _act(w, "&Play", w.toggle_play, "Space", "Play / pause (Space)")
     a.stop = _act(w, "&Stop", w.stop, "Ctrl+.", "Stop and go back to the start")
@@ -89,12 +93,16 @@ def build_menus(w: MainWindow) -> SimpleNamespace:
     for x in (a.undo, a.redo):
         m.addAction(x)
     m.addSeparator()
+    a.delete_blink.setText("&Delete Key or Blink")
     for x in (a.add_blink, a.delete_blink, a.regen_blinks):
         m.addAction(x)
     m = mb.addMenu("&View")
-    for x in (a.fit, a.zoom_in, a.zoom_out, a.actual, a.landmarks, a.timeline_all):
+    for x in (a.fit, a.zoom_in, a.zoom_out, a.actual, a.landmarks, a.mesh, a.timeline_all):
         m.addAction(x)
     w.view_menu = m
+    m = mb.addMenu("F&ace")
+    for x in (a.place_face, a.mesh):
+        m.addAction(x)
     m = mb.addMenu("&Playback")
     for x in (a.play, a.stop, a.prev, a.next, a.home, a.end, a.loop_in, a.loop_out, a.loop):
         m.addAction(x)

@@ -39,6 +39,26 @@ def to_qimage(frame: np.ndarray) -> QImage:
     return QImage(frame.data, w, h, w * ch, fmt).copy()
 
 
+_EDGES: np.ndarray | None = None
+
+
+def mesh_path(points: np.ndarray | None) -> QPainterPath:
+    """A path of the face mesh's tessellation edges through ``points``."""
+    global _EDGES
+    path = QPainterPath()
+    if points is None:
+        return path
+    if _EDGES is None:
+        from engine.face.mesh import EDGES
+
+        _EDGES = np.asarray(EDGES)
+    pts = np.asarray(points, dtype=np.float64)[:, :2]
+    for a, b in _EDGES:
+        path.moveTo(pts[a, 0], pts[a, 1])
+        path.lineTo(pts[b, 0], pts[b, 1])
+    return path
+
+
 class FaceBox(QGraphicsRectItem):
     def __init__(self, index: int, rect: QRectF, chosen: bool, view: Preview) -> None:
         super().__init__(rect)
@@ -67,6 +87,8 @@ class Preview(QGraphicsView):
 
     faceClicked = Signal(int)
     frameShown = Signal(int)
+    #: In fit mode: a click on the portrait (not on a handle), in portrait pixels.
+    fitClicked = Signal(float, float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,6 +112,14 @@ class Preview(QGraphicsView):
         self._overlay.setZValue(2)
         self._overlay.setVisible(False)
         self.scene().addItem(self._overlay)
+        self._mesh = QGraphicsPathItem()
+        pen = QPen(QColor(120, 220, 255, 150), 1.0)
+        pen.setCosmetic(True)
+        self._mesh.setPen(pen)
+        self._mesh.setZValue(2.5)
+        self._mesh.setVisible(False)
+        self.scene().addItem(self._mesh)
+        self.fit_mode = False
         self._boxes: list[FaceBox] = []
         self._image_size: tuple[int, int] | None = None
         self._fit = True
@@ -107,6 +137,7 @@ class Preview(QGraphicsView):
         self.shown_index = -1
         self.set_faces([], -1)
         self.set_landmarks(None)
+        self.set_mesh(None)
         self.viewport().update()
 
     def set_portrait_size(self, width: int, height: int) -> None:
@@ -136,6 +167,37 @@ class Preview(QGraphicsView):
             for x, y in np.asarray(points)[:, :2]:
                 path.addEllipse(QPointF(float(x), float(y)), r, r)
         self._overlay.setPath(path)
+
+    def set_mesh(self, points: np.ndarray | None) -> None:
+        """The face mesh (tessellation edges) through ``points`` (468, 2+) pixels."""
+        self._mesh.setPath(mesh_path(points))
+
+    def set_mesh_visible(self, on: bool) -> None:
+        self._mesh.setVisible(on)
+
+    def mesh_visible(self) -> bool:
+        return self._mesh.isVisible()
+
+    def mesh_path(self) -> QPainterPath:
+        return self._mesh.path()
+
+    def set_fit_mode(self, on: bool) -> None:
+        """Fit mode: clicks place points (no hand-drag panning), the cursor is a cross."""
+        self.fit_mode = on
+        self.setDragMode(QGraphicsView.DragMode.NoDrag if on
+                         else QGraphicsView.DragMode.ScrollHandDrag)
+        self.viewport().setCursor(Qt.CursorShape.CrossCursor if on
+                                  else Qt.CursorShape.OpenHandCursor)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self.fit_mode and event.button() == Qt.MouseButton.LeftButton:
+            item = self.itemAt(event.position().toPoint())
+            if item is None or not item.flags() & QGraphicsItem.GraphicsItemFlag.ItemIsMovable:
+                p = self.mapToScene(event.position().toPoint())
+                self.fitClicked.emit(float(p.x()), float(p.y()))
+                event.accept()
+                return
+        super().mousePressEvent(event)
 
     def set_overlay_visible(self, on: bool) -> None:
         self._overlay.setVisible(on)

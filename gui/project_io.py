@@ -133,6 +133,8 @@ class ProjectController(QObject):
         w = self.w
         w.player.stop()
         w.undo.clear()
+        w.doc.keyframes = type(w.doc.keyframes)()
+        w.timeline.set_keyframes(w.doc.keyframes)
         w.doc.settings = project.settings
         w.inspector.set_settings(project.settings)
         saved_path = self._pending_path
@@ -144,6 +146,9 @@ class ProjectController(QObject):
             if not self._waiting:
                 if project.blinks is not None:
                     w.doc.set_blinks(project.blinks)
+                keyframes = getattr(project, "keyframes", None)
+                if keyframes is not None and not keyframes.empty:
+                    w.doc.set_keyframes(keyframes)
                 w.doc.project_path = saved_path
                 w.doc.set_dirty(saved_path is None)
                 w.update_title()
@@ -151,7 +156,8 @@ class ProjectController(QObject):
 
         if project.portrait is not None:
             w.loader.load_portrait(project.portrait, project.face_index,
-                                   then=lambda: arrived("portrait"))
+                                   then=lambda: arrived("portrait"),
+                                   points=getattr(project, "face_points", None) or None)
         if project.audio is not None:
             w.loader.load_audio(project.audio, then=lambda: arrived("audio"))
         if not self._waiting:

@@ -1,7 +1,8 @@
-"""The timeline: waveform, spectrogram, phones and mouth, and blinks on one time axis.
+"""The timeline: waveform, spectrogram, phones and mouth, blinks and keyframes on one time axis.
 
 Wheel zooms, dragging the background pans, clicking anywhere (or dragging the
-red playhead) moves the playhead. Double-click in the blink lane adds a blink.
+red playhead) moves the playhead. Double-click in the blink lane adds a blink;
+double-click in a keyframe lane adds a key of its active parameter.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPainter
-from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui import spectrogram as spec
 from gui import theme
 from gui.blink_lane import BlinkLane
+from gui.keyframe_lane import GROUPS, LABELS, KeyframeLane
 
 #: Mouth shapes (Preston Blair / Rhubarb letters) of the CMU phones.
 SHAPES = {
@@ -90,19 +92,41 @@ class Timeline(QWidget):
     seeked = Signal(float)
     blinksEdited = Signal(list, str)
     loopChanged = Signal(float, float)
+    keyframesEdited = Signal(object, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        strip = QHBoxLayout()
+        strip.setContentsMargins(8, 2, 8, 2)
+        strip.setSpacing(6)
+        hint = QLabel("Keys:")
+        hint.setObjectName("hint")
+        strip.addWidget(hint)
+        self.param_boxes: list[QComboBox] = []
+        for title, _colour, params in GROUPS:
+            box = QComboBox()
+            box.setToolTip(f"The {title.lower()} parameter shown and edited in its lane")
+            for name in params:
+                box.addItem(LABELS[name], name)
+            strip.addWidget(QLabel(title))
+            strip.addWidget(box)
+            self.param_boxes.append(box)
+        tip = QLabel("double-click a lane to add a key · drag to move · Delete removes")
+        tip.setObjectName("hint")
+        strip.addStretch(1)
+        strip.addWidget(tip)
+        lay.addLayout(strip)
         self.view = pg.GraphicsLayoutWidget()
         self.view.ci.setSpacing(2)
         lay.addWidget(self.view)
         self.duration = 0.0
         self.plots: list[pg.PlotItem] = []
-        names = ("Wave", "Spectrum", "Mouth", "Blinks")
-        heights = (56, 100, 84, 44)
+        names = ("Wave", "Spectrum", "Mouth", "Blinks", *(g[0] for g in GROUPS))
+        heights = (48, 84, 72, 32, 44, 44, 44)
         for row, (name, h) in enumerate(zip(names, heights, strict=True)):
             p = self.view.addPlot(row=row, col=0)
             p.setMenuEnabled(False)
@@ -116,14 +140,18 @@ class Timeline(QWidget):
             if row:
                 p.setXLink(self.plots[0])
             self.plots.append(p)
-        self.wave_plot, self.spec_plot, self.mouth_plot, self.blink_plot = self.plots
-        self.blink_plot.setLabel("bottom", "seconds")
-        self.blink_plot.getAxis("bottom").enableAutoSIPrefix(False)
+        self.wave_plot, self.spec_plot, self.mouth_plot, self.blink_plot = self.plots[:4]
+        self.key_plots = self.plots[4:]
+        self.plots[-1].setLabel("bottom", "seconds")
+        self.plots[-1].getAxis("bottom").enableAutoSIPrefix(False)
         self.wave_plot.setXRange(0, 10, padding=0)
-        for p, (y0, y1) in zip(self.plots, ((-1, 1), (0, 8), (0, 1.05), (0, 1)), strict=True):
+        for p, (y0, y1) in zip(self.plots[:4], ((-1, 1), (0, 8), (0, 1.05), (0, 1)),
+                               strict=True):
             p.setYRange(y0, y1, padding=0.02)
             if p is not self.spec_plot:
                 p.getAxis("left").setTicks([[]])
+        for p in self.key_plots:
+            p.getAxis("left").setStyle(tickLength=3)
         self.wave = pg.PlotDataItem(pen=pg.mkPen(theme.WAVE, width=1), antialias=False)
         self.wave.setSkipFiniteCheck(True)
         self._samples = np.zeros(0, dtype=np.float32)
@@ -164,7 +192,7 @@ class Timeline(QWidget):
                                    hoverPen=pg.mkPen("#ffffff", width=2))
             line.setZValue(10)
             line.sigDragged.connect(self._line_dragged)
-            if p is self.blink_plot:
+            if p is self.blink_plot or p in self.key_plots:
                 # A click moves the playhead under the cursor; in the blink lane the
                 # second click of a double-click must reach the lane, not the line.
                 line.setMovable(False)
@@ -173,6 +201,15 @@ class Timeline(QWidget):
             self.lines.append(line)
         self.blinks = BlinkLane(self.blink_plot)
         self.blinks.edited.connect(self.blinksEdited)
+        self.key_lanes: list[KeyframeLane] = []
+        for plot, (title, colour, params), box in zip(self.key_plots, GROUPS,
+                                                      self.param_boxes, strict=True):
+            lane = KeyframeLane(plot, title, colour, params)
+            lane.edited.connect(self.keyframesEdited)
+            lane.selectionChanged.connect(lambda i, ln=lane: self._key_selected(ln, i))
+            box.currentIndexChanged.connect(
+                lambda _i, ln=lane, b=box: ln.set_param(b.currentData()))
+            self.key_lanes.append(lane)
         self.view.scene().sigMouseClicked.connect(self._clicked)
         self.position = 0.0
 
@@ -185,9 +222,12 @@ class Timeline(QWidget):
             self.set_phones([])
             self.set_mouth(None, 25)
             self.blinks.set_events([], 0.0)
+            self.set_keyframes(None)
             return
         self.duration = len(samples) / rate
         self.blinks.duration = self.duration
+        for lane in self.key_lanes:
+            lane.duration = self.duration
         self._samples, self._rate = np.asarray(samples, dtype=np.float32), rate
         peak = float(np.abs(samples).max(initial=0.0)) or 1.0
         self.wave_plot.setYRange(-peak, peak, padding=0.05)
@@ -263,6 +303,27 @@ class Timeline(QWidget):
         self.blinks.default_duration = default_duration
         self.blinks.set_events(events, self.duration)
 
+    def set_keyframes(self, keyframes) -> None:
+        for lane in self.key_lanes:
+            lane.set_keyframes(keyframes, self.duration)
+
+    def lane_of(self, param: str) -> KeyframeLane:
+        """The lane holding ``param``, made to show it."""
+        for lane, box in zip(self.key_lanes, self.param_boxes, strict=True):
+            if param in lane.params:
+                box.setCurrentIndex(box.findData(param))
+                return lane
+        raise KeyError(param)
+
+    def _key_selected(self, lane: KeyframeLane, index: int) -> None:
+        if index < 0:
+            return
+        if self.blinks.selected >= 0:
+            self.blinks.select(-1)
+        for other in self.key_lanes:
+            if other is not lane and other.selected >= 0:
+                other.select(-1)
+
     # ------------------------------------------------------------- playhead
     def set_position(self, t: float) -> None:
         self.position = t
@@ -294,6 +355,16 @@ class Timeline(QWidget):
                 self.blinks.add_at(t)
                 ev.accept()
                 return
+            if p in self.key_plots:
+                lane = self.key_lanes[self.key_plots.index(p)]
+                v = float(vb.mapSceneToView(ev.scenePos()).y())
+                if ev.double() and self.duration > 0:
+                    if lane.index_near(t, v) < 0:
+                        lane.add_at(t, v)
+                    ev.accept()
+                    return
+                if ev.button() == Qt.MouseButton.LeftButton and lane.index_near(t, v) < 0:
+                    lane.select(-1)
             if ev.button() == Qt.MouseButton.LeftButton and self.duration > 0:
                 if p is self.blink_plot and self.blinks.index_at(t) < 0:
                     self.blinks.select(-1)
@@ -322,7 +393,8 @@ class Timeline(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-            if self.blinks.delete_selected():
+            if self.blinks.delete_selected() or any(
+                    lane.delete_selected() for lane in self.key_lanes):
                 event.accept()
                 return
         super().keyPressEvent(event)

@@ -45,7 +45,7 @@ class PlayheadMixin:
 
     def _frame_rendered(self, _ticket: int, tag: tuple, image: Any) -> None:
         anim, index = tag
-        if anim is not self.doc.animation:
+        if anim is not self.doc.animation or self.preview.fit_mode:
             return
         self.preview.show_frame(image, index)
         self.rendered = (anim, index)

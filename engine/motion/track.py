@@ -11,7 +11,7 @@ inter-ocular distance (outer eye corners, landmarks 33 and 263) is 1.0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,6 +34,9 @@ class MotionTrack:
             subject's right eye (landmarks around 33) then left eye (around 263).
         mouth_open: ``(T,) float32`` inner-lip opening in canonical units,
             for display on the timeline and for self-checks.
+        gaze: ``(T, 2) float32`` iris offset, x (+ image right) and y (+ down),
+            -1..1 of the iris's largest travel inside the eye (see
+            :mod:`engine.render.gaze`). ``None`` (the default) means zeros.
     """
 
     fps: float
@@ -42,6 +45,13 @@ class MotionTrack:
     pose: np.ndarray
     eyelids: np.ndarray
     mouth_open: np.ndarray
+    gaze: np.ndarray = field(default=None)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        if self.gaze is None:
+            object.__setattr__(
+                self, "gaze", np.zeros((int(self.coeffs.shape[0]), 2), dtype=np.float32)
+            )
 
     @property
     def frame_count(self) -> int:

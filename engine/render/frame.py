@@ -9,6 +9,7 @@ import numpy as np
 from engine.motion.track import MotionTrack
 from engine.render import topology as topo
 from engine.render.eyes import soften_lids
+from engine.render.gaze import shift_irises
 from engine.render.mouth import paint_mouth
 from engine.render.pose import eyelid_closure, frame_landmarks, frame_vertices
 from engine.render.rig import PortraitRig
@@ -55,6 +56,15 @@ def _refine_eyes(
         mapping[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0] = exact
 
 
+def _gaze(motion: MotionTrack, index: int) -> np.ndarray:
+    """``(2,) float64`` gaze at frame ``index`` (zeros for a track without gaze)."""
+    g = getattr(motion, "gaze", None)
+    n = motion.frame_count
+    if g is None or n == 0 or len(g) == 0:
+        return np.zeros(2)
+    return np.asarray(g[min(max(int(index), 0), n - 1)], dtype=np.float64)
+
+
 def output_size(rig: PortraitRig, size: int | None) -> tuple[int, int]:
     """``(width, height)`` of a frame whose long edge is ``size`` (None: the portrait's own)."""
     w, h = rig.size
@@ -98,7 +108,8 @@ def render_frame(
     # Pixel centres: full-resolution x maps to (x + 0.5) * f - 0.5.
     src_v = (rig.vertices + 0.5) * scale - 0.5
     tgt_v = (frame_vertices(rig, xy) + 0.5) * scale - 0.5
-    moved = not np.array_equal(tgt_v, src_v)
+    gaze = _gaze(motion, index)
+    moved = not np.array_equal(tgt_v, src_v) or bool(np.any(gaze))
 
     x0, y0, x1, y1 = rig.box
     bx0, by0 = int(np.floor(x0 * fx)), int(np.floor(y0 * fy))
@@ -112,6 +123,8 @@ def render_frame(
     if step > 1 and np.any(lids > 0):
         _refine_eyes(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, lids)
     out[by0:by1, bx0:bx1] = remap_box(base, mapping)
+    if np.any(gaze):
+        shift_irises(out, tgt_v, gaze)
     paint_mouth(out, rig, tgt_v, iod)
     if np.any(lids > 0):
         soften_lids(out, tgt_v, lids, iod, rig.eye_skin_rgb)

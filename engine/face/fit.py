@@ -1,0 +1,235 @@
+"""Manual face fitting: the canonical 468-point face fitted to a few placed points.
+
+For portraits the detector misses (cartoons, animals, paintings) or fits
+badly, the artist places :data:`FIT_POINTS` (and optionally
+:data:`EXTRA_POINTS`) on the picture. :func:`fit_face` maps the canonical
+face onto them in two steps:
+
+1. a 2-D similarity (rotation, uniform scale, translation; least squares,
+   Umeyama) of the canonical face's x/y onto the points; z is scaled with it;
+2. a thin-plate spline (with no extra affine part: the similarity is kept)
+   through the residuals at the placed points, applied to every landmark, so
+   the placed points are matched exactly and the rest of the face follows
+   smoothly.
+
+The result is ``(468, 3) float32`` landmarks in pixels that
+``engine.analysis.analyse_portrait(image, landmarks=...)`` and the renderer
+use exactly like a detected face.
+
+Points JSON (``main.py render --face POINTS.json``)::
+
+    {"points": {"right_eye_outer": [x, y], ..., "chin": [x, y]}}
+
+(a flat ``{"name": [x, y], ...}`` object is accepted too). Coordinates are
+pixels of the portrait, x to the right, y down. "Right" and "left" are the
+subject's: the subject's right eye is on the image's left.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.errors import InputError
+from engine.face import mesh
+
+#: Required points: name -> landmark index (MediaPipe numbering).
+FIT_POINTS: dict[str, int] = {
+    "right_eye_outer": mesh.RIGHT_EYE_OUTER,  # 33
+    "right_eye_inner": mesh.RIGHT_EYE_INNER,  # 133
+    "left_eye_inner": mesh.LEFT_EYE_INNER,  # 362
+    "left_eye_outer": mesh.LEFT_EYE_OUTER,  # 263
+    "nose_tip": mesh.NOSE_TIP,  # 1
+    "mouth_right": mesh.MOUTH_RIGHT,  # 61
+    "mouth_left": mesh.MOUTH_LEFT,  # 291
+    "upper_lip": mesh.UPPER_LIP_INNER,  # 13, lower edge of the upper lip (middle)
+    "lower_lip": mesh.LOWER_LIP_INNER,  # 14, upper edge of the lower lip (middle)
+    "chin": mesh.CHIN,  # 152
+}
+#: Optional handles for the eye openings (middle of each lid margin).
+EXTRA_POINTS: dict[str, int] = {
+    "right_eye_top": 159,
+    "right_eye_bottom": 145,
+    "left_eye_top": 386,
+    "left_eye_bottom": 374,
+}
+#: Every accepted point name.
+ALL_POINTS: dict[str, int] = {**FIT_POINTS, **EXTRA_POINTS}
+#: Human-readable labels, for the GUI.
+POINT_LABELS: dict[str, str] = {
+    "right_eye_outer": "Subject's right eye, outer corner (image left)",
+    "right_eye_inner": "Subject's right eye, inner corner",
+    "left_eye_inner": "Subject's left eye, inner corner",
+    "left_eye_outer": "Subject's left eye, outer corner (image right)",
+    "nose_tip": "Nose tip",
+    "mouth_right": "Mouth corner, subject's right (image left)",
+    "mouth_left": "Mouth corner, subject's left (image right)",
+    "upper_lip": "Upper lip, middle of its lower edge",
+    "lower_lip": "Lower lip, middle of its upper edge",
+    "chin": "Chin",
+    "right_eye_top": "Subject's right eye, upper lid (middle)",
+    "right_eye_bottom": "Subject's right eye, lower lid (middle)",
+    "left_eye_top": "Subject's left eye, upper lid (middle)",
+    "left_eye_bottom": "Subject's left eye, lower lid (middle)",
+}
+
+
+def default_points(image_shape: tuple[int, ...]) -> dict[str, tuple[float, float]]:
+    """The canonical face's :data:`FIT_POINTS` centred in an image, a starting guess for the GUI."""
+    h, w = int(image_shape[0]), int(image_shape[1])
+    c = mesh.CANONICAL[:, :2].astype(np.float64)
+    idx = list(FIT_POINTS.values())
+    span = c[idx].max(axis=0) - c[idx].min(axis=0)
+    s = 0.5 * min(w / span[0], h / span[1])
+    centre = c[idx].mean(axis=0)
+    pts = (c[idx] - centre) * s + (w / 2, h / 2)
+    return {k: (float(p[0]), float(p[1])) for k, p in zip(FIT_POINTS, pts, strict=True)}
+
+
+def _similarity_2d(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """``(scale, R (2,2), t (2,))`` with ``dst ~ scale * src @ R.T + t`` (no reflection)."""
+    mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
+    a, b = src - mu_s, dst - mu_d
+    cov = b.T @ a / len(src)
+    u, d, vt = np.linalg.svd(cov)
+    sgn = np.ones(2)
+    if np.linalg.det(u) * np.linalg.det(vt) < 0:
+        sgn[-1] = -1.0
+    rot = u @ np.diag(sgn) @ vt
+    var = float((a * a).sum()) / len(src)
+    scale = float((d * sgn).sum()) / var if var > 0 else 1.0
+    return scale, rot, mu_d - scale * rot @ mu_s
+
+
+def _tps_kernel(r: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = r * r * np.log(r)
+    return np.nan_to_num(k)
+
+
+def _tps(ctrl: np.ndarray, values: np.ndarray, query: np.ndarray, scale: float) -> np.ndarray:
+    """Thin-plate spline through ``values (N, 2)`` at ``ctrl (N, 2)``, evaluated at ``query``.
+
+    An affine part keeps the system well posed; since the similarity already
+    took out the best rigid fit, the residuals (and so the affine part) are small.
+    """
+    n = len(ctrl)
+    c = ctrl / scale
+    q = query / scale
+    k = _tps_kernel(np.linalg.norm(c[:, None] - c[None], axis=2))
+    p = np.hstack([np.ones((n, 1)), c])
+    a = np.zeros((n + 3, n + 3))
+    a[:n, :n] = k + 1e-9 * np.eye(n)
+    a[:n, n:] = p
+    a[n:, :n] = p.T
+    rhs = np.zeros((n + 3, values.shape[1]))
+    rhs[:n] = values
+    coef = np.linalg.lstsq(a, rhs, rcond=None)[0]
+    kq = _tps_kernel(np.linalg.norm(q[:, None] - c[None], axis=2))
+    pq = np.hstack([np.ones((len(q), 1)), q])
+    return kq @ coef[:n] + pq @ coef[n:]
+
+
+def check_points(points: Any, image_shape: tuple[int, ...] | None = None) -> dict[str, np.ndarray]:
+    """Validate placed points; returns ``name -> (2,) float64``.
+
+    Raises:
+        InputError: a required point is missing, a name is unknown, a value
+            is not two finite numbers, or a point lies outside the image.
+    """
+    if not isinstance(points, dict):
+        raise InputError("The face points must be a table of names to [x, y] pixel positions.")
+    unknown = sorted(set(points) - set(ALL_POINTS))
+    if unknown:
+        raise InputError(
+            f"Unknown face point(s): {', '.join(unknown)}. "
+            f"The points are: {', '.join(ALL_POINTS)}."
+        )
+    missing = [k for k in FIT_POINTS if k not in points]
+    if missing:
+        raise InputError(f"The face points are missing: {', '.join(missing)}.")
+    out: dict[str, np.ndarray] = {}
+    for name, value in points.items():
+        try:
+            xy = np.asarray(value, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            xy = np.zeros(0)
+        if xy.shape != (2,) or not all(math.isfinite(v) for v in xy):
+            raise InputError(f"The face point {name} must be [x, y] in pixels, got {value!r}.")
+        if image_shape is not None:
+            h, w = int(image_shape[0]), int(image_shape[1])
+            if not (0 <= xy[0] <= w - 1 and 0 <= xy[1] <= h - 1):
+                raise InputError(
+                    f"The face point {name} ({xy[0]:.0f}, {xy[1]:.0f}) lies outside the "
+                    f"{w}x{h} picture."
+                )
+        out[name] = xy
+    return out
+
+
+def fit_face(points: dict[str, Any], image_shape: tuple[int, ...]) -> np.ndarray:
+    """Fit the canonical face to placed points.
+
+    Args:
+        points: ``name -> (x, y)`` pixels; every name of :data:`FIT_POINTS`,
+            optionally some of :data:`EXTRA_POINTS`.
+        image_shape: the portrait's ``(H, W, ...)``; points must lie inside it.
+
+    Returns:
+        ``(468, 3) float32`` landmarks in pixels (z in the same scale).
+
+    Raises:
+        InputError: see :func:`check_points`; or the points are degenerate
+            (the eyes on top of each other).
+    """
+    pts = check_points(points, image_shape)
+    names = list(pts)
+    idx = np.array([ALL_POINTS[k] for k in names])
+    dst = np.stack([pts[k] for k in names])
+    canon = mesh.CANONICAL.astype(np.float64)
+    iod = float(np.linalg.norm(pts["left_eye_outer"] - pts["right_eye_outer"]))
+    if iod < 4.0:
+        raise InputError(
+            "The outer eye corners are too close together (less than 4 pixels). "
+            "Place the points on a larger face."
+        )
+    scale, rot, t = _similarity_2d(canon[idx, :2], dst)
+    xy = scale * canon[:, :2] @ rot.T + t
+    resid = dst - xy[idx]
+    xy = xy + _tps(xy[idx], resid, xy, iod)
+    xy[idx] = dst  # exact (the spline matches to rounding)
+    z = scale * canon[:, 2:3]
+    return np.hstack([xy, z]).astype(np.float32)
+
+
+def load_points_json(
+    path: Path | str, image_shape: tuple[int, ...] | None = None
+) -> dict[str, Any]:
+    """Read a points JSON file (see the module docstring) and validate it.
+
+    Returns:
+        ``name -> [x, y]`` (plain floats).
+
+    Raises:
+        InputError: the file is missing, not JSON, or the points are invalid
+            (missing names, bad values, outside the image when ``image_shape`` is given).
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(f"The face points file {path} does not exist.") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"The face points file {path} could not be read.") from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"The face points file {path} is not valid JSON (line {exc.lineno}: {exc.msg})."
+        ) from exc
+    if isinstance(data, dict) and isinstance(data.get("points"), dict):
+        data = data["points"]
+    pts = check_points(data, image_shape)
+    return {k: [float(v[0]), float(v[1])] for k, v in pts.items()}

@@ -1,0 +1,96 @@
+"""Gaze: move the irises inside the eye openings, clipped by the lids.
+
+For each eye, a backward warp of the pixels inside the eye opening (the
+polygon between the upper- and lower-lid contours of the frame): output pixel
+``p`` takes the colour at ``p - w(p) * shift``, where ``shift`` is the gaze
+times a fraction of the eye's width and ``w`` is 1 over the middle of the eye
+and falls smoothly to 0 towards the corners (so the corners stay put and the
+map never folds). Source pixels that fall outside the opening (under a lid)
+come from a copy of the eye whose outside is in-painted from the eye's own
+border, so the lids never get dragged into the eye; pixels outside the
+opening are never changed. The work is limited to the two eye boxes.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from engine.render import topology as topo
+
+#: Largest horizontal iris travel, as a fraction of the eye's width (gaze 1).
+TRAVEL_X = 0.18
+#: Largest vertical iris travel, as a fraction of the eye's width (gaze 1).
+TRAVEL_Y = 0.08
+#: How much of the mesh's eye opening (which includes the lid slack) is eye.
+CORE = 0.75
+#: Fraction of the eye's width over which the shift fades in from each corner.
+TAPER = 0.35
+
+
+def eye_polygon(verts: np.ndarray, eye: int) -> np.ndarray:
+    """``(16, 2)`` the eye opening: upper lid corner to corner, then the lower lid back."""
+    upper = verts[topo.EYE_UPPER[eye]]
+    lower = verts[topo.EYE_LOWER[eye][1:-1]]
+    return np.concatenate([upper, lower[::-1]])
+
+
+def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray) -> None:
+    """Move the irises of both eyes by ``gaze``, in place.
+
+    Args:
+        out: ``(h, w, 3|4) uint8`` the warped frame; only RGB inside the eye
+            openings changes.
+        verts: ``(V, 2) float`` frame vertices in ``out``'s pixels (landmarks first).
+        gaze: ``(2,)`` x (+ image right) and y (+ down), -1..1.
+    """
+    g = np.clip(np.asarray(gaze, dtype=np.float64), -1.0, 1.0)
+    if not np.any(g):
+        return
+    h, w = out.shape[:2]
+    for e in range(2):
+        poly = eye_polygon(verts, e)
+        c0, c1 = verts[topo.EYE_UPPER[e][0]], verts[topo.EYE_UPPER[e][-1]]
+        width = float(np.linalg.norm(c1 - c0))
+        if width < 4:
+            continue
+        shift = np.array([g[0] * TRAVEL_X * width, g[1] * TRAVEL_Y * width])
+        pad = int(np.ceil(np.abs(shift).max())) + 3
+        x0 = max(int(np.floor(poly[:, 0].min())) - pad, 0)
+        y0 = max(int(np.floor(poly[:, 1].min())) - pad, 0)
+        x1 = min(int(np.ceil(poly[:, 0].max())) + pad + 1, w)
+        y1 = min(int(np.ceil(poly[:, 1].max())) + pad + 1, h)
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            continue
+        patch = np.ascontiguousarray(out[y0:y1, x0:x1, :3])
+        # The visible eye: the opening pulled in from the mesh's lid slack.
+        axis = (c1 - c0) / width
+        normal = np.array([-axis[1], axis[0]])
+        off = (poly - c0) @ normal
+        core = poly - ((1.0 - CORE) * off)[:, None] * normal
+        hard = np.zeros(patch.shape[:2], np.uint8)
+        core_pts = np.round((core - (x0, y0)) * 16).astype(np.int32)
+        cv2.fillPoly(hard, [core_pts], 255, cv2.LINE_8, 4)
+        if int(hard.sum()) < 255 * 4:
+            continue
+        # Source: the eye, with everything outside it the colour of its white.
+        inside = hard > 0
+        px = patch[inside].astype(np.float32)
+        lum = px @ np.array([0.299, 0.587, 0.114], np.float32)
+        sclera = np.median(px[lum >= np.percentile(lum, 75)], axis=0)
+        src = np.empty_like(patch)
+        src[...] = np.clip(sclera + 0.5, 0, 255).astype(np.uint8)
+        src[inside] = patch[inside]
+        # Shift weight: 1 in the middle of the eye, 0 at the corners.
+        yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        u = ((xx - c0[0]) * axis[0] + (yy - c0[1]) * axis[1]) / width
+        t = np.clip(np.minimum(u, 1.0 - u) / TAPER, 0.0, 1.0)
+        wgt = t * t * (3.0 - 2.0 * t)
+        map_x = (xx - x0 - wgt * shift[0]).astype(np.float32)
+        map_y = (yy - y0 - wgt * shift[1]).astype(np.float32)
+        moved = cv2.remap(src, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        soft = np.zeros(patch.shape[:2], np.float32)
+        cv2.fillPoly(soft, [core_pts], 1.0, cv2.LINE_AA, 4)
+        a = soft[..., None]
+        blended = patch.astype(np.float32) * (1.0 - a) + moved.astype(np.float32) * a
+        out[y0:y1, x0:x1, :3] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
