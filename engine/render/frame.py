@@ -8,7 +8,7 @@ import numpy as np
 
 from engine.motion.track import MotionTrack
 from engine.render import topology as topo
-from engine.render.eyes import soften_lids
+from engine.render.eyes import eye_roundness, soften_lids
 from engine.render.gaze import shift_irises
 from engine.render.mouth import paint_mouth
 from engine.render.pose import eyelid_closure, frame_landmarks, frame_vertices
@@ -127,5 +127,5 @@ def render_frame(
         shift_irises(out, tgt_v, gaze)
     paint_mouth(out, rig, tgt_v, iod)
     if np.any(lids > 0):
-        soften_lids(out, tgt_v, lids, iod, rig.eye_skin_rgb)
+        soften_lids(out, tgt_v, lids, iod, rig.eye_skin_rgb, eye_roundness(src_v))
     return out
