@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("version", help="print the version")
 
-    from engine.model.commands import add_all  # prepare-data, train, export-model, evaluate-model
+    from cli.model_commands import add_all  # prepare-data, train, export-model, evaluate-model
 
     add_all(sub)
     return p

@@ -248,7 +248,7 @@ def test_two_process_gloo_training(tiny_data, tmp_path):
     out = tmp_path / "ddp"
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
-           "--master_port=29517", "-m", "engine.model.commands", "train", "--data",
+           "--master_port=29517", "-m", "cli.model_commands", "train", "--data",
            str(tiny_data), "--out", str(out), "--steps", "2", "--threads", "1",
            "--set", "batch=2", "--set", "length=16", "--set", "held_out=1",
            "--set", f"net={__import__('json').dumps(dict(TINY_NET, k=6))}"]

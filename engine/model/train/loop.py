@@ -9,7 +9,7 @@
 
 Run it again with the same ``out`` and it resumes from ``ckpt_last.pt``.
 
-Several processes: ``torchrun --nproc_per_node=N -m engine.model.commands train ...``
+Several processes: ``torchrun --nproc_per_node=N -m cli.model_commands train ...``
 runs data-parallel training with ``torch.distributed`` (gloo on CPU, NCCL on GPUs):
 each rank draws its own batches, gradients are averaged with ``all_reduce`` after
 every backward pass, and rank 0 alone writes logs and checkpoints. The effective
@@ -23,7 +23,6 @@ import dataclasses
 import json
 import logging
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -519,7 +518,7 @@ def train(data: Path | str, out: Path | str, cfg: TrainConfig | None = None,
                     if progress:
                         progress(step, cfg.steps, msg)
                     else:
-                        print(msg, file=sys.stderr, flush=True)
+                        log.info("%s", msg)
                     if writer:
                         writer.writerow({"step": step, "kind": "train",
                                          "seconds": round(el, 1), **row})

@@ -5,12 +5,12 @@ subcommand and sets ``func=run_xxx``, and a runner ``run_xxx(args) -> int``
 (exit code). torch is imported only inside the training commands, so the app
 and its other commands run without it.
 
-    from engine.model import commands
-    commands.add_all(subparsers)      # prepare-data, train, export-model, evaluate-model
+    from cli import model_commands
+    model_commands.add_all(subparsers)   # prepare-data, train, export-model, evaluate-model
     ...
     return args.func(args)
 
-Also runnable on its own: ``python -m engine.model.commands train --data ...``.
+Also runnable on its own: ``python -m cli.model_commands train --data ...``.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def add_all(sub) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    ap = argparse.ArgumentParser(prog="python -m engine.model.commands")
+    ap = argparse.ArgumentParser(prog="python -m cli.model_commands")
     sub = ap.add_subparsers(dest="command", required=True)
     add_all(sub)
     args = ap.parse_args(argv)
