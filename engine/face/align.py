@@ -22,8 +22,8 @@ class Similarity:
     Attributes:
         scale: uniform scale (canonical units per image pixel for
             :func:`to_canonical`'s result).
-        R: ``(3, 3) float64`` rotation (det +1).
-        t: ``(3,) float64`` translation, in the output's units.
+        R: ``(D, D) float64`` rotation (det +1); D = 3, or 2 for image-plane fits.
+        t: ``(D,) float64`` translation, in the output's units.
     """
 
     scale: float
@@ -31,16 +31,16 @@ class Similarity:
     t: np.ndarray
 
     def apply(self, points: np.ndarray) -> np.ndarray:
-        """Map ``(N, 3)`` points forward. Returns ``(N, 3) float64``."""
+        """Map ``(N, D)`` points forward. Returns ``(N, D) float64``."""
         return self.scale * (np.asarray(points, dtype=np.float64) @ self.R.T) + self.t
 
     def invert(self, points: np.ndarray) -> np.ndarray:
-        """Map ``(N, 3)`` points back. Returns ``(N, 3) float64``."""
+        """Map ``(N, D)`` points back. Returns ``(N, D) float64``."""
         return ((np.asarray(points, dtype=np.float64) - self.t) @ self.R) / self.scale
 
 
 def umeyama(src: np.ndarray, dst: np.ndarray) -> Similarity:
-    """Least-squares similarity taking ``src (N, 3)`` onto ``dst (N, 3)`` (Umeyama 1991).
+    """Least-squares similarity taking ``src (N, D)`` onto ``dst (N, D)`` (Umeyama 1991).
 
     The rotation is proper (no reflection).
     """
@@ -51,7 +51,7 @@ def umeyama(src: np.ndarray, dst: np.ndarray) -> Similarity:
     var_s = float((a * a).sum()) / len(src)
     cov = (b.T @ a) / len(src)
     u, d, vt = np.linalg.svd(cov)
-    s = np.ones(3)
+    s = np.ones(src.shape[1])
     if np.linalg.det(u) * np.linalg.det(vt) < 0:
         s[-1] = -1.0
     rot = u @ np.diag(s) @ vt

@@ -36,6 +36,7 @@ import numpy as np
 
 from engine.errors import InputError
 from engine.face import mesh
+from engine.face.align import umeyama
 
 #: Required points: name -> landmark index (MediaPipe numbering).
 FIT_POINTS: dict[str, int] = {
@@ -88,21 +89,6 @@ def default_points(image_shape: tuple[int, ...]) -> dict[str, tuple[float, float
     centre = c[idx].mean(axis=0)
     pts = (c[idx] - centre) * s + (w / 2, h / 2)
     return {k: (float(p[0]), float(p[1])) for k, p in zip(FIT_POINTS, pts, strict=True)}
-
-
-def _similarity_2d(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """``(scale, R (2,2), t (2,))`` with ``dst ~ scale * src @ R.T + t`` (no reflection)."""
-    mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
-    a, b = src - mu_s, dst - mu_d
-    cov = b.T @ a / len(src)
-    u, d, vt = np.linalg.svd(cov)
-    sgn = np.ones(2)
-    if np.linalg.det(u) * np.linalg.det(vt) < 0:
-        sgn[-1] = -1.0
-    rot = u @ np.diag(sgn) @ vt
-    var = float((a * a).sum()) / len(src)
-    scale = float((d * sgn).sum()) / var if var > 0 else 1.0
-    return scale, rot, mu_d - scale * rot @ mu_s
 
 
 def _tps_kernel(r: np.ndarray) -> np.ndarray:
@@ -197,8 +183,9 @@ def fit_face(points: dict[str, Any], image_shape: tuple[int, ...]) -> np.ndarray
             "The outer eye corners are too close together (less than 4 pixels). "
             "Place the points on a larger face."
         )
-    scale, rot, t = _similarity_2d(canon[idx, :2], dst)
-    xy = scale * canon[:, :2] @ rot.T + t
+    sim = umeyama(canon[idx, :2], dst)
+    scale = sim.scale
+    xy = sim.apply(canon[:, :2])
     resid = dst - xy[idx]
     xy = xy + _tps(xy[idx], resid, xy, iod)
     xy[idx] = dst  # exact (the spline matches to rounding)

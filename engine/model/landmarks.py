@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.face.align import umeyama
+
 CANON_CONVENTION = "image"
 EYE_R_OUT, EYE_L_OUT = 33, 263
 LIP_UP, LIP_LO = 13, 14
@@ -61,22 +63,6 @@ def eye_aspect_ratio(lm: np.ndarray) -> np.ndarray:
                     axis=-1).astype(np.float32)
 
 
-def _similarity(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """Umeyama: scale s, rotation R (3,3), t so that ``s R src + t ~= dst`` (points in rows)."""
-    mu_s, mu_d = src.mean(0), dst.mean(0)
-    a, b = src - mu_s, dst - mu_d
-    cov = b.T @ a / len(src)
-    u, d, vt = np.linalg.svd(cov)
-    sgn = np.ones(3)
-    if np.linalg.det(u) * np.linalg.det(vt) < 0:
-        sgn[-1] = -1
-    r = u @ np.diag(sgn) @ vt
-    var = (a * a).sum() / len(src)
-    s = float((d * sgn).sum() / max(var, 1e-12))
-    t = mu_d - s * r @ mu_s
-    return s, r, t
-
-
 def reference_from(landmarks: np.ndarray) -> np.ndarray:
     """A reference face in the canonical frame from pixel landmarks (roll and scale removed)."""
     lm = np.asarray(landmarks, np.float64)
@@ -107,16 +93,16 @@ def to_canonical_frames(lm: np.ndarray, reference: np.ndarray
     angles = np.zeros((t_n, 3))
     scales = np.zeros(t_n)
     for i in range(t_n):
-        s, r, t = _similarity(lm[i, idx], ref[idx])
-        x = s * lm[i] @ r.T + t
+        sim = umeyama(lm[i, idx], ref[idx])
+        x = sim.apply(lm[i])
         # re-centre and re-scale exactly: IOD 1, origin at the eye midpoint
         c = 0.5 * (x[EYE_R_OUT] + x[EYE_L_OUT])
         x = (x - c) / max(np.linalg.norm(x[EYE_R_OUT, :2] - x[EYE_L_OUT, :2]), 1e-9)
         canon[i] = x
-        rr = r.T  # rotation of the face in the image
+        rr = sim.R.T  # rotation of the face in the image
         angles[i] = (np.arctan2(rr[2, 1], rr[2, 2]), np.arcsin(-np.clip(rr[2, 0], -1, 1)),
                      np.arctan2(rr[1, 0], rr[0, 0]))
-        scales[i] = 1.0 / s
+        scales[i] = 1.0 / sim.scale
     eyes = 0.5 * (lm[:, EYE_R_OUT, :2] + lm[:, EYE_L_OUT, :2])
     iods = np.linalg.norm(lm[:, EYE_R_OUT, :2] - lm[:, EYE_L_OUT, :2], axis=1)
     med = float(np.median(iods))
