@@ -98,7 +98,8 @@ def test_forward_shapes_of_generator_and_discriminators():
 
 def test_one_training_step_reduces_l1(tiny_data):
     from engine.model import dataset as ds
-    from engine.model.train.loop import Batcher, Bundle, train_step
+    from engine.model.train.batches import Batcher
+    from engine.model.train.loop import Bundle, train_step
 
     torch.manual_seed(0)
     clips = [ds.load_clip(p) for p in sorted((tiny_data / "s1").glob("*.npz"))]
