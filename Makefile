@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYINSTALLER := $(VENV)/.pyinstaller
 
-.PHONY: run demo test lint bench screenshot package smoke clean
+.PHONY: run demo test lint bench screenshot package smoke model clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -48,6 +48,18 @@ package: $(PYINSTALLER)
 
 smoke: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/smoke_test.py
+
+# Retrain the shipped speech model from the GRID clips in ../shared (about an hour
+# on 2 CPU cores) and evaluate it beside the shipped one (docs/model.md).
+MODEL_DATA ?= cache/model/grid
+MODEL_RUN ?= runs/main
+model: $(STAMP)
+	$(BIN)/python main.py prepare-data ../shared/data/grid --out $(MODEL_DATA) --workers 2
+	$(BIN)/python main.py train --data $(MODEL_DATA) --out $(MODEL_RUN) --steps 4477 --threads 1
+	$(BIN)/python main.py export-model $(MODEL_RUN) $(MODEL_RUN)/talkie_motion.onnx
+	$(BIN)/python main.py evaluate-model --data $(MODEL_DATA) --split $(MODEL_RUN)/split.json \
+		--model retrained=$(MODEL_RUN)/talkie_motion.onnx \
+		--model shipped=assets/models/talkie_motion.onnx --out $(MODEL_RUN)/eval
 
 clean:
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache

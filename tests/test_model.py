@@ -144,6 +144,11 @@ def test_metadata_round_trip(tiny_run, tiny_onnx):
     assert m.meta["fps"] == 25.0 and m.meta["sample_rate"] == 16000
     assert m.meta["window_s"] == pytest.approx(0.2) and m.meta["version"] == 1
     assert m.noise_dim == 10
+    # the pause gate was fitted on the run's training clips and travels with the model
+    from engine.model.pause_gate import GateParams
+
+    assert m.meta["gate_fit"]["clips"] >= 1
+    assert m.gate == GateParams.from_dict(m.meta["gate"])
 
 
 def test_inference_output(tiny_onnx):

@@ -22,6 +22,7 @@ import numpy as np
 from engine.errors import ModelError
 from engine.model import metadata
 from engine.model.landmarks import LIP_LO, LIP_UP
+from engine.model.pause_gate import GateParams, speech_gate
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,8 @@ class MotionModel:
         self.neutral_mean = np.asarray(self.meta["neutral_mean"], np.float32).reshape(468, 3)
         self.fps = float(self.meta["fps"])
         self.provider = self.session.get_providers()[0]
+        #: Fitted on the training clips by export-model; older models carry none.
+        self.gate = GateParams.from_dict(self.meta.get("gate"))
 
     # ------------------------------------------------------------------ inputs
     def audio_windows(self, samples16k: np.ndarray, frames: int) -> np.ndarray:
@@ -159,8 +162,9 @@ class MotionModel:
                neutral: np.ndarray | None = None, gate: bool = True) -> Motion:
         """Motion for ``frames`` frames at ``fps`` (resampled from the model's own fps).
 
-        ``gate``: multiply the expression by :func:`speech_gate`, so that the face rests
-        in pauses whatever the recording's noise floor.
+        ``gate``: multiply the expression by :func:`engine.model.pause_gate.speech_gate`
+        with the model's fitted constants, so that the face rests in pauses whatever
+        the recording's noise floor.
         """
         from engine.motion.blinks import eyelid_track
 
@@ -180,7 +184,7 @@ class MotionModel:
         basis = np.concatenate([self.basis, self.mean[None]], 0).astype(np.float32)
         full = np.concatenate([coeffs, np.ones((len(coeffs), 1), np.float32)], 1) * k
         if gate:
-            full = full * speech_gate(samples16k, frames, fps)[:, None]
+            full = full * speech_gate(samples16k, frames, fps, self.gate)[:, None]
         base = self.neutral_mean if neutral is None else np.asarray(neutral, np.float32)
         disp = np.tensordot(full, basis, axes=1) if len(full) else np.zeros((0, 468, 3))
         gap0 = float(np.linalg.norm(base[LIP_UP, :2] - base[LIP_LO, :2]))
@@ -188,57 +192,6 @@ class MotionModel:
         shape_lo = base[LIP_LO, :2] + disp[:, LIP_LO, :2]
         mouth = np.maximum(np.linalg.norm(shape_up - shape_lo, axis=-1) - gap0, 0.0)
         return Motion(basis, full.astype(np.float32), pose, mouth.astype(np.float32))
-
-
-#: Pause gate: quiet stretches at least this long bring the face back to rest.
-MIN_PAUSE_S = 0.2
-#: ... where "quiet" is below floor + GATE_FRACTION x (speech level - floor), in dB.
-GATE_FRACTION = 0.45
-#: Speech reaches this far into a pause (the lips lead and trail the sound), seconds.
-GATE_REACH_S = 0.08
-
-
-def speech_gate(samples16k: np.ndarray, frames: int, fps: float) -> np.ndarray:
-    """``(T,) float32`` 1 during speech, 0 in pauses of at least :data:`MIN_PAUSE_S`.
-
-    Loudness per frame (:func:`engine.audio.features.loudness`); the floor is its
-    5th percentile and the speech level its 95th. Frames quieter than
-    ``floor + GATE_FRACTION x (speech - floor)`` for :data:`MIN_PAUSE_S` or more,
-    more than :data:`GATE_REACH_S` from louder frames, are pauses. The gate ramps over
-    two frames at each edge. Digital silence (no level range) is all pause.
-    """
-    from engine.audio.features import loudness
-
-    t = max(int(frames), 0)
-    if t == 0:
-        return np.zeros(0, np.float32)
-    loud = loudness(np.asarray(samples16k, np.float32), fps)
-    loud = np.concatenate([loud, np.full(max(t - len(loud), 0), -100.0, np.float32)])[:t]
-    lo, hi = np.percentile(loud, [5, 95])
-    if hi - lo < 6.0:  # no speech/pause contrast: treat as speech unless digital silence
-        return np.full(t, 0.0 if hi <= -90 else 1.0, np.float32)
-    speech = loud > lo + GATE_FRACTION * (hi - lo)
-    reach = max(int(round(GATE_REACH_S * fps)), 0)
-    if reach:
-        k = np.ones(2 * reach + 1)
-        speech = np.convolve(speech.astype(float), k, mode="same") > 0
-    gate = speech.astype(np.float32)
-    # short quiet runs stay speech
-    min_len = int(round(MIN_PAUSE_S * fps))
-    i = 0
-    while i < t:
-        if gate[i] == 0:
-            j = i
-            while j < t and gate[j] == 0:
-                j += 1
-            if j - i < min_len and i > 0 and j < t:
-                gate[i:j] = 1.0
-            i = j
-        else:
-            i += 1
-    ramp = np.array([0.25, 0.5, 0.25], np.float32)
-    smooth = np.convolve(np.pad(gate, 1, mode="edge"), ramp, mode="valid")
-    return smooth.astype(np.float32)
 
 
 def load_model(path: Path | str | None = None) -> MotionModel:

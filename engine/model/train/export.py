@@ -16,6 +16,8 @@ add ``mean`` for the expression displacement) and ``pose (1, T, 6)`` offsets
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import time
 from pathlib import Path
@@ -31,6 +33,7 @@ from engine.model.landmarks import CANON_CONVENTION
 from engine.model.train.nets import Generator, NetConfig
 
 OPSET = 17
+log = logging.getLogger(__name__)
 
 
 class ExportedGenerator(nn.Module):
@@ -58,6 +61,29 @@ def load_checkpoint(path: Path | str) -> tuple[Generator, Normalisers, dict]:
     g.load_state_dict(st["g"])
     g.eval()
     return g, Normalisers.from_dict(st["normalisers"]), st
+
+
+def fit_run_gate(ckpt: Path | str, every: int = 5) -> dict:
+    """Fit the pause gate on every ``every``-th training clip of the checkpoint's run.
+
+    Returns ``{"gate": GateParams dict, "gate_fit": {...}}``, or ``{}`` (with a warning,
+    the model then carries the default constants) when the run has no ``split.json``
+    or its clips are gone.
+    """
+    from engine.model import dataset as ds
+    from engine.model.pause_gate import fit_gate, gate_clip
+
+    p = Path(ckpt)
+    split = (p if p.is_dir() else p.parent) / "split.json"
+    paths = [Path(q) for q in json.loads(split.read_text())["train"][::every]] \
+        if split.is_file() else []
+    if not paths or not all(q.is_file() for q in paths):
+        log.warning("pause gate not fitted: the run's training clips (%s) are not here; "
+                    "the model carries the default gate", split)
+        return {}
+    params, score = fit_gate([gate_clip(c) for c in ds.load_clips(paths)])
+    return {"gate": params.to_dict(),
+            "gate_fit": {"clips": len(paths), "balanced_accuracy": round(score, 4)}}
 
 
 def build_metadata(st: dict, norm: Normalisers) -> dict:
@@ -117,7 +143,7 @@ def export_onnx(ckpt: Path | str, out: Path | str, check: bool = True) -> dict:
                           output_names=["coeffs", "pose"], dynamic_axes=dyn, opset_version=OPSET,
                           dynamo=False)
     m = onnx.load(str(tmp))
-    meta = build_metadata(st, norm)
+    meta = {**build_metadata(st, norm), **fit_run_gate(ckpt)}
     entry = m.metadata_props.add()
     entry.key = metadata.KEY
     entry.value = metadata.encode(meta)
@@ -127,7 +153,7 @@ def export_onnx(ckpt: Path | str, out: Path | str, check: bool = True) -> dict:
     onnx.checker.check_model(m)
     onnx.save(m, str(tmp))
     os.replace(tmp, out)
-    result = {"path": str(out), "bytes": out.stat().st_size}
+    result = {"path": str(out), "bytes": out.stat().st_size, "gate": meta.get("gate")}
     if check:
         result["parity_max_abs"] = parity(model, out)
     return result
