@@ -23,9 +23,14 @@ clip's median (rest) face. Then:
   (sigma :data:`SPREAD` canonical units) so the skin moves smoothly.
 
 GRID speakers read sentences with a neutral face, so the measured extremes
-are small (a faint closed-lip smile, a slight brow lift). Weight 1 of each
-shape is :data:`GAIN` times the measured mean of the extreme frames, so that
-a key at 1.0 reads clearly; the README records the measured sizes.
+are small (a faint closed-lip smile, a slight brow lift): they give each
+shape's direction, not its size. The smile's size at weight 1 is measured on a
+real broad smile: the astronaut portrait (Eileen Collins, smiling with her
+teeth showing), whose mouth is that much wider than s1's rest face;
+weight 1 widens the mouth as much as that grin (:func:`grin_gain`).
+No real raised-brow face is at hand, so the brow raise keeps
+:data:`BROW_GAIN` times the measured extreme, a judgement; the README
+records the measured sizes.
 
 Writes ``assets/motion/expressions.npz`` (``smile``, ``brow_raise``,
 ``frown``: ``(468, 3) float32`` canonical displacements at weight 1, plus
@@ -54,8 +59,10 @@ from engine.face.align import to_canonical  # noqa: E402
 OUT = ROOT / "assets" / "motion"
 #: How many extreme frames are averaged per shape.
 TOP = 50
-#: Weight-1 size as a multiple of the measured extreme.
-GAIN = 2.5
+#: Brow raise at weight 1, as a multiple of the measured extreme (a judgement).
+BROW_GAIN = 2.5
+#: A real broad smile on another face, to size the smile.
+GRIN = ROOT / "assets" / "samples" / "astronaut.png"
 #: Gaussian spread (canonical units) of the constructed frown.
 SPREAD = 0.12
 
@@ -84,9 +91,34 @@ def upper_weights() -> np.ndarray:
     return _smooth(((y0 + 0.2) - y) / 0.2)
 
 
-def load(cache: Path) -> tuple[np.ndarray, int]:
-    """``(N, 468, 3)`` displacement of each frame from its clip's median face; clip count."""
-    disp = []
+def mouth_width(face: np.ndarray) -> float:
+    """Mouth-corner spread (61 to 291) of a canonical face ``(468, 3)``, IOD units."""
+    return float(face[mesh.MOUTH_LEFT, 0] - face[mesh.MOUTH_RIGHT, 0])
+
+
+def grin_gain(rest: np.ndarray, smile: np.ndarray, grin_image: Path = GRIN) -> dict:
+    """Scale that makes the measured smile field widen the mouth as much as a real grin.
+
+    ``rest``: s1's rest face ``(468, 3)``; ``smile``: the unscaled field. Only the
+    width is compared: the corners' height depends on how far the grin parts the
+    lips, which the closed-lip field does not do. Identity matters too: the same
+    grin against s4hq's narrower rest mouth would give a larger gain (reported).
+    """
+    import engine
+
+    portrait = engine.analyse_portrait(engine.load_image(grin_image))
+    grin = to_canonical(np.asarray(portrait.landmarks, np.float64))[0]
+    excess = mouth_width(grin) - mouth_width(rest)
+    field = mouth_width(rest + smile) - mouth_width(rest)
+    return {"grin_width": mouth_width(grin), "rest_width": mouth_width(rest),
+            "grin_width_excess": excess, "field_width": field,
+            "gain": float(excess / max(field, 1e-9))}
+
+
+def load(cache: Path) -> tuple[np.ndarray, int, np.ndarray]:
+    """``(N, 468, 3)`` displacement of each frame from its clip's median face; clip count;
+    the mean of the clips' median (rest) faces ``(468, 3)``."""
+    disp, rests = [], []
     files = sorted(cache.glob("*.npz"))
     for f in files:
         with np.load(f) as d:
@@ -94,10 +126,12 @@ def load(cache: Path) -> tuple[np.ndarray, int]:
         if len(lm) < 10:
             continue
         canon = np.stack([to_canonical(x)[0] for x in lm])
-        disp.append((canon - np.median(canon, axis=0)).astype(np.float32))
+        rest = np.median(canon, axis=0)
+        rests.append(rest)
+        disp.append((canon - rest).astype(np.float32))
     if not disp:
         raise SystemExit(f"no cached landmarks in {cache}; run tools/measure_grid.py first")
-    return np.concatenate(disp), len(disp)
+    return np.concatenate(disp), len(disp), np.mean(rests, axis=0)
 
 
 def frown_shape(brow_size: float, corner_drop: float) -> np.ndarray:
@@ -131,7 +165,7 @@ def frown_shape(brow_size: float, corner_drop: float) -> np.ndarray:
 
 
 def measure(cache: Path) -> dict:
-    disp, clips = load(cache)
+    disp, clips, rest = load(cache)
     gap = disp[:, mesh.LOWER_LIP_INNER, 1] - disp[:, mesh.UPPER_LIP_INNER, 1]
     spread = disp[:, mesh.MOUTH_LEFT, 0] - disp[:, mesh.MOUTH_RIGHT, 0]
     rise = -(disp[:, mesh.MOUTH_LEFT, 1] + disp[:, mesh.MOUTH_RIGHT, 1]) / 2
@@ -148,9 +182,10 @@ def measure(cache: Path) -> dict:
     w_up = upper_weights()
     w_up[LIDS] = 0
     brow = disp[top_b].mean(axis=0) * w_up[:, None]
-    # Sizes at weight 1 (after GAIN).
-    smile *= GAIN
-    brow *= GAIN
+    # Sizes at weight 1.
+    grin = grin_gain(rest, smile)
+    smile *= grin["gain"]
+    brow *= BROW_GAIN
     brow_size = float(-brow[BROWS, 1].mean())
     corner_rise = float(-(smile[CORNERS[0], 1] + smile[CORNERS[1], 1]) / 2)
     frown = frown_shape(brow_size, corner_rise)
@@ -158,7 +193,9 @@ def measure(cache: Path) -> dict:
         "frames": int(len(disp)),
         "clips": clips,
         "top": TOP,
-        "gain": GAIN,
+        "smile_gain": grin["gain"],
+        "smile_grin": {k: v for k, v in grin.items() if k != "gain"},
+        "brow_gain": BROW_GAIN,
         "smile_measured_spread": float(spread[top_s].mean()),
         "smile_measured_rise": float(rise[top_s].mean()),
         "smile_measured_gap": float(gap[top_s].mean()),

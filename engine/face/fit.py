@@ -186,11 +186,112 @@ def fit_face(points: dict[str, Any], image_shape: tuple[int, ...]) -> np.ndarray
     sim = umeyama(canon[idx, :2], dst)
     scale = sim.scale
     xy = sim.apply(canon[:, :2])
+    # Eyes whose lids were placed get their whole outline from the placed
+    # eye points; the spline then carries the rest of the face along.
+    ctrl = dict(zip(idx.tolist(), dst, strict=True))
+    for e in range(2):
+        outline = _eye_outline(pts, e)
+        if outline is not None:
+            for name in _EYE_NAMES[e][2:]:
+                del ctrl[ALL_POINTS[name]]
+            ctrl.update(outline)
+    idx = np.array(list(ctrl))
+    dst = np.stack(list(ctrl.values()))
     resid = dst - xy[idx]
     xy = xy + _tps(xy[idx], resid, xy, iod)
     xy[idx] = dst  # exact (the spline matches to rounding)
     z = scale * canon[:, 2:3]
     return np.hstack([xy, z]).astype(np.float32)
+
+
+#: Per eye (subject's right, left): outer corner, inner corner, upper lid, lower lid.
+_EYE_NAMES = (
+    ("right_eye_outer", "right_eye_inner", "right_eye_top", "right_eye_bottom"),
+    ("left_eye_outer", "left_eye_inner", "left_eye_top", "left_eye_bottom"),
+)
+#: Lid landmarks, outer corner to inner corner (as ``engine.render.topology``).
+_LID_UPPER = ((33, 246, 161, 160, 159, 158, 157, 173, 133),
+              (263, 466, 388, 387, 386, 385, 384, 398, 362))  # fmt: skip
+_LID_LOWER = ((33, 7, 163, 144, 145, 153, 154, 155, 133),
+              (263, 249, 390, 373, 374, 380, 381, 382, 362))  # fmt: skip
+#: Where the canonical lid points sit along the corner-to-corner axis (fractions).
+_LID_STATIONS = np.array([0.0, 0.073, 0.163, 0.296, 0.486, 0.661, 0.83, 0.943, 1.0])
+#: Eye roundness (lid gap over corner distance) over which a placed outline
+#: changes from an almond (human) to an ellipse (large round animal eyes).
+_ROUND_FROM, _ROUND_FULL = 0.4, 0.75
+
+
+def _eye_outline(pts: dict[str, np.ndarray], eye: int) -> dict[int, np.ndarray] | None:
+    """The 14 interior lid points of an eye whose upper and lower lid were both placed.
+
+    The outline runs from corner to corner through the two lid points: an
+    almond for a human eye, quarter ellipses for a round one (so that a large
+    round animal eye lies inside it, corners included). Each upper point sits
+    straight above its lower partner (across the corner-to-corner axis), the
+    way the renderer closes a lid, so that a closed lid meets the lower lid
+    along its whole length: the placed upper-lid point takes the station
+    nearest to it along the axis and the lower-lid point its own, so the
+    landmarks 159/145 (386/374) are the placed points only when those are
+    above one another.
+
+    Returns:
+        ``landmark -> (2,) xy``, or None when the eye's lid points are not
+        both placed or do not lie between the corners on either side of them.
+    """
+    outer, inner, top_name, bottom_name = _EYE_NAMES[eye]
+    if top_name not in pts or bottom_name not in pts:
+        return None
+    c0, c1 = pts[outer], pts[inner]
+    length = float(np.linalg.norm(c1 - c0))
+    if length < 1.0:
+        return None
+    u = (c1 - c0) / length
+    n = np.array([-u[1], u[0]])
+    eyes_mid = 0.25 * sum(pts[k] for k in FIT_POINTS if k.endswith(("_outer", "_inner")))
+    if n @ (pts["chin"] - eyes_mid) < 0:
+        n = -n
+    a_t, d_t = (pts[top_name] - c0) @ u / length, (pts[top_name] - c0) @ n / length
+    a_b, d_b = (pts[bottom_name] - c0) @ u / length, (pts[bottom_name] - c0) @ n / length
+    if not (0.02 < a_t < 0.98 and 0.02 < a_b < 0.98 and d_t < 0.0 < d_b):
+        return None
+    # Stations along the axis: the lid points take the nearest ones (apart
+    # unless they are nearly above one another), the rest are spread between.
+    inner_st = _LID_STATIONS[1:-1]
+    k_t = 1 + int(np.argmin(np.abs(inner_st - a_t)))
+    k_b = 1 + int(np.argmin(np.abs(inner_st - a_b)))
+    if abs(a_t - a_b) < 0.04:
+        k_t = k_b = 1 + int(np.argmin(np.abs(inner_st - 0.5 * (a_t + a_b))))
+    elif k_t == k_b:
+        if (a_t < a_b) == (k_t < 7):
+            k_b = k_t + 1 if a_t < a_b else k_t - 1
+        else:
+            k_t = k_b - 1 if a_t < a_b else k_b + 1
+    if k_t == k_b:
+        anchors = {0: 0.0, k_t: 0.5 * (a_t + a_b), 8: 1.0}
+    else:
+        anchors = {0: 0.0, k_t: a_t, k_b: a_b, 8: 1.0}
+    keys = sorted(anchors)
+    stations = np.interp(_LID_STATIONS, _LID_STATIONS[keys], [anchors[k] for k in keys])
+    stations[k_t], stations[k_b] = a_t, a_b  # exact, even when they share a station
+    # Depth profile: an almond (parabola) blended towards quarter ellipses by roundness.
+    t = float(np.clip((d_b - d_t - _ROUND_FROM) / (_ROUND_FULL - _ROUND_FROM), 0.0, 1.0))
+    w = t * t * (3.0 - 2.0 * t)
+
+    def depth(a: np.ndarray, a_peak: float, d_peak: float) -> np.ndarray:
+        s = np.where(a < a_peak, (a_peak - a) / a_peak, (a - a_peak) / (1.0 - a_peak))
+        s = np.clip(s, 0.0, 1.0)
+        return d_peak * ((1.0 - w) * (1.0 - s * s) + w * np.sqrt(1.0 - s * s))
+
+    out: dict[int, np.ndarray] = {}
+    for lid, a_peak, d_peak in ((_LID_UPPER[eye], a_t, d_t), (_LID_LOWER[eye], a_b, d_b)):
+        a = stations[1:-1]
+        d = depth(a, a_peak, d_peak)
+        xy = c0 + length * (a[:, None] * u + d[:, None] * n)
+        for k, i in enumerate(lid[1:-1]):
+            out[i] = xy[k]
+    out[_LID_UPPER[eye][k_t]] = pts[top_name].copy()
+    out[_LID_LOWER[eye][k_b]] = pts[bottom_name].copy()
+    return out
 
 
 def load_points_json(

@@ -13,7 +13,10 @@ motion, and compare with the landmarks tracked in the real video:
   silence: GRID ``.align`` for s1, loudness 35 dB under the peak otherwise);
   the real video's own value is reported in the ``real`` row;
 - ``sil_closed``: the share of silent frames whose opening exceeds the neutral
-  face's by less than :data:`CLOSED` (0.02 IOD, about 1.3 mm on an adult face).
+  face's by less than :data:`CLOSED` (0.02 IOD, about 1.3 mm on an adult face);
+- ``std_ratio`` and ``speed_ratio``: the standard deviation of the opening and its
+  mean frame-to-frame change, generated over real (1 = as lively as the real
+  mouth; an L1-trained generator regresses to the mean and scores below 1).
 
 Sources: the GAN (one or more ONNX models), the phonetic motion
 (:func:`engine.motion.phonetic.phonetic_motion` on pocketsphinx phones) and a
@@ -79,9 +82,14 @@ def clip_metrics(disp: np.ndarray, clip: ds.Clip) -> dict:
     real_sil = float(np.maximum(real_op[sil] - base, 0).mean()) if sil.any() else float("nan")
     closed = float((gen_op[sil] - base < CLOSED).mean()) if sil.any() else float("nan")
     real_closed = float((real_op[sil] - base < CLOSED).mean()) if sil.any() else float("nan")
+    real_std = float(np.std(real_op[ok]))
+    real_speed = float(np.abs(np.diff(real_op[ok])).mean()) if ok.sum() > 1 else 0.0
     return {"r": pearson(gen_op[ok], real_op[ok]), "lag": best_lag(gen_op, real_op),
             "lmd": lmd, "sil_open": sil_open, "real_sil_open": real_sil,
-            "sil_closed": closed, "real_sil_closed": real_closed}
+            "sil_closed": closed, "real_sil_closed": real_closed,
+            "std_ratio": float(np.std(gen_op[ok])) / max(real_std, 1e-9),
+            "speed_ratio": (float(np.abs(np.diff(gen_op[ok])).mean()) / max(real_speed, 1e-9)
+                            if ok.sum() > 1 else float("nan"))}
 
 
 def loudness_shape(train: list[ds.Clip]) -> tuple[np.ndarray, float]:
@@ -156,7 +164,8 @@ def evaluate_sets(sets: dict[str, list[Path]], sources: dict[str, Callable], gri
         res = {}
         for src, rs in rows.items():
             res[src] = {k: float(np.nanmean([r[k] for r in rs])) for k in
-                        ("r", "lag", "lmd", "sil_open", "sil_closed")}
+                        ("r", "lag", "lmd", "sil_open", "sil_closed", "std_ratio",
+                         "speed_ratio")}
             res[src]["lag_median"] = float(np.median([r["lag"] for r in rs]))
         res["real"] = {"sil_open": float(np.nanmean(real_sil)),
                        "sil_closed": float(np.nanmean(real_closed)),
@@ -217,16 +226,17 @@ def markdown(results: dict, blink_model: dict | None = None) -> str:
         lines.append(f"**{name}** ({real['clips']} clips, {real['seconds']:.0f} s)\n")
         lines.append("| source | mouth-opening r (higher better) | mouth LMD / IOD (lower better) "
                      "| lag, frames (mean / median) | opening in silence / IOD "
-                     "| closed in silence |")
-        lines.append("|---|---|---|---|---|---|")
+                     "| closed in silence | opening std, gen / real | speed, gen / real |")
+        lines.append("|---|---|---|---|---|---|---|---|")
         for src, m in res.items():
             if src == "real":
                 continue
             lines.append(f"| {src} | {m['r']:.3f} | {m['lmd']:.4f} | {m['lag']:+.2f} / "
                          f"{m['lag_median']:+.0f} | {m['sil_open']:.4f} | "
-                         f"{100 * m['sil_closed']:.0f}% |")
+                         f"{100 * m['sil_closed']:.0f}% | {m['std_ratio']:.2f} | "
+                         f"{m['speed_ratio']:.2f} |")
         lines.append(f"| real video | 1 | 0 | 0 | {real['sil_open']:.4f} | "
-                     f"{100 * real['sil_closed']:.0f}% |")
+                     f"{100 * real['sil_closed']:.0f}% | 1 | 1 |")
         lines.append("")
         lines.append(f"Blinks in the real clips: {real['blink_rate_per_min']:.1f}/min, mean "
                      f"{real['blink_mean_duration'] * 1000:.0f} ms.")
