@@ -22,8 +22,8 @@ class Settings:
             portrait's own, capped at :data:`MAX_LONG_EDGE`.
         seed: seed of every stochastic part (blinks, head motion, noise).
         mouth_intensity: scales mouth motion, 0..2, 1 = as measured.
-        blink_rate: blinks per minute (default: measured on GRID s1, who
-            blinks often while reading; 15-25 looks calmer).
+        blink_rate: blinks per minute (default 25: between the two GRID
+            speakers measured, 43.7 and 6.8; see :class:`BlinkParams`).
         blink_duration: mean blink duration in seconds (default: measured).
         head_motion: head-motion amount, 0 = locked head, 1 = default.
         motion_source: ``"gan"`` or ``"phonetic"``.

@@ -141,3 +141,100 @@ def test_project_with_fit_points_renders_via_cli(
     with av.open(str(out)) as c:
         s = c.streams.video[0]
         assert abs(s.codec_context.width - 226) <= 1 and abs(s.codec_context.height - 150) <= 1
+
+
+DRAWN = ROOT / "assets" / "samples" / "drawn_face.png"
+DRAWN_POINTS = ROOT / "assets" / "samples" / "drawn_face.json"
+#: Blinks (onset, duration) and the frame of each one's full closure at 25 fps.
+BLINKS = ((0.6, 0.2), (1.9, 0.24))
+
+
+def _fitted_animation(portrait: Path, points: Path, grid: Path) -> engine.Animation:
+    image = engine.load_image(portrait)
+    landmarks = fit_face(load_points_json(points, image.rgb.shape), image.rgb.shape)
+    audio = engine.analyse_audio(engine.load_audio(grid / "s1" / "audio" / f"{CLIP}.flac"))
+    blinks = [engine.BlinkEvent(t, d, 1.0) for t, d in BLINKS]
+    settings = engine.Settings(motion_source="phonetic")
+    return engine.Animation(engine.analyse_portrait(image, landmarks=landmarks), audio,
+                            settings, blinks)  # fmt: skip
+
+
+def _closed_index(animation: engine.Animation, k: int) -> int:
+    lids = animation.motion.eyelids[:, 0]
+    onset, dur = BLINKS[k]
+    i0, i1 = int(onset * animation.fps), int((onset + dur) * animation.fps) + 1
+    return i0 + int(np.argmax(lids[i0:i1]))
+
+
+def _eye_boxes(points: Path) -> list[tuple[slice, slice]]:
+    """Per eye, the box spanned by its placed corners and lid points."""
+    p = load_points_json(points)
+    boxes = []
+    for side in ("right", "left"):
+        xy = np.array([p[f"{side}_eye_{k}"] for k in ("outer", "inner", "top", "bottom")])
+        (x0, y0), (x1, y1) = xy.min(axis=0).astype(int), xy.max(axis=0).astype(int)
+        boxes.append((slice(y0, y1 + 1), slice(x0, x1 + 1)))
+    return boxes
+
+
+def _eye_coloured(rgb: np.ndarray) -> np.ndarray:
+    """Chelsea's iris (yellow-green, hue above 33 degrees) or pupil (near black)."""
+    f = rgb.astype(np.float32)
+    r, g, b = f[..., 0], f[..., 1], f[..., 2]
+    hue = 60.0 * (g - b) / np.maximum(r - b, 1.0)
+    return ((r >= g) & (g >= b) & (hue > 33) & (r - b > 25)) | (f.max(axis=2) < 45)
+
+
+def test_closed_cat_eyes_are_covered_by_fur(grid: Path) -> None:
+    """At a full blink the lids cover the cat's big round eyes, corners included."""
+    animation = _fitted_animation(CAT, CAT_POINTS, grid)
+    open_f = animation.render_frame(0.0)
+    for k in range(len(BLINKS)):
+        i = _closed_index(animation, k)
+        assert animation.motion.eyelids[i].min() > 0.95
+        closed_f = animation.render_frame(i / animation.fps)
+        shown = total = 0
+        for ys, xs in _eye_boxes(CAT_POINTS):
+            total += int(_eye_coloured(open_f[ys, xs]).sum())
+            shown += int(_eye_coloured(closed_f[ys, xs]).sum())
+            # The lid is fur-coloured: no bright smear, no dark hole.
+            h = ys.stop - ys.start
+            above = open_f[max(ys.start - h, 0) : ys.start, xs].reshape(-1, 3)
+            lid = np.median(closed_f[ys, xs].reshape(-1, 3), axis=0)
+            assert np.all(np.abs(lid - np.median(above, axis=0)) < 30), (lid, above)
+        # Before the eye outline followed the placed lid points: 0.17.
+        assert shown < 0.12 * total, shown / total
+
+
+def test_the_detector_misses_the_drawn_face() -> None:
+    assert detect_faces(engine.load_image(DRAWN).rgb) == []
+
+
+def test_drawn_face_talks_and_blinks(grid: Path) -> None:
+    animation = _fitted_animation(DRAWN, DRAWN_POINTS, grid)
+    rig = animation.portrait.rig
+    xy = [frame_landmarks(rig, animation.motion, i) for i in range(animation.frame_count)]
+    # The mouth opens with the voice.
+    gap = np.array([np.linalg.norm(p[mesh.LOWER_LIP_INNER] - p[mesh.UPPER_LIP_INNER]) for p in xy])
+    loud = animation.audio.loudness(animation.fps)[: len(gap)]
+    assert np.corrcoef(gap, loud)[0, 1] > 0.4
+    assert gap.max() - gap.min() > 0.03 * rig.iod
+    # The mouth's pixels change where it opens.
+    widest = int(np.argmax(gap))
+    mouth = (slice(440, 500), slice(260, 380))
+    still = animation.render_frame(0.0)[mouth].astype(np.float32)
+    talking = animation.render_frame(widest / animation.fps)[mouth].astype(np.float32)
+    assert np.abs(talking - still).mean() > 5.0
+    # The eyes close at the scheduled blinks (the upper lid comes down to the
+    # lower one or past it): the eye whites are gone then.
+    lid = np.array([p[145, 1] - p[159, 1] + p[374, 1] - p[386, 1] for p in xy])
+    assert lid[int(1.3 * animation.fps)] > 0.9 * lid[0]
+    open_f = animation.render_frame(1.3)
+    for k in range(len(BLINKS)):
+        i = _closed_index(animation, k)
+        assert lid[i] < 0.2 * lid[0]
+        closed_f = animation.render_frame(i / animation.fps)
+        for ys, xs in _eye_boxes(DRAWN_POINTS):
+            white_open = (open_f[ys, xs].min(axis=2) > 200).mean()
+            white_closed = (closed_f[ys, xs].min(axis=2) > 200).mean()
+            assert white_open > 0.2 and white_closed < 0.01, (white_open, white_closed)

@@ -40,6 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from engine.motion.blink_detect import closure_signal, find_blinks  # noqa: E402
 from engine.motion.phonetic import VISEME_CLASSES  # noqa: E402
 
 log = logging.getLogger("measure_grid")
@@ -220,89 +221,6 @@ def mouth_weights() -> np.ndarray:
     return (s * s * (3 - 2 * s)).astype(np.float32)
 
 
-def eye_aspect(canon: np.ndarray) -> np.ndarray:
-    """``(T, 2)`` lid gap / eye width for the subject's right then left eye."""
-    from engine.face import mesh
-
-    out = []
-    for up, lo in ((mesh.RIGHT_EYE_UPPER, mesh.RIGHT_EYE_LOWER),
-                   (mesh.LEFT_EYE_UPPER, mesh.LEFT_EYE_LOWER)):
-        gap = np.linalg.norm(canon[:, up[2:-2], :2] - canon[:, lo[2:-2], :2], axis=2).mean(1)
-        width = np.linalg.norm(canon[:, up[0], :2] - canon[:, up[-1], :2], axis=1)
-        out.append(gap / np.maximum(width, 1e-6))
-    return np.stack(out, axis=1)
-
-
-def running_median(x: np.ndarray, width: int) -> np.ndarray:
-    """Centred running median of ``(T,)`` with edge padding."""
-    h = width // 2
-    xp = np.pad(x, h, mode="edge")
-    return np.median(np.lib.stride_tricks.sliding_window_view(xp, 2 * h + 1), axis=1)
-
-
-#: Blink detection thresholds on the closure signal (1 - EAR / open EAR).
-#: The 468-point model never closes the lids fully: a blink that is shut on
-#: the video reads as closure 0.25-0.45, a downward glance as 0.1-0.25 and slow.
-BLINK_RISE = 0.12  # above the 1 s running median
-BLINK_PEAK = 0.22  # absolute closure at the peak
-BLINK_EDGE = 0.03  # extent: above the running median by this much
-BLINK_MAX_RISE_FRAMES = 2  # blinks close within 80 ms; glances are slower
-
-
-def find_blinks(closure: np.ndarray, fps: float) -> list[dict[str, float]]:
-    """Blinks in a closure signal (0 open .. 1 closed; NaN = no face).
-
-    A blink is a transient: closure rises at least :data:`BLINK_RISE` above
-    its 1 s running median, reaches :data:`BLINK_PEAK`, and gets from its
-    start to its peak within :data:`BLINK_MAX_RISE_FRAMES` frames. Its
-    duration is the full width at half its (baseline-removed) peak, divided by
-    the half-width fraction of :func:`engine.motion.blinks.blink_profile`, so
-    that the engine's profile with that duration looks the same.
-    """
-    from engine.motion.blinks import blink_profile
-
-    u = np.linspace(0, 1, 2001)
-    prof = blink_profile(u)
-    half_frac = float((prof >= 0.5).mean())
-    c = np.nan_to_num(closure, nan=0.0)
-    n = len(c)
-    e = c - running_median(c, int(round(fps)))
-    out = []
-    i = 0
-    while i < n:
-        if not (e[i] > BLINK_RISE and c[i] > BLINK_PEAK):
-            i += 1
-            continue
-        a = i
-        while a > 0 and e[a - 1] > BLINK_EDGE:
-            a -= 1
-        b = i
-        while b < n - 1 and e[b + 1] > BLINK_EDGE:
-            b += 1
-        k = a + int(np.argmax(e[a : b + 1]))
-        i = b + 1
-        if k - a > BLINK_MAX_RISE_FRAMES:
-            continue
-        peak = float(e[k])
-        half = 0.5 * peak
-        lft = k
-        while lft > a and e[lft - 1] >= half:
-            lft -= 1
-        rgt = k
-        while rgt < b and e[rgt + 1] >= half:
-            rgt += 1
-        t0 = lft - ((e[lft] - half) / (e[lft] - e[lft - 1])
-                    if lft > 0 and e[lft] > e[lft - 1] else 0.5)
-        t1 = rgt + ((e[rgt] - half) / (e[rgt] - e[rgt + 1])
-                    if rgt + 1 < n and e[rgt] > e[rgt + 1] else 0.5)
-        fwhm = max(t1 - t0, 0.5) / fps
-        edge = a == 0 or b == n - 1
-        out.append({"onset": a / fps, "end": (b + 1) / fps, "peak": float(c[k]),
-                    "rise": peak, "fwhm": fwhm, "duration": fwhm / half_frac,
-                    "edge": float(edge)})
-    return out
-
-
 def best_lag(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[int, float]:
     """Lag (frames; positive = ``a`` lags ``b``) maximising the correlation."""
     best = (0, -2.0)
@@ -368,10 +286,7 @@ def analyse(names: list[str]) -> dict:
             if 0 <= k < t and found[k]:
                 centre_disp.setdefault(ph, []).append(disp[k].ravel())
         # Eyes: closure relative to this clip's open eye (90th percentile).
-        ear = eye_aspect(np.nan_to_num(canon)).mean(axis=1)
-        ear[~found] = np.nan
-        open_level = np.nanpercentile(ear, 90)
-        closure = 1.0 - ear / open_level
+        closure = closure_signal(canon, found)
         ears.append(closure)
         found_blinks = find_blinks(closure, FPS)
         for x, y in zip(found_blinks, found_blinks[1:], strict=False):
@@ -579,9 +494,10 @@ recognition", JASA 120(5), 2006).
   phone's centre; also per viseme class.
 - **Blinks:** eye aspect ratio (mean lid gap of the inner lid points over eye
   width, both eyes averaged) per frame; closure = 1 - EAR / (clip's 90th
-  percentile). A blink (see `find_blinks`) is a transient at least 0.12 above the 1 s
-  running median, peaking above 0.22, closing within 2 frames (80 ms;
-  downward glances are slower). Checked by eye on crops of the video:
+  percentile). A blink (`engine.motion.blink_detect.find_blinks`) is a
+  transient at least 0.12 above the 1 s running median, peaking above 0.22,
+  closing within 2 frames (80 ms; downward glances are slower); two peaks in
+  one run with a dip below half the lower are two blinks. Checked by eye on crops of the video:
   the lids are shut at such peaks, even though the landmark model reads
   only 0.25-0.45 closure. Duration = full width at half peak, converted to
   the engine's blink-profile duration (`engine.motion.blinks.blink_profile`).

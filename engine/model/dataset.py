@@ -85,33 +85,20 @@ def canonical_and_pose(lm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return canon, pose
 
 
-def blinks_from_ear(ear: np.ndarray, fps: float, valid: np.ndarray | None = None,
-                    threshold: float = 0.22, peak: float = 0.33) -> list:
-    """Blink events from ``(T, 2)`` eye aspect ratios.
+def blinks_of(canon: np.ndarray, valid: np.ndarray, fps: float) -> list:
+    """Blink events in a clip's tracked landmarks ``(T, 468, 3)``
+    (:func:`engine.motion.blink_detect.find_blinks`).
 
-    Closure is ``1 - EAR / open EAR`` (open EAR: the 80th percentile); a blink
-    is a run of frames whose mean closure over both eyes exceeds ``threshold``
-    and peaks above ``peak`` (the mesh rarely shows a lid fully shut on 360x288
-    GRID video). Onset and end sit half a frame outside the run; depth is the
-    run's peak closure divided by 0.45, capped at 1.
+    Depth: peak closure over 0.3, capped at 1 (a lid seen shut on GRID video
+    reads as closure 0.25-0.45).
     """
-    from engine.motion.blinks import BlinkEvent, true_runs
+    from engine.motion.blink_detect import closure_signal, find_blinks
+    from engine.motion.blinks import BlinkEvent
 
-    e = np.asarray(ear, np.float64).mean(1)
-    ok = np.isfinite(e) if valid is None else (valid & np.isfinite(e))
-    if ok.sum() < 3:
-        return []
-    open_ear = float(np.percentile(e[ok], 80))
-    closure = np.where(ok, 1.0 - e / max(open_ear, 1e-6), 0.0)
     out = []
-    for i, n in true_runs(closure > threshold):
-        j = i + n
-        if closure[i:j].max() < peak:
-            continue
-        onset = max((i - 0.5) / fps, 0.0)
-        dur = max((j - i + 1) / fps, 0.06)
-        depth = float(min(closure[i:j].max() / 0.6, 1.0))
-        out.append(BlinkEvent(round(onset, 4), round(dur, 4), round(depth, 3)))
+    for b in find_blinks(closure_signal(canon, valid), fps):
+        out.append(BlinkEvent(round(b["onset"], 4), round(max(b["duration"], 0.06), 4),
+                              round(min(b["peak"] / 0.3, 1.0), 3)))
     return out
 
 
@@ -126,7 +113,6 @@ def load_clip(path: Path | str) -> Clip:
         mel = d["mel"]
         loud = d["loudness"]
         sil = d["silence"].astype(bool)
-        ear = d["ear"]
         fps = float(d["fps"])
     valid = presence >= 0.5
     canon, pose = canonical_and_pose(lm)
@@ -142,10 +128,15 @@ def load_clip(path: Path | str) -> Clip:
     t_n = canon.shape[0]
     mel_n = features.normalise(mel)
     audio = features.frame_windows(mel_n, t_n, fps)
-    blinks = blinks_from_ear(ear, fps, valid)
+    blinks = blinks_of(canon, valid, fps)
     return Clip(p.stem, p.parent.name, fps, canon, neutral, canon[0].copy(), expr, pose,
                 audio, eyelid_track(blinks, t_n, fps), blinks, sil, loud.astype(np.float32),
                 opening, valid, mel_n)
+
+
+#: Bump when :func:`load_clip` derives anything differently: memoised clips of
+#: another version are rebuilt. 2: blinks from :mod:`engine.motion.blink_detect`.
+CLIP_VERSION = 2
 
 
 def _stamp(paths: list[Path]) -> list[tuple[int, int] | None]:
@@ -167,7 +158,8 @@ def load_clips(paths: list[Path], cache: Path | None = None) -> list[Clip]:
         try:
             with open(cache, "rb") as f:
                 stored = pickle.load(f)
-            if stored["paths"] == [str(p) for p in paths] and stored.get("stamp") == _stamp(paths):
+            if (stored.get("version") == CLIP_VERSION and stored["paths"] == [str(p) for p in paths]
+                    and stored.get("stamp") == _stamp(paths)):
                 return stored["clips"]
         except Exception:  # a damaged memo is rebuilt
             pass
@@ -176,7 +168,7 @@ def load_clips(paths: list[Path], cache: Path | None = None) -> list[Clip]:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp")
         with open(tmp, "wb") as f:
-            pickle.dump({"paths": [str(p) for p in paths], "clips": clips,
+            pickle.dump({"version": CLIP_VERSION, "paths": [str(p) for p in paths], "clips": clips,
                          "stamp": _stamp(paths)}, f, protocol=4)
         tmp.replace(cache)
     return clips

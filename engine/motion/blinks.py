@@ -5,7 +5,7 @@ onset of the next is ``min_gap`` plus a gamma-distributed wait chosen so that
 the long-run rate is ``rate_per_min``; durations are log-normal around
 ``mean_duration``; depths (how far the lid closes, 1 = fully) are mostly 1
 with some partial blinks. The defaults come from blinks measured on the GRID
-corpus (speaker s1), see ``assets/motion/README.md``.
+corpus (speakers s1 and s4hq), see ``assets/motion/README.md``.
 
 The event list is what the artist edits on the timeline: :func:`add_blink`,
 :func:`move_blink`, :func:`delete_blink` and :func:`normalise_blinks`
@@ -67,10 +67,15 @@ class BlinkEvent:
 
 @dataclass(frozen=True)
 class BlinkParams:
-    """Settings of the blink process (defaults measured on GRID s1).
+    """Settings of the blink process (defaults measured on GRID).
 
-    Measured on 150 GRID s1 clips (7.5 min, 309 blinks; see
-    ``assets/motion/README.md``): 41.2 blinks/min; duration (this module's
+    Rate: the mean of the two GRID speakers, measured with
+    :mod:`engine.motion.blink_detect` (checked by eye on 58 labelled blinks):
+    s1 blinks 43.7 times a minute (250 clips), s4hq 6.8 (50 clips); the default
+    25/min sits between them, where conversation rates in the literature lie
+    (about 15-30/min), and s1's own rate made a talking portrait look nervous.
+    The rest was measured on 150 GRID s1 clips (7.5 min, 309 blinks; see
+    ``assets/motion/README.md``): duration (this module's
     profile) log-normal, mean 224 ms, sigma 0.27 (median full width at half
     closure 112 ms); onset-to-onset CV 0.66 (gamma shape 1/CV^2 = 2.3).
     Two choices are not straight fits: ``min_gap`` is 0.25 s although s1's
@@ -90,7 +95,7 @@ class BlinkParams:
         partial_depth: mean depth of those partial blinks.
     """
 
-    rate_per_min: float = 41.0
+    rate_per_min: float = 25.0
     mean_duration: float = 0.224
     min_gap: float = 0.25
     duration_sigma: float = 0.27
