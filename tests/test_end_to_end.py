@@ -85,19 +85,38 @@ def test_mouth_follows_loudness_within_one_frame(
 
 
 def test_mouth_rests_in_silence(
-    check: SelfCheck, grid: Path, rendered: tuple[Path, engine.Animation]
+    grid: Path, rendered: tuple[Path, engine.Animation], tmp_path: Path
 ) -> None:
-    opening = np.asarray(check.mouth_opening)
+    animation = rendered[1]
     words = read_align(grid / "s1" / "align" / f"{CLIP}.align")
-    sil = np.zeros(len(opening), dtype=bool)
+    sil = np.zeros(animation.frame_count, dtype=bool)
     for a, b, w in words:
         if w in ("sil", "sp"):
             # Skip the 100 ms next to speech, where the lips legitimately lead and lag.
             sil[int(np.ceil((a + 0.1) * 25)) : int(np.floor((b - 0.1) * 25))] = True
-    rest = float(np.median(opening[:3]))  # the portrait's own mouth, before speech
-    assert np.max(opening) - rest > EXPECT[rendered[1].motion_source][1]  # it does open
     assert sil.sum() > 20
-    assert np.all(np.abs(opening[sil] - rest) <= 0.1 * rest)
+    # The animation itself: the mouth is at its rest shape in silence, and opens in speech.
+    assert np.max(animation.motion.mouth_open[sil]) < 0.002
+    assert np.max(animation.motion.mouth_open) > EXPECT[animation.motion_source][1]
+    # The video: re-detecting this smiling, teeth-showing mouth moves by up to ~15 % of its
+    # gap with the head's motion alone (resampling), as much as speech opens it. So the
+    # talking render is compared with the same render, same head and blinks, without
+    # mouth motion: in silence the two mouths match; in speech they part
+    # (measured: silence mean 1.5-1.7 %, max 7-10 %; speech mean 7-10 %, max 24-36 %).
+    still = engine.Animation(animation.portrait, animation.audio,
+                             animation.settings.with_(mouth_intensity=0.0),
+                             animation.blink_events)  # fmt: skip
+    openings = []
+    for i, a in enumerate((animation, still)):
+        out = tmp_path / f"{i}.mp4"
+        engine.export(a, out, watermark=False)
+        openings.append(np.asarray(evaluate_video(out, portrait=PORTRAIT).mouth_opening))
+    talk, rest = openings
+    gap = float(np.median(rest[:3]))
+    # (H.264's prediction from different earlier frames alone leaves a few per cent.)
+    quiet, spoken = np.abs(talk[sil] - rest[sil]) / gap, np.abs(talk[~sil] - rest[~sil]) / gap
+    assert quiet.mean() < 0.04 and quiet.max() < 0.12, (quiet.mean(), quiet.max())
+    assert spoken.mean() > 3 * quiet.mean() and spoken.max() > 2 * quiet.max()
 
 
 def test_blinks_as_scheduled(check: SelfCheck, rendered: tuple[Path, engine.Animation]) -> None:

@@ -464,7 +464,7 @@ def write_readme(res: dict, seconds: float) -> None:
     text = f"""# Measured motion: phone mouth shapes and blinks (GRID s1)
 
 Made by `tools/measure_grid.py` (landmark extraction about 0.05 s per frame
-per core, cached and resumable; the analysis {seconds / 60:.0f} min). Data: the
+per core, cached and resumable; the analysis {seconds:.0f} s). Data: the
 GRID audio-visual corpus, speaker s1 (CC BY 4.0; Cooke, Barker, Cunningham
 and Shao, "An audio-visual corpus for speech perception and automatic speech
 recognition", JASA 120(5), 2006).

@@ -71,17 +71,18 @@ class BlinkParams:
 
     Rate: the mean of the two GRID speakers, measured with
     :mod:`engine.motion.blink_detect` (checked by eye on 58 labelled blinks):
-    s1 blinks 43.7 times a minute (250 clips), s4hq 6.8 (50 clips); the default
+    s1 blinks 43.7 times a minute (250 clips of the model's data; 46.9 on the
+    150 clips of ``assets/motion/README.md``), s4hq 6.8 (50 clips); the default
     25/min sits between them, where conversation rates in the literature lie
     (about 15-30/min), and s1's own rate made a talking portrait look nervous.
-    The rest was measured on 150 GRID s1 clips (7.5 min, 309 blinks; see
+    The rest was measured on 150 GRID s1 clips (7.5 min, 352 blinks; see
     ``assets/motion/README.md``): duration (this module's
-    profile) log-normal, mean 224 ms, sigma 0.27 (median full width at half
-    closure 112 ms); onset-to-onset CV 0.66 (gamma shape 1/CV^2 = 2.3).
+    profile) log-normal, mean 226 ms, sigma 0.27 (median full width at half
+    closure 115 ms); onset-to-onset CV 0.67 (gamma shape 1/CV^2 = 2.2, kept 2.3).
     Two choices are not straight fits: ``min_gap`` is 0.25 s although s1's
-    double blinks come as close as 80 ms (5th percentile), so that every
+    double blinks follow each other directly, so that every
     blink reads as a separate event on the video; and partial blinks are
-    fewer and deeper (20 % at ~0.8) than the 47 % below 0.75 measured,
+    fewer and deeper (20 % at ~0.8) than the 46 % below 0.75 measured,
     because the landmark model's lid closure saturates and is noisy.
 
     Attributes:
@@ -96,7 +97,7 @@ class BlinkParams:
     """
 
     rate_per_min: float = 25.0
-    mean_duration: float = 0.224
+    mean_duration: float = 0.226
     min_gap: float = 0.25
     duration_sigma: float = 0.27
     interval_shape: float = 2.3

@@ -7,10 +7,8 @@ pixels towards a softened copy (blurred mostly along the lid) whose colour
 is pulled towards the skin around the eye, more as the lid closes, with a
 feathered edge, and draws a soft lash line along the closed lid's edge.
 
-Large round eyes (animals) need a lid band many times larger; smoothing it
-and pulling it to a skin colour leaves a bright blurred patch over the eye.
-There the lid keeps the warped texture (fur) with only its dark streaks
-clipped, and its colour is pulled much less.
+Large round eyes (animals, cartoons) are not closed by the mesh at all: see
+:mod:`engine.render.painted_lids`.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ import cv2
 import numpy as np
 
 from engine.render import topology as topo
-from engine.render.rig import eye_frame
 
 #: Closure over which the softening fades in.
 SOFTEN_FROM, SOFTEN_FULL = 0.4, 0.95
@@ -28,13 +25,6 @@ SOFTEN_MAX = 0.9
 #: How far (as an exponent of the colour ratio) the softened lid is pulled
 #: towards the skin colour under the brow.
 LID_PULL = 1.0
-#: Eye roundness (rest lid gap over corner distance) over which a lid changes
-#: from the smoothed human lid to a textured one (large round animal eyes).
-ROUND_FROM, ROUND_FULL = 0.75, 1.0
-#: For round eyes: the share of :data:`LID_PULL` kept, and how much darker
-#: (brighter) than the local mean the kept texture may be, as fractions.
-ROUND_PULL = 0.3
-DETAIL_DARK, DETAIL_BRIGHT = 0.25, 0.25
 #: Darkening and width (inter-ocular distances) of the lash line of a closed lid.
 LASH_DARKEN = 0.3
 LASH_WIDTH = 0.008
@@ -46,7 +36,6 @@ def soften_lids(
     closure: np.ndarray,
     iod: float,
     lid_rgb: np.ndarray,
-    roundness: np.ndarray | None = None,
 ) -> None:
     """Soften the stretched upper-lid skin of each closing eye, in place.
 
@@ -57,9 +46,6 @@ def soften_lids(
         iod: inter-ocular distance in ``out``'s pixels.
         lid_rgb: ``(2, 3)`` per eye, the skin colour a closed lid takes on
             (0..255); the softened copy is pulled part of the way towards it.
-        roundness: ``(2,)`` per eye, the rest lid gap over the corner
-            distance (:func:`eye_roundness`); None treats both eyes as
-            human-shaped.
     """
     h, w = out.shape[:2]
     for e in range(2):
@@ -85,23 +71,11 @@ def soften_lids(
         mask = cv2.GaussianBlur(mask, (0, 0), sig)
         patch = out[y0:y1, x0:x1, :3].astype(np.float32)
         soft = cv2.GaussianBlur(patch, (0, 0), sigmaX=max(1.0, 0.035 * iod), sigmaY=sig)
-        # Round eyes: keep the texture of the lid (fur) except for dark
-        # streaks, and pull its colour less; the band is too large to smooth.
-        k = _roundness_weight(roundness, e)
-        detail = None
-        if k > 0:
-            detail = k * np.clip(patch - soft, -DETAIL_DARK * soft, DETAIL_BRIGHT * soft)
         inside = mask > 0.5
         if np.any(inside):
-            ref = soft[inside] if detail is None else soft[inside] + detail[inside]
-            mean = ref.mean(axis=0) if detail is None else np.median(ref, axis=0)
-            pull = LID_PULL * (1.0 - (1.0 - ROUND_PULL) * k)
-            gain = np.clip((lid_rgb[e] / np.maximum(mean, 1.0)) ** pull, 0.6, 2.0)
+            mean = soft[inside].mean(axis=0)
+            gain = np.clip((lid_rgb[e] / np.maximum(mean, 1.0)) ** LID_PULL, 0.6, 2.0)
             soft *= gain.astype(np.float32)
-            if detail is not None:
-                detail *= gain.astype(np.float32)
-        if detail is not None:
-            soft += detail
         blend = (weight * mask)[..., None]
         patch += blend * (soft - patch)
         # Lash line along the closed lid's edge, thin at the corners.
@@ -116,24 +90,3 @@ def soften_lids(
             line = cv2.GaussianBlur(0.5 * line + 0.5 * taper, (0, 0), max(0.6, 0.006 * iod))
             patch *= (1.0 - lash_amt * np.clip(line, 0.0, 1.0))[..., None]
         out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
-
-
-def eye_roundness(verts: np.ndarray) -> np.ndarray:
-    """``(2,) float64`` per eye, the widest lid gap over the corner distance.
-
-    Pass the rest vertices (lid slack included): a human eye gives about
-    0.4-0.6, a large round animal eye fitted by hand 1 or more.
-    """
-    r = np.zeros(2)
-    for e in range(2):
-        _, gap = eye_frame(verts, e)
-        c0, c1 = verts[topo.EYE_UPPER[e][0]], verts[topo.EYE_UPPER[e][-1]]
-        r[e] = max(float(gap.max()), 0.0) / max(float(np.linalg.norm(c1 - c0)), 1e-9)
-    return r
-
-
-def _roundness_weight(roundness: np.ndarray | None, eye: int) -> float:
-    if roundness is None:
-        return 0.0
-    t = float(np.clip((roundness[eye] - ROUND_FROM) / (ROUND_FULL - ROUND_FROM), 0.0, 1.0))
-    return t * t * (3.0 - 2.0 * t)

@@ -8,9 +8,10 @@ import numpy as np
 
 from engine.motion.track import MotionTrack
 from engine.render import topology as topo
-from engine.render.eyes import eye_roundness, soften_lids
+from engine.render.eyes import soften_lids
 from engine.render.gaze import shift_irises
 from engine.render.mouth import paint_mouth
+from engine.render.painted_lids import paint_lids
 from engine.render.pose import eyelid_closure, frame_landmarks, frame_vertices
 from engine.render.rig import PortraitRig
 from engine.render.warp import backward_map, remap_box
@@ -109,7 +110,11 @@ def render_frame(
     src_v = (rig.vertices + 0.5) * scale - 0.5
     tgt_v = (frame_vertices(rig, xy) + 0.5) * scale - 0.5
     gaze = _gaze(motion, index)
-    moved = not np.array_equal(tgt_v, src_v) or bool(np.any(gaze))
+    lids = eyelid_closure(motion, index)
+    painted = np.array(rig.painted_eyes)
+    mesh_lids = np.where(painted, 0.0, lids)  # the lids the mesh closes
+    paint = bool(np.any(lids[painted] > 0))
+    moved = not np.array_equal(tgt_v, src_v) or bool(np.any(gaze)) or paint
 
     x0, y0, x1, y1 = rig.box
     bx0, by0 = int(np.floor(x0 * fx)), int(np.floor(y0 * fy))
@@ -119,13 +124,15 @@ def render_frame(
     iod = rig.iod * float(np.sqrt(fx * fy))
     step = int(np.clip(np.floor(iod / GRID_PER_IOD), 1, MAX_STEP))
     mapping = backward_map(tgt_v, src_v, rig.triangles, (bx0, by0, bx1, by1), step)
-    lids = eyelid_closure(motion, index)
-    if step > 1 and np.any(lids > 0):
-        _refine_eyes(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, lids)
+    if step > 1 and np.any(mesh_lids > 0):
+        _refine_eyes(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, mesh_lids)
     out[by0:by1, bx0:bx1] = remap_box(base, mapping)
     if np.any(gaze):
         shift_irises(out, tgt_v, gaze)
     paint_mouth(out, rig, tgt_v, iod)
-    if np.any(lids > 0):
-        soften_lids(out, tgt_v, lids, iod, rig.eye_skin_rgb, eye_roundness(src_v))
+    if np.any(mesh_lids > 0):
+        soften_lids(out, tgt_v, mesh_lids, iod, rig.eye_skin_rgb)
+    if paint:
+        xy_out = (xy[:, :2] + 0.5) * scale - 0.5
+        paint_lids(out, rig.lid_plates, xy_out, mapping, (bx0, by0, bx1, by1), scale, lids, iod)
     return out

@@ -63,7 +63,7 @@ def frame_landmarks(rig: PortraitRig, motion: MotionTrack, index: int) -> np.nda
     if n > 0:
         lids = np.clip(np.asarray(motion.eyelids[i], dtype=np.float64), 0.0, 1.0)
         for e in range(2):
-            if lids[e] > 0:
+            if lids[e] > 0 and not rig.painted_eyes[e]:  # painted lids: frame.py
                 _close_eye(xy, rig, e, float(lids[e]))
     return xy
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from engine.errors import NoFaceError
 from engine.render import topology as topo
+from engine.render.painted_lids import PAINT_ROUNDNESS, LidPlate, build_plates
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,11 @@ class PortraitRig:
         eye_skin_rgb: ``(2, 3) float32`` per eye, the colour a closed lid takes
             on, 0..255: the mean of the skin under the brow and the cheek on
             the same side.
+        eye_roundness: ``(2,) float64`` per eye, the widest rest lid gap over
+            the corner distance (:func:`eye_roundness`).
+        lid_plates: per eye, the painted lid of a large round eye
+            (:mod:`engine.render.painted_lids`), or None where the mesh closes
+            the lid (human eyes).
     """
 
     image: np.ndarray
@@ -111,10 +117,17 @@ class PortraitRig:
     open_at_rest: bool
     keep_teeth: bool
     eye_skin_rgb: np.ndarray
+    eye_roundness: np.ndarray
+    lid_plates: tuple[LidPlate | None, LidPlate | None]
     _levels: OrderedDict[tuple[int, int], np.ndarray] = field(
         default_factory=OrderedDict, repr=False
     )
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def painted_eyes(self) -> tuple[bool, bool]:
+        """Per eye: closed by painting its lid plate, not by the mesh."""
+        return (self.lid_plates[0] is not None, self.lid_plates[1] is not None)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -250,6 +263,8 @@ class PortraitRig:
         face_rgb = rgb[fy0:fy1, fx0:fx1]
         face_lm = lm - np.array([fx0, fy0, 0], dtype=np.float32)
         lip_rgb, skin_rgb, eye_skin = _colours(face_rgb, face_lm, iod)
+        roundness = eye_roundness(vertices)
+        plates = build_plates(rgb, lm, iod, roundness >= PAINT_ROUNDNESS)
         rest_gap = _inner_gaps(lm[:, :2], iod)
         open_at_rest = bool(rest_gap[3:6].mean() > OPEN_AT_REST)
         keep_teeth = open_at_rest and _shows_teeth(face_rgb, face_lm, skin_rgb)
@@ -263,7 +278,7 @@ class PortraitRig:
             keep_teeth,
         )
         frozen = (lm, neutral, to_pixels, axes, pivot, ring32, vertices, lid_slack, tris)
-        for arr in (*frozen, lip_rgb, skin_rgb, rest_gap, eye_skin):
+        for arr in (*frozen, lip_rgb, skin_rgb, rest_gap, eye_skin, roundness):
             arr.setflags(write=False)
         return cls(
             image=image,
@@ -286,7 +301,23 @@ class PortraitRig:
             open_at_rest=open_at_rest,
             keep_teeth=keep_teeth,
             eye_skin_rgb=eye_skin,
+            eye_roundness=roundness,
+            lid_plates=plates,
         )
+
+
+def eye_roundness(verts: np.ndarray) -> np.ndarray:
+    """``(2,) float64`` per eye, the widest lid gap over the corner distance.
+
+    Pass the rest vertices (lid slack included): a human eye gives about
+    0.3-0.6, a large round animal or cartoon eye fitted by hand 0.8 or more.
+    """
+    r = np.zeros(2)
+    for e in range(2):
+        _, gap = eye_frame(verts, e)
+        c0, c1 = verts[topo.EYE_UPPER[e][0]], verts[topo.EYE_UPPER[e][-1]]
+        r[e] = max(float(gap.max()), 0.0) / max(float(np.linalg.norm(c1 - c0)), 1e-9)
+    return r
 
 
 def eye_frame(xy: np.ndarray, eye: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,233 @@
+"""Painted lids for large round eyes (animals, cartoons, drawn faces).
+
+A human lid is thin skin that the mesh can stretch over the eye
+(:mod:`engine.render.eyes`). A cat's or a cartoon's round eye is as tall as
+it is wide: stretching the skin above it over the eye drags the brows, the
+ears and the background in with it. Those eyes are not closed by the mesh.
+Instead a *lid plate* is made once per portrait: the eye region inpainted from
+the skin (or fur, or flat paint) around it. A closing lid is that plate,
+revealed from the top of the eye down to the lid's edge, warped with the face
+like every other pixel, with a lash line in the eye's own ink (the darkest
+colour of its rim) along the edge: the way an animator draws a closing eye.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from engine.render import topology as topo
+
+#: Eyes at least this round (rest lid gap over corner distance) get painted lids.
+#: Human eyes measure about 0.3-0.6.
+PAINT_ROUNDNESS = 0.75
+#: The lid reaches this far (inter-ocular distances) beyond the eye's landmarks,
+#: so that it covers the rim (a drawn outline, a dark cat-eye rim) too.
+MARGIN = 0.03
+#: Lash line: width (inter-ocular distances) and how far it goes to the ink colour.
+LASH_WIDTH = 0.009
+LASH_STRENGTH = 0.75
+#: Softness of the lid's edge, inter-ocular distances.
+FEATHER = 0.006
+#: Pixels near the eye darker than this share of their surroundings' median
+#: luminance are strokes (outline, lashes, rim) and do not seed the lid's fill.
+INK_LUMA = 0.6
+#: The lid's texture is the skin this many eye heights above (the fur over the
+#: eye continues over the lid), high-passed at this scale (inter-ocular distances).
+TEXTURE_SHIFT = 1.0
+TEXTURE_SIGMA = 0.02
+#: Closure over which the lash line fades in.
+LASH_FROM, LASH_FULL = 0.1, 0.5
+
+
+@dataclass(frozen=True)
+class LidPlate:
+    """One eye's closed-lid paint, at the portrait's full resolution.
+
+    Attributes:
+        image: ``(h, w, 3) uint8`` the eye region with the eye inpainted away.
+        origin: ``(x0, y0)`` of ``image`` in the portrait, pixels.
+        ink_rgb: ``(3,) float32`` the eye rim's dark colour, 0..255.
+    """
+
+    image: np.ndarray
+    origin: tuple[int, int]
+    ink_rgb: np.ndarray
+
+
+def lid_outline(upper: np.ndarray, lower: np.ndarray, margin: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The eye's upper and lower lid lines ``(9, 2)`` pushed out by ``margin`` pixels.
+
+    ``upper``/``lower``: ``(9, 2)`` lid points corner to corner (shared corners).
+    The corners move apart along the eye's axis, the lids away from each other.
+    """
+    axis = upper[-1] - upper[0]
+    axis = axis / max(float(np.linalg.norm(axis)), 1e-9)
+    down = np.array([-axis[1], axis[0]])
+    if float((lower - upper).mean(axis=0) @ down) < 0:
+        down = -down
+    up_m = upper - margin * down
+    lo_m = lower + margin * down
+    for out in (up_m, lo_m):
+        out[0] = upper[0] - margin * axis
+        out[-1] = upper[-1] + margin * axis
+    return up_m, lo_m
+
+
+def _fill(poly: np.ndarray, origin: tuple[int, int], shape: tuple[int, ...]) -> np.ndarray:
+    """``shape`` uint8 mask, 255 inside ``poly`` (pixels, offset by ``origin``)."""
+    m = np.zeros(shape[:2], np.uint8)
+    cv2.fillPoly(m, [np.round((poly - origin) * 16).astype(np.int32)], 255, cv2.LINE_8, 4)
+    return m
+
+
+def _smooth_line(pts: np.ndarray, rounds: int = 2) -> np.ndarray:
+    """Chaikin corner cutting of an open polyline ``(N, 2)``, ends kept."""
+    for _ in range(rounds):
+        a, b = pts[:-1], pts[1:]
+        mid = np.stack([0.75 * a + 0.25 * b, 0.25 * a + 0.75 * b], 1).reshape(-1, 2)
+        pts = np.concatenate([pts[:1], mid, pts[-1:]])
+    return pts
+
+
+def _with_texture(fill: np.ndarray, crop: np.ndarray, mask: np.ndarray, lum: np.ndarray,
+                  upper: np.ndarray, lower: np.ndarray, origin: tuple[int, int],
+                  iod: float) -> np.ndarray:
+    """The inpainted ``fill`` with the fine texture (fur, paint grain) of the skin
+    one eye-height above each pixel, so that a lid is not a smooth patch.
+
+    Strokes (pixels darker than :data:`INK_LUMA` of the median) carry no texture.
+    """
+    gap = float(np.linalg.norm(lower - upper, axis=1).max())
+    axis = upper[-1] - upper[0]
+    axis = axis / max(float(np.linalg.norm(axis)), 1e-9)
+    down = np.array([-axis[1], axis[0]])
+    if float((lower - upper).mean(axis=0) @ down) < 0:
+        down = -down
+    shift = (TEXTURE_SHIFT * gap) * down
+    src = crop.astype(np.float32)
+    detail = src - cv2.GaussianBlur(src, (0, 0), max(1.0, TEXTURE_SIGMA * iod))
+    ok = lum >= INK_LUMA * float(np.median(lum))
+    detail *= ok[..., None]
+    h, w = mask.shape
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    moved = cv2.remap(detail, gx - np.float32(shift[0]), gy - np.float32(shift[1]),
+                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    soft = cv2.GaussianBlur((mask > 0).astype(np.float32), (0, 0), 1.0)[..., None]
+    out = fill.astype(np.float32) + soft * moved
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float,
+                 painted: np.ndarray) -> tuple[LidPlate | None, LidPlate | None]:
+    """Lid plates for the eyes marked in ``painted`` ``(2,) bool`` (others None).
+
+    Args:
+        rgb: ``(H, W, 3) uint8`` the portrait.
+        landmarks: ``(468, 2+)`` the face's landmarks, pixels (not the mesh's
+            vertices: their lid slack, made for thin human lids, reaches far
+            outside a round eye).
+        iod: inter-ocular distance, pixels.
+    """
+    h, w = rgb.shape[:2]
+    plates: list[LidPlate | None] = []
+    margin = MARGIN * iod
+    radius = max(3.0, 0.04 * iod)
+    for e in range(2):
+        if not painted[e]:
+            plates.append(None)
+            continue
+        upper = landmarks[topo.EYE_UPPER[e], :2].astype(np.float64)
+        lower = landmarks[topo.EYE_LOWER[e], :2].astype(np.float64)
+        up, lo = lid_outline(upper, lower, margin + 1.0)
+        poly = np.concatenate([up, lo[::-1]])
+        pad = int(np.ceil(3 * margin + 2 * radius)) + 4
+        x0 = max(int(np.floor(poly[:, 0].min())) - pad, 0)
+        y0 = max(int(np.floor(poly[:, 1].min())) - pad, 0)
+        x1 = min(int(np.ceil(poly[:, 0].max())) + pad + 1, w)
+        y1 = min(int(np.ceil(poly[:, 1].max())) + pad + 1, h)
+        crop = np.ascontiguousarray(rgb[y0:y1, x0:x1, :3])
+        mask = _fill(poly, (x0, y0), crop.shape[:2])
+        # Strokes around the eye (a drawn outline, lashes, a dark rim) must not
+        # seed the fill, or they smear into the lid: leave them out too.
+        wide_up, wide_lo = lid_outline(upper, lower, 3 * margin + 2.0)
+        ring = (_fill(np.concatenate([wide_up, wide_lo[::-1]]), (x0, y0), crop.shape[:2]) > 0) \
+            & (mask == 0)
+        lum = crop.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+        if ring.any():
+            ink_px = ring & (lum < INK_LUMA * float(np.median(lum[ring])))
+            ink_px = cv2.dilate(ink_px.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+            mask[ink_px] = 255
+        plate = _with_texture(cv2.inpaint(crop, mask, radius, cv2.INPAINT_TELEA), crop, mask,
+                              lum, upper, lower, (x0, y0), iod)
+        # Ink: the darkest tenth of the rim between the eye and its outline.
+        up0, lo0 = lid_outline(upper, lower, 0.0)
+        rim = (mask > 0) & (_fill(np.concatenate([up0, lo0[::-1]]), (x0, y0), crop.shape[:2]) == 0)
+        if rim.sum() < 4:
+            rim = mask > 0
+        ink = crop[rim][lum[rim] <= np.percentile(lum[rim], 10)].astype(np.float32).mean(axis=0)
+        plate.setflags(write=False)
+        ink.setflags(write=False)
+        plates.append(LidPlate(plate, (x0, y0), ink.astype(np.float32)))
+    return plates[0], plates[1]
+
+
+def paint_lids(out: np.ndarray, plates: tuple[LidPlate | None, LidPlate | None],
+               xy: np.ndarray, mapping: np.ndarray, box: tuple[int, int, int, int],
+               scale: np.ndarray, closure: np.ndarray, iod: float) -> None:
+    """Close the painted eyes of a warped frame, in place.
+
+    Args:
+        out: ``(h, w, 3|4) uint8`` the warped frame; only RGB is changed.
+        plates: the rig's lid plates (None for eyes the mesh closes).
+        xy: ``(468, 2)`` this frame's landmarks in ``out``'s pixels.
+        mapping: ``(by1 - by0, bx1 - bx0, 2) float32`` the frame's backward map
+            (source positions in the scaled portrait) over ``box``.
+        box: ``(bx0, by0, bx1, by1)`` of ``mapping`` in ``out``.
+        scale: ``(2,)`` output pixels per portrait pixel.
+        closure: ``(2,)`` eyelid closure 0..1 per eye.
+        iod: inter-ocular distance in ``out``'s pixels.
+    """
+    bx0, by0, bx1, by1 = box
+    for e, plate in enumerate(plates):
+        c = float(np.clip(closure[e], 0.0, 1.0))
+        if plate is None or c <= 0.0:
+            continue
+        upper, lower = xy[topo.EYE_UPPER[e]], xy[topo.EYE_LOWER[e]]
+        up_m, lo_m = lid_outline(upper, lower, MARGIN * iod)
+        edge = up_m + c * (lo_m - up_m)
+        poly = np.concatenate([up_m, edge[::-1]])
+        pad = int(np.ceil(LASH_WIDTH * iod)) + 3
+        x0 = max(int(np.floor(poly[:, 0].min())) - pad, bx0)
+        y0 = max(int(np.floor(poly[:, 1].min())) - pad, by0)
+        x1 = min(int(np.ceil(poly[:, 0].max())) + pad + 1, bx1)
+        y1 = min(int(np.ceil(poly[:, 1].max())) + pad + 1, by1)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        sharp = np.zeros((y1 - y0, x1 - x0), np.float32)
+        cv2.fillPoly(sharp, [np.round((poly - (x0, y0)) * 16).astype(np.int32)], 1.0,
+                     cv2.LINE_AA, 4)
+        mask = cv2.GaussianBlur(sharp, (0, 0), max(0.7, FEATHER * iod))
+        # Where each pixel comes from in the full-resolution portrait, then in the plate.
+        src = mapping[y0 - by0:y1 - by0, x0 - bx0:x1 - bx0]
+        px = (src[..., 0] + 0.5) / scale[0] - 0.5 - plate.origin[0]
+        py = (src[..., 1] + 0.5) / scale[1] - 0.5 - plate.origin[1]
+        lid = cv2.remap(plate.image, px.astype(np.float32), py.astype(np.float32),
+                        cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        patch = out[y0:y1, x0:x1, :3].astype(np.float32)
+        patch += mask[..., None] * (lid - patch)
+        t = float(np.clip((c - LASH_FROM) / (LASH_FULL - LASH_FROM), 0.0, 1.0))
+        if t > 0:
+            line = np.zeros_like(mask)
+            lash = edge.copy()
+            lash[0], lash[-1] = upper[0], upper[-1]  # the line ends at the real corners
+            pts = np.round((_smooth_line(lash) - (x0, y0)) * 16).astype(np.int32)
+            thick = max(1, int(round(LASH_WIDTH * iod)))
+            cv2.polylines(line, [pts], False, 1.0, thick, cv2.LINE_AA, 4)
+            soft = cv2.GaussianBlur(line, (0, 0), max(0.5, 0.003 * iod))
+            a = (LASH_STRENGTH * t * np.clip(soft, 0.0, 1.0))[..., None]
+            patch += a * (plate.ink_rgb[None, None, :] - patch)
+        out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
