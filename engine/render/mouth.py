@@ -26,6 +26,9 @@ TONGUE = (0.10, 0.22)
 #: Gaps between upper teeth, as offsets from the mouth's centre in mouth widths
 #: (the gap between the central incisors first).
 _TOOTH_EDGES = (0.0, 0.085, 0.16, 0.22)
+#: Human skin under ordinary light differs from the reference skin's colour by at
+#: most this share per channel (measured: 0.05-0.13 for pale to dark tones).
+HUMAN_CAST = 0.15
 #: A typical skin colour and teeth colour under white light, sRGB 0..255.
 _SKIN_REF = np.array([222.0, 170.0, 142.0], dtype=np.float32)
 _TEETH_ALBEDO = np.array([232.0, 224.0, 206.0], dtype=np.float32)
@@ -61,8 +64,15 @@ def _teeth_colour(rig: PortraitRig) -> np.ndarray:
 
     The light's colour and level are estimated as the cheek colour divided
     by a typical skin colour; the teeth are in the shade of the upper lip.
+    Skin far from any human tone (a green cartoon, blue fur) says nothing
+    about the light: as the cast grows from :data:`HUMAN_CAST` to twice that,
+    the teeth turn to the plain off-white of flat, evenly lit paint.
     """
     light = np.clip(rig.skin_rgb.astype(np.float32) / _SKIN_REF, 0.25, 1.3)
+    level = float(light.mean())
+    cast = float(np.abs(light / level - 1.0).max())
+    keep = 1.0 - float(_smooth(cast, HUMAN_CAST, 2 * HUMAN_CAST))
+    light = (1.0 - keep) + keep * light
     return np.clip(_TEETH_ALBEDO * light * 0.88, 0.0, 245.0)
 
 
