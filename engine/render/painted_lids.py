@@ -38,6 +38,13 @@ INK_LUMA = 0.6
 #: eye continues over the lid), high-passed at this scale (inter-ocular distances).
 TEXTURE_SHIFT = 1.0
 TEXTURE_SIGMA = 0.02
+#: Largest texture amplitude (0..255), and how close (RGB distance) the source's
+#: colour must be to the lid's for its texture to carry over.
+TEXTURE_MAX = 30.0
+TEXTURE_COLOUR = 60.0
+#: Skin whose median texture amplitude (0..255) around the eye is below this is
+#: flat paint and gets no texture; twice this gets all of it.
+FLAT_GRAIN = 2.0
 #: Closure over which the lash line fades in.
 LASH_FROM, LASH_FULL = 0.1, 0.5
 
@@ -94,12 +101,15 @@ def _smooth_line(pts: np.ndarray, rounds: int = 2) -> np.ndarray:
 
 
 def _with_texture(fill: np.ndarray, crop: np.ndarray, mask: np.ndarray, lum: np.ndarray,
-                  upper: np.ndarray, lower: np.ndarray, origin: tuple[int, int],
+                  ring: np.ndarray, upper: np.ndarray, lower: np.ndarray,
                   iod: float) -> np.ndarray:
-    """The inpainted ``fill`` with the fine texture (fur, paint grain) of the skin
+    """The inpainted ``fill`` with the fine texture (fur, skin grain) of the skin
     one eye-height above each pixel, so that a lid is not a smooth patch.
 
-    Strokes (pixels darker than :data:`INK_LUMA` of the median) carry no texture.
+    Only where the skin around the eye (``ring``) is textured: flat paint (a
+    cartoon) keeps a flat lid, whose only "texture" above would be the edges of
+    ears, brows and background. Strokes (pixels darker than :data:`INK_LUMA` of
+    the median) carry no texture.
     """
     gap = float(np.linalg.norm(lower - upper, axis=1).max())
     axis = upper[-1] - upper[0]
@@ -109,15 +119,23 @@ def _with_texture(fill: np.ndarray, crop: np.ndarray, mask: np.ndarray, lum: np.
         down = -down
     shift = (TEXTURE_SHIFT * gap) * down
     src = crop.astype(np.float32)
-    detail = src - cv2.GaussianBlur(src, (0, 0), max(1.0, TEXTURE_SIGMA * iod))
-    ok = lum >= INK_LUMA * float(np.median(lum))
-    detail *= ok[..., None]
+    low = cv2.GaussianBlur(src, (0, 0), max(1.0, TEXTURE_SIGMA * iod))
+    detail = np.clip(src - low, -TEXTURE_MAX, TEXTURE_MAX)
+    detail *= (lum >= INK_LUMA * float(np.median(lum)))[..., None]
+    grain = float(np.median(np.abs(detail[ring]).mean(-1))) if ring.any() else 0.0
+    amount = float(np.clip((grain - FLAT_GRAIN) / FLAT_GRAIN, 0.0, 1.0))
+    if amount == 0.0:
+        return fill
     h, w = mask.shape
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    moved = cv2.remap(detail, gx - np.float32(shift[0]), gy - np.float32(shift[1]),
-                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    soft = cv2.GaussianBlur((mask > 0).astype(np.float32), (0, 0), 1.0)[..., None]
-    out = fill.astype(np.float32) + soft * moved
+    mx, my = gx - np.float32(shift[0]), gy - np.float32(shift[1])
+    moved = cv2.remap(detail, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    moved_low = cv2.remap(low, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    # Only texture of the lid's own colour: not the edges of ears, brows or background.
+    fill_f = fill.astype(np.float32)
+    near = np.exp(-((moved_low - fill_f) ** 2).sum(-1) / (2 * TEXTURE_COLOUR**2))
+    soft = cv2.GaussianBlur((mask > 0).astype(np.float32), (0, 0), 1.0)
+    out = fill_f + (amount * soft * near)[..., None] * moved
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -162,7 +180,7 @@ def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float,
             ink_px = cv2.dilate(ink_px.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
             mask[ink_px] = 255
         plate = _with_texture(cv2.inpaint(crop, mask, radius, cv2.INPAINT_TELEA), crop, mask,
-                              lum, upper, lower, (x0, y0), iod)
+                              lum, ring & (mask == 0), upper, lower, iod)
         # Ink: the darkest tenth of the rim between the eye and its outline.
         up0, lo0 = lid_outline(upper, lower, 0.0)
         rim = (mask > 0) & (_fill(np.concatenate([up0, lo0[::-1]]), (x0, y0), crop.shape[:2]) == 0)
