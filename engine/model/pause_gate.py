@@ -32,7 +32,9 @@ OPEN_IOD = 0.02
 
 @dataclass(frozen=True)
 class GateParams:
-    """Attributes:
+    """The gate's constants. The defaults are for models exported before the fit.
+
+    Attributes:
         fraction: a frame is quiet below ``floor + fraction x (speech - floor)`` dB,
             where floor and speech are the track's 5th and 95th loudness percentiles.
         min_pause_s: quiet runs shorter than this (seconds) stay speech.
@@ -57,8 +59,7 @@ def gate_from_loudness(loud: np.ndarray, fps: float, params: GateParams = GatePa
                        ) -> np.ndarray:
     """``(T,) float32`` 1 during speech, 0 in pauses, from loudness ``(T,)`` dB per frame.
 
-    Digital silence is all pause;
-    a track without loudness contrast is all speech.
+    Digital silence is all pause; a track without loudness contrast is all speech.
     """
     loud = np.asarray(loud, np.float32)
     t = len(loud)
