@@ -18,9 +18,13 @@ import numpy as np
 
 from engine.render import topology as topo
 
-#: Largest horizontal iris travel, as a fraction of the eye's width (gaze 1).
+#: Largest horizontal iris travel, as a fraction of the eye's width (gaze 1):
+#: about 25 degrees of eye rotation by geometry (12 mm eyeball radius, 28 mm eye
+#: width); GRID's largest measured glances reach a third of it (assets/motion/EXPRESSIONS.md).
 TRAVEL_X = 0.18
-#: Largest vertical iris travel, as a fraction of the eye's width (gaze 1).
+#: Largest vertical iris travel, as a fraction of the eye's width (gaze 1): about
+#: 11 degrees, where the iris centre meets the fixed upper lid (the lids here do not
+#: follow the gaze).
 TRAVEL_Y = 0.08
 #: How much of the mesh's eye opening (which includes the lid slack) is eye.
 CORE = 0.75
