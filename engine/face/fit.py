@@ -189,23 +189,16 @@ def fit_face(points: dict[str, Any], image_shape: tuple[int, ...]) -> np.ndarray
     # Eyes whose lids were placed get their whole outline from the placed
     # eye points; the spline then carries the rest of the face along.
     ctrl = dict(zip(idx.tolist(), dst, strict=True))
-    rings: list[tuple[dict[int, np.ndarray], float]] = []
     for e in range(2):
         outline = _eye_outline(pts, e)
         if outline is not None:
             for name in _EYE_NAMES[e][2:]:
                 del ctrl[ALL_POINTS[name]]
-            ctrl.update(outline[0])
-            rings.append(outline[1:])
-    xy = _fit_spline(xy, ctrl, iod)
-    if rings:
-        # Round eyes: the crease and the ring under the brow hug the upper
-        # lid (the spline alone would push them far up, and a closing lid
-        # would drag the brow, ears or background over the eye).
-        for ring, w in rings:
-            for i, p in ring.items():
-                ctrl[i] = (1.0 - w) * xy[i] + w * p
-        xy = _fit_spline(sim.apply(canon[:, :2]), ctrl, iod)
+            ctrl.update(outline)
+    ids = np.array(list(ctrl))
+    targets = np.stack(list(ctrl.values()))
+    xy = xy + _tps(xy[ids], targets - xy[ids], xy, iod)
+    xy[ids] = targets  # exact (the spline matches to rounding)
     z = scale * canon[:, 2:3]
     return np.hstack([xy, z]).astype(np.float32)
 
@@ -215,29 +208,17 @@ _EYE_NAMES = (
     ("right_eye_outer", "right_eye_inner", "right_eye_top", "right_eye_bottom"),
     ("left_eye_outer", "left_eye_inner", "left_eye_top", "left_eye_bottom"),
 )
-#: Lid landmarks, outer corner to inner corner (as ``engine.render.topology``).
-_LID_UPPER = ((33, 246, 161, 160, 159, 158, 157, 173, 133),
-              (263, 466, 388, 387, 386, 385, 384, 398, 362))  # fmt: skip
-_LID_LOWER = ((33, 7, 163, 144, 145, 153, 154, 155, 133),
-              (263, 249, 390, 373, 374, 380, 381, 382, 362))  # fmt: skip
+#: Lid landmarks, outer corner to inner corner.
+_LID_UPPER = (mesh.RIGHT_EYE_UPPER, mesh.LEFT_EYE_UPPER)
+_LID_LOWER = (mesh.RIGHT_EYE_LOWER, mesh.LEFT_EYE_LOWER)
 #: Where the canonical lid points sit along the corner-to-corner axis (fractions).
 _LID_STATIONS = np.array([0.0, 0.073, 0.163, 0.296, 0.486, 0.661, 0.83, 0.943, 1.0])
-#: The lid crease and the ring under the brow (as ``engine.render.topology``),
-#: their canonical stations along the eye's axis, and how far above the upper
-#: lid they sit on a round eye (fractions of the corner distance).
-_CREASE = ((247, 30, 29, 27, 28, 56, 190), (467, 260, 259, 257, 258, 286, 414))
-_UNDER_BROW = ((113, 225, 224, 223, 222, 221, 189), (342, 445, 444, 443, 442, 441, 413))
-_CREASE_STATIONS = (-0.035, 0.105, 0.264, 0.471, 0.677, 0.864, 1.026)
-_UNDER_BROW_STATIONS = (-0.214, -0.078, 0.131, 0.396, 0.687, 1.028, 1.203)
-_CREASE_LIFT, _UNDER_BROW_LIFT = 0.1, 0.3
 #: Eye roundness (lid gap over corner distance) over which a placed outline
 #: changes from an almond (human) to an ellipse (large round animal eyes).
 _ROUND_FROM, _ROUND_FULL = 0.4, 0.75
 
 
-def _eye_outline(
-    pts: dict[str, np.ndarray], eye: int
-) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], float] | None:
+def _eye_outline(pts: dict[str, np.ndarray], eye: int) -> dict[int, np.ndarray] | None:
     """The 14 interior lid points of an eye whose upper and lower lid were both placed.
 
     The outline runs from corner to corner through the two lid points: an
@@ -251,11 +232,9 @@ def _eye_outline(
     above one another.
 
     Returns:
-        ``(outline, rings, roundness weight)``: ``landmark -> (2,) xy`` of the
-        14 lid points; the same for the lid crease and the ring under the
-        brow, hugging the upper lid (where round eyes want them; weight 0..1,
-        0 for a human almond); or None when the eye's lid points are not both
-        placed or do not lie between the corners on either side of them.
+        ``landmark -> (2,) xy`` of the 14 lid points, or None when the eye's
+        lid points are not both placed or do not lie between the corners on
+        either side of them.
     """
     outer, inner, top_name, bottom_name = _EYE_NAMES[eye]
     if top_name not in pts or bottom_name not in pts:
@@ -307,29 +286,9 @@ def _eye_outline(
         d = depth(a, a_peak, d_peak)
         xy = c0 + length * (a[:, None] * u + d[:, None] * n)
         for k, i in enumerate(lid[1:-1]):
-            out[i] = xy[k]
-    out[_LID_UPPER[eye][k_t]] = pts[top_name].copy()
-    out[_LID_LOWER[eye][k_b]] = pts[bottom_name].copy()
-    # The lid crease and the ring under the brow, a little above the upper lid.
-    ring: dict[int, np.ndarray] = {}
-    for names, stations_r, lift in (
-        (_CREASE[eye], _CREASE_STATIONS, _CREASE_LIFT),
-        (_UNDER_BROW[eye], _UNDER_BROW_STATIONS, _UNDER_BROW_LIFT),
-    ):
-        a = np.asarray(stations_r)
-        d = depth(np.clip(a, 0.0, 1.0), a_t, d_t) - lift
-        xy = c0 + length * (a[:, None] * u + d[:, None] * n)
-        for k, i in enumerate(names):
-            ring[i] = xy[k]
-    return out, ring, w
-
-
-def _fit_spline(xy: np.ndarray, ctrl: dict[int, np.ndarray], iod: float) -> np.ndarray:
-    """``xy`` moved by a thin-plate spline so that landmark ``i`` lands on ``ctrl[i]``."""
-    idx = np.array(list(ctrl))
-    dst = np.stack(list(ctrl.values()))
-    out = xy + _tps(xy[idx], dst - xy[idx], xy, iod)
-    out[idx] = dst  # exact (the spline matches to rounding)
+            out[int(i)] = xy[k]
+    out[int(_LID_UPPER[eye][k_t])] = pts[top_name].copy()
+    out[int(_LID_LOWER[eye][k_b])] = pts[bottom_name].copy()
     return out
 
 
