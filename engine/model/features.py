@@ -24,6 +24,7 @@ COLS = int(round(WINDOW_S * SAMPLE_RATE / HOP))  # 20
 FLOOR_DB = -100.0
 SCALE_DB = 20.0
 _FB: np.ndarray | None = None
+_BLOCK = 4096  # mel columns per FFT block (41 s of audio)
 
 
 def mel_spectrogram(samples: np.ndarray) -> np.ndarray:
@@ -36,10 +37,14 @@ def mel_spectrogram(samples: np.ndarray) -> np.ndarray:
     centres = (np.arange(m) * HOP + HOP // 2).astype(np.int64)
     pad = WIN
     xp = np.concatenate([np.zeros(pad, np.float32), x, np.zeros(pad + WIN, np.float32)])
-    idx = (centres - WIN // 2 + pad)[:, None] + np.arange(WIN)[None, :]
-    w = xp[idx] * np.hanning(WIN).astype(np.float32)
-    spec = np.abs(np.fft.rfft(w, n=N_FFT, axis=1)) ** 2
-    mel = spec.astype(np.float32) @ _FB.T
+    window = np.hanning(WIN).astype(np.float32)
+    mel = np.empty((m, N_MELS), np.float32)
+    # In blocks of columns: the FFT of a whole hour at once would need gigabytes.
+    for a in range(0, m, _BLOCK):
+        c = centres[a:a + _BLOCK]
+        idx = (c - WIN // 2 + pad)[:, None] + np.arange(WIN)[None, :]
+        spec = np.abs(np.fft.rfft(xp[idx] * window, n=N_FFT, axis=1)) ** 2
+        mel[a:a + len(c)] = spec.astype(np.float32) @ _FB.T
     return (10.0 * np.log10(np.maximum(mel, 10.0 ** (FLOOR_DB / 10.0)))).astype(np.float32)
 
 

@@ -27,6 +27,10 @@ from engine.model.pause_gate import GateParams, speech_gate
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "talkie_motion.onnx"
+#: Frames per generator run, and the context run on each side of a chunk (at the
+#: model's 25 fps: 60 s and 4 s). Tracks up to CHUNK frames run in one piece.
+CHUNK = 1500
+CONTEXT = 100
 SUPPORTED_VERSIONS = (1,)
 _LOCK = threading.Lock()
 _CACHE: dict[tuple[str, float, int], MotionModel] = {}
@@ -149,13 +153,23 @@ class MotionModel:
             np.asarray(eyelids, np.float32).reshape(-1)[:t].reshape(1, -1, 1)
         if lids.shape[1] < t:
             lids = np.concatenate([lids, np.zeros((1, t - lids.shape[1], 1), np.float32)], 1)
-        feeds = {"audio": audio, "identity": self.identity_input(neutral), "noise": noise,
-                 "eyelids": lids}
-        try:
-            coeffs, pose = self.session.run(["coeffs", "pose"], feeds)
-        except Exception as exc:
-            raise ModelError(f"The speech model failed to run ({exc}).") from exc
-        return coeffs[0].astype(np.float32), pose[0].astype(np.float32)
+        ident = self.identity_input(neutral)
+        coeffs = np.zeros((t, int(self.basis.shape[0])), np.float32)
+        pose = np.zeros((t, 6), np.float32)
+        # Long tracks run in chunks with context on both sides, so that memory stays
+        # bounded (the audio encoder's activations grow with T: ~60 kB per frame).
+        for a in range(0, t, CHUNK):
+            b = min(a + CHUNK, t)
+            lo, hi = max(a - CONTEXT, 0), min(b + CONTEXT, t)
+            feeds = {"audio": audio[:, lo:hi], "identity": ident, "noise": noise[:, lo:hi],
+                     "eyelids": lids[:, lo:hi]}
+            try:
+                c, p = self.session.run(["coeffs", "pose"], feeds)
+            except Exception as exc:
+                raise ModelError(f"The speech model failed to run ({exc}).") from exc
+            coeffs[a:b] = c[0, a - lo:b - lo]
+            pose[a:b] = p[0, a - lo:b - lo]
+        return coeffs, pose
 
     def motion(self, samples16k: np.ndarray, fps: float, frames: int, seed: int = 0,
                intensity: float = 1.0, blinks: list | None = None,

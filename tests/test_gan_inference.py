@@ -1,0 +1,27 @@
+"""The shipped generator on long tracks: run in chunks, as if in one piece."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import engine.model.inference as inference
+
+
+def test_long_tracks_run_in_chunks_like_one_piece(grid: Path, monkeypatch: pytest.MonkeyPatch
+                                                   ) -> None:
+    from engine.media.audio import load_audio
+
+    clips = sorted((grid / "s1" / "audio").glob("*.flac"))[:50]
+    samples = np.concatenate([load_audio(p).samples for p in clips])  # 2.5 min of speech
+    frames = int(len(samples) / 16000 * 25)
+    assert frames > 2 * inference.CHUNK
+    model = inference.load_model()
+    chunked = model.run(samples, frames, seed=2)
+    monkeypatch.setattr(inference, "CHUNK", 10**9)
+    whole = model.run(samples, frames, seed=2)
+    for a, b in zip(chunked, whole, strict=True):
+        assert a.shape == b.shape
+        assert np.abs(a - b).max() < 1e-3 * max(float(np.abs(b).max()), 1e-6)
