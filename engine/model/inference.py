@@ -156,8 +156,8 @@ class MotionModel:
         ident = self.identity_input(neutral)
         coeffs = np.zeros((t, int(self.basis.shape[0])), np.float32)
         pose = np.zeros((t, 6), np.float32)
-        # Long tracks run in chunks with context on both sides, so that memory stays
-        # bounded (the audio encoder's activations grow with T: ~60 kB per frame).
+        # Long tracks run in chunks with context on both sides, so that the network's
+        # activations (about 7 kB per frame) stay bounded whatever the track's length.
         for a in range(0, t, CHUNK):
             b = min(a + CHUNK, t)
             lo, hi = max(a - CONTEXT, 0), min(b + CONTEXT, t)
