@@ -6,9 +6,10 @@ it is wide: stretching the skin above it over the eye drags the brows, the
 ears and the background in with it. Those eyes are not closed by the mesh.
 Instead a *lid plate* is made once per portrait: the eye region inpainted from
 the skin (or fur, or flat paint) around it. A closing lid is that plate,
-revealed from the top of the eye down to the lid's edge, warped with the face
-like every other pixel, with a lash line in the eye's own ink (the darkest
-colour of its rim) along the edge: the way an animator draws a closing eye.
+revealed from the top of the eye down to the upper lid's edge (and a little
+from the bottom up, where the lids meet), warped with the face like every other
+pixel, with a lash line in the eye's own ink (the darkest colour of its rim)
+along the edge: the way an animator draws a closing eye.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ TEXTURE_COLOUR = 60.0
 #: Skin whose median texture amplitude (0..255) around the eye is below this is
 #: flat paint and gets no texture; twice this gets all of it.
 FLAT_GRAIN = 2.0
+#: Where the closed lids meet, as a share of the way from the upper lid line to the
+#: lower one (0.5 would be a straight line across a circular eye).
+MEET = 0.7
 #: Closure over which the lash line fades in.
 LASH_FROM, LASH_FULL = 0.1, 0.5
 
@@ -217,8 +221,14 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate | None, LidPlate | None],
             continue
         upper, lower = xy[topo.EYE_UPPER[e]], xy[topo.EYE_LOWER[e]]
         up_m, lo_m = lid_outline(upper, lower, MARGIN * iod)
-        edge = up_m + c * (lo_m - up_m)
-        poly = np.concatenate([up_m, edge[::-1]])
+        # The lids meet MEET of the way down: the upper lid comes down and the
+        # lower one up, so a shut round eye is a gentle arc, not its lower rim.
+        meet = up_m + MEET * (lo_m - up_m)
+        edge = up_m + c * (meet - up_m)
+        low_edge = lo_m + c * (meet - lo_m)
+        upper_poly = np.concatenate([up_m, edge[::-1]])
+        lower_poly = np.concatenate([lo_m, low_edge[::-1]])
+        poly = np.concatenate([upper_poly, lower_poly])
         pad = int(np.ceil(LASH_WIDTH * iod)) + 3
         x0 = max(int(np.floor(poly[:, 0].min())) - pad, bx0)
         y0 = max(int(np.floor(poly[:, 1].min())) - pad, by0)
@@ -227,8 +237,8 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate | None, LidPlate | None],
         if x1 - x0 < 2 or y1 - y0 < 2:
             continue
         sharp = np.zeros((y1 - y0, x1 - x0), np.float32)
-        cv2.fillPoly(sharp, [np.round((poly - (x0, y0)) * 16).astype(np.int32)], 1.0,
-                     cv2.LINE_AA, 4)
+        cv2.fillPoly(sharp, [np.round((q - (x0, y0)) * 16).astype(np.int32)
+                             for q in (upper_poly, lower_poly)], 1.0, cv2.LINE_AA, 4)
         mask = cv2.GaussianBlur(sharp, (0, 0), max(0.7, FEATHER * iod))
         # Where each pixel comes from in the full-resolution portrait, then in the plate.
         src = mapping[y0 - by0:y1 - by0, x0 - bx0:x1 - bx0]
