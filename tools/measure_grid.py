@@ -2,21 +2,21 @@
 
 Runs the engine's own face models on a bounded, evenly spread subset of the
 GRID s1 clips (``../shared/data/grid/s1``), caches the per-frame landmarks in
-``cache/grid_s1/`` (gitignored), and derives:
+``cache/grid_s1/`` (gitignored; ``tools/grid_clips.py``), and derives:
 
 - a PCA basis of mouth/jaw/cheek displacements in the canonical frame
   (uncentred, so that coefficient 0 is the rest pose exactly);
 - a phone -> mouth-shape table: the mean displacement (as basis
   coefficients) at the centre of each phone, with phone timings from a
-  pocketsphinx forced alignment of the clip's transcript (words from the
-  ``.align`` file, pronunciations from the cmudict in the pocketsphinx wheel);
+  pocketsphinx forced alignment of the clip's transcript;
 - per-viseme-class coefficients and descriptors (jaw opening, lip gap,
   lip width, protrusion);
 - blinks found from the eye aspect ratio of the lid landmarks: rate per
   minute, duration distribution (log-normal fit), depth;
 - the audio-visual lag of mouth opening against loudness.
 
-Writes ``assets/motion/phonetic_shapes.npz`` and ``assets/motion/README.md``.
+Writes ``assets/motion/phonetic_shapes.npz`` and ``assets/motion/README.md``
+(``tools/grid_readme.py``).
 
 Usage::
 
@@ -26,10 +26,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
-import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -39,172 +37,28 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from grid_clips import (  # noqa: E402
+    CACHE,
+    FPS,
+    GRID_S1,
+    choose_clips,
+    decode_audio,
+    landmarks_for_clip,
+    phones_and_method,
+    read_align,
+    worker,
+)
+from grid_readme import OUT, write_readme  # noqa: E402
 
 from engine.motion.blink_detect import closure_signal, find_blinks  # noqa: E402
 from engine.motion.phonetic import VISEME_CLASSES  # noqa: E402
 
 log = logging.getLogger("measure_grid")
 
-GRID_S1 = ROOT.parent / "shared" / "data" / "grid" / "s1"
-CACHE = ROOT / "cache" / "grid_s1"
-OUT = ROOT / "assets" / "motion"
-FPS = 25.0
-ALIGN_UNITS = 25000.0  # .align times are in 1/25000 s
 K_BASIS = 8
-DETECT_EVERY = 10
-
 ALL_PHONES = tuple(p for ps in VISEME_CLASSES.values() for p in ps)
-
-# ---------------------------------------------------------------- helpers ---
-
-
-def _decode_audio(path: Path) -> np.ndarray:
-    """``(N,) float32`` 16 kHz mono; uses engine.media when present."""
-    try:
-        from engine.media.audio import load_audio
-
-        return np.asarray(load_audio(path).samples, dtype=np.float32)
-    except ImportError:  # pragma: no cover - before engine.media existed
-        import av
-
-        out = []
-        with av.open(str(path)) as c:
-            res = av.AudioResampler(format="s16", layout="mono", rate=16000)
-            for f in c.decode(c.streams.audio[0]):
-                out += [g.to_ndarray().reshape(-1) for g in res.resample(f)]
-            out += [g.to_ndarray().reshape(-1) for g in res.resample(None)]
-        return np.concatenate(out).astype(np.float32) / 32768.0
-
-
-def read_align(path: Path) -> list[tuple[float, float, str]]:
-    """``[(start_s, end_s, word)]`` from a GRID .align file."""
-    rows = []
-    for line in path.read_text().split("\n"):
-        parts = line.split()
-        if len(parts) == 3:
-            rows.append((int(parts[0]) / ALIGN_UNITS, int(parts[1]) / ALIGN_UNITS, parts[2]))
-    return rows
-
-
-def choose_clips(n: int) -> list[str]:
-    names = sorted(p.stem for p in (GRID_S1 / "align").glob("*.align"))
-    idx = np.unique(np.linspace(0, len(names) - 1, n).round().astype(int))
-    return [names[i] for i in idx]
-
-
-# ------------------------------------------------------- stage 1: per clip ---
-
-
-def _landmarks_for_clip(name: str) -> str:
-    """Detect landmarks on every frame of one clip; cache to ``CACHE/name.npz``."""
-    out = CACHE / f"{name}.npz"
-    if out.exists():
-        return name
-    from engine.face import MIN_PRESENCE, default_analyzer
-    from engine.face.landmarks import roi_from_detection
-    from engine.media.video import iter_frames
-
-    # The engine's detector on every DETECT_EVERY-th frame (and after a miss);
-    # in between, the face-mesh model reuses the last detection's region, as
-    # MediaPipe's own video tracking does. GRID speakers barely move.
-    analyzer = default_analyzer()
-    lms = []
-    found = []
-    roi = None
-    for k, rgb in enumerate(iter_frames(GRID_S1 / "video" / f"{name}.mp4")):
-        pts = None
-        if roi is None or k % DETECT_EVERY == 0:
-            dets = analyzer.detector.detect(rgb)
-            roi = roi_from_detection(dets[0]) if dets else None
-        if roi is not None:
-            pts, presence = analyzer.landmarks.predict(rgb, roi)
-            if presence < MIN_PRESENCE:
-                pts, roi = None, None
-        if pts is not None:
-            lms.append(np.asarray(pts, np.float32))
-            found.append(True)
-        else:
-            lms.append(np.full((468, 3), np.nan, np.float32))
-            found.append(False)
-    tmp = out.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, landmarks=np.stack(lms), found=np.array(found))
-    os.replace(tmp, out)
-    return name
-
-
-def _phones_for_clip(name: str) -> list[tuple[str, float, float]]:
-    """Forced-aligned phones ``[(PHONE, start_s, end_s)]`` of one clip (cached)."""
-    return _phones_and_method(name)[0]
-
-
-def _phones_and_method(name: str) -> tuple[list[tuple[str, float, float]], bool]:
-    """Phones of one clip and whether they come from forced alignment (cached)."""
-    out = CACHE / f"{name}.phones.json"
-    if out.exists():
-        data = json.loads(out.read_text())
-        if isinstance(data, dict):
-            return [tuple(r) for r in data["rows"]], bool(data["forced"])  # type: ignore[misc]
-    import pocketsphinx
-    from pocketsphinx import Decoder
-
-    words = [w for _, _, w in read_align(GRID_S1 / "align" / f"{name}.align")
-             if w not in ("sil", "sp")]
-    x = _decode_audio(GRID_S1 / "audio" / f"{name}.flac")
-    raw = (np.clip(x, -1, 1) * 32767).astype("<i2").tobytes()
-    mp = pocketsphinx.get_model_path()
-    rows: list[tuple[str, float, float]] = []
-    # Two passes (words, then phones and states), as pocketsphinx 5 documents.
-    # On about a fifth of the clips the second pass fails; see the fallback.
-    for _attempt in range(1):
-        try:
-            d = Decoder(hmm=os.path.join(mp, "en-us", "en-us"),
-                        dict=os.path.join(mp, "en-us", "cmudict-en-us.dict"),
-                        loglevel="FATAL")
-            d.set_align_text(" ".join(words))
-            d.start_utt()
-            d.process_raw(raw, full_utt=True)
-            d.end_utt()
-            d.set_alignment()
-            d.start_utt()
-            d.process_raw(raw, full_utt=True)
-            d.end_utt()
-            rows = [(p.name, p.start / 100.0, (p.start + p.duration) / 100.0)
-                    for w in d.get_alignment() for p in w]
-            break
-        except RuntimeError:
-            continue
-    forced = bool(rows)
-    if not rows:
-        # Fallback: the .align word spans, each split evenly over its phones.
-        log.info("%s: forced alignment failed; splitting the .align words", name)
-        pron = _cmudict()
-        for a, b, w in read_align(GRID_S1 / "align" / f"{name}.align"):
-            phs = ["SIL"] if w in ("sil", "sp") else pron.get(w, [])
-            for k, ph in enumerate(phs):
-                rows.append((ph, a + (b - a) * k / len(phs), a + (b - a) * (k + 1) / len(phs)))
-    out.write_text(json.dumps({"forced": forced, "rows": rows}))
-    return rows, forced
-
-
-def _cmudict() -> dict[str, list[str]]:
-    import pocketsphinx
-
-    path = os.path.join(pocketsphinx.get_model_path(), "en-us", "cmudict-en-us.dict")
-    out: dict[str, list[str]] = {}
-    with open(path) as f:
-        for line in f:
-            parts = line.split()
-            if parts and parts[0] not in out:
-                out[parts[0]] = parts[1:]
-    return out
-
-
-def _worker(name: str) -> str:
-    _phones_for_clip(name)
-    return _landmarks_for_clip(name)
-
-
-# ------------------------------------------------------------- stage 2 -------
 
 
 def mouth_weights() -> np.ndarray:
@@ -276,7 +130,7 @@ def analyse(names: list[str]) -> dict:
         disp = (canon - neutral) * w[None, :, None]
         speech = found & ~sil
         speech_disp.append(disp[speech].reshape(int(speech.sum()), -1))
-        rows, forced = _phones_and_method(name)
+        rows, forced = phones_and_method(name)
         n_forced += int(forced)
         for ph, a, b in rows:
             ph = ph.rstrip("012")
@@ -295,7 +149,7 @@ def analyse(names: list[str]) -> dict:
         blinks += found_blinks
         frames_total += int(found.sum())
         # AV lag: inner-lip gap against loudness.
-        x = _decode_audio(GRID_S1 / "audio" / f"{name}.flac")
+        x = decode_audio(GRID_S1 / "audio" / f"{name}.flac")
         loud = loudness(x, FPS)[:t]
         gap = canon[:, mesh.LOWER_LIP_INNER, 1] - canon[:, mesh.UPPER_LIP_INNER, 1]
         m = min(len(loud), t)
@@ -431,7 +285,7 @@ def validate(names: list[str]) -> dict:
             continue
         canon = np.stack([to_canonical(x)[0] for x in np.nan_to_num(d["landmarks"])])
         gap = canon[:, mesh.LOWER_LIP_INNER, 1] - canon[:, mesh.UPPER_LIP_INNER, 1]
-        x = _decode_audio(GRID_S1 / "audio" / f"{name}.flac")
+        x = decode_audio(GRID_S1 / "audio" / f"{name}.flac")
         loud = loudness(x, FPS)
         t = min(len(gap), len(loud))
         _, _, mouth = phonetic.phonetic_motion(recognise_phones(x), loud, FPS, t)
@@ -445,113 +299,6 @@ def validate(names: list[str]) -> dict:
         "val_lag_real_median": np.float32(np.median(lags_real)),
         "val_lag_loud_within1": np.float32(np.mean(np.abs(lags_loud) <= 1)),
     }
-
-
-def write_readme(res: dict, seconds: float) -> None:
-    lines = []
-    ph = res["phones"]
-    desc = res["phone_descriptors"]
-    for i, p in enumerate(ph):
-        jaw, gap, width, protr, llr = desc[i]
-        lines.append(f"| {p} | {res['phone_class'][i]} | {res['phone_counts'][i]} | "
-                     f"{gap:+.3f} | {jaw:+.3f} | {width:+.3f} | {protr:+.3f} | {llr:+.3f} |")
-    cls_lines = []
-    for i, c in enumerate(res["classes"]):
-        jaw, gap, width, protr, llr = res["class_descriptors"][i]
-        cls_lines.append(f"| {c} | {gap:+.3f} | {jaw:+.3f} | {width:+.3f} | {protr:+.3f} |"
-                         f" {llr:+.3f} |")
-    iqr = res["blink_duration_iqr"]
-    text = f"""# Measured motion: phone mouth shapes and blinks (GRID s1)
-
-Made by `tools/measure_grid.py` (landmark extraction about 0.05 s per frame
-per core, cached and resumable; the analysis {seconds:.0f} s). Data: the
-GRID audio-visual corpus, speaker s1 (CC BY 4.0; Cooke, Barker, Cunningham
-and Shao, "An audio-visual corpus for speech perception and automatic speech
-recognition", JASA 120(5), 2006).
-
-## What was measured, and how
-- **Clips:** {int(res['n_clips'])} of the 1000 s1 clips, evenly spread over the
-  sorted list; {int(res['n_frames'])} video frames (25 fps,
-  {int(res['n_frames']) / 25 / 60:.1f} minutes).
-- **Landmarks:** the engine's own face models (`engine.face`): the detector on
-  every 10th frame, the 468-point landmark model on every frame in the last
-  detection's region (GRID speakers barely move), aligned to the canonical
-  frame with `engine.face.align.to_canonical` (pose removed, inter-ocular
-  distance 1). All figures below are in those canonical units.
-- **Rest pose:** per clip, the median canonical face over the frames that the
-  `.align` file marks `sil` (0.1 s away from speech).
-- **Phone timings:** pocketsphinx forced alignment of each clip's words
-  (from `.align`) with the cmudict and en-us model in the pocketsphinx wheel
-  ({int(res['n_forced_aligned'])} of {int(res['n_clips'])} clips; on the others pocketsphinx's
-  phone-level pass failed, and each `.align` word span was split evenly over
-  its dictionary phones).
-- **Basis:** uncentred PCA (SVD) of the displacement from rest of the
-  mouth/jaw/cheek landmarks (weight 1 below the nose tip, fading out over
-  0.25 units above it) over all speech frames; K = {res['basis'].shape[0]}
-  components hold {100 * float(res['energy'].sum()):.1f} % of the energy
-  (first: {100 * float(res['energy'][0]):.1f} %). Coefficient 0 is the rest pose.
-- **Table:** for each phone, the median basis coefficients of the frame at the
-  phone's centre; also per viseme class.
-- **Blinks:** eye aspect ratio (mean lid gap of the inner lid points over eye
-  width, both eyes averaged) per frame; closure = 1 - EAR / (clip's 90th
-  percentile). A blink (`engine.motion.blink_detect.find_blinks`) is a
-  transient at least 0.12 above the 1 s running median, peaking above 0.22,
-  closing within 2 frames (80 ms; downward glances are slower); two peaks in
-  one run with a dip below half the lower are two blinks. Checked by eye on crops of the video:
-  the lids are shut at such peaks, even though the landmark model reads
-  only 0.25-0.45 closure. Duration = full width at half peak, converted to
-  the engine's blink-profile duration (`engine.motion.blinks.blink_profile`).
-- **AV lag:** inner-lip gap (13-14) against loudness (`engine.audio.features.loudness`).
-
-## Figures
-- Blinks: **{int(res['blink_count'])}** found, rate **{float(res['blink_rate_per_min']):.1f} per
-  minute**.
-- Blink duration (profile duration, blinks not cut by a clip edge): median
-  **{float(res['blink_duration_median']) * 1000:.0f} ms**, IQR
-  {iqr[0] * 1000:.0f}-{iqr[1] * 1000:.0f} ms,
-  mean {float(res['blink_duration_mean']) * 1000:.0f} ms;
-  log-normal fit mu = {float(res['blink_lognormal_mu']):.2f}, sigma =
-  {float(res['blink_lognormal_sigma']):.2f}. Full width at half closure: median
-  {float(res['blink_fwhm_median']) * 1000:.0f} ms.
-- Blink depth: median peak closure {float(res['blink_peak_closure_median']):.2f} of the open
-  EAR (the landmark model never closes the lids fully, so depth is relative:
-  rise above baseline over its 90th percentile); {100 * float(res['blink_partial_fraction']):.0f} %
-  of blinks reach less than 75 % of a full one (mean relative depth of those
-  {float(res['blink_partial_depth']):.2f}).
-- Gaps between blinks in the same clip (end to next onset): shortest
-  {float(res['blink_gap_min']) * 1000:.0f} ms, 5th percentile
-  {float(res['blink_gap_p05']) * 1000:.0f} ms;
-  onset-to-onset intervals ({int(res['blink_n_intervals'])} pairs, censored by 3 s clips): median
-  {float(res['blink_interval_median']):.2f} s, CV {float(res['blink_interval_cv']):.2f}.
-- Mouth opening vs loudness (real s1 mouths): best lag {int(res['av_lag_frames'])} frames
-  (positive = mouth after sound), r = {float(res['av_lag_r']):.2f}.
-- Validation on {int(res.get('val_clips', 0))} held-out s1 clips (not in the table): the
-  engine's phonetic lip gap (`engine.motion.phonetic`, phones from
-  `recognise_phones`, the same path as the app) against the real lip gap:
-  median r = {float(res.get('val_r_median', np.nan)):.2f}, median best lag
-  {float(res.get('val_lag_real_median', np.nan)):+.0f} frames; its best lag against loudness is
-  within +-1 frame on {100 * float(res.get('val_lag_loud_within1', np.nan)):.0f} % of clips.
-
-### Phones (canonical units; + gap = lips apart, + jaw = chin down, + width =
-corners apart, + protrusion = lips towards the camera)
-
-| phone | class | n | lip gap | jaw drop | lip width | protrusion | lower-lip raise |
-|---|---|---|---|---|---|---|---|
-{chr(10).join(lines)}
-
-### Viseme classes
-
-| class | lip gap | jaw drop | lip width | protrusion | lower-lip raise |
-|---|---|---|---|---|---|
-{chr(10).join(cls_lines)}
-
-## Files
-- `phonetic_shapes.npz`: `basis (K,468,3) float32`, `phones`, `phone_coeffs (P,K)`,
-  `phone_counts`, `phone_class`, `classes`, `class_coeffs (C,K)`, descriptors,
-  `mouth_weights (468,)`, blink and lag statistics (scalars). Loaded by
-  `engine.motion.phonetic` and `engine.motion.blinks`.
-"""
-    (OUT / "README.md").write_text(text)
 
 
 def main() -> int:
@@ -576,7 +323,7 @@ def main() -> int:
     elif todo:
         log.info("landmarks for %d clips on %d processes", len(todo), args.jobs)
         with ProcessPoolExecutor(max_workers=max(1, min(args.jobs, 2))) as pool:
-            futures = [pool.submit(_worker, n) for n in todo]
+            futures = [pool.submit(worker, n) for n in todo]
             for k, fut in enumerate(futures):
                 name = fut.result()
                 if k % 10 == 0:
@@ -590,7 +337,7 @@ def main() -> int:
     np.savez_compressed(OUT / "phonetic_shapes.npz", **res)
     val = held_out(20, names)
     for name in val:
-        _landmarks_for_clip(name)
+        landmarks_for_clip(name)
     res.update(validate(val))
     np.savez_compressed(OUT / "phonetic_shapes.npz", **res)
     write_readme(res, time.time() - t0)
