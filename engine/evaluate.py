@@ -18,15 +18,14 @@ from engine.face import detect_faces
 from engine.media.audio import load_audio
 from engine.media.image import load_image
 from engine.media.video import iter_frames, video_info
+from engine.motion.blink_detect import eye_openness
 from engine.motion.blinks import true_runs
 
 log = logging.getLogger(__name__)
 
 # MediaPipe face-mesh indices: inner-lip midpoints, outer eye corners, eyelid midpoints.
 _LIP_UP, _LIP_LO = 13, 14
-_EYE_R_OUT, _EYE_R_IN, _EYE_L_IN, _EYE_L_OUT = 33, 133, 362, 263
-_LID_R = (159, 145)
-_LID_L = (386, 374)
+_EYE_R_OUT, _EYE_L_OUT = 33, 263
 
 
 def mouth_opening(landmarks: np.ndarray) -> float:
@@ -34,16 +33,6 @@ def mouth_opening(landmarks: np.ndarray) -> float:
     iod = float(np.linalg.norm(landmarks[_EYE_R_OUT, :2] - landmarks[_EYE_L_OUT, :2]))
     gap = float(np.linalg.norm(landmarks[_LIP_UP, :2] - landmarks[_LIP_LO, :2]))
     return gap / max(iod, 1e-6)
-
-
-def eye_aspect_ratio(landmarks: np.ndarray) -> float:
-    """Mean over both eyes of lid gap / eye width, for ``(468, 2|3)`` landmarks."""
-    def one(up: int, lo: int, a: int, b: int) -> float:
-        gap = float(np.linalg.norm(landmarks[up, :2] - landmarks[lo, :2]))
-        width = float(np.linalg.norm(landmarks[a, :2] - landmarks[b, :2]))
-        return gap / max(width, 1e-6)
-
-    return 0.5 * (one(*_LID_R, _EYE_R_OUT, _EYE_R_IN) + one(*_LID_L, _EYE_L_IN, _EYE_L_OUT))
 
 
 def find_blinks(ear: np.ndarray, fps: float, drop: float = 0.75) -> list[tuple[int, int]]:
@@ -139,7 +128,7 @@ def evaluate_video(path: Path | str, portrait: Path | str | None = None) -> Self
         if faces:
             lm = faces[0].landmarks
             openings.append(mouth_opening(lm))
-            ears.append(eye_aspect_ratio(lm))
+            ears.append(float(eye_openness(np.asarray(lm)[None]).mean()))
         else:
             openings.append(float("nan"))
             ears.append(float("nan"))

@@ -13,7 +13,6 @@ writes ``out/<speaker>/<stem>.npz`` with:
 - ``loudness (T,) float32``: dB per video frame (:func:`engine.audio.features.loudness`);
 - ``silence (T,) bool``: frames inside the ``sil`` of a GRID ``.align`` file when one
   exists, else frames 35 dB below the clip's loudest;
-- ``ear (T, 2) float32``: eye aspect ratio of each eye;
 - ``fps``, ``size`` (W, H).
 
 Alignment to the canonical frame, pose and expression are computed from these
@@ -210,12 +209,10 @@ def prepare_clip(video: Path, out: Path) -> dict:
     sil = read_align(video.parent.parent / "align" / (video.stem + ".align"), t_n, fps)
     if sil is None:
         sil = loudness_silence(loud)
-    from engine.model.landmarks import eye_aspect_ratio
-
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.stem + f".tmp{os.getpid()}.npz")
     np.savez_compressed(tmp, landmarks=lm.astype(np.float32), presence=pres, mel=mel,
-                        loudness=loud, silence=sil, ear=eye_aspect_ratio(lm),
+                        loudness=loud, silence=sil,
                         fps=np.float32(fps), size=np.asarray(size, np.int32))
     os.replace(tmp, out)
     return {"clip": video.stem, "frames": t_n, "seconds": time.perf_counter() - t0,

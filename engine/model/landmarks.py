@@ -31,10 +31,6 @@ MOUTH = tuple(sorted(set(LIPS_OUTER + LIPS_INNER)))
 #: Lower face oval (jaw line, ear to ear under the chin).
 JAW = (132, 58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288, 361)
 MOUTH_JAW = tuple(sorted(set(MOUTH + JAW)))
-#: Eyelids (upper/lower midpoints) and eye corners for the eye aspect ratio.
-LID_R = (159, 145)
-LID_L = (386, 374)
-EYE_R_IN, EYE_L_IN = 133, 362
 #: Points that move little with speech: used for the rigid fit.
 STABLE = (33, 133, 362, 263, 168, 6, 197, 195, 5, 4, 1, 10, 151, 9, 8, 70, 63, 105, 66, 107,
           336, 296, 334, 293, 300, 46, 53, 52, 65, 55, 285, 295, 282, 283, 276, 226, 446,
@@ -50,17 +46,6 @@ def mouth_opening(canon: np.ndarray) -> np.ndarray:
     """Inner-lip gap (13-14, x/y) of ``(..., 468, 3)`` canonical landmarks, IOD units."""
     d = canon[..., LIP_UP, :2] - canon[..., LIP_LO, :2]
     return np.linalg.norm(d, axis=-1).astype(np.float32)
-
-
-def eye_aspect_ratio(lm: np.ndarray) -> np.ndarray:
-    """``(..., 2)`` lid gap / eye width for the right and left eye of ``(..., 468, 2|3)``."""
-    def one(up: int, lo: int, a: int, b: int) -> np.ndarray:
-        gap = np.linalg.norm(lm[..., up, :2] - lm[..., lo, :2], axis=-1)
-        width = np.linalg.norm(lm[..., a, :2] - lm[..., b, :2], axis=-1)
-        return gap / np.maximum(width, 1e-6)
-
-    return np.stack([one(*LID_R, EYE_R_OUT, EYE_R_IN), one(*LID_L, EYE_L_IN, EYE_L_OUT)],
-                    axis=-1).astype(np.float32)
 
 
 def reference_from(landmarks: np.ndarray) -> np.ndarray:
