@@ -25,7 +25,8 @@ Measured, at 256, 512 and 1024 px (the output's long edge), 25 fps:
   ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` read by a small launcher process
   (Linux carries a parent's peak RSS over fork + exec into a child's
   ``ru_maxrss``, so the big benchmark process must not be the parent), and
-  the child's own ``VmHWM`` as a cross-check; target <= 1.5 GB.
+  the child's own ``VmHWM`` as a cross-check; target <= 1.5 GB
+  (:mod:`bench.long_export`).
 
 Environment: ``TALKIE_BENCH_SIZES`` (``256,512,1024``), ``TALKIE_BENCH_SECONDS``
 (10), ``TALKIE_BENCH_LONG_SECONDS`` (600; 0 skips the long run).
@@ -41,104 +42,37 @@ import json
 import logging
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import traceback
-import wave
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-GRID_AUDIO = ROOT.parent / "shared" / "data" / "grid" / "s1" / "audio"
-SAMPLE = ROOT / "assets" / "samples" / "astronaut.png"
-FPS = 25
-RSS_TARGET_MB = 1536.0
+# Inputs, helpers and the long export live in their own modules; the names are
+# re-exported here so ``from bench.bench_export import ...`` keeps working.
+from bench.export_common import (
+    FPS,
+    RSS_TARGET_MB,
+    _cell,
+    _env_int,
+    _reason,
+    engine_api,
+    grid_speech,
+    make_portrait,
+    write_wav,
+)
+from bench.export_common import GRID_AUDIO as GRID_AUDIO
+from bench.export_common import ROOT as ROOT
+from bench.export_common import SAMPLE as SAMPLE
+from bench.long_export import _long_child, bench_long
+from bench.long_export import _vm_hwm_mb as _vm_hwm_mb
+
 #: x264 presets timed at 1024 px beside the export's own, to show the speed/size trade-off.
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast")
-
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
-
-
-def _cell(value: Any, unit: str = "", target: str = "", note: str = "") -> dict[str, Any]:
-    return {"value": value, "unit": unit, "target": target, "note": note}
-
-
-def _reason(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}".strip()[:300]
-
-
-# --------------------------------------------------------------------------- inputs
-
-
-def make_portrait(path: Path, side: int = 1024) -> str:
-    """Write the astronaut portrait, upscaled to ``side`` x ``side``, as PNG; returns its origin."""
-    import cv2
-
-    if SAMPLE.exists():
-        bgr = cv2.imread(str(SAMPLE), cv2.IMREAD_COLOR)
-        origin = "assets/samples/astronaut.png"
-    else:
-        from skimage import data  # dev dependency; the same NASA picture
-
-        bgr = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
-        origin = "skimage.data.astronaut() (assets/samples/astronaut.png missing)"
-    if bgr is None:
-        raise RuntimeError(f"cannot read {SAMPLE}")
-    h, w = bgr.shape[:2]
-    if (h, w) != (side, side):
-        s = min(h, w)
-        y0, x0 = (h - s) // 2, (w - s) // 2
-        bgr = bgr[y0 : y0 + s, x0 : x0 + s]
-        interp = cv2.INTER_CUBIC if s < side else cv2.INTER_AREA
-        bgr = cv2.resize(bgr, (side, side), interpolation=interp)
-    cv2.imwrite(str(path), bgr)
-    return origin
-
-
-def grid_speech(seconds: float, rate: int = 16000) -> np.ndarray:
-    """GRID s1 sentences decoded and joined to exactly ``seconds`` (float32 mono)."""
-    import av
-
-    files = sorted(GRID_AUDIO.glob("*.flac"))
-    if not files:
-        raise FileNotFoundError(f"no GRID audio in {GRID_AUDIO}")
-    need = int(round(seconds * rate))
-    parts: list[np.ndarray] = []
-    have = 0
-    i = 0
-    while have < need:
-        with av.open(str(files[i % len(files)])) as c:
-            rs = av.AudioResampler(format="flt", layout="mono", rate=rate)
-            for frame in c.decode(audio=0):
-                for f in rs.resample(frame):
-                    a = f.to_ndarray().reshape(-1)
-                    parts.append(a)
-                    have += a.shape[0]
-            for f in rs.resample(None):
-                a = f.to_ndarray().reshape(-1)
-                parts.append(a)
-                have += a.shape[0]
-        i += 1
-    return np.concatenate(parts)[:need].astype(np.float32)
-
-
-def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> None:
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
 
 
 # --------------------------------------------------------------------------- encode-only
@@ -211,15 +145,7 @@ def _with_cpu(fn: Callable[[], float | None], cpu: list[float]) -> Callable[[], 
 
 def bench_sizes(res: dict[str, Any], tmp: Path, seconds: float, sizes: list[int]) -> None:
     try:
-        from engine import (
-            Animation,
-            Settings,
-            analyse_audio,
-            analyse_portrait,
-            export,
-            load_audio,
-            load_image,
-        )
+        api = engine_api()
     except Exception as exc:  # noqa: BLE001
         res["engine"] = _cell(None, note=f"engine API not available: {_reason(exc)}")
         return
@@ -232,14 +158,14 @@ def bench_sizes(res: dict[str, Any], tmp: Path, seconds: float, sizes: list[int]
     t = {}
     t0 = time.perf_counter()
     try:
-        image = load_image(portrait_png)
-        audio = load_audio(speech_wav)
+        image = api.load_image(portrait_png)
+        audio = api.load_audio(speech_wav)
         t["load"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        portrait = analyse_portrait(image)
+        portrait = api.analyse_portrait(image)
         t["portrait"] = time.perf_counter() - t1
         t1 = time.perf_counter()
-        speech = analyse_audio(audio)
+        speech = api.analyse_audio(audio)
         t["audio"] = time.perf_counter() - t1
     except Exception as exc:  # noqa: BLE001
         res["analysis"] = _cell(None, note=f"not available: {_reason(exc)}")
@@ -249,10 +175,10 @@ def bench_sizes(res: dict[str, Any], tmp: Path, seconds: float, sizes: list[int]
     res["analyse_audio_s"] = _cell(t["audio"], "s", note=f"phones of {seconds:g} s of speech")
 
     for size in sizes:
-        settings = Settings(fps=FPS, size=size)
+        settings = api.Settings(fps=FPS, size=size)
         t1 = time.perf_counter()
         try:
-            anim = Animation(portrait, speech, settings)
+            anim = api.Animation(portrait, speech, settings)
         except Exception as exc:  # noqa: BLE001
             res[f"animation_{size}"] = _cell(None, note=f"not available: {_reason(exc)}")
             continue
@@ -304,7 +230,7 @@ def bench_sizes(res: dict[str, Any], tmp: Path, seconds: float, sizes: list[int]
 
         def run_export(anim: Any = anim, out: Path = out) -> float:  # noqa: B023
             t2 = time.perf_counter()
-            export(anim, out)
+            api.export(anim, out)
             return time.perf_counter() - t2
 
         ex_cpu: list[float] = []
@@ -323,110 +249,6 @@ def bench_sizes(res: dict[str, Any], tmp: Path, seconds: float, sizes: list[int]
             res["end_to_end_s_1024"] = _cell(e2e, "s", "<= 10",
                                              "load + analysis (cold) + motion + export")
         out.unlink(missing_ok=True)
-
-
-# --------------------------------------------------------------------------- long export
-
-
-#: Runs ``argv[2:]``, writes its ``RUSAGE_CHILDREN.ru_maxrss`` to ``argv[1]``, exits with its code.
-_LAUNCHER = (
-    "import resource, subprocess, sys\n"
-    "rc = subprocess.call(sys.argv[2:])\n"
-    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
-    "sys.exit(rc)\n"
-)
-
-
-def _vm_hwm_mb() -> float | None:
-    """Peak RSS of this process's own address space (Linux ``VmHWM``), MB."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
-def _long_child(portrait: str, speech: str, out: str, report: str) -> None:
-    """Runs in the child process: the whole app path, timed, at 1024 px."""
-    from engine import (
-        Animation,
-        Settings,
-        analyse_audio,
-        analyse_portrait,
-        export,
-        load_audio,
-        load_image,
-    )
-
-    imports_mb = _vm_hwm_mb()
-    t0 = time.perf_counter()
-    image = load_image(portrait)
-    audio = load_audio(speech)
-    anim = Animation(analyse_portrait(image), analyse_audio(audio), Settings(fps=FPS, size=1024))
-    t1 = time.perf_counter()
-    analysis_mb = _vm_hwm_mb()
-    result = export(anim, out)
-    t2 = time.perf_counter()
-    Path(report).write_text(json.dumps({
-        "peak_mb_after_imports": imports_mb,
-        "peak_mb_after_analysis": analysis_mb,
-        "vm_hwm_mb": _vm_hwm_mb(),
-        "analysis_s": t1 - t0,
-        "export_s": t2 - t1,
-        "frames": anim.frame_count,
-        "size": [getattr(result, "width", None), getattr(result, "height", None)],
-    }))
-
-
-def bench_long(res: dict[str, Any], tmp: Path, seconds: float) -> None:
-    portrait_png, speech_wav = tmp / "portrait.png", tmp / "long.wav"
-    if not portrait_png.exists():
-        make_portrait(portrait_png)
-    write_wav(speech_wav, grid_speech(seconds))
-    out, report = tmp / "long.mp4", tmp / "long.json"
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    rss_out = tmp / "rss.txt"
-    t0 = time.perf_counter()
-    # A small launcher process runs the export and reads RUSAGE_CHILDREN. Not a
-    # direct child of this process: Linux carries a parent's peak RSS over
-    # fork + exec into the child's ru_maxrss, and this process holds frames.
-    proc = subprocess.run(
-        [sys.executable, "-c", _LAUNCHER, str(rss_out), sys.executable, "-m",
-         "bench.bench_export", "--long-child",
-         str(portrait_png), str(speech_wav), str(out), str(report)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    err = proc.stderr.decode(errors="replace")
-    wall = time.perf_counter() - t0
-    res["long_audio_s"] = _cell(seconds, "s", note="GRID s1 joined")
-    if proc.returncode != 0 or not report.exists() or not rss_out.exists():
-        tail = " | ".join(err.strip().splitlines()[-2:])
-        res["long_peak_rss_mb"] = _cell(None, "MB", f"<= {RSS_TARGET_MB:.0f}",
-                                        f"the export failed (exit {proc.returncode}): {tail}")
-        return
-    # Linux reports ru_maxrss in KiB (macOS in bytes).
-    kib = int(rss_out.read_text()) / (1024 if sys.platform == "darwin" else 1)
-    rss_mb = kib / 1024
-    info = json.loads(report.read_text())
-    res["long_peak_rss_mb"] = _cell(rss_mb, "MB", f"<= {RSS_TARGET_MB:.0f}",
-                                    "whole app path in a child process: "
-                                    "getrusage(RUSAGE_CHILDREN).ru_maxrss")
-    res["long_rss_ok"] = _cell(rss_mb <= RSS_TARGET_MB)
-    if info.get("vm_hwm_mb") is not None:
-        res["long_vm_hwm_mb"] = _cell(info["vm_hwm_mb"], "MB",
-                                      note="the child's own VmHWM (/proc), cross-check")
-    res["long_peak_mb_after_imports"] = _cell(info["peak_mb_after_imports"], "MB",
-                                              note="engine imported, nothing loaded")
-    res["long_peak_mb_after_analysis"] = _cell(info["peak_mb_after_analysis"], "MB",
-                                               note="inputs loaded, analysed, motion built")
-    res["long_analysis_s"] = _cell(info["analysis_s"], "s")
-    res["long_export_s"] = _cell(info["export_s"], "s", note=f"{info['frames']} frames")
-    res["long_export_fps"] = _cell(info["frames"] / info["export_s"], "fps")
-    res["long_wall_s"] = _cell(wall, "s", note="child process, start to exit")
-    out.unlink(missing_ok=True)
 
 
 def main() -> dict[str, Any]:
@@ -455,6 +277,6 @@ def main() -> dict[str, Any]:
 
 if __name__ == "__main__":
     if len(sys.argv) == 6 and sys.argv[1] == "--long-child":
-        _long_child(*sys.argv[2:6])
+        _long_child(*sys.argv[2:6])  # the long child's old entry point, kept working
     else:
         print(json.dumps(main(), indent=2))
