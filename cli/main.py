@@ -72,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     from cli.model_commands import add_all  # prepare-data, train, export-model, evaluate-model
 
     add_all(sub)
+    from cli.extra_commands import add_extra_commands  # cues, batch
+
+    add_extra_commands(sub)
     return p
 
 
