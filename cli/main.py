@@ -30,11 +30,13 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print JSON with all 468 landmarks")
 
     r = sub.add_parser(
-        "render", help="render PORTRAIT speaking AUDIO (or a saved --project) to an MP4"
+        "render", help="render PORTRAIT speaking AUDIO (or a saved --project) to a video"
     )
     r.add_argument("portrait", type=Path, nargs="?", help="portrait image (or from --project)")
     r.add_argument("audio", type=Path, nargs="?", help="voice track (or from --project)")
-    r.add_argument("-o", "--output", type=Path, required=True, help="output .mp4")
+    r.add_argument("-o", "--output", type=Path, required=True,
+                   help="output: .mp4 (H.264), .mov (ProRes 4444 with alpha), .webm (VP9 with "
+                        "alpha), or a name without extension for a folder of PNG frames")
     r.add_argument("--project", type=Path, help="a saved Talkie project: its portrait, audio, "
                    "settings, blinks, keyframes and face; options given here override it")
     d = engine.Settings()
@@ -102,8 +104,9 @@ def _validate(s: engine.Settings, output: Path) -> None:
         raise engine.TalkieError("--crf must be between 0 and 51.")
     if s.start < 0 or (s.end is not None and s.end <= s.start):
         raise engine.TalkieError("--end must come after --start, and --start must be 0 or more.")
-    if output.suffix.lower() != ".mp4":
-        raise engine.TalkieError("The output must be an .mp4 file.")
+    from engine.media.formats import format_for
+
+    format_for(output)  # .mp4, .mov, .webm or a PNG-sequence folder
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
@@ -157,7 +160,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                  if getattr(args, opt) is not None}
     settings = project.settings.with_(**overrides)
     _validate(settings, args.output)
-    from engine.media.mp4 import check_writable
+    from engine.media.formats import check_output
 
     face_index = project.face_index
     points_file: Path | None = None
@@ -166,7 +169,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             face_index = int(args.face)
         else:
             points_file = Path(args.face)
-    check_writable(args.output)  # fail before minutes of analysis
+    check_output(args.output)  # fail before minutes of analysis
     cancel = engine.CancelToken()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     try:

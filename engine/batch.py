@@ -239,10 +239,11 @@ def finished(job: BatchJob) -> bool:
     """
     if not job.output.exists():
         return False
-    from engine.provenance import parse_tags, read_tags
+    from engine.provenance import parse_tags
+    from engine.provenance.sequence import read_output_tags
 
     try:
-        record = parse_tags(read_tags(job.output))
+        record = parse_tags(read_output_tags(job.output))
     except TalkieError:
         record = {}
     try:
@@ -285,12 +286,12 @@ def run_job(
     if job.error:
         return fail(job.error)
     try:
-        from engine.media.mp4 import check_writable
+        from engine.media.formats import check_output
 
         for src in (job.portrait, job.audio):
             if job.output.resolve() == src.resolve():
                 raise TalkieError(f"The output {job.output.name} is one of the inputs.")
-        check_writable(job.output)
+        check_output(job.output)
         opts = job.options
         settings = engine.Settings().with_(
             **{SETTING_FIELDS[k]: v for k, v in opts.items() if k in SETTING_FIELDS})

@@ -1,8 +1,12 @@
-"""Export: stream rendered frames and the original audio into an H.264/AAC MP4.
+"""Export: stream rendered frames and the original audio into a video or a PNG sequence.
 
-Frames are rendered and written one at a time, so memory stays flat whatever
-the length of the audio. The writer works on a temporary file and renames it
-at the end: a cancelled or failed export leaves nothing behind.
+The output's name chooses the format (:mod:`engine.media.formats`): H.264/AAC
+``.mp4``, ProRes 4444 ``.mov`` and VP9 ``.webm`` with alpha, or a folder of PNGs.
+Frames are rendered, watermarked and converted for the encoder on a worker
+thread, a few frames ahead of the encoder (:mod:`engine.media.prefetch`), so
+both run at once and memory stays flat whatever the length of the audio. The
+writer works on a temporary file and renames it at the end: a cancelled or
+failed export leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -22,11 +26,15 @@ import numpy as np
 from engine.animation import Animation
 from engine.cancel import CancelToken, ProgressFn, no_progress
 from engine.errors import TalkieError
-from engine.media.mp4 import Mp4Writer, check_writable
+from engine.media.formats import check_output, format_for
+from engine.media.prefetch import prefetch
 from engine.provenance import Watermarker, provenance_tags, sha256_file
 from engine.version import __version__
 
 log = logging.getLogger(__name__)
+
+#: Frames rendered ahead of the encoder (each 3-16 MB at 1024-2048 px).
+PIPELINE_DEPTH = 4
 
 
 @dataclass(frozen=True)
@@ -103,14 +111,17 @@ def export(
     """Render the animation's stretch to ``out_path``.
 
     The output size is the settings' long edge (default: the portrait's own,
-    capped at 2048 px), rounded down to even dimensions for yuv420p.
+    capped at 2048 px), rounded down to even dimensions for yuv420p. The name
+    chooses the format (:func:`engine.media.formats.format_for`); formats with
+    alpha keep a transparent portrait's alpha.
 
     Raises:
         OutputError: the output cannot be written.
         Cancelled: ``cancel`` was triggered; no file is left.
     """
     out = Path(out_path)
-    check_writable(out)
+    fmt = format_for(out)
+    check_output(out)
     cancel = cancel or CancelToken()
     started = time.perf_counter()
     s = animation.settings
@@ -140,8 +151,10 @@ def export(
     )
     marker = Watermarker.for_export(export_id, fps=s.fps) if watermark else None
     total = len(frames)
-    log.info("export %s: %d frames %dx%d @ %d fps", out, total, width, height, s.fps)
-    with Mp4Writer(
+    alpha = fmt.keeps_alpha and probe.ndim == 3 and probe.shape[2] == 4
+    log.info("export %s (%s%s): %d frames %dx%d @ %d fps", out, fmt.key,
+             ", alpha" if alpha else "", total, width, height, s.fps)
+    with fmt.writer_class()(
         out,
         width,
         height,
@@ -151,13 +164,21 @@ def export(
         crf=s.crf,
         metadata=tags,
     ) as writer:
-        for n, i in enumerate(frames):
-            cancel.check()
-            frame = probe if n == 0 else animation.render_index(i, size)
-            rgb = np.ascontiguousarray(frame[:height, :width, :3])
+
+        def produce(item: tuple[int, int]) -> object:
+            """Render, mark and convert one frame (on the prefetch thread)."""
+            n, i = item
+            frame = (probe if n == 0 else animation.render_index(i, size))[:height, :width]
+            rgb = np.ascontiguousarray(frame[..., :3])
             if marker is not None:
                 rgb = marker.embed(rgb, n)  # the file's own frame number: its time is n / fps
-            writer.write(rgb)
+            if alpha:
+                rgb = np.concatenate([rgb, frame[..., 3:4]], axis=2)
+            return writer.convert(rgb)
+
+        for n, picture in enumerate(prefetch(produce, enumerate(frames), PIPELINE_DEPTH)):
+            cancel.check()
+            writer.write(picture)
             if n % 5 == 0 or n == total - 1:
                 elapsed = time.perf_counter() - started
                 eta = elapsed / (n + 1) * (total - n - 1)

@@ -40,6 +40,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 import av
 import numpy as np
@@ -133,7 +134,20 @@ class Mp4Writer:
 
     Use as a context manager: leaving the block normally calls :meth:`close`;
     leaving it by an exception calls :meth:`abort`.
+
+    Other containers reuse everything but the codecs: subclasses set the class
+    attributes below and override :meth:`_add_video` and :meth:`convert`
+    (:mod:`engine.media.alpha_video`: ProRes 4444 in MOV, VP9 with alpha in WebM).
     """
+
+    #: FFmpeg muxer name.
+    container_format = "mp4"
+    #: Whether :meth:`write` keeps a fourth (alpha) channel; MP4 takes RGB only.
+    keeps_alpha = False
+    #: FFmpeg audio encoder, the sample rates it takes (empty: any), its input sample format.
+    audio_codec = "aac"
+    audio_rates: tuple[int, ...] = AAC_RATES
+    audio_sample_format = "fltp"
 
     def __init__(
         self,
@@ -181,7 +195,7 @@ class Mp4Writer:
 
     # ------------------------------------------------------------------ set-up
 
-    def _open(self, crf: int, preset: str, metadata: Mapping[str, str]) -> None:
+    def _container_options(self, metadata: Mapping[str, str]) -> dict[str, str]:
         standard = {"title", "artist", "album", "comment", "description", "date", "year",
                     "copyright", "genre", "composer", "encoder", "synopsis", "show",
                     "episode_id", "network", "lyrics", "album_artist", "grouping", "track",
@@ -189,11 +203,18 @@ class Mp4Writer:
         movflags = "+faststart"
         if any(k.lower() not in standard for k in metadata):
             movflags += "+use_metadata_tags"
-        c = av.open(str(self.temp_path), mode="w", format="mp4",
-                    options={"movflags": movflags})
+        return {"movflags": movflags}
+
+    def _open(self, crf: int, preset: str, metadata: Mapping[str, str]) -> None:
+        c = av.open(str(self.temp_path), mode="w", format=self.container_format,
+                    options=self._container_options(metadata))
         self._container = c
         for k, v in metadata.items():
             c.metadata[str(k)] = str(v)
+        self._vstream = self._add_video(c, crf, preset)
+
+    def _add_video(self, c: av.container.OutputContainer, crf: int,
+                   preset: str) -> av.video.stream.VideoStream:
         vs = c.add_stream("libx264", rate=self.fps)
         vs.width = self.width
         vs.height = self.height
@@ -207,7 +228,7 @@ class Mp4Writer:
         cc.color_range = _RANGE_MPEG
         cc.options = {"crf": str(int(crf)), "preset": preset, "profile": "high"}
         cc.thread_count = 0
-        self._vstream = vs
+        return vs
 
     def _setup_audio(self, audio: AudioSource | None, rate: int) -> None:
         self._astream: av.audio.stream.AudioStream | None = None
@@ -225,7 +246,7 @@ class Mp4Writer:
         first = np.atleast_2d(first)
         self._in_channels = int(first.shape[0])
         self._in_rate = rate
-        self._out_rate = rate if rate in AAC_RATES else 48000
+        self._out_rate = rate if rate in self.audio_rates or not self.audio_rates else 48000
         c_out = self._in_channels if self._in_channels in (1, 2, 6) else 2
         self._out_layout = {1: "mono", 2: "stereo", 6: "5.1"}[c_out]
         self._out_channels = c_out
@@ -236,10 +257,15 @@ class Mp4Writer:
         self._abuf = np.zeros((c_out, 0), np.float32)  # FIFO of resampled sound
         self._asent = 0  # samples per channel encoded so far
         assert self._container is not None
-        a = self._container.add_stream("aac", rate=self._out_rate, layout=self._out_layout)
-        a.codec_context.bit_rate = 96000 * c_out if c_out <= 2 else 384000
+        a = cast("av.audio.stream.AudioStream",
+                 self._container.add_stream(self.audio_codec, rate=self._out_rate,
+                                            layout=self._out_layout))
+        if not self.audio_codec.startswith("pcm_"):
+            a.codec_context.bit_rate = 96000 * c_out if c_out <= 2 else 384000
         a.time_base = Fraction(1, self._out_rate)
         self._astream = a
+        self._aframe = _AAC_FRAME if self.audio_codec == "aac" else \
+            (a.codec_context.frame_size or _AAC_FRAME)
 
     # ------------------------------------------------------------------ writing
 
@@ -253,8 +279,29 @@ class Mp4Writer:
         else:
             self.abort()
 
-    def write(self, frame: np.ndarray) -> None:
-        """Append one ``(height, width, 3) uint8`` RGB frame.
+    def _check_frame(self, frame: np.ndarray, channels: tuple[int, ...]) -> None:
+        if frame.shape[:2] != (self.height, self.width) or frame.ndim != 3 \
+                or frame.shape[2] not in channels or frame.dtype != np.uint8:
+            raise ValueError(f"expected a ({self.height}, {self.width}, "
+                             f"{'|'.join(map(str, channels))}) uint8 frame, "
+                             f"got {frame.shape} {frame.dtype}")
+
+    def convert(self, frame: np.ndarray) -> av.VideoFrame:
+        """The encoder's picture for one ``(height, width, 3) uint8`` RGB frame.
+
+        Pure and thread-safe: an exporter may convert on another thread while
+        this one encodes (:meth:`write` takes the result).
+
+        Raises:
+            ValueError: wrong shape or dtype.
+        """
+        self._check_frame(frame, (3,))
+        vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
+        return vf.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
+
+    def write(self, frame: np.ndarray | av.VideoFrame) -> None:
+        """Append one frame: ``(height, width, 3) uint8`` RGB (4 channels, RGBA, for
+        writers that keep alpha), or the result of :meth:`convert`.
 
         Raises:
             ValueError: wrong shape or dtype.
@@ -266,13 +313,12 @@ class Mp4Writer:
         if self._cancel is not None and self._cancel.cancelled:
             self.abort()
             raise Cancelled()
-        if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
-            self.abort()
-            raise ValueError(f"expected a ({self.height}, {self.width}, 3) uint8 frame, "
-                             f"got {frame.shape} {frame.dtype}")
         try:
-            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
-            vf = vf.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
+            vf = frame if isinstance(frame, av.VideoFrame) else self.convert(frame)
+        except ValueError:
+            self.abort()
+            raise
+        try:
             vf.pts = self.frame_count
             vf.time_base = 1 / self.fps
             for packet in self._vstream.encode(vf):
@@ -393,6 +439,17 @@ class Mp4Writer:
         # Other layouts: even-numbered channels to the left, odd to the right.
         return np.stack([data[0::2].mean(axis=0), data[1::2].mean(axis=0)])
 
+    def _audio_frame(self, block: np.ndarray) -> av.AudioFrame:
+        """An encoder frame from ``(C, n) float32`` in [-1, 1]."""
+        fmt = self.audio_sample_format
+        if fmt == "fltp":
+            data = block
+        elif fmt == "flt":  # packed: one plane of interleaved samples
+            data = np.ascontiguousarray(block.T).reshape(1, -1)
+        else:  # "s16", packed
+            data = np.ascontiguousarray((block.T * 32767.0).round().astype(np.int16)).reshape(1, -1)
+        return av.AudioFrame.from_ndarray(data, format=fmt, layout=self._out_layout)
+
     def _feed_audio(self, target: int, final: bool) -> None:
         """Encode sound up to ``target`` samples; when ``final``, pad with silence to it."""
         assert self._astream is not None and self._container is not None
@@ -403,12 +460,12 @@ class Mp4Writer:
             pad = np.zeros((self._out_channels, target - have), np.float32)
             self._abuf = np.concatenate([self._abuf, pad], axis=1)
         while True:
-            n = min(_AAC_FRAME, target - self._asent, self._abuf.shape[1])
-            if n <= 0 or (n < _AAC_FRAME and not final):
+            n = min(self._aframe, target - self._asent, self._abuf.shape[1])
+            if n <= 0 or (n < self._aframe and not final):
                 break
             block = np.ascontiguousarray(np.clip(self._abuf[:, :n], -1.0, 1.0))
             self._abuf = self._abuf[:, n:]
-            fr = av.AudioFrame.from_ndarray(block, format="fltp", layout=self._out_layout)
+            fr = self._audio_frame(block)
             fr.sample_rate = self._out_rate
             fr.pts = self._asent
             fr.time_base = Fraction(1, self._out_rate)

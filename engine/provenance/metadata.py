@@ -112,6 +112,7 @@ def parse_tags(tags: dict[str, str]) -> dict[str, Any]:
     ``"statement"`` (the ``comment`` text) when present.
     """
     record: dict[str, Any] = {}
+    tags = {k.lower(): v for k, v in tags.items()}  # Matroska (WebM) stores them upper case
     desc = tags.get("description", "")
     if desc.startswith("{"):
         try:

@@ -129,7 +129,8 @@ def verify(
     """Check a video for Talkie's watermark and provenance tags.
 
     Args:
-        path: a video file (any container/codec FFmpeg decodes).
+        path: a video file (any container/codec FFmpeg decodes), or the folder
+            of a PNG-sequence export.
         progress: ``progress(fraction, message)``; may be None.
         cancel: checked between frames.
         max_frames: frames analysed from the start (48 = ~2 s at 25 fps).
@@ -141,6 +142,10 @@ def verify(
     import av
 
     p = Path(path)
+    if p.is_dir():  # a PNG-sequence export
+        from engine.provenance.sequence import verify_sequence
+
+        return verify_sequence(p, progress, cancel, max_frames)  # type: ignore[no-any-return]
     prog = progress or no_progress
     tags = read_tags(p)
     try:
