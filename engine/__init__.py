@@ -52,6 +52,11 @@ _API = {
     "export": "engine.export",
     "ExportResult": "engine.export",
     "verify": "engine.provenance",
+    "cue_phones": "engine.cues",
+    "write_cues": "engine.cues",
+    "CUE_FORMATS": "engine.cues",
+    "EXPORT_FORMATS": "engine.media.formats",
+    "format_for": "engine.media.formats",
 }
 
 __all__ = sorted(_API)
@@ -72,6 +77,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from engine.audio.features import log_mel
     from engine.audio.phones import Phone
     from engine.cancel import CancelToken
+    from engine.cues import CUE_FORMATS, cue_phones, write_cues
     from engine.errors import (
         AudioError,
         Cancelled,
@@ -89,6 +95,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from engine.face.fit import FIT_POINTS, fit_face, load_points_json
     from engine.keyframes import LANES, Keyframe, Keyframes
     from engine.media.audio import Audio, load_audio
+    from engine.media.formats import EXPORT_FORMATS, format_for
     from engine.media.image import Image, load_image
     from engine.motion.blinks import BlinkEvent
     from engine.project import Project

@@ -54,6 +54,9 @@ RHUBARB_STEP = 0.01
 #: Frame rates accepted for ``.dat`` files.
 DAT_FPS_RANGE = (1.0, 120.0)
 FORMATS = {".tsv": "tsv", ".json": "json", ".xml": "xml", ".dat": "dat"}
+#: (format, label) for file dialogs.
+CUE_FORMATS = (("tsv", "Rhubarb Lip Sync TSV"), ("json", "Rhubarb Lip Sync JSON"),
+               ("xml", "Rhubarb Lip Sync XML"), ("dat", "Moho / OpenToonz switch data"))
 
 _RHUBARB_PHONES = {
     "A": "m b p",
@@ -318,6 +321,26 @@ def cue_phones(
     else:
         warning = None
     return recognise_phones(samples, progress=progress, cancel=cancel), warning
+
+
+def write_cues(
+    path: str | Path,
+    phones: Sequence[Any],
+    duration: float,
+    sound_file: str | Path,
+    fps: float = 24.0,
+    extended: str = EXTENDED_SHAPES,
+    fmt: str | None = None,
+) -> Path:
+    """Write one cue file, its format from ``fmt`` or the suffix; returns the path.
+
+    Raises:
+        CueError: unknown format, bad frame rate or shapes.
+        OutputError: the file cannot be written.
+    """
+    out = Path(path)
+    text = render_cues(cue_format(out, fmt), phones, duration, sound_file, fps, extended)
+    return write_text_atomic(out, text)
 
 
 def write_text_atomic(path: Path, text: str) -> Path:

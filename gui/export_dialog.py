@@ -1,4 +1,4 @@
-"""The export dialog: path, size, fps and quality; progress with ETA; cancel; play/open."""
+"""The export dialog: path, format, size, fps and quality; progress with ETA; cancel; play/open."""
 
 from __future__ import annotations
 
@@ -60,6 +60,13 @@ class ExportDialog(QDialog):
         h.addWidget(self.path, 1)
         h.addWidget(browse)
         form.addRow("File", row)
+        self.format = QComboBox()
+        for f in engine.EXPORT_FORMATS:
+            self.format.addItem(f.label, f.key)
+        self.format.setCurrentIndex(max(0, self.format.findData(self._format_of(self.path.text()))))
+        self.format.currentIndexChanged.connect(self._format_changed)
+        self.path.editingFinished.connect(self._path_edited)
+        form.addRow("Format", self.format)
         self.size = QComboBox()
         for value, text in SIZES:
             self.size.addItem(text, value)
@@ -77,6 +84,11 @@ class ExportDialog(QDialog):
                             "visually lossless, 23 is the usual default).")
         form.addRow("Quality (CRF)", self.crf)
         lay.addLayout(form)
+        self.alpha_note = QLabel()
+        self.alpha_note.setObjectName("hint")
+        self.alpha_note.setWordWrap(True)
+        lay.addWidget(self.alpha_note)
+        self._format_changed()
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
@@ -102,7 +114,8 @@ class ExportDialog(QDialog):
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.cancel_button)
         lay.addLayout(buttons)
-        self._inputs = [self.path, browse, self.size, self.fps, self.crf, self.export_button]
+        self._inputs = [self.path, browse, self.format, self.size, self.fps, self.crf,
+                        self.export_button]
         self._t0 = 0.0
 
     def settings(self) -> Any:
@@ -110,11 +123,56 @@ class ExportDialog(QDialog):
                                              fps=int(self.fps.currentData()),
                                              crf=int(self.crf.value()))
 
+    @staticmethod
+    def _format_of(path: str) -> str:
+        try:
+            return str(engine.format_for(Path(path)).key)
+        except engine.TalkieError:
+            return "mp4"
+
+    def _output(self) -> Path:
+        """The output path: a video extension typed in the name chooses the format;
+        otherwise the chosen format's extension is added (none for a PNG sequence)."""
+        p = Path(self.path.text()).expanduser()
+        suffixes = {f.suffix: f.key for f in engine.EXPORT_FORMATS if f.suffix}
+        if p.suffix.lower() in suffixes:
+            return p
+        key = self.format.currentData()
+        return p if key == "png" else p.with_suffix(
+            next(f.suffix for f in engine.EXPORT_FORMATS if f.key == key))
+
+    def _format_changed(self) -> None:
+        p = Path(self.path.text())
+        if self._format_of(str(p)) != self.format.currentData():
+            new = next(f.suffix for f in engine.EXPORT_FORMATS
+                       if f.key == self.format.currentData())
+            self.path.setText(str(p.with_suffix(new) if p.suffix else p.with_name(p.name + new)))
+        has_alpha = getattr(self.animation.portrait.image, "alpha", None) is not None
+        keeps = self.format.currentData() != "mp4"
+        self.alpha_note.setText(
+            "" if not has_alpha else
+            "The portrait's transparency is kept." if keeps else
+            "MP4 has no transparency: the portrait's background is flattened. Choose "
+            "ProRes, WebM or PNG to keep it.")
+
+    def _path_edited(self) -> None:
+        i = self.format.findData(self._format_of(self.path.text()))
+        if i >= 0 and i != self.format.currentIndex():
+            self.format.setCurrentIndex(i)
+
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export video", self.path.text(),
-                                              "MP4 video (*.mp4)")
+        key = self.format.currentData()
+        if key == "png":
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export PNG sequence (a folder of that name)", self.path.text(),
+                "PNG sequence folder (*)")
+        else:
+            fmt = next(f for f in engine.EXPORT_FORMATS if f.key == key)
+            path, _ = QFileDialog.getSaveFileName(self, "Export video", self.path.text(),
+                                                  f"{fmt.label} (*{fmt.suffix})")
         if path:
-            self.path.setText(path if path.lower().endswith(".mp4") else path + ".mp4")
+            self.path.setText(path)
+            self.path.setText(str(self._output()))
 
     def running(self) -> bool:
         return self.job is not None
@@ -122,9 +180,9 @@ class ExportDialog(QDialog):
     def start(self) -> None:
         if self.job is not None:
             return
-        out = Path(self.path.text()).expanduser()
-        if out.suffix.lower() != ".mp4":
-            out = out.with_suffix(".mp4")
+        out = self._output()
+        self.path.setText(str(out))
+        self._path_edited()
         settings = self.settings()
         animation = self.animation
 

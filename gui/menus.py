@@ -42,7 +42,12 @@ def build_menus(w: MainWindow) -> SimpleNamespace:
     a.open_project = _act(w, "&Open Project…", w.projects.ask_open, SK.Open)
     a.save = _act(w, "&Save", w.projects.save, SK.Save)
     a.save_as = _act(w, "Save &As…", w.projects.save_as, SK.SaveAs)
-    a.export = _act(w, "&Export Video…", w.show_export, "Ctrl+E", "Export an MP4")
+    a.export = _act(w, "&Export Video…", w.show_export, "Ctrl+E",
+                    "Export an MP4, a ProRes or WebM with alpha, or a PNG sequence")
+    from gui.cue_export import show_cue_export
+
+    a.export_cues = _act(w, "Export &Mouth Cues…", lambda: show_cue_export(w), "Ctrl+Shift+E",
+                         "Mouth cues for 2-D animation: Rhubarb .tsv/.json/.xml, Moho .dat")
     a.record = _act(w, "&Record Voice…", w.show_record, "Ctrl+R")
     a.verify = _act(w, "&Verify File…", w.verify_file, None,
                     "Check a video for Talkie's watermark")
@@ -85,7 +90,7 @@ def build_menus(w: MainWindow) -> SimpleNamespace:
     for x in (a.save, a.save_as):
         m.addAction(x)
     m.addSeparator()
-    for x in (a.export, a.record, a.verify):
+    for x in (a.export, a.export_cues, a.record, a.verify):
         m.addAction(x)
     m.addSeparator()
     m.addAction(a.quit)

@@ -58,13 +58,13 @@ class OutputFormat:
         return Mp4Writer
 
 
-FORMATS = (
+EXPORT_FORMATS = (
     OutputFormat("mp4", "MP4 video (H.264)", ".mp4", False),
     OutputFormat("mov", "QuickTime ProRes 4444 with alpha", ".mov", True),
     OutputFormat("webm", "WebM VP9 with alpha", ".webm", True),
     OutputFormat("png", "PNG sequence with alpha (folder)", "", True),
 )
-BY_KEY = {f.key: f for f in FORMATS}
+BY_KEY = {f.key: f for f in EXPORT_FORMATS}
 
 
 def format_for(path: str | os.PathLike[str]) -> OutputFormat:
@@ -75,7 +75,7 @@ def format_for(path: str | os.PathLike[str]) -> OutputFormat:
     """
     p = Path(path)
     suffix = p.suffix.lower()
-    for f in FORMATS:
+    for f in EXPORT_FORMATS:
         if f.suffix and suffix == f.suffix:
             return f
     if not suffix or p.is_dir():
