@@ -18,6 +18,13 @@ Measured, at 256, 512 and 1024 px (the output's long edge), 25 fps:
   rendered and held in memory, encoded alone with PyAV libx264 at the
   export's settings (crf 18, yuv420p, BT.709, profile high, the writer's
   default preset), no audio;
+- side by side at 1024 px (``TALKIE_BENCH_PAIRS`` pairs, default 3, one after
+  the other so that both meet the same load): encoding the held frames alone,
+  then ``engine.export`` (render and watermark overlapped with encoding), then
+  the export with the overlap switched off (``engine.export.PIPELINE_DEPTH = 0``,
+  the pre-pipeline export); ``export_over_encode_1024`` is the median of the
+  pairs' ratios, ``serial_over_encode_1024`` the same for the serial export;
+  ``load_1min`` is the load average before and after;
 - ``end_to_end_s_1024``: loading + analysis (cold) + motion + export at 1024
   px, the figure an artist waits for (target <= 10 s);
 - ``long_peak_rss_mb``: a 10-minute export at 1024 px run as a child process
@@ -224,9 +231,17 @@ def bench_sizes(res: dict[str, Any], tmp: Path, seconds: float, sizes: list[int]
                     res[f"encode_only_s_1024_{preset}"]["note"] = (
                         f"x264 preset {preset}, crf 18: {mbit:.1f} Mbit/s")
                 p.unlink(missing_ok=True)
-        frames.clear()
-
         out = tmp / f"export_{size}.mp4"
+        if size == 1024 and frames and enc is not None:
+            side_by_side(res, api, anim, frames, tmp, out)
+            ex = res.get(f"export_s_{size}", {}).get("value")
+            if ex is not None:
+                frames.clear()
+                e2e = t["load"] + t["portrait"] + t["audio"] + motion_s + ex
+                res["end_to_end_s_1024"] = _cell(e2e, "s", "<= 10",
+                                                 "load + analysis (cold) + motion + export")
+                continue
+        frames.clear()
 
         def run_export(anim: Any = anim, out: Path = out) -> float:  # noqa: B023
             t2 = time.perf_counter()
@@ -249,6 +264,61 @@ def bench_sizes(res: dict[str, Any], tmp: Path, seconds: float, sizes: list[int]
             res["end_to_end_s_1024"] = _cell(e2e, "s", "<= 10",
                                              "load + analysis (cold) + motion + export")
         out.unlink(missing_ok=True)
+
+
+def side_by_side(res: dict[str, Any], api: Any, anim: Any, frames: list[np.ndarray],
+                 tmp: Path, out: Path) -> None:
+    """Encode alone, export (overlapped) and export (serial), pair after pair; see the doc."""
+    import importlib
+
+    # By module name: ``engine.export`` as an attribute is the function (engine's lazy API).
+    export_module = importlib.import_module("engine.export")
+
+    pairs = max(1, _env_int("TALKIE_BENCH_PAIRS", 3))
+    n = len(frames)
+    enc, exp, ser, exp_cpu, enc_cpu = [], [], [], [], []
+    load0 = os.getloadavg()[0]
+    depth = export_module.PIPELINE_DEPTH
+    try:
+        for _ in range(pairs):
+            c0 = time.process_time()
+            enc.append(encode_only(frames, tmp / "pair_enc.mp4"))
+            enc_cpu.append(time.process_time() - c0)
+            for serial, times in ((False, exp), (True, ser)):
+                export_module.PIPELINE_DEPTH = 0 if serial else depth
+                c0, t0 = time.process_time(), time.perf_counter()
+                api.export(anim, out)
+                times.append(time.perf_counter() - t0)
+                if not serial:
+                    exp_cpu.append(time.process_time() - c0)
+                out.unlink(missing_ok=True)
+    except Exception as exc:  # noqa: BLE001
+        res["export_s_1024"] = _cell(None, "s", note=f"not available: {_reason(exc)}")
+        return
+    finally:
+        export_module.PIPELINE_DEPTH = depth
+    med = statistics.median
+    ratios = [e / c for e, c in zip(exp, enc, strict=True)]
+    serial_ratios = [e / c for e, c in zip(ser, enc, strict=True)]
+    pair_note = f"median of {pairs} pairs"
+    res["encode_only_s_1024"] = _cell(med(enc), "s", note=f"{pair_note}: "
+                                      + ", ".join(f"{v:.2f}" for v in enc))
+    res["encode_only_cpu_s_1024"] = _cell(med(enc_cpu), "s", note="CPU time, all threads")
+    res["export_s_1024"] = _cell(med(exp), "s", note=f"{n} frames, watermark on, overlapped; "
+                                 + ", ".join(f"{v:.2f}" for v in exp))
+    res["export_cpu_s_1024"] = _cell(med(exp_cpu), "s", note="CPU time, all threads")
+    res["export_ms_per_frame_1024"] = _cell(1000 * med(exp) / n, "ms")
+    res["export_fps_1024"] = _cell(n / med(exp), "fps")
+    res["export_over_encode_1024"] = _cell(
+        med(ratios), "x", "<= 1.25", "export / encode alone, pair by pair: "
+        + ", ".join(f"{r:.2f}" for r in ratios))
+    res["export_serial_s_1024"] = _cell(med(ser), "s", note="PIPELINE_DEPTH = 0: render, mark "
+                                        "and encode one after the other")
+    res["serial_over_encode_1024"] = _cell(
+        med(serial_ratios), "x", note="serial export / encode alone: "
+        + ", ".join(f"{r:.2f}" for r in serial_ratios))
+    res["load_1min"] = _cell(f"{load0:.1f} -> {os.getloadavg()[0]:.1f}",
+                             note="load average before and after the pairs (2 cores)")
 
 
 def main() -> dict[str, Any]:

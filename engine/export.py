@@ -33,7 +33,8 @@ from engine.version import __version__
 
 log = logging.getLogger(__name__)
 
-#: Frames rendered ahead of the encoder (each 3-16 MB at 1024-2048 px).
+#: Frames rendered ahead of the encoder (each 3-16 MB at 1024-2048 px); 0 renders
+#: and encodes one after the other on one thread (the benchmark's reference).
 PIPELINE_DEPTH = 4
 
 

@@ -26,8 +26,12 @@ def prefetch(produce: Callable[[S], T], items: Iterable[S], depth: int = 4) -> I
     An exception in ``produce`` is raised here, at the item that failed.
     Leaving the loop early (``break``, an exception, closing the generator)
     stops the worker and waits for it, so nothing runs on after the caller.
+    ``depth=0`` computes each item here, when it is asked for (no thread).
     """
-    q: queue.Queue[object] = queue.Queue(maxsize=max(1, depth))
+    if depth <= 0:
+        yield from (produce(item) for item in items)
+        return
+    q: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
     def put(value: object) -> bool:
