@@ -141,3 +141,16 @@ def test_cues_command_writes_every_format_from_one_analysis(
     assert bad.returncode == 2 and bad.stderr.startswith("error: ")
     assert "Traceback" not in bad.stderr
     assert not (tmp_path / "cues.txt").exists()
+
+
+def test_a_failed_phone_pass_keeps_the_aligned_words(grid: Path) -> None:
+    # On brif6p pocketsphinx finds the words but not the phones inside them; the
+    # words' times are kept and their dictionary phones share each word's span.
+    text, rows = transcript(grid, "brif6p")
+    audio = engine.load_audio(grid / "s1" / "audio" / "brif6p.flac")
+    phones = align_phones(audio.samples, text)
+    labels = [p.label for p in phones if p.label != "sil"]
+    assert labels[:3] == ["b", "ih", "n"] and labels[-3:] == ["l", "iy", "z"]
+    words = [r for r in rows if r[2] != "sil"]
+    first = next(p for p in phones if p.label != "sil")
+    assert first.start == pytest.approx(words[0][0], abs=0.08)

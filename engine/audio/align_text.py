@@ -94,27 +94,51 @@ def align_phones(
         shown = ", ".join(unknown[:8]) + (" ..." if len(unknown) > 8 else "")
         raise TextAlignmentError(f"These words are not in the pronouncing dictionary: {shown}.")
     pcm = (np.clip(np.nan_to_num(samples), -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
-    phones: list[Phone] = []
     try:
         decoder.set_align_text(" ".join(words))  # type: ignore[attr-defined]
         _decode(decoder, pcm)
-        if decoder.hyp() is None:  # type: ignore[attr-defined]
-            raise TextAlignmentError("The dialogue text does not fit the audio.")
-        if cancel is not None:
-            cancel.check()
+    except RuntimeError as exc:  # pocketsphinx's way of saying the search failed
+        raise TextAlignmentError("The dialogue text does not fit the audio.") from exc
+    if decoder.hyp() is None:  # type: ignore[attr-defined]
+        raise TextAlignmentError("The dialogue text does not fit the audio.")
+    word_segs = [(str(sg.word), int(sg.start_frame), int(sg.end_frame) + 1)
+                 for sg in decoder.seg()]  # type: ignore[attr-defined]
+    if cancel is not None:
+        cancel.check()
+    phones: list[Phone] = []
+    try:
         decoder.set_alignment()  # type: ignore[attr-defined]
         _decode(decoder, pcm)
         alignment = decoder.get_alignment()  # type: ignore[attr-defined]
-    except RuntimeError as exc:  # pocketsphinx's way of saying the search failed
-        raise TextAlignmentError("The dialogue text does not fit the audio.") from exc
-    if alignment is None:
-        raise TextAlignmentError("The dialogue text does not fit the audio.")
-    for word in alignment:
-        for ph in word:
-            start = ph.start / _FRATE
-            phones.append(Phone(_normalise_label(ph.name), start, start + ph.duration / _FRATE))
+    except RuntimeError:
+        alignment = None
+    if alignment is not None:
+        for word in alignment:
+            for ph in word:
+                start = ph.start / _FRATE
+                phones.append(Phone(_normalise_label(ph.name), start,
+                                    start + ph.duration / _FRATE))
+    else:
+        # The phone pass of pocketsphinx 5 sometimes fails to finish (3 of 20 GRID
+        # clips) although the word pass succeeded: keep the words' times and share
+        # each word's span among its dictionary phones.
+        log.info("phone alignment failed; splitting the aligned words evenly")
+        phones = _split_words(decoder, word_segs)
     log.info("aligned %d words, %d phones over %.1f s", len(words), len(phones), duration)
     return _tidy(phones, duration)
+
+
+def _split_words(decoder: object, segs: list[tuple[str, int, int]]) -> list[Phone]:
+    out: list[Phone] = []
+    for word, a, b in segs:
+        filler = word.startswith(("<", "["))
+        pron = None if filler else decoder.lookup_word(word.split("(")[0])  # type: ignore[attr-defined]
+        labels = pron.split() if pron else ["sil"]
+        step = (b - a) / len(labels) / _FRATE
+        for k, label in enumerate(labels):
+            t = a / _FRATE + k * step
+            out.append(Phone(_normalise_label(label), t, t + step))
+    return out
 
 
 def _decode(decoder: object, pcm: bytes) -> None:
