@@ -90,7 +90,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     line = BatchLine()
 
     def result(r: Any) -> None:
-        if r.status == "failed":
+        if r.status == "failed" and not cancel.cancelled:
             print(f"{chr(10) if line.tty else ''}failed: line {r.row} ({Path(r.output).name}): "
                   f"{r.error}", file=sys.stderr)
 
@@ -105,7 +105,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
             signal.signal(s, h)
     c = report.counts
     print(f"batch: {c['done']} rendered, {c['skipped']} already finished, {c['failed']} failed"
-          f" in {report.seconds:.1f} s; report {report_path}", file=sys.stderr)
+          + (f", {c['cancelled']} cancelled" if c["cancelled"] else "")
+          + f" in {report.seconds:.1f} s; report {report_path}", file=sys.stderr)
     if report.cancelled:
         print("Cancelled: finished outputs are kept; run the same command to resume.",
               file=sys.stderr)

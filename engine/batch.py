@@ -37,7 +37,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -127,7 +127,7 @@ class JobResult:
 
     row: int
     output: str
-    status: str  # "done" | "skipped" | "failed"
+    status: str  # "done" | "skipped" | "failed" | "cancelled"
     seconds: float = 0.0
     frames: int = 0
     export_id: str | None = None
@@ -313,7 +313,7 @@ def run_job(
                                progress=lambda f, m: report(0.2 + 0.8 * f), cancel=cancel,
                                watermark=bool(opts.get("watermark", True)))
     except Cancelled as exc:
-        return fail(exc.message)
+        return replace(fail(exc.message), status="cancelled")
     except TalkieError as exc:
         return fail(exc.message)
     except Exception as exc:  # noqa: BLE001 - a bug in one job must not stop the batch
@@ -361,6 +361,13 @@ class InlineExecutor:
             yield run_job(job, lambda f, r=job.row: on_progress(r, f), cancel)  # type: ignore[misc]
 
 
+def _ignore_sigint() -> None:
+    """Pool workers leave Ctrl-C to the parent, which stops them through ``stop``."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _pool_job(job: BatchJob, events: Any, stop: Any) -> JobResult:
     """Worker-process side of :class:`LocalExecutor`."""
     cancel = CancelToken()
@@ -385,15 +392,25 @@ class LocalExecutor:
         ctx = multiprocessing.get_context("spawn")  # no forked onnxruntime/x264 threads
         with ctx.Manager() as manager:
             events, stop = manager.Queue(), manager.Event()
-            with ProcessPoolExecutor(self.workers, mp_context=ctx) as pool:
-                pending: set[Future[JobResult]] = {
-                    pool.submit(_pool_job, job, events, stop) for job in jobs}
+            with ProcessPoolExecutor(self.workers, mp_context=ctx,
+                                     initializer=_ignore_sigint) as pool:
+                of: dict[Future[JobResult], BatchJob] = {
+                    pool.submit(_pool_job, job, events, stop): job for job in jobs}
+                pending = set(of)
                 try:
                     while pending:
                         done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
                         _drain(events, on_progress)
                         for fut in done:
-                            yield fut.result()
+                            if fut.cancelled():
+                                continue
+                            try:
+                                yield fut.result()
+                            except Exception as exc:  # noqa: BLE001 - the worker process died
+                                job = of[fut]
+                                yield JobResult(job.row, str(job.output), "failed", error=(
+                                    "the worker process stopped unexpectedly "
+                                    f"({type(exc).__name__}; out of memory?)"))
                         if cancel.cancelled:
                             stop.set()
                             for fut in pending:
@@ -431,14 +448,14 @@ class BatchReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        out = {"done": 0, "skipped": 0, "failed": 0}
+        out = {"done": 0, "skipped": 0, "failed": 0, "cancelled": 0}
         for j in self.jobs:
             out[j.status] += 1
         return out
 
     @property
     def ok(self) -> bool:
-        return not self.cancelled and all(j.status != "failed" for j in self.jobs)
+        return not self.cancelled and all(j.status in ("done", "skipped") for j in self.jobs)
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": "talkie.batch-report/1", "manifest": self.manifest,
