@@ -5,8 +5,6 @@ the watermark is found. MP4 has no alpha."""
 from __future__ import annotations
 
 import json
-import threading
-import time
 from pathlib import Path
 
 import av
@@ -17,7 +15,6 @@ import pytest
 import engine
 from engine.errors import OutputError
 from engine.media.formats import format_for
-from engine.media.prefetch import prefetch
 from tests.conftest import ROOT
 
 PORTRAIT = ROOT / "assets" / "samples" / "astronaut.png"
@@ -124,38 +121,3 @@ def test_mp4_has_no_alpha_and_unknown_extensions_are_refused(tmp_path: Path) -> 
     assert format_for(tmp_path / "a.MOV").key == "mov"
     with pytest.raises(OutputError, match=r"\.mov \(ProRes 4444"):
         format_for(tmp_path / "a.avi")
-
-
-def test_prefetch_overlaps_keeps_order_and_stops_with_the_consumer() -> None:
-    busy = threading.Event()
-
-    def slow(i: int) -> int:
-        busy.set()
-        time.sleep(0.02)
-        return i * i
-
-    t0 = time.perf_counter()
-    out = []
-    for v in prefetch(slow, range(20), depth=3):
-        time.sleep(0.02)  # the consumer works as long as the producer
-        out.append(v)
-    elapsed = time.perf_counter() - t0
-    assert out == [i * i for i in range(20)]
-    assert elapsed < 0.7  # 20 x (20 + 20) ms would be 0.8 s one after the other
-
-    produced = []
-
-    def count(i: int) -> int:
-        produced.append(i)
-        if i == 7:
-            raise ValueError("frame 7 failed")
-        return i
-
-    got = []
-    with pytest.raises(ValueError, match="frame 7"):
-        for v in prefetch(count, range(100), depth=2):
-            got.append(v)
-    assert got == list(range(7))
-    assert len(produced) <= 8  # nothing runs on after the failure
-    assert threading.active_count() < 50 and not [
-        t for t in threading.enumerate() if t.name == "talkie-prefetch"]

@@ -85,7 +85,8 @@ def test_local_workers_resume_and_keep_going_past_a_failure(tmp_path: Path, grid
     assert "Traceback" not in proc.stderr
     assert "100%  2/4 done, 2 failed" in proc.stderr  # the whole batch's progress
     report = json.loads((tmp_path / "jobs.csv.report.json").read_text())
-    assert report["counts"] == {"done": 2, "skipped": 0, "failed": 2, "cancelled": 0} and not report["ok"]
+    assert report["counts"] == {"done": 2, "skipped": 0, "failed": 2, "cancelled": 0}
+    assert not report["ok"]
     errors = {Path(j["output"]).name: j["error"] for j in report["jobs"] if j["error"]}
     assert "does not exist" in errors["x.mp4"]
     assert "left alone" in errors["mine.mp4"]
@@ -100,7 +101,8 @@ def test_local_workers_resume_and_keep_going_past_a_failure(tmp_path: Path, grid
     proc = run_batch_cli(str(manifest), "--workers", "2")
     assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "jobs.csv.report.json").read_text())
-    assert report["counts"] == {"done": 0, "skipped": 2, "failed": 0, "cancelled": 0} and report["ok"]
+    assert report["counts"] == {"done": 0, "skipped": 2, "failed": 0, "cancelled": 0}
+    assert report["ok"]
     assert stamps == {c: (tmp_path / f"{c}.mp4").stat().st_mtime_ns for c in stamps}
 
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeAlias
@@ -271,8 +272,8 @@ class Watermarker:
         self._chips = (grid - np.tile(periodic, (n, n))).astype(np.float32)
         self._size: tuple[int, int] | None = None
         self._pattern_lo: NDArray[np.float32] | None = None
-        self._buf_key: tuple[tuple[int, int], tuple[int, int]] | None = None
-        self._buf: dict[str, NDArray[np.uint8]] = {}
+        # Scratch arrays per thread: the exporter embeds on several threads at once.
+        self._scratch = threading.local()
 
     @classmethod
     def for_export(cls, export_id: str, fps: float = 25.0) -> Watermarker:
@@ -280,10 +281,11 @@ class Watermarker:
         return cls(payload_from_export_id(export_id), fps)
 
     def _buffers(self, size: tuple[int, int], hw: tuple[int, int]) -> dict[str, NDArray[np.uint8]]:
-        """Scratch arrays for one frame size (reused from frame to frame)."""
-        if self._buf_key != (size, hw):
+        """Scratch arrays for one frame size (reused from frame to frame, one set per thread)."""
+        local = self._scratch
+        if getattr(local, "key", None) != (size, hw):
             (sw, sh), (h, w) = size, hw
-            self._buf = {
+            local.buf = {
                 "up_p": np.empty((sh, sw), np.uint8),
                 "up_n": np.empty((sh, sw), np.uint8),
                 "one_p": np.empty((h, w), np.uint8),
@@ -292,8 +294,9 @@ class Watermarker:
                 "rgb_n": np.empty((h, w, 3), np.uint8),
                 "tmp": np.empty((h, w, 3), np.uint8),
             }
-            self._buf_key = (size, hw)
-        return self._buf
+            local.key = (size, hw)
+        buf: dict[str, NDArray[np.uint8]] = local.buf
+        return buf
 
     def _pattern(self, h8: int, w8: int) -> NDArray[np.float32]:
         if self._size != (h8, w8) or self._pattern_lo is None:

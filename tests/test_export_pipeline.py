@@ -1,0 +1,73 @@
+"""The export pipeline: frames rendered ahead on worker threads, through a bounded window."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine.media.prefetch import prefetch
+from tests.conftest import ROOT
+
+
+def test_overlapped_export_writes_the_same_bytes_as_the_serial_one(
+    grid: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two render threads share the watermarker (per-thread scratch buffers) and the
+    # renderer's memo; any race would change pixels, and so the file's bytes.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    export = engine.export  # the function, bound before the module is looked up
+    export_module = sys.modules["engine.export"]
+    portrait = engine.analyse_portrait(engine.load_image(ROOT / "assets/samples/astronaut.png"))
+    audio = engine.analyse_audio(engine.load_audio(grid / "s1" / "audio" / "bbaf3s.flac"))
+    anim = engine.Animation(portrait, audio, engine.Settings(size=384, end=1.6,
+                                                             motion_source="phonetic"))
+    monkeypatch.setattr(export_module, "PIPELINE_WORKERS", 3)
+    overlapped = export(anim, tmp_path / "a.mp4").path.read_bytes()
+    monkeypatch.setattr(export_module, "PIPELINE_DEPTH", 0)
+    serial = export(anim, tmp_path / "b.mp4").path.read_bytes()
+    assert overlapped == serial
+
+
+def test_prefetch_overlaps_keeps_order_and_stops_with_the_consumer() -> None:
+    busy = threading.Event()
+
+    def slow(i: int) -> int:
+        busy.set()
+        time.sleep(0.02)
+        return i * i
+
+    t0 = time.perf_counter()
+    out = []
+    for v in prefetch(slow, range(20), depth=3):
+        time.sleep(0.02)  # the consumer works as long as the producer
+        out.append(v)
+    elapsed = time.perf_counter() - t0
+    assert out == [i * i for i in range(20)]
+    assert elapsed < 0.7  # 20 x (20 + 20) ms would be 0.8 s one after the other
+
+    produced = []
+
+    def count(i: int) -> int:
+        produced.append(i)
+        if i == 7:
+            raise ValueError("frame 7 failed")
+        return i
+
+    got = []
+    with pytest.raises(ValueError, match="frame 7"):
+        for v in prefetch(count, range(100), depth=2):
+            got.append(v)
+    assert got == list(range(7))
+    assert len(produced) <= 7 + 2  # at most the window (depth 2) beyond the failure
+    seen = len(produced)
+    time.sleep(0.05)
+    assert len(produced) == seen  # and nothing runs on after it
+    assert not [t for t in threading.enumerate() if t.name.startswith("talkie-prefetch")]
+
+    # Several workers: still in order.
+    assert list(prefetch(lambda i: i + 1, range(50), depth=5, workers=3)) == list(range(1, 51))
