@@ -73,8 +73,10 @@ def test_a_bad_cell_fails_only_its_row(tmp_path: Path) -> None:
 def test_local_workers_resume_and_keep_going_past_a_failure(tmp_path: Path, grid: Path) -> None:
     foreign = tmp_path / "mine.mp4"
     foreign.write_bytes(b"the user's own video")
-    good = [{"portrait": str(PORTRAIT), "audio": clip(grid, c), "output": f"{c}.mp4",
-             "size": "96", "motion": "phonetic"} for c in ("bbaf2n", "bbaf3s")]
+    # One video and one PNG sequence (a folder): both resume.
+    good = [{"portrait": str(PORTRAIT), "audio": clip(grid, c), "output": out,
+             "size": "96", "motion": "phonetic"}
+            for c, out in (("bbaf2n", "bbaf2n.mp4"), ("bbaf3s", "bbaf3s"))]
     bad = [{"portrait": str(PORTRAIT), "audio": "missing.wav", "output": "x.mp4", "size": "96",
             "motion": ""},
            {"portrait": str(PORTRAIT), "audio": clip(grid, "bbaf4p"), "output": "mine.mp4",
@@ -91,19 +93,20 @@ def test_local_workers_resume_and_keep_going_past_a_failure(tmp_path: Path, grid
     assert "does not exist" in errors["x.mp4"]
     assert "left alone" in errors["mine.mp4"]
     assert foreign.read_bytes() == b"the user's own video"
-    for c, n in (("bbaf2n", 74), ("bbaf3s", 74)):
-        assert frames_in(tmp_path / f"{c}.mp4") == n
+    assert frames_in(tmp_path / "bbaf2n.mp4") == 74
+    assert len(list((tmp_path / "bbaf3s").glob("bbaf3s_*.png"))) == 74
     assert not list(tmp_path.glob(".*part*"))
 
     # Fixed manifest: the finished outputs are skipped, nothing is rendered again.
-    stamps = {c: (tmp_path / f"{c}.mp4").stat().st_mtime_ns for c in ("bbaf2n", "bbaf3s")}
+    kept = [tmp_path / "bbaf2n.mp4", tmp_path / "bbaf3s" / "bbaf3s_00001.png"]
+    stamps = [p.stat().st_mtime_ns for p in kept]
     write_manifest(manifest, good)
     proc = run_batch_cli(str(manifest), "--workers", "2")
     assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "jobs.csv.report.json").read_text())
     assert report["counts"] == {"done": 0, "skipped": 2, "failed": 0, "cancelled": 0}
     assert report["ok"]
-    assert stamps == {c: (tmp_path / f"{c}.mp4").stat().st_mtime_ns for c in stamps}
+    assert stamps == [p.stat().st_mtime_ns for p in kept]
 
 
 def test_a_local_ray_cluster_with_two_worker_nodes_runs_the_batch(
