@@ -108,6 +108,14 @@ def _reason(e: BaseException) -> str:
 AudioSource = np.ndarray | Iterable[np.ndarray]
 
 
+def check_frame(frame: np.ndarray, width: int, height: int, channels: tuple[int, ...]) -> None:
+    """Raise ValueError unless ``frame`` is ``(height, width, C) uint8`` with C in ``channels``."""
+    if frame.ndim != 3 or frame.shape[:2] != (height, width) \
+            or frame.shape[2] not in channels or frame.dtype != np.uint8:
+        raise ValueError(f"expected a ({height}, {width}, {'|'.join(map(str, channels))}) "
+                         f"uint8 frame, got {frame.shape} {frame.dtype}")
+
+
 class Mp4Writer:
     """Write an MP4 frame by frame.
 
@@ -263,9 +271,7 @@ class Mp4Writer:
         if not self.audio_codec.startswith("pcm_"):
             a.codec_context.bit_rate = 96000 * c_out if c_out <= 2 else 384000
         a.time_base = Fraction(1, self._out_rate)
-        self._astream = a
-        self._aframe = _AAC_FRAME if self.audio_codec == "aac" else \
-            (a.codec_context.frame_size or _AAC_FRAME)
+        self._astream = a  # PyAV re-chunks for encoders with a fixed frame size (Opus)
 
     # ------------------------------------------------------------------ writing
 
@@ -280,11 +286,7 @@ class Mp4Writer:
             self.abort()
 
     def _check_frame(self, frame: np.ndarray, channels: tuple[int, ...]) -> None:
-        if frame.shape[:2] != (self.height, self.width) or frame.ndim != 3 \
-                or frame.shape[2] not in channels or frame.dtype != np.uint8:
-            raise ValueError(f"expected a ({self.height}, {self.width}, "
-                             f"{'|'.join(map(str, channels))}) uint8 frame, "
-                             f"got {frame.shape} {frame.dtype}")
+        check_frame(frame, self.width, self.height, channels)
 
     def convert(self, frame: np.ndarray) -> av.VideoFrame:
         """The encoder's picture for one ``(height, width, 3) uint8`` RGB frame.
@@ -460,8 +462,8 @@ class Mp4Writer:
             pad = np.zeros((self._out_channels, target - have), np.float32)
             self._abuf = np.concatenate([self._abuf, pad], axis=1)
         while True:
-            n = min(self._aframe, target - self._asent, self._abuf.shape[1])
-            if n <= 0 or (n < self._aframe and not final):
+            n = min(_AAC_FRAME, target - self._asent, self._abuf.shape[1])
+            if n <= 0 or (n < _AAC_FRAME and not final):
                 break
             block = np.ascontiguousarray(np.clip(self._abuf[:, :n], -1.0, 1.0))
             self._abuf = self._abuf[:, n:]

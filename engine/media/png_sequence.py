@@ -41,7 +41,7 @@ import numpy as np
 
 from engine.cancel import CancelToken, ProgressFn
 from engine.errors import Cancelled, OutputError
-from engine.media.mp4 import AudioSource
+from engine.media.mp4 import AudioSource, check_frame
 
 log = logging.getLogger(__name__)
 
@@ -152,10 +152,7 @@ class PngSequenceWriter:
         Raises:
             ValueError: wrong shape or dtype.
         """
-        if frame.shape[:2] != (self.height, self.width) or frame.ndim != 3 \
-                or frame.shape[2] not in (3, 4) or frame.dtype != np.uint8:
-            raise ValueError(f"expected a ({self.height}, {self.width}, 3|4) uint8 frame, "
-                             f"got {frame.shape} {frame.dtype}")
+        check_frame(frame, self.width, self.height, (3, 4))
         code = cv2.COLOR_RGBA2BGRA if frame.shape[2] == 4 else cv2.COLOR_RGB2BGR
         ok, buf = cv2.imencode(".png", cv2.cvtColor(frame, code),
                                [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
