@@ -77,7 +77,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     report_path = args.report or args.manifest.with_name(args.manifest.name + ".report.json")
     executor: Any
     if args.ray:
-        from engine.batch_ray import RayExecutor
+        from engine.batch.ray_cluster import RayExecutor
 
         executor = RayExecutor(args.ray, cpus_per_job=args.cpus_per_job)
         executor.connect()

@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from engine.batch import BatchJob, JobResult, run_job
+from engine.batch.job import JobResult, run_job
+from engine.batch.manifest import BatchJob
 from engine.cancel import CancelToken
 from engine.errors import TalkieError
 from engine.paths import app_root
