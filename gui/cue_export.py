@@ -18,15 +18,14 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 import engine
+from gui.export_dialog import file_row
 from gui.workers import Job, user_message
 
 
@@ -43,15 +42,7 @@ class CueExportDialog(QDialog):
         self.written: Path | None = None
         lay = QVBoxLayout(self)
         form = QFormLayout()
-        row = QWidget()
-        h = QHBoxLayout(row)
-        h.setContentsMargins(0, 0, 0, 0)
-        self.path = QLineEdit(str(default_path))
-        browse = QToolButton()
-        browse.setText("…")
-        browse.clicked.connect(self._browse)
-        h.addWidget(self.path, 1)
-        h.addWidget(browse)
+        row, self.path, _ = file_row(default_path, self._browse)
         form.addRow("File", row)
         self.format = QComboBox()
         for key, label in engine.CUE_FORMATS:

@@ -34,6 +34,20 @@ def eta_text(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d} left" if seconds >= 60 else f"{seconds} s left"
 
 
+def file_row(path: Path, browse: Any) -> tuple[QWidget, QLineEdit, QToolButton]:
+    """A path field with a "…" button that calls ``browse``: ``(row, field, button)``."""
+    row = QWidget()
+    h = QHBoxLayout(row)
+    h.setContentsMargins(0, 0, 0, 0)
+    field = QLineEdit(str(path))
+    button = QToolButton()
+    button.setText("…")
+    button.clicked.connect(browse)
+    h.addWidget(field, 1)
+    h.addWidget(button)
+    return row, field, button
+
+
 class ExportDialog(QDialog):
     """Non-modal; the export runs on a worker so the studio stays usable."""
 
@@ -50,15 +64,7 @@ class ExportDialog(QDialog):
         s = animation.settings
         lay = QVBoxLayout(self)
         form = QFormLayout()
-        row = QWidget()
-        h = QHBoxLayout(row)
-        h.setContentsMargins(0, 0, 0, 0)
-        self.path = QLineEdit(str(default_path))
-        browse = QToolButton()
-        browse.setText("…")
-        browse.clicked.connect(self._browse)
-        h.addWidget(self.path, 1)
-        h.addWidget(browse)
+        row, self.path, browse = file_row(default_path, self._browse)
         form.addRow("File", row)
         self.format = QComboBox()
         for f in engine.EXPORT_FORMATS:
