@@ -13,12 +13,14 @@ import engine
 
 
 def add_parser(sub: Any) -> None:
+    from engine.batch.manifest import OPTIONS
+
+    columns = ", ".join(sorted(k.replace("_", "-") for k in OPTIONS))
     b = sub.add_parser(
         "batch", help="render every row of a manifest (CSV or JSON lines), resumably",
         description="Render the jobs of MANIFEST: a CSV file whose header names portrait, "
-        "audio and output (other columns are render options: fps, size, seed, blink-rate, "
-        "blink-duration, head-motion, mouth-intensity, motion, crf, start, end, face, "
-        "watermark), or the same as JSON lines. Outputs already rendered from the same "
+        f"audio and output (other columns are render options: {columns}), "
+        "or the same as JSON lines. Outputs already rendered from the same "
         "inputs are skipped; a failing job is reported and the others go on. Exit 0 only "
         "when every job succeeded, 1 when some failed, 2 when the manifest is unusable.")
     b.add_argument("manifest", type=Path)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from engine.batch.manifest import SETTING_FIELDS, BatchJob
+from engine.batch.manifest import SETTING_OPTIONS, BatchJob
 from engine.cancel import CancelToken
 from engine.errors import Cancelled, TalkieError
 from engine.provenance import sha256_file
@@ -95,7 +95,9 @@ def run_job(
         check_output(job.output)
         opts = job.options
         settings = engine.Settings().with_(
-            **{SETTING_FIELDS[k]: v for k, v in opts.items() if k in SETTING_FIELDS})
+            **{SETTING_OPTIONS[k][0]: v for k, v in opts.items() if k in SETTING_OPTIONS})
+        if settings.fps not in engine.FPS_CHOICES:
+            raise TalkieError(f"fps must be one of {', '.join(map(str, engine.FPS_CHOICES))}.")
         image = engine.load_image(job.portrait)
         audio = engine.load_audio(job.audio)
         face = str(opts.get("face", "")).strip()

@@ -7,9 +7,10 @@ import json
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from engine.errors import InputError
 
@@ -47,21 +48,38 @@ def _bool(text: str) -> bool:
         raise ValueError("yes or no") from None
 
 
-#: Option column -> parser (from the cell's text). Names as ``main.py render``'s
-#: options, ``-`` or ``_`` alike.
+def _parser_for(hint: Any) -> Callable[[str], Any]:
+    """A cell parser for a settings field's type (int, float, bool, str, Literal, X | None)."""
+    if get_origin(hint) is Literal:
+        return _choice(*(str(a) for a in get_args(hint)))
+    if get_origin(hint) in (Union, UnionType):
+        return _parser_for(next(a for a in get_args(hint) if a is not type(None)))
+    if hint is bool:
+        return _bool
+    if hint in (int, float):
+        return _number(hint)
+    return str
+
+
+def _setting_options() -> dict[str, tuple[str, Callable[[str], Any]]]:
+    """Column -> (Settings field, parser), from :class:`engine.settings.Settings` itself,
+    so that the manifest takes exactly the options ``render`` does."""
+    from engine.settings import Settings
+
+    hints = get_type_hints(Settings)
+    out = {f.name: (f.name, _parser_for(hints[f.name])) for f in fields(Settings)
+           if f.init}
+    if "motion_source" in out:
+        out["motion"] = out.pop("motion_source")  # render's --motion
+    return out
+
+
+#: Option column -> (:class:`engine.settings.Settings` field, parser of the cell's text).
+#: Names as ``main.py render``'s options, ``-`` or ``_`` alike.
+SETTING_OPTIONS = _setting_options()
+#: Every option column -> parser: the settings, plus the face and the watermark.
 OPTIONS: dict[str, Callable[[str], Any]] = {
-    "fps": _number(int), "size": _number(int), "seed": _number(int),
-    "blink_rate": _number(float), "blink_duration": _number(float),
-    "head_motion": _number(float), "mouth_intensity": _number(float),
-    "motion": _choice("gan", "phonetic"), "crf": _number(int),
-    "start": _number(float), "end": _number(float),
-    "face": str, "watermark": _bool,
-}
-#: Option -> :class:`engine.settings.Settings` field.
-SETTING_FIELDS = {"fps": "fps", "size": "size", "seed": "seed", "blink_rate": "blink_rate",
-                  "blink_duration": "blink_duration", "head_motion": "head_motion",
-                  "mouth_intensity": "mouth_intensity", "motion": "motion_source",
-                  "crf": "crf", "start": "start", "end": "end"}
+    **{k: parse for k, (_, parse) in SETTING_OPTIONS.items()}, "face": str, "watermark": _bool}
 
 
 class ManifestError(InputError):
