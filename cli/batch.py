@@ -108,6 +108,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     c = report.counts
     print(f"batch: {c['done']} rendered, {c['skipped']} already finished, {c['failed']} failed"
           + (f", {c['cancelled']} cancelled" if c["cancelled"] else "")
+          + (f", {c['not run']} not started" if c["not run"] else "")
           + f" in {report.seconds:.1f} s; report {report_path}", file=sys.stderr)
     if report.cancelled:
         print("Cancelled: finished outputs are kept; run the same command to resume.",

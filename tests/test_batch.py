@@ -87,7 +87,7 @@ def test_local_workers_resume_and_keep_going_past_a_failure(tmp_path: Path, grid
     assert "Traceback" not in proc.stderr
     assert "100%  2/4 done, 2 failed" in proc.stderr  # the whole batch's progress
     report = json.loads((tmp_path / "jobs.csv.report.json").read_text())
-    assert report["counts"] == {"done": 2, "skipped": 0, "failed": 2, "cancelled": 0}
+    assert report["counts"] == {"done": 2, "skipped": 0, "failed": 2, "cancelled": 0, "not run": 0}
     assert not report["ok"]
     errors = {Path(j["output"]).name: j["error"] for j in report["jobs"] if j["error"]}
     assert "does not exist" in errors["x.mp4"]
@@ -104,7 +104,7 @@ def test_local_workers_resume_and_keep_going_past_a_failure(tmp_path: Path, grid
     proc = run_batch_cli(str(manifest), "--workers", "2")
     assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "jobs.csv.report.json").read_text())
-    assert report["counts"] == {"done": 0, "skipped": 2, "failed": 0, "cancelled": 0}
+    assert report["counts"] == {"done": 0, "skipped": 2, "failed": 0, "cancelled": 0, "not run": 0}
     assert report["ok"]
     assert stamps == [p.stat().st_mtime_ns for p in kept]
 
@@ -136,3 +136,38 @@ def test_a_local_ray_cluster_with_two_worker_nodes_runs_the_batch(
     assert len(nodes) == 2  # both worker nodes rendered
     for r in rows:
         assert frames_in(tmp_path / r["output"]) > 0
+
+
+def test_ctrl_c_keeps_finished_outputs_and_the_same_command_resumes(
+    tmp_path: Path, grid: Path
+) -> None:
+    import signal
+    import time
+
+    rows = [{"portrait": str(PORTRAIT), "audio": clip(grid, c), "output": f"{c}.mp4",
+             "size": "96", "motion": "phonetic"} for c in ("bbaf2n", "bbaf3s", "bbaf4p")]
+    manifest = write_manifest(tmp_path / "jobs.csv", rows)
+    report_path = tmp_path / "jobs.csv.report.json"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "batch", str(manifest)],
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait for the first finished job, then Ctrl-C
+        if report_path.exists() and json.loads(report_path.read_text())["counts"]["done"]:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "resume" in err
+    report = json.loads(report_path.read_text())
+    assert report["cancelled"] and report["counts"]["done"] >= 1
+    assert report["counts"]["done"] + report["counts"]["cancelled"] \
+        + report["counts"]["not run"] == 3
+    assert not list(tmp_path.glob(".*part*"))  # a stopped render leaves nothing
+    done = {Path(j["output"]).name for j in report["jobs"] if j["status"] == "done"}
+
+    again = run_batch_cli(str(manifest))
+    assert again.returncode == 0, again.stderr
+    report = json.loads(report_path.read_text())
+    assert {Path(j["output"]).name for j in report["jobs"] if j["status"] == "skipped"} == done
+    assert all((tmp_path / r["output"]).is_file() for r in rows)

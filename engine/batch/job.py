@@ -24,7 +24,7 @@ class JobResult:
 
     row: int
     output: str
-    status: str  # "done" | "skipped" | "failed" | "cancelled"
+    status: str  # "done" | "skipped" | "failed" | "cancelled" | "not run" (batch stopped)
     seconds: float = 0.0
     frames: int = 0
     export_id: str | None = None

@@ -32,7 +32,7 @@ class BatchReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        out = {"done": 0, "skipped": 0, "failed": 0, "cancelled": 0}
+        out = {"done": 0, "skipped": 0, "failed": 0, "cancelled": 0, "not run": 0}
         for j in self.jobs:
             out[j.status] += 1
         return out
@@ -139,6 +139,8 @@ def run_batch(
     except KeyboardInterrupt:
         cancel.cancel()
     report.cancelled = cancel.cancelled
+    ran = {j.row for j in report.jobs}
+    report.jobs += [JobResult(j.row, str(j.output), "not run") for j in todo if j.row not in ran]
     report.finished = _now()
     report.seconds = time.perf_counter() - started
     _write_report(report, report_path)
