@@ -13,9 +13,7 @@ import engine
 
 
 def add_parser(sub: Any) -> None:
-    from engine.batch.manifest import OPTIONS
-
-    columns = ", ".join(sorted(k.replace("_", "-") for k in OPTIONS))
+    columns = ", ".join(sorted(k.replace("_", "-") for k in engine.BATCH_OPTIONS))
     b = sub.add_parser(
         "batch", help="render every row of a manifest (CSV or JSON lines), resumably",
         description="Render the jobs of MANIFEST: a CSV file whose header names portrait, "
@@ -69,24 +67,9 @@ class BatchLine:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from engine.batch import InlineExecutor, LocalExecutor, read_manifest, run_batch
-
-    if args.workers < 1:
-        raise engine.TalkieError("--workers must be 1 or more.")
-    if args.cpus_per_job <= 0:
-        raise engine.TalkieError("--cpus-per-job must be more than 0.")
-    jobs = read_manifest(args.manifest)
+    jobs = engine.read_manifest(args.manifest)
     report_path = args.report or args.manifest.with_name(args.manifest.name + ".report.json")
-    executor: Any
-    if args.ray:
-        from engine.batch.ray_cluster import RayExecutor
-
-        executor = RayExecutor(args.ray, cpus_per_job=args.cpus_per_job)
-        executor.connect()
-    elif args.workers == 1:
-        executor = InlineExecutor()
-    else:
-        executor = LocalExecutor(args.workers)
+    executor = engine.batch_executor(args.workers, args.ray, args.cpus_per_job)
     print(f"batch: {len(jobs)} jobs from {args.manifest.name} on {executor.description}",
           file=sys.stderr)
     line = BatchLine()
@@ -100,7 +83,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     handlers = {s: signal.signal(s, lambda *_: cancel.cancel())
                 for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        report = run_batch(jobs, executor, report_path, str(args.manifest), on_progress=line,
+        report = engine.run_batch(jobs, executor, report_path, str(args.manifest),
+                                  on_progress=line,
                            on_result=result, cancel=cancel, redo=args.redo)
     finally:
         for s, h in handlers.items():

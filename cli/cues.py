@@ -37,30 +37,23 @@ def add_parser(sub: Any) -> None:
 
 def cmd_cues(args: argparse.Namespace) -> int:
     from cli.progress import ProgressBar
-    from engine.cues import check_extended, cue_format, cue_phones, render_cues, write_text_atomic
 
-    outputs = [(out, cue_format(out, args.format)) for out in args.output]
-    check_extended(args.extended_shapes)
-    audio_in = args.audio.expanduser().resolve()
-    for out, _ in outputs:
-        if out.expanduser().resolve() == audio_in:
-            raise engine.TalkieError(f"{out.name} is the audio file; choose another output.")
-    dialogue = None
+    dialogue_file = [args.dialog] if args.dialog is not None else []
+    outputs = engine.check_cue_outputs(args.output, args.format, args.fps,
+                                       args.extended_shapes, [args.audio, *dialogue_file])
+    dialogue = args.text
     if args.dialog is not None:
         try:
             dialogue = args.dialog.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise engine.InputError(f"The dialogue file {args.dialog.name} could not be read "
                                     f"({getattr(exc, 'strerror', None) or exc}).") from exc
-    elif args.text is not None:
-        dialogue = args.text
     audio = engine.load_audio(args.audio)
-    phones, warning = cue_phones(audio.samples, dialogue, progress=ProgressBar("phones"))
+    phones, warning = engine.cue_phones(audio.samples, dialogue, progress=ProgressBar("phones"))
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     for out, fmt in outputs:
-        text = render_cues(fmt, phones, audio.duration, args.audio, fps=args.fps,
-                           extended=args.extended_shapes)
-        path = write_text_atomic(out, text)
-        print(f"wrote {path} ({fmt}, {text.count(chr(10))} lines)", file=sys.stderr)
+        path = engine.write_cues(out, phones, audio.duration, args.audio, fps=args.fps,
+                                 extended=args.extended_shapes, fmt=fmt)
+        print(f"wrote {path} ({fmt})", file=sys.stderr)
     return 0

@@ -104,9 +104,7 @@ def _validate(s: engine.Settings, output: Path) -> None:
         raise engine.TalkieError("--crf must be between 0 and 51.")
     if s.start < 0 or (s.end is not None and s.end <= s.start):
         raise engine.TalkieError("--end must come after --start, and --start must be 0 or more.")
-    from engine.media.formats import format_for
-
-    format_for(output)  # .mp4, .mov, .webm or a PNG-sequence folder
+    engine.format_for(output)  # .mp4, .mov, .webm or a PNG-sequence folder
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
@@ -160,8 +158,6 @@ def cmd_render(args: argparse.Namespace) -> int:
                  if getattr(args, opt) is not None}
     settings = project.settings.with_(**overrides)
     _validate(settings, args.output)
-    from engine.media.formats import check_output
-
     face_index = project.face_index
     points_file: Path | None = None
     if args.face is not None:
@@ -169,7 +165,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             face_index = int(args.face)
         else:
             points_file = Path(args.face)
-    check_output(args.output)  # fail before minutes of analysis
+    engine.check_export_target(args.output)  # fail before minutes of analysis
     cancel = engine.CancelToken()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     try:

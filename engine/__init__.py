@@ -54,9 +54,15 @@ _API = {
     "verify": "engine.provenance",
     "cue_phones": "engine.cues",
     "write_cues": "engine.cues",
+    "check_cue_outputs": "engine.cues",
     "CUE_FORMATS": "engine.cues",
     "EXPORT_FORMATS": "engine.media.formats",
     "format_for": "engine.media.formats",
+    "check_export_target": "engine.media.formats",
+    "read_manifest": "engine.batch",
+    "run_batch": "engine.batch",
+    "batch_executor": "engine.batch",
+    "BATCH_OPTIONS": "engine.batch",
 }
 
 __all__ = sorted(_API)
@@ -76,8 +82,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from engine.animation import Animation
     from engine.audio.features import log_mel
     from engine.audio.phones import Phone
+    from engine.batch import BATCH_OPTIONS, batch_executor, read_manifest, run_batch
     from engine.cancel import CancelToken
-    from engine.cues import CUE_FORMATS, cue_phones, write_cues
+    from engine.cues import CUE_FORMATS, check_cue_outputs, cue_phones, write_cues
     from engine.errors import (
         AudioError,
         Cancelled,
@@ -95,7 +102,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from engine.face.fit import FIT_POINTS, fit_face, load_points_json
     from engine.keyframes import LANES, Keyframe, Keyframes
     from engine.media.audio import Audio, load_audio
-    from engine.media.formats import EXPORT_FORMATS, format_for
+    from engine.media.formats import EXPORT_FORMATS, check_export_target, format_for
     from engine.media.image import Image, load_image
     from engine.motion.blinks import BlinkEvent
     from engine.project import Project

@@ -272,6 +272,36 @@ def cue_format(path: Path, fmt: str | None = None) -> str:
     return found
 
 
+def check_cue_outputs(
+    paths: Sequence[str | Path],
+    fmt: str | None = None,
+    fps: float = 24.0,
+    extended: str = EXTENDED_SHAPES,
+    inputs: Sequence[str | Path] = (),
+) -> list[tuple[Path, str]]:
+    """Check every cue option and output before any analysis; ``(path, format)`` pairs.
+
+    Raises:
+        CueError: an unknown format, a ``.dat`` frame rate out of range, bad
+            extended shapes.
+        OutputError: an output is one of ``inputs`` or cannot be written.
+    """
+    from engine.media.mp4 import check_writable
+
+    check_extended(extended)
+    outs = [(Path(p), cue_format(Path(p), fmt)) for p in paths]
+    if any(f == "dat" for _, f in outs) and not (
+            math.isfinite(fps) and DAT_FPS_RANGE[0] <= fps <= DAT_FPS_RANGE[1]):
+        raise CueError(f"The .dat frame rate must be between {DAT_FPS_RANGE[0]:g} and "
+                       f"{DAT_FPS_RANGE[1]:g} fps.")
+    taken = {Path(i).expanduser().resolve() for i in inputs}
+    for out, _ in outs:
+        if out.expanduser().resolve() in taken:
+            raise OutputError(f"{out.name} is an input; choose another name for the cues.")
+        check_writable(out)
+    return outs
+
+
 def render_cues(
     fmt: str,
     phones: Sequence[Any],

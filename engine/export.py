@@ -26,7 +26,7 @@ import numpy as np
 from engine.animation import Animation
 from engine.cancel import CancelToken, ProgressFn, no_progress
 from engine.errors import TalkieError
-from engine.media.formats import check_output, format_for
+from engine.media.formats import check_export_target, format_for
 from engine.media.prefetch import prefetch
 from engine.provenance import Watermarker, provenance_tags, sha256_file
 from engine.version import __version__
@@ -126,7 +126,7 @@ def export(
     """
     out = Path(out_path)
     fmt = format_for(out)
-    check_output(out)
+    check_export_target(out)
     cancel = cancel or CancelToken()
     started = time.perf_counter()
     s = animation.settings

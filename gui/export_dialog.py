@@ -67,8 +67,8 @@ class ExportDialog(QDialog):
         row, self.path, browse = file_row(default_path, self._browse)
         form.addRow("File", row)
         self.format = QComboBox()
-        for f in engine.EXPORT_FORMATS:
-            self.format.addItem(f.label, f.key)
+        for fmt in engine.EXPORT_FORMATS:
+            self.format.addItem(fmt.label, fmt.key)
         self.format.setCurrentIndex(max(0, self.format.findData(self._format_of(self.path.text()))))
         self.format.currentIndexChanged.connect(self._format_changed)
         self.path.editingFinished.connect(self._path_edited)

@@ -25,12 +25,22 @@ The per-job work, :func:`run_job`, is what ``main.py render`` does.
 
 from __future__ import annotations
 
-from engine.batch.executors import Executor, InlineExecutor, LocalExecutor
+from engine.batch.executors import Executor, InlineExecutor, LocalExecutor, batch_executor
 from engine.batch.job import JobResult, finished, job_weight, run_job
-from engine.batch.manifest import OPTIONS, BatchJob, ManifestError, read_manifest, write_manifest
+from engine.batch.manifest import (
+    OPTIONS,
+    BatchJob,
+    ManifestError,
+    read_manifest,
+    write_manifest,
+)
 from engine.batch.run import BatchProgress, BatchReport, run_batch
 
+#: The manifest's option columns (the public API's name for :data:`OPTIONS`).
+BATCH_OPTIONS = OPTIONS
+
 __all__ = [
+    "BATCH_OPTIONS",
     "OPTIONS",
     "BatchJob",
     "BatchProgress",
@@ -39,6 +49,7 @@ __all__ = [
     "InlineExecutor",
     "JobResult",
     "LocalExecutor",
+    "batch_executor",
     "ManifestError",
     "finished",
     "job_weight",

@@ -103,3 +103,32 @@ def _drain(events: Any, on_progress: Callable[[int, float], None]) -> None:
         except (queue.Empty, EOFError, OSError):
             return
         on_progress(row, f)
+
+
+def batch_executor(workers: int = 1, ray: str | None = None,
+                   cpus_per_job: float = 1.0) -> Executor:
+    """Where a batch runs: this process (1 worker), a process pool, or a Ray cluster.
+
+    Args:
+        workers: jobs at once on this machine (ignored with ``ray``).
+        ray: ``"auto"``, ``"local"`` or a cluster address (see
+            :class:`engine.batch.ray_cluster.RayExecutor`); joined here, so a
+            wrong address fails before any work.
+        cpus_per_job: with ``ray``, the CPUs each task reserves.
+
+    Raises:
+        TalkieError: ``workers < 1``, ``cpus_per_job <= 0``, Ray missing or unreachable.
+    """
+    from engine.errors import TalkieError
+
+    if workers < 1:
+        raise TalkieError("--workers must be 1 or more.")
+    if not cpus_per_job > 0:
+        raise TalkieError("--cpus-per-job must be more than 0.")
+    if ray:
+        from engine.batch.ray_cluster import RayExecutor
+
+        executor = RayExecutor(ray, cpus_per_job=cpus_per_job)
+        executor.connect()
+        return executor
+    return InlineExecutor() if workers == 1 else LocalExecutor(workers)

@@ -87,12 +87,12 @@ def run_job(
     if job.error:
         return fail(job.error)
     try:
-        from engine.media.formats import check_output
+        from engine.media.formats import check_export_target
 
         for src in (job.portrait, job.audio):
             if job.output.resolve() == src.resolve():
                 raise TalkieError(f"The output {job.output.name} is one of the inputs.")
-        check_output(job.output)
+        check_export_target(job.output)
         opts = job.options
         settings = engine.Settings().with_(
             **{SETTING_OPTIONS[k][0]: v for k, v in opts.items() if k in SETTING_OPTIONS})

@@ -85,7 +85,7 @@ def format_for(path: str | os.PathLike[str]) -> OutputFormat:
                       "PNG frames.")
 
 
-def check_output(path: str | os.PathLike[str]) -> Path:
+def check_export_target(path: str | os.PathLike[str]) -> Path:
     """Check, before any work, that ``path`` can be written in its format; absolute path.
 
     Raises:

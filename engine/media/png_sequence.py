@@ -116,9 +116,9 @@ class PngSequenceWriter:
         cancel: CancelToken | None = None,
         preset: str = "",
     ) -> None:
-        from engine.media.formats import check_output
+        from engine.media.formats import check_export_target
 
-        self.path = check_output(path)
+        self.path = check_export_target(path)
         self.width, self.height = int(width), int(height)
         self.fps = Fraction(fps).limit_denominator(1001)
         self.frame_count = 0
