@@ -175,7 +175,7 @@ def bench_sizes(res: dict[str, Any], tmp: Path, seconds: float, sizes: list[int]
     res["analyse_audio_s"] = _cell(t["audio"], "s", note=f"phones of {seconds:g} s of speech")
 
     for size in sizes:
-        settings = api.Settings(fps=FPS, size=size)
+        settings = api.Settings(fps=FPS)
         t1 = time.perf_counter()
         try:
             anim = api.Animation(portrait, speech, settings)
@@ -228,9 +228,9 @@ def bench_sizes(res: dict[str, Any], tmp: Path, seconds: float, sizes: list[int]
 
         out = tmp / f"export_{size}.mp4"
 
-        def run_export(anim: Any = anim, out: Path = out) -> float:  # noqa: B023
+        def run_export(anim: Any = anim, out: Path = out, size: int = size) -> float:
             t2 = time.perf_counter()
-            api.export(anim, out)
+            api.export(anim, out, api.OutputOptions(size=size))
             return time.perf_counter() - t2
 
         ex_cpu: list[float] = []

@@ -135,12 +135,15 @@ def verify(
         max_frames: frames analysed from the start (48 = ~2 s at 25 fps).
 
     Raises:
-        InputError: the file is missing, unreadable, or has no video frames.
+        InputError: the file is missing, a folder, unreadable, a still image,
+            or has no video frames.
         Cancelled: ``cancel`` was triggered.
     """
     import av
 
-    p = Path(path)
+    from engine.media.video import check_video
+
+    p = check_video(path)
     prog = progress or no_progress
     tags = read_tags(p)
     try:
