@@ -37,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     """Open the studio window; files given on the command line are opened in it."""
     multiprocessing.freeze_support()  # analysis runs in a child process (frozen builds too)
     argv = list(sys.argv[1:] if argv is None else argv)
+    from gui.platform_check import problem
+
+    why = problem()
+    if why is not None:  # Qt would abort with a message that names no fix
+        print(f"error: {why}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_app()
     from gui.main_window import MainWindow
