@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QKeySequence
 
@@ -13,7 +14,8 @@ if TYPE_CHECKING:
 SK = QKeySequence.StandardKey
 
 
-def _act(w: MainWindow, text: str, slot, shortcut=None, tip: str = "",
+def _act(w: MainWindow, text: str, slot: Callable[..., Any],
+         shortcut: str | QKeySequence.StandardKey | None = None, tip: str = "",
          checkable: bool = False) -> QAction:
     a = QAction(text, w)
     if shortcut is not None:
@@ -80,7 +82,7 @@ def build_menus(w: MainWindow) -> SimpleNamespace:
     m = mb.addMenu("&File")
     for x in (a.open_portrait, a.open_audio, a.open_project):
         m.addAction(x)
-    w.recent_menu = m.addMenu("Open &Recent")
+    m.addMenu(w.recent_menu)
     m.addSeparator()
     for x in (a.save, a.save_as):
         m.addAction(x)
@@ -96,10 +98,11 @@ def build_menus(w: MainWindow) -> SimpleNamespace:
     a.delete_blink.setText("&Delete Key or Blink")
     for x in (a.add_blink, a.delete_blink, a.regen_blinks):
         m.addAction(x)
-    m = mb.addMenu("&View")
+    m = w.view_menu
+    mb.addMenu(m)
     for x in (a.fit, a.zoom_in, a.zoom_out, a.actual, a.landmarks, a.mesh, a.timeline_all):
         m.addAction(x)
-    w.view_menu = m
+    m.addSeparator()
     m = mb.addMenu("F&ace")
     for x in (a.place_face, a.mesh):
         m.addAction(x)

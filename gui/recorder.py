@@ -82,9 +82,10 @@ class RecordDialog(QDialog):
         self._chunks = []
         try:
             self._rate = int(sd.query_devices(kind="input")["default_samplerate"]) or RATE
-            self._stream = sd.InputStream(samplerate=self._rate, channels=1, dtype="float32",
-                                          callback=self._callback)
-            self._stream.start()
+            stream = sd.InputStream(samplerate=self._rate, channels=1, dtype="float32",
+                                    callback=self._callback)
+            stream.start()
+            self._stream = stream
         except Exception as exc:  # noqa: BLE001 - device trouble is reported, not raised
             self._stream = None
             self.status.setText(f"The microphone could not be opened: {exc}")
