@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QUndoStack
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -51,8 +51,8 @@ from gui.timeline import Timeline
 from gui.transport import Transport
 from gui.workers import Job, shutdown_all, user_message
 
-#: The smallest window the layout is made for (a 1280×800 laptop screen, less the desktop's bars).
-MIN_SIZE = (1024, 640)
+#: The window's first size; smaller screens get the space they have (see fit_to_screen).
+DEFAULT_SIZE = (1440, 900)
 
 
 class MainWindow(QMainWindow):
@@ -102,11 +102,10 @@ class MainWindow(QMainWindow):
         live = self._dock("Live spectrogram", self.live, Qt.DockWidgetArea.RightDockWidgetArea)
         tl = self._dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.setMinimumSize(*MIN_SIZE)
-        self.resize(1440, 900)
-        self.resizeDocks([insp, live], [560, 160], Qt.Orientation.Vertical)
-        self.resizeDocks([insp], [400], Qt.Orientation.Horizontal)
-        self.resizeDocks([tl], [400], Qt.Orientation.Vertical)
+        self.fit_to_screen()
+        self.resizeDocks([insp, live], [560, 200], Qt.Orientation.Vertical)
+        self.resizeDocks([insp], [380], Qt.Orientation.Horizontal)
+        self.resizeDocks([tl], [440], Qt.Orientation.Vertical)
         self._build_status()
         self._wire()
         self.inspector.set_settings(self.doc.settings)
@@ -121,6 +120,18 @@ class MainWindow(QMainWindow):
         self._update_enabled()
 
     # ----------------------------------------------------------------- build
+    def fit_to_screen(self) -> None:
+        """The default size, or the screen's free area when it is smaller (a 1280×800
+        laptop): a window larger than the screen hides the inspector off its edge."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        w, h = DEFAULT_SIZE
+        if screen is not None:
+            free = screen.availableGeometry()
+            # Leave room for the title bar and frame the window manager adds.
+            w, h = min(w, free.width() - 16), min(h, free.height() - 48)
+            self.move(free.topLeft())
+        self.resize(w, h)
+
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(title.replace(" ", "") + "Dock")
@@ -204,6 +215,7 @@ class MainWindow(QMainWindow):
     def _portrait_changed(self) -> None:
         p = self.doc.portrait
         self.frames.forget()
+        self.statusBar().clearMessage()
         if p is None:
             self.preview.clear()
             self.inspector.set_portrait(None)

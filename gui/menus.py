@@ -50,9 +50,12 @@ def build_menus(w: MainWindow) -> SimpleNamespace:
                     "Check a video for Talkie's watermark")
     a.quit = _act(w, "&Quit", w.close, SK.Quit)
     a.undo = w.undo.createUndoAction(w, "&Undo")
-    a.undo.setShortcut(SK.Undo)
+    a.undo.setShortcuts(QKeySequence.keyBindings(SK.Undo))
     a.redo = w.undo.createRedoAction(w, "&Redo")
-    a.redo.setShortcuts([QKeySequence(SK.Redo), QKeySequence("Ctrl+Y")])
+    # Every platform binding, and both common ones: generic Linux binds only Ctrl+Y.
+    redo = QKeySequence.keyBindings(SK.Redo)
+    redo += [k for k in (QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")) if k not in redo]
+    a.redo.setShortcuts(redo)
     a.add_blink = _act(w, "Add &Blink at Playhead", w.add_blink_here, "B")
     a.delete_blink = _act(w, "&Delete Blink", w.delete_blink, SK.Delete)
     a.regen_blinks = _act(w, "Re&generate Blinks", w.regenerate_blinks)
