@@ -276,13 +276,11 @@ def cmd_render(args: argparse.Namespace) -> int:
             r, g, b = project.output.background
             note(f"note: the portrait has transparency; MP4 keeps no alpha, so it is flattened "
                  f"onto rgb({r}, {g}, {b}). Choose the colour with --background.")
-        audio = engine.load_audio(project.audio)
-        try:
-            project.output.validate(audio.duration)  # a --start past the end: before analysis
+        try:  # a --start past the end fails after decoding, before the analysis
+            voice = engine.open_voice(project.audio, ProgressBar("analyse"), cancel,
+                                      output=project.output)
         except engine.SettingsError as exc:
             raise _option_error(exc) from exc
-        cancel.check()
-        voice = engine.analyse_audio(audio, progress=ProgressBar("analyse"), cancel=cancel)
         animation = engine.animate(portrait, voice, project)
         for warning in animation.warnings:
             note(f"warning: {warning}")

@@ -10,6 +10,8 @@ stays cheap.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 _API = {
@@ -26,11 +28,8 @@ _API = {
     "Project": "engine.project",
     "TalkieError": "engine.errors",
     "InputError": "engine.errors",
-    "ImageError": "engine.errors",
-    "AudioError": "engine.errors",
     "NoFaceError": "engine.errors",
     "OutputError": "engine.errors",
-    "ProjectError": "engine.errors",
     "SettingsError": "engine.errors",
     "Cancelled": "engine.errors",
     "CancelToken": "engine.cancel",
@@ -47,7 +46,6 @@ _API = {
     "open_portrait": "engine.scene",
     "open_voice": "engine.scene",
     "animate": "engine.scene",
-    "build_scene": "engine.scene",
     "Animation": "engine.animation",
     "add_blink": "engine.motion.blinks",
     "move_blink": "engine.motion.blinks",
@@ -80,19 +78,29 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+class _PublicApi(types.ModuleType):
+    """Keeps ``engine.export`` the function: importing the submodule of the same name
+    would otherwise replace it with the module (the import system sets the attribute)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _API.get(name) == f"{__name__}.{name}":
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _PublicApi
+
+
 if TYPE_CHECKING:  # pragma: no cover
     from engine.analysis import AudioAnalysis, PortraitAnalysis, analyse_audio, analyse_portrait
     from engine.animation import Animation
     from engine.audio.levels import loudness_summary
     from engine.cancel import CancelToken
     from engine.errors import (
-        AudioError,
         Cancelled,
-        ImageError,
         InputError,
         NoFaceError,
         OutputError,
-        ProjectError,
         SettingsError,
         TalkieError,
     )
@@ -109,7 +117,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from engine.motion.blinks import BlinkEvent, add_blink, delete_blink, move_blink
     from engine.project import Project
     from engine.provenance import verify
-    from engine.scene import animate, build_scene, open_portrait, open_voice
+    from engine.scene import animate, open_portrait, open_voice
     from engine.settings import (
         FPS_CHOICES,
         KEEP_EXPRESSION_HELP,

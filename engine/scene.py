@@ -6,9 +6,8 @@ track, opening a project), so that all of them read face points, face
 numbers, settings, blinks and keyframes the same way::
 
     portrait = open_portrait(path, face_index=0, face_points=None)
-    voice = open_voice(path, progress, cancel)
+    voice = open_voice(path, progress, cancel, output=None)
     animation = animate(portrait, voice, project)     # direction and edits of a Project
-    animation = build_scene(project, progress, cancel)  # all three at once
 
 Each step checks its input and raises a :class:`engine.errors.TalkieError`
 subclass with a sentence for the user.
@@ -22,10 +21,11 @@ from pathlib import Path
 from engine.analysis import AudioAnalysis, PortraitAnalysis, analyse_audio, analyse_portrait
 from engine.animation import Animation
 from engine.cancel import CancelToken, ProgressFn, no_progress
-from engine.errors import InputError, NoFaceError
+from engine.errors import NoFaceError
 from engine.media.audio import load_audio
 from engine.media.image import load_image
 from engine.project import FacePoints, Project, face_landmarks
+from engine.settings import OutputOptions
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +53,26 @@ def open_portrait(path: Path | str, face_index: int = 0,
 
 
 def open_voice(path: Path | str, progress: ProgressFn = no_progress,
-               cancel: CancelToken | None = None) -> AudioAnalysis:
+               cancel: CancelToken | None = None,
+               output: OutputOptions | None = None) -> AudioAnalysis:
     """Decode a voice track and find its phones.
+
+    Args:
+        path: any sound or video file.
+        progress, cancel: see :mod:`engine.cancel`.
+        output: when given, its stretch is checked against the decoded length
+            before the (long) analysis: a start past the end fails at once.
 
     Raises:
         AudioError: the file cannot be read, is cut short, or holds too little sound.
+        SettingsError: ``output`` starts past the end of the voice track.
         Cancelled: ``cancel`` was triggered.
     """
     cancel = cancel or CancelToken()
     progress(0.0, f"Reading {Path(path).name}")
     audio = load_audio(path)
+    if output is not None:
+        output.validate(audio.duration)
     cancel.check()
     return analyse_audio(audio, progress=progress, cancel=cancel)
 
@@ -75,20 +85,3 @@ def animate(portrait: PortraitAnalysis, voice: AudioAnalysis, project: Project) 
         SettingsError: a setting is out of range.
     """
     return Animation(portrait, voice, project.settings, project.blinks, project.keyframes)
-
-
-def build_scene(project: Project, progress: ProgressFn = no_progress,
-                cancel: CancelToken | None = None) -> Animation:
-    """Everything at once: the project's portrait and voice, analysed and animated.
-
-    Raises:
-        InputError: the project names no portrait or no voice track; see
-            :func:`open_portrait`, :func:`open_voice` and :func:`animate`.
-    """
-    if project.portrait is None or project.audio is None:
-        raise InputError("A scene needs a portrait and a voice track.")
-    cancel = cancel or CancelToken()
-    portrait = open_portrait(project.portrait, project.face_index, project.face_points)
-    cancel.check()
-    voice = open_voice(project.audio, progress, cancel)
-    return animate(portrait, voice, project)

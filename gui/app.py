@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
@@ -14,6 +16,9 @@ from PySide6.QtWidgets import QApplication
 
 import engine
 from gui.theme import apply_dark_theme
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
 
 ORG = "Talkie"
 
@@ -50,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow()
     window.show()
     files = [Path(a) for a in argv if not a.startswith("-")]
+    quit_on_signals(app, window)
     smoke_ms = os.environ.get("TALKIE_SMOKE_QUIT_MS")
     if files:
         window.loader.open_paths(files)
@@ -58,6 +64,24 @@ def main(argv: list[str] | None = None) -> int:
     if smoke_ms:
         _arm_smoke_test(app, int(smoke_ms))
     return int(app.exec())
+
+
+def quit_on_signals(app: QApplication, window: MainWindow) -> None:
+    """SIGTERM and SIGHUP (logging out, `kill`, a closed terminal) quit at once with the
+    work kept in the autosave, offered back at the next start, instead of killing the
+    process between two autosaves."""
+    from PySide6.QtCore import QTimer
+
+    def handler(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, window.quit_keeping_work)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), handler)
+    # Python runs signal handlers only between bytecodes: wake it while Qt's loop waits.
+    waker = QTimer(app)
+    waker.timeout.connect(lambda: None)
+    waker.start(200)
 
 
 def _arm_smoke_test(app: QApplication, quit_ms: int) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import engine
+from engine.errors import AudioError, ProjectError
 from engine.evaluate import evaluate_video
 from tests.conftest import ROOT
 
@@ -79,7 +80,7 @@ def test_audio_shorter_than_a_frame_is_refused(
     portrait: engine.PortraitAnalysis, tmp_path: Path
 ) -> None:
     wav = write_wav(tmp_path / "blip.wav", np.full(160, 0.1, dtype=np.float32))  # 10 ms
-    with pytest.raises(engine.AudioError, match="short"):
+    with pytest.raises(AudioError, match="short"):
         animation_for(portrait, wav)
 
 
@@ -109,6 +110,6 @@ def test_project_round_trip(tmp_path: Path, grid: Path) -> None:
     project.save(path)
     loaded = engine.Project.load(path)
     assert loaded == project
-    with pytest.raises(engine.ProjectError):
+    with pytest.raises(ProjectError):
         (tmp_path / "bad.talkie").write_text("{not json")
         engine.Project.load(tmp_path / "bad.talkie")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import engine
+from engine.errors import ProjectError
 from engine.settings import LIMITS, OutputOptions, Settings, check_number
 
 
@@ -58,10 +59,10 @@ def _project_file(tmp_path: Path, **changes: object) -> Path:
 
 def test_a_project_out_of_range_is_refused_with_the_reason(tmp_path: Path) -> None:
     path = _project_file(tmp_path, settings={**Settings().to_dict(), "blink_rate": 1e9})
-    with pytest.raises(engine.ProjectError, match="Blink rate"):
+    with pytest.raises(ProjectError, match="Blink rate"):
         engine.Project.load(path)
     path = _project_file(tmp_path, output={"size": -3})
-    with pytest.raises(engine.ProjectError, match="Size"):
+    with pytest.raises(ProjectError, match="Size"):
         engine.Project.load(path)
 
 
@@ -81,7 +82,7 @@ def test_a_broken_project_says_why(tmp_path: Path) -> None:
     path = tmp_path / "cut.talkie"
     text = json.dumps(engine.Project().to_dict(), indent=2)
     path.write_text(text[: len(text) // 2])
-    with pytest.raises(engine.ProjectError, match=r"not valid JSON \(.* line \d+, column \d+"):
+    with pytest.raises(ProjectError, match=r"not valid JSON \(.* line \d+, column \d+"):
         engine.Project.load(path)
-    with pytest.raises(engine.ProjectError, match="is a folder"):
+    with pytest.raises(ProjectError, match="is a folder"):
         engine.Project.load(tmp_path)

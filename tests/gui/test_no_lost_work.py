@@ -414,3 +414,33 @@ def test_direction_controls_follow_the_limits_and_explain_themselves(window):
     for widget in (insp.seed, insp.source, insp.regen, insp.reroll, insp.size_box, insp.fps,
                    insp.crf, insp.background):
         assert widget.toolTip(), widget
+
+
+def test_sigterm_quits_the_studio_with_the_work_kept(tmp_path, portrait_path, voice_path):
+    """Logging out or `kill`: the studio quits at once and keeps the work for next time."""
+    import signal
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TALKIE_NO_SOUND="1",
+               XDG_CONFIG_HOME=str(tmp_path / "c"), XDG_DATA_HOME=str(tmp_path / "d"))
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), str(portrait_path),
+                             str(voice_path)], cwd=ROOT, env=env, stderr=subprocess.PIPE,
+                            text=True)
+    recovery = tmp_path / "d" / "Talkie" / "Talkie" / "recovery"
+    def both_loaded() -> bool:   # unsaved work with both inputs, autosaved
+        files = list(recovery.glob("autosave-*.talkie"))
+        try:
+            return bool(files) and engine.Project.load(files[0]).audio is not None
+        except engine.TalkieError:
+            return False
+    deadline = time.monotonic() + 90
+    while not both_loaded():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    kept = list(recovery.glob("autosave-*.talkie"))
+    assert len(kept) == 1 and engine.Project.load(kept[0]).audio == voice_path
