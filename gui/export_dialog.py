@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -60,6 +61,9 @@ class ExportDialog(QDialog):
         #: Created when exporting into it (the Videos folder may not exist on a fresh account).
         self.default_folder = default_folder
         self.job: Job | None = None
+        #: Answers "replace the existing file?" without a dialog (tests); None asks.
+        self.answer: QMessageBox.StandardButton | None = None
+        self._confirmed: Path | None = None   # chosen in the file dialog, which asked
         self.export_result: engine.ExportResult | None = None
         self.error: str | None = None
         s, o = doc.settings, doc.output
@@ -145,6 +149,7 @@ class ExportDialog(QDialog):
                                               "MP4 video (*.mp4)")
         if path:
             self.path.setText(path if path.lower().endswith(".mp4") else path + ".mp4")
+            self._confirmed = Path(self.path.text())
 
     def running(self) -> bool:
         return self.job is not None
@@ -164,6 +169,8 @@ class ExportDialog(QDialog):
                     "Choose another place to save."))
                 return
         if self.doc.portrait is None or self.doc.audio is None:
+            return
+        if out.exists() and out != self._confirmed and not self._may_replace(out):
             return
         settings, output = self.choices()
         self.choicesMade.emit(settings, output)
@@ -194,6 +201,16 @@ class ExportDialog(QDialog):
         self.job.succeeded.connect(self._done)
         self.job.failed.connect(self._failed)
         self.job.start()
+
+    def _may_replace(self, out: Path) -> bool:
+        """An earlier video is never replaced without asking."""
+        answer = self.answer if self.answer is not None else QMessageBox.question(
+            self, "Export video", f"{out.name} already exists in {out.parent}. Replace it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            self.status.setText("Not exported: choose another file name, or replace it.")
+            return False
+        return True
 
     def _progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(round(fraction * 1000)))

@@ -119,6 +119,7 @@ class FaceFitter(QObject):
         self._mesh_timer.setInterval(0)
         self._mesh_timer.timeout.connect(self._refit)
         preview.fitClicked.connect(self.place)
+        doc.portraitChanged.connect(self._portrait_replaced)
         # Esc leaves fit mode, Enter applies (only while fitting).
         self._keys = [QShortcut(QKeySequence(k), preview) for k in ("Esc", "Return")]
         self._keys[0].activated.connect(self.cancel)
@@ -166,6 +167,11 @@ class FaceFitter(QObject):
             return
         self._leave()
         self.notices.say("Face placement cancelled.", 4000)
+
+    def _portrait_replaced(self) -> None:
+        """Another portrait (or an undo) replaced the one being fitted: fit mode ends."""
+        if self.active and (self.doc.portrait is None or self.doc.portrait.image is not self.image):
+            self.cancel()
 
     def _leave(self) -> None:
         self.active = False

@@ -444,3 +444,62 @@ def test_sigterm_quits_the_studio_with_the_work_kept(tmp_path, portrait_path, vo
     assert proc.returncode == 0, err
     kept = list(recovery.glob("autosave-*.talkie"))
     assert len(kept) == 1 and engine.Project.load(kept[0]).audio == voice_path
+
+
+# ------------------------------------------- the same kinds of defect, elsewhere
+
+
+def test_an_earlier_export_is_not_replaced_without_asking(loaded, qtbot, tmp_path):
+    w = loaded
+    earlier = tmp_path / "take.mp4"
+    earlier.write_bytes(b"last week's export")
+    dlg = w.show_export()
+    dlg.path.setText(str(earlier))
+    dlg.answer = Button.No
+    dlg.start()
+    assert not dlg.running() and earlier.read_bytes() == b"last week's export"
+    assert "Not exported" in dlg.status.text()
+    dlg.answer = Button.Yes
+    dlg.size_box.setCurrentIndex(dlg.size_box.findData(256))
+    dlg.start()
+    qtbot.waitUntil(lambda: not dlg.running(), timeout=120_000)
+    assert dlg.error is None and earlier.stat().st_size > 1000
+    dlg.close()
+
+
+def test_a_recorded_take_is_not_lost(loaded, qtbot, tmp_path):
+    from gui.recorder import RecordDialog, next_take
+
+    w = loaded
+    first = next_take(tmp_path)
+    first.write_bytes(b"an earlier take")
+    assert next_take(tmp_path) != first            # two takes in one second
+    dlg = RecordDialog(tmp_path, w)
+    dlg._rate = 16000
+    voice = w.doc.audio.audio.samples[:16000]
+    for k in range(0, voice.shape[0], 1600):
+        dlg._callback(voice[k:k + 1600, None], 1600, None, None)
+    dlg._pull()
+    dlg.stop()
+    dlg.answer = Button.Cancel
+    dlg.reject()                                   # Close with a take not used
+    assert not dlg.result() and dlg.use.isEnabled()
+    dlg.answer = Button.Save
+    taken = []
+    dlg.recorded.connect(taken.append)
+    dlg.reject()
+    assert len(taken) == 1 and Path(taken[0]).exists()
+    assert first.read_bytes() == b"an earlier take"
+
+
+def test_a_new_portrait_ends_the_hand_fit(loaded, qtbot, portrait_path, tmp_path):
+    from PIL import Image
+
+    w = loaded
+    assert w.fitter.start()
+    other = tmp_path / "other.png"
+    Image.open(portrait_path).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(other)
+    w.loader.load_portrait(other)
+    qtbot.waitUntil(lambda: not w.loader.busy(), timeout=60_000)
+    assert not w.fitter.active and not w.preview.fit_mode
+    wait_frame(qtbot, w)
