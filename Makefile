@@ -22,6 +22,7 @@ run: $(STAMP)
 	$(BIN)/python main.py
 
 demo: $(STAMP)
+	mkdir -p out
 	$(BIN)/python main.py render assets/samples/astronaut.png assets/samples/voice_grid_s1.wav -o out/demo.mp4
 
 # Lint, the engine/GUI boundary, types, then the whole suite, including a

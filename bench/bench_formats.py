@@ -64,7 +64,8 @@ def main() -> dict[str, Any]:
             write_wav(tmp / "speech.wav", grid_speech(seconds))
             portrait = api.analyse_portrait(api.load_image(tmp / "cutout.png"))
             speech = api.analyse_audio(api.load_audio(tmp / "speech.wav"))
-            anim = api.Animation(portrait, speech, api.Settings(fps=FPS, size=size))
+            anim = api.Animation(portrait, speech, api.Settings(fps=FPS))
+            output = api.OutputOptions(size=size)
         except Exception as exc:  # noqa: BLE001
             res["inputs"] = _cell(None, note=f"not available: {_reason(exc)}")
             return res
@@ -74,7 +75,7 @@ def main() -> dict[str, Any]:
             out = tmp / name
             try:
                 t0 = time.perf_counter()
-                api.export(anim, out)
+                api.export(anim, out, output)
                 wall = time.perf_counter() - t0
             except Exception as exc:  # noqa: BLE001
                 res[f"export_s_{key}"] = _cell(None, "s", note=f"not available: {_reason(exc)}")

@@ -144,7 +144,7 @@ def main() -> dict:
     dlg.start()
     seconds = pump(lambda: not dlg.running())
     out["export"] = {**probe.stop(), "seconds": round(seconds, 2),
-                     "frames": dlg.result.frames if dlg.result else 0,
+                     "frames": dlg.export_result.frames if dlg.export_result else 0,
                      "error": dlg.error}
     dlg.close()
     w.close()

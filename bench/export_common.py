@@ -43,6 +43,7 @@ def engine_api() -> SimpleNamespace:
     """The engine's public API the GUI and the CLI use; raises if any of it is missing."""
     from engine import (
         Animation,
+        OutputOptions,
         Settings,
         analyse_audio,
         analyse_portrait,
@@ -53,6 +54,7 @@ def engine_api() -> SimpleNamespace:
 
     return SimpleNamespace(
         Animation=Animation,
+        OutputOptions=OutputOptions,
         Settings=Settings,
         analyse_audio=analyse_audio,
         analyse_portrait=analyse_portrait,

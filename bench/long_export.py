@@ -66,10 +66,10 @@ def _long_child(portrait: str, speech: str, out: str, report: str) -> None:
     image = api.load_image(portrait)
     audio = api.load_audio(speech)
     anim = api.Animation(api.analyse_portrait(image), api.analyse_audio(audio),
-                         api.Settings(fps=FPS, size=1024))
+                         api.Settings(fps=FPS))
     t1 = time.perf_counter()
     analysis_mb = _vm_hwm_mb()
-    result = api.export(anim, out)
+    result = api.export(anim, out, api.OutputOptions(size=1024))
     t2 = time.perf_counter()
     Path(report).write_text(json.dumps({
         "peak_mb_after_imports": imports_mb,

@@ -2,7 +2,9 @@
 
 A failing command exits 2 with one line on stderr and no traceback
 (``--debug`` shows it). ``verify`` exits 0 for a marked file, 1 for an
-unmarked one. Ctrl-C during a render cancels it and leaves no file.
+unmarked one. Every option is checked before any work starts. Ctrl-C,
+SIGTERM or SIGHUP during a render cancels it and leaves no file (exit 130,
+143 or 129).
 """
 
 from __future__ import annotations
@@ -12,15 +14,46 @@ import json
 import logging
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import engine
 from cli.progress import ProgressBar
 
+#: The studio opens when the first argument is none of these (``main.py PORTRAIT AUDIO``).
+COMMANDS = ("analyse", "render", "verify", "evaluate", "version",
+            "prepare-data", "train", "export-model", "evaluate-model")
+
+#: ``render`` option (argparse dest) -> (``"settings"`` | ``"output"``, field).
+RENDER_OPTIONS: dict[str, tuple[str, str]] = {
+    "fps": ("settings", "fps"), "seed": ("settings", "seed"),
+    "mouth_intensity": ("settings", "mouth_intensity"),
+    "blink_rate": ("settings", "blink_rate"), "blink_duration": ("settings", "blink_duration"),
+    "liveliness": ("settings", "liveliness"), "keep_expression": ("settings", "keep_expression"),
+    "motion": ("settings", "motion_source"),
+    "size": ("output", "size"), "crf": ("output", "crf"), "start": ("output", "start"),
+    "end": ("output", "end"), "background": ("output", "background"),
+}
+#: Field -> the option that sets it, for messages.
+OPTION_OF = {field: "--" + dest.replace("_", "-") for dest, (_, field) in RENDER_OPTIONS.items()}
+#: Hint for a portrait the detector misses.
+FACE_HINT = ("For a face the detector misses (a drawing, an animal), give its points with "
+             "--face points.json (see assets/samples/chelsea_face.json).")
+
+
+def _limit_help(field: str, extra: str = "") -> str:
+    limit = engine.LIMITS[field]
+    rng = (f"{limit.lo:g} or more" if limit.hi == float("inf")
+           else f"{limit.lo:g}..{limit.hi:g}")
+    return f"{limit.help} Range {rng}{extra}."
+
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="talkie", description="Make a still portrait speak.")
+    p = argparse.ArgumentParser(
+        prog="talkie", description="Make a still portrait speak. Without a command "
+        "(main.py [PORTRAIT] [AUDIO] [PROJECT]) the studio opens with those files.")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -39,21 +72,27 @@ def _parser() -> argparse.ArgumentParser:
                         "alpha), or a name without extension for a folder of PNG frames")
     r.add_argument("--project", type=Path, help="a saved Talkie project: its portrait, audio, "
                    "settings, blinks, keyframes and face; options given here override it")
-    d = engine.Settings()
+    d, o = engine.Settings(), engine.OutputOptions()
     r.add_argument("--fps", type=int, choices=engine.FPS_CHOICES, help=f"default {d.fps}")
-    r.add_argument("--size", type=int, help="long edge in pixels (default: the portrait's own, "
-                   "at most 2048)")
-    r.add_argument("--seed", type=int, help=f"default {d.seed}")
+    r.add_argument("--size", type=int, help=_limit_help("size"))
+    r.add_argument("--seed", type=int, help=_limit_help("seed", f", default {d.seed}"))
     r.add_argument("--blink-rate", type=float,
-                   help=f"blinks per minute (default {d.blink_rate:.1f})")
+                   help=_limit_help("blink_rate", f", default {d.blink_rate:g}"))
     r.add_argument("--blink-duration", type=float,
-                   help=f"seconds (default {d.blink_duration:.3f})")
-    r.add_argument("--head-motion", type=float, help="0 locks the head (default 1)")
-    r.add_argument("--mouth-intensity", type=float, help="default 1")
-    r.add_argument("--motion", choices=("gan", "phonetic"), help=f"default {d.motion_source}")
-    r.add_argument("--crf", type=int, help=f"H.264 quality, lower is better (default {d.crf})")
-    r.add_argument("--start", type=float, help="seconds (default 0)")
-    r.add_argument("--end", type=float, help="seconds")
+                   help=_limit_help("blink_duration", f", default {d.blink_duration:g}"))
+    r.add_argument("--liveliness", type=float,
+                   help=_limit_help("liveliness", f", default {d.liveliness:g}"))
+    r.add_argument("--keep-expression", action="store_true", default=None,
+                   help=engine.KEEP_EXPRESSION_HELP)
+    r.add_argument("--mouth-intensity", type=float,
+                   help=_limit_help("mouth_intensity", f", default {d.mouth_intensity:g}"))
+    r.add_argument("--motion", choices=engine.MOTION_SOURCES, help=f"default {d.motion_source}")
+    r.add_argument("--crf", type=int, help=_limit_help("crf", f", default {o.crf}"))
+    r.add_argument("--start", type=float, help=_limit_help("start"))
+    r.add_argument("--end", type=float, help=_limit_help("end"))
+    r.add_argument("--background", metavar="COLOUR",
+                   help="colour behind a transparent portrait (MP4 has no alpha): white "
+                   "(default), black, grey, green, #rrggbb or r,g,b")
     r.add_argument("--face", help="which detected face to animate (0 = largest), or a JSON file "
                    "of hand-placed face points for a portrait the detector misses "
                    "(see assets/samples/chelsea_face.json)")
@@ -80,53 +119,54 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-#: ``render`` option -> Settings field.
-_SETTING_OPTIONS = {
-    "fps": "fps", "size": "size", "seed": "seed", "mouth_intensity": "mouth_intensity",
-    "blink_rate": "blink_rate", "blink_duration": "blink_duration",
-    "head_motion": "head_motion", "motion": "motion_source", "crf": "crf",
-    "start": "start", "end": "end",
-}
+def apply_options(project: engine.Project, values: dict[str, Any]) -> engine.Project:
+    """``project`` with render options applied (``{dest: value}``; None = not given),
+    checked against :data:`engine.LIMITS`.
+
+    Raises:
+        TalkieError: an option is out of range; the message names the option.
+    """
+    settings: dict[str, Any] = {}
+    output: dict[str, Any] = {}
+    try:
+        for dest, value in values.items():
+            if value is None or dest not in RENDER_OPTIONS:
+                continue
+            kind, field = RENDER_OPTIONS[dest]
+            if field == "background" and isinstance(value, str):
+                value = engine.parse_colour(value)
+            (settings if kind == "settings" else output)[field] = value
+        project.settings = project.settings.with_(**settings)
+        project.output = project.output.with_(**output)
+        engine.validate(project.settings, project.output)
+    except engine.SettingsError as exc:
+        raise _option_error(exc) from exc
+    return project
 
 
-def _validate(s: engine.Settings, output: Path) -> None:
-    if s.size is not None and not 16 <= s.size <= 8192:
-        raise engine.TalkieError("--size must be between 16 and 8192 pixels.")
-    if s.blink_rate < 0 or s.blink_rate > 120:
-        raise engine.TalkieError("--blink-rate must be between 0 and 120 blinks per minute.")
-    if not 0.05 <= s.blink_duration <= 1.0:
-        raise engine.TalkieError("--blink-duration must be between 0.05 and 1 second.")
-    if not 0 <= s.head_motion <= 5:
-        raise engine.TalkieError("--head-motion must be between 0 and 5.")
-    if not 0 <= s.mouth_intensity <= 3:
-        raise engine.TalkieError("--mouth-intensity must be between 0 and 3.")
-    if not 0 <= s.crf <= 51:
-        raise engine.TalkieError("--crf must be between 0 and 51.")
-    if s.start < 0 or (s.end is not None and s.end <= s.start):
-        raise engine.TalkieError("--end must come after --start, and --start must be 0 or more.")
-    engine.format_for(output)  # .mp4, .mov, .webm or a PNG-sequence folder
+def _option_error(exc: engine.SettingsError) -> engine.TalkieError:
+    option = OPTION_OF.get(exc.field)
+    if option is None:
+        return exc
+    return engine.SettingsError(exc.field, option, exc.requirement, exc.value)
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
     image = engine.load_image(args.portrait)
     result: dict[str, Any] = {"portrait": str(args.portrait), "width": image.rgb.shape[1],
                               "height": image.rgb.shape[0], "alpha": image.alpha is not None}
-    from engine.face import detect_faces
-
-    faces = detect_faces(image.rgb)
+    faces = engine.detect_faces(image.rgb)
     result["faces"] = [
         {"box": [round(float(v), 1) for v in f.box], "score": round(float(f.score), 3),
          "landmarks": [[round(float(c), 2) for c in pt] for pt in f.landmarks]}
         for f in faces
     ]
     if args.audio is not None:
-        from engine.audio.levels import loudness_summary
-
         audio = engine.load_audio(args.audio)
         result["audio"] = {"path": str(args.audio), "duration": round(audio.duration, 3),
                            "sample_rate": audio.original_rate,
                            "channels": int(audio.channels),
-                           **loudness_summary(audio.samples)}
+                           **engine.loudness_summary(audio.samples)}
     if args.json:
         print(json.dumps(result))
     else:
@@ -137,7 +177,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
             print(f"  face {i}: box ({x0:.0f}, {y0:.0f})-({x1:.0f}, {y1:.0f}), score {f['score']}, "
                   f"{len(f['landmarks'])} landmarks")
         if not faces:
-            print("  no face found: use a frontal, well-lit portrait")
+            print(f"  no face found: use a frontal, well-lit portrait. {FACE_HINT}")
         if "audio" in result:
             au = result["audio"]
             print(f"{args.audio}: {au['duration']:.2f} s, {au['sample_rate']} Hz, "
@@ -146,51 +186,114 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     return 0
 
 
+class Interrupted(engine.Cancelled):
+    """A render stopped by a signal; ``exit_code`` is 128 + the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        name = signal.Signals(signum).name
+        how = "Interrupted" if signum == signal.SIGINT else f"Stopped by {name}"
+        super().__init__(f"{how}. Nothing was written.")
+        self.exit_code = 128 + signum
+
+
+#: Signals that cancel a render: Ctrl-C, `kill`/`timeout`/a container stop, a closed terminal.
+CANCEL_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP")
+                       if hasattr(signal, n))
+
+
+@contextmanager
+def cancelled_by_signals(cancel: engine.CancelToken) -> Iterator[list[int]]:
+    """While inside, SIGINT, SIGTERM and SIGHUP cancel ``cancel`` (the work stops at its
+    next check and removes its temporary file); the list yields the signals received."""
+    received: list[int] = []
+
+    def handler(signum: int, _frame: Any) -> None:
+        received.append(signum)
+        cancel.cancel()
+
+    previous = {s: signal.signal(s, handler) for s in CANCEL_SIGNALS}
+    try:
+        yield received
+    except engine.Cancelled:
+        if received:
+            raise Interrupted(received[0]) from None
+        raise
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+    if received:  # a signal after the last check: the file is written, but say so
+        note(f"{signal.Signals(received[0]).name} received as the render finished.")
+
+
+def note(text: str) -> None:
+    """A line for the user on stderr (a closed terminal after SIGHUP is not an error)."""
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except OSError:
+        pass
+
+
+def _face_choice(text: str | None, project: engine.Project) -> None:
+    """Apply ``--face``: a face number, or a JSON file of hand-placed points (read now)."""
+    if text is None:
+        return
+    if text.strip().lstrip("-").isdigit():
+        index = int(text)
+        if index < 0:
+            raise engine.InputError("--face must be 0 or more (0 = the largest face).")
+        project.face_index, project.face_points = index, None
+    else:
+        project.face_points = engine.load_points_json(Path(text))
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     project = engine.Project.load(args.project) if args.project is not None else engine.Project()
-    portrait_path = args.portrait or project.portrait
-    audio_path = args.audio or project.audio
-    if portrait_path is None or audio_path is None:
-        raise engine.TalkieError(
+    project.portrait = args.portrait or project.portrait
+    project.audio = args.audio or project.audio
+    if project.portrait is None or project.audio is None:
+        raise engine.InputError(
             "render needs a PORTRAIT and an AUDIO file, or a --project that names them."
         )
-    overrides = {field: getattr(args, opt) for opt, field in _SETTING_OPTIONS.items()
-                 if getattr(args, opt) is not None}
-    settings = project.settings.with_(**overrides)
-    _validate(settings, args.output)
-    face_index = project.face_index
-    points_file: Path | None = None
-    if args.face is not None:
-        if args.face.strip().lstrip("-").isdigit():
-            face_index = int(args.face)
-        else:
-            points_file = Path(args.face)
+    apply_options(project, {dest: getattr(args, dest) for dest in RENDER_OPTIONS})
+    output_format = engine.format_for(args.output)  # .mp4, .mov, .webm or a PNG folder
+    engine.refuse_input_as_output(args.output, {"portrait": project.portrait,
+                                                "voice track": project.audio,
+                                                "project": args.project})
     engine.check_export_target(args.output)  # fail before minutes of analysis
+    _face_choice(args.face, project)
     cancel = engine.CancelToken()
-    previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
-    try:
-        image = engine.load_image(portrait_path)
-        audio = engine.load_audio(audio_path)
-        if points_file is not None:
-            from engine.face.fit import fit_face, load_points_json
-
-            landmarks = fit_face(load_points_json(points_file, image.rgb.shape), image.rgb.shape)
-        elif args.face is None:
-            landmarks = project.landmarks(image.rgb.shape)
-        else:
-            landmarks = None
-        portrait = engine.analyse_portrait(image, face_index=face_index, landmarks=landmarks)
-        analysis = engine.analyse_audio(audio, progress=ProgressBar("analyse"), cancel=cancel)
-        animation = engine.Animation(portrait, analysis, settings, project.blinks,
-                                     project.keyframes)
+    with cancelled_by_signals(cancel):
+        try:
+            portrait = engine.open_portrait(project.portrait, project.face_index,
+                                            project.face_points)
+        except engine.NoFaceError as exc:
+            if project.face_points is not None or exc.faces:
+                raise
+            raise engine.NoFaceError(f"{exc.message} {FACE_HINT}") from exc
+        cancel.check()
+        faces = len(portrait.faces)
+        if faces > 1:
+            note(f"note: {faces} faces were found; animating face {portrait.face_index}"
+                 f"{' (the largest)' if portrait.face_index == 0 else ''}. Choose another "
+                 f"with --face N (0 to {faces - 1}; see `main.py analyse`).")
+        if portrait.image.alpha is not None and not output_format.keeps_alpha:
+            r, g, b = project.output.background
+            note(f"note: the portrait has transparency; MP4 keeps no alpha, so it is flattened "
+                 f"onto rgb({r}, {g}, {b}). Choose the colour with --background, or keep the "
+                 "alpha with a .mov, .webm or PNG-sequence output.")
+        try:  # a --start past the end fails after decoding, before the analysis
+            voice = engine.open_voice(project.audio, ProgressBar("analyse"), cancel,
+                                      output=project.output)
+        except engine.SettingsError as exc:
+            raise _option_error(exc) from exc
+        animation = engine.animate(portrait, voice, project)
         for warning in animation.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        result = engine.export(animation, args.output, progress=ProgressBar("render "),
-                               cancel=cancel, watermark=not args.no_watermark)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    print(f"wrote {result.path} ({result.frames} frames, {result.width}x{result.height}, "
-          f"{result.seconds:.1f} s)", file=sys.stderr)
+            note(f"warning: {warning}")
+        result = engine.export(animation, args.output, project.output,
+                               progress=ProgressBar("render "), cancel=cancel,
+                               watermark=not args.no_watermark)
+    note(f"wrote {result.path} ({result.frames} frames, {result.width}x{result.height}, "
+         f"{result.seconds:.1f} s)")
     return 0
 
 
@@ -204,9 +307,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from engine.evaluate import evaluate_video
-
-    report = evaluate_video(args.video, portrait=args.portrait)
+    report = engine.evaluate_video(args.video, portrait=args.portrait)
     print(json.dumps(report.to_dict(), indent=None if args.json else 2))
     return 0
 
@@ -227,19 +328,18 @@ def main(argv: list[str]) -> int:
             return int(args.func(args) or 0)
         return commands[args.command](args)
     except engine.Cancelled as exc:
-        print(f"\n{exc.message}", file=sys.stderr)
-        return 130
+        note(f"\n{exc.message}")
+        return int(getattr(exc, "exit_code", 130))
     except engine.TalkieError as exc:
         if args.debug:
             raise
-        print(f"error: {exc.message}", file=sys.stderr)
+        note(f"error: {exc.message}")
         return 2
     except KeyboardInterrupt:
-        print("\nCancelled. Nothing was written.", file=sys.stderr)
+        note("\nInterrupted. Nothing was written.")
         return 130
     except Exception as exc:  # a bug: still one line unless --debug
         if args.debug:
             raise
-        print(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
-              file=sys.stderr)
+        note(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)")
         return 2

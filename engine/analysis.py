@@ -80,12 +80,13 @@ def analyse_portrait(
 
     Args:
         image: the decoded portrait.
-        face_index: which face to animate, 0 = the largest.
+        face_index: which face to animate, 0 = the largest (``faces`` is sorted
+            largest first).
         landmarks: ``(468, 3) float32`` pixels from a manual fit; when given,
             detection is skipped.
 
     Raises:
-        NoFaceError: no face was found.
+        NoFaceError: no face was found, or none with number ``face_index``.
         FaceTooSmallError: the chosen face is smaller than :data:`MIN_FACE_SIZE`.
     """
     if landmarks is not None:
@@ -98,7 +99,13 @@ def analyse_portrait(
             "towards the camera, well lit and not covered."
         )
     if not 0 <= face_index < len(faces):
-        face_index = 0
+        error = NoFaceError(
+            f"There is no face {face_index} in this picture: {len(faces)} "
+            f"{'face was' if len(faces) == 1 else 'faces were'} found, numbered from 0 "
+            f"(the largest) to {len(faces) - 1}."
+        )
+        error.faces = len(faces)
+        raise error
     face = faces[face_index]
     x0, y0, x1, y1 = face.box
     if min(x1 - x0, y1 - y0) < MIN_FACE_SIZE:

@@ -19,7 +19,7 @@ from engine.errors import AudioError, ModelError, TalkieError
 from engine.keyframes import EXPRESSION_LANES, NOD_HZ, Keyframes, frame_times
 from engine.motion.blinks import BlinkEvent, BlinkParams, eyelid_track, generate_blinks
 from engine.motion.head import head_motion
-from engine.motion.phonetic import phonetic_motion
+from engine.motion.phonetic import phonetic_motion, speech_activity
 from engine.motion.track import MotionTrack
 from engine.render import render_frame as _render
 from engine.settings import Settings
@@ -90,18 +90,6 @@ def apply_keyframes(motion: MotionTrack, keyframes: Keyframes) -> MotionTrack:
     )
 
 
-def speech_activity(phones: list, frames: int, fps: float) -> np.ndarray:
-    """``(T,) float32``: 1 where a non-silence phone covers the frame's centre, else 0."""
-    act = np.zeros(frames, dtype=np.float32)
-    for p in phones:
-        if p.label == "sil":
-            continue
-        a = max(0, int(math.floor(p.start * fps)))
-        b = min(frames, int(math.ceil(p.end * fps)))
-        act[a:b] = 1.0
-    return act
-
-
 @dataclass(frozen=True)
 class Animation:
     """A directed animation: analysis + settings + blink events -> motion -> frames.
@@ -128,7 +116,7 @@ class Animation:
     warnings: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
-        s = self.settings
+        s = self.settings.validate()
         frames = frame_count(self.audio.duration, s.fps)
         if frames < 1:
             raise AudioError(
@@ -163,7 +151,7 @@ class Animation:
                 self.audio.phones, loud, s.fps, frames, s.mouth_intensity
             )
         activity = speech_activity(self.audio.phones, frames, s.fps)
-        pose = head_motion(frames, s.fps, s.head_motion, s.seed, activity)
+        pose = head_motion(frames, s.fps, s.liveliness, s.seed, activity)
         eyelids = eyelid_track(blinks, frames, s.fps)
         motion = MotionTrack(
             fps=float(s.fps),

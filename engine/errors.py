@@ -29,7 +29,15 @@ class AudioError(InputError):
 
 
 class NoFaceError(TalkieError):
-    """No face was found in the portrait."""
+    """No face was found in the portrait (or none with the number asked for).
+
+    ``faces`` is how many faces were found. ``image`` is the decoded portrait
+    when the caller may offer to place the face by hand (set by
+    :func:`engine.scene.open_portrait`), else None.
+    """
+
+    faces: int = 0
+    image: object | None = None
 
 
 class FaceTooSmallError(TalkieError):
@@ -38,6 +46,23 @@ class FaceTooSmallError(TalkieError):
 
 class OutputError(TalkieError):
     """The output could not be written (folder missing, not writable, disk full)."""
+
+
+class SettingsError(TalkieError):
+    """A setting is out of its range (see ``engine.settings.LIMITS``).
+
+    Attributes:
+        field: the setting's field name (``"blink_rate"``).
+        requirement: the rule it breaks (``"must be a number between 0 and 90 ..."``),
+            so that the command line can name its option instead.
+        value: the value refused.
+    """
+
+    def __init__(self, field: str, label: str, requirement: str, value: object) -> None:
+        super().__init__(f"{label} {requirement} (got {value!r}).")
+        self.field = field
+        self.requirement = requirement
+        self.value = value
 
 
 class ModelError(TalkieError):

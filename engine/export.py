@@ -2,11 +2,14 @@
 
 The output's name chooses the format (:mod:`engine.media.formats`): H.264/AAC
 ``.mp4``, ProRes 4444 ``.mov`` and VP9 ``.webm`` with alpha, or a folder of PNGs.
-Frames are rendered, watermarked and converted for the encoder on a worker
-thread, a few frames ahead of the encoder (:mod:`engine.media.prefetch`), so
-both run at once and memory stays flat whatever the length of the audio. The
-writer works on a temporary file and renames it at the end: a cancelled or
-failed export leaves nothing behind.
+The motion comes from the :class:`Animation` (its direction, ``Settings``);
+what is written comes from :class:`engine.settings.OutputOptions` (size,
+quality, stretch, background), so exporting at another size never rebuilds
+the motion. Frames are rendered, watermarked and converted for the encoder on
+worker threads, a few frames ahead of the encoder (:mod:`engine.media.prefetch`),
+so both run at once and memory stays flat whatever the length of the audio.
+The writer works on a temporary file or folder and renames it at the end: a
+cancelled or failed export leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -26,9 +29,12 @@ import numpy as np
 from engine.animation import Animation
 from engine.cancel import CancelToken, ProgressFn, no_progress
 from engine.errors import TalkieError
+from engine.media.files import refuse_input_as_output
 from engine.media.formats import check_export_target, format_for
+from engine.media.image import flatten
 from engine.media.prefetch import prefetch
 from engine.provenance import Watermarker, provenance_tags, sha256_file
+from engine.settings import MAX_LONG_EDGE, OutputOptions
 from engine.version import __version__
 
 log = logging.getLogger(__name__)
@@ -62,24 +68,30 @@ class ExportResult:
     export_id: str
 
 
-def frame_range(animation: Animation) -> range:
-    """Frame indices of the stretch between the settings' start and end."""
-    s = animation.settings
-    first = max(0, int(round(s.start * s.fps)))
-    last = animation.frame_count if s.end is None else int(round(s.end * s.fps))
+def frame_range(animation: Animation, output: OutputOptions) -> range:
+    """Frame indices of the stretch between the output's start and end.
+
+    Raises:
+        SettingsError: the stretch is empty or starts past the end of the audio.
+    """
+    output.validate(animation.duration)
+    fps = animation.fps
+    first = max(0, int(round(output.start * fps)))
+    last = animation.frame_count if output.end is None else int(round(output.end * fps))
     last = min(last, animation.frame_count)
     if last <= first:
-        raise TalkieError(
-            f"The stretch to render is empty (start {s.start:.2f} s, end {s.end} s)."
-        )
+        end = "the end" if output.end is None else f"{output.end:.2f} s"
+        raise TalkieError(f"The stretch to render is empty (from {output.start:.2f} s to {end} "
+                          f"of a {animation.duration:.2f} s voice track).")
     return range(first, last)
 
 
-def export_id_for(animation: Animation, frames: range) -> str:
+def export_id_for(animation: Animation, frames: range, output: OutputOptions | None = None) -> str:
     """A 32-hex-digit id derived from everything that shapes the output.
 
-    The same inputs, settings, blinks and version give the same id, so that
-    re-rendering gives a byte-identical file; any change gives another id.
+    The same inputs, settings, output options, blinks and version give the
+    same id, so that re-rendering gives a byte-identical file; any change
+    gives another id.
     """
     a = animation
     record = {
@@ -91,7 +103,24 @@ def export_id_for(animation: Animation, frames: range) -> str:
         "frames": [frames.start, frames.stop],
         "version": __version__,
     }
+    if output is not None:
+        record["output"] = output.to_dict()
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def check_output(animation: Animation, out_path: Path | str) -> Path:
+    """Check, before any work, that ``out_path`` can be written and is none of the inputs.
+
+    Returns:
+        ``out_path`` as an absolute path.
+
+    Raises:
+        OutputError: see :func:`engine.media.formats.check_export_target`, or
+            the output is the portrait or the voice track itself.
+    """
+    refuse_input_as_output(out_path, {"portrait": animation.portrait.image.path,
+                                      "voice track": animation.audio.audio.path})
+    return check_export_target(out_path)
 
 
 def export_time() -> datetime:
@@ -109,43 +138,53 @@ def _even(n: int) -> int:
 def export(
     animation: Animation,
     out_path: Path | str,
+    output: OutputOptions | None = None,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     watermark: bool = True,
 ) -> ExportResult:
     """Render the animation's stretch to ``out_path``.
 
-    The output size is the settings' long edge (default: the portrait's own,
-    capped at 2048 px), rounded down to even dimensions for yuv420p. The name
-    chooses the format (:func:`engine.media.formats.format_for`); formats with
-    alpha keep a transparent portrait's alpha.
+    Args:
+        animation: what to render (its settings give the frame rate).
+        out_path: the file to write, replaced atomically when done; its name
+            chooses the format (:func:`engine.media.formats.format_for`):
+            ``.mp4``, ``.mov``, ``.webm``, or a PNG-sequence folder.
+        output: size, quality, stretch and background (default
+            :class:`OutputOptions`). The size is the long edge (default: the
+            portrait's own, capped at 2048 px), rounded down to even
+            dimensions. A transparent portrait keeps its alpha in formats
+            that have one, and is flattened onto ``output.background`` in MP4.
+        progress, cancel: see :mod:`engine.cancel`.
+        watermark: embed the invisible provenance mark.
 
     Raises:
-        OutputError: the output cannot be written.
+        SettingsError: an output option is out of range or the stretch is empty.
+        OutputError: the output cannot be written, or is one of the inputs.
         Cancelled: ``cancel`` was triggered; no file is left.
     """
-    out = Path(out_path)
-    fmt = format_for(out)
-    check_export_target(out)
+    output = output or OutputOptions()
+    frames = frame_range(animation, output)
+    fmt = format_for(out_path)
+    out = check_output(animation, out_path)
     cancel = cancel or CancelToken()
     started = time.perf_counter()
-    s = animation.settings
-    frames = frame_range(animation)
-    size = s.size
+    fps = animation.fps
+    size = output.size
     w0, h0 = animation.portrait.size
-    if size is None and max(w0, h0) > 2048:
-        size = 2048
+    if size is None and max(w0, h0) > MAX_LONG_EDGE:
+        size = MAX_LONG_EDGE
 
     probe = animation.render_index(frames[0], size)
     height, width = _even(probe.shape[0]), _even(probe.shape[1])
 
     audio = animation.audio.audio
     rate = audio.original_rate
-    a0 = int(round(frames.start / s.fps * rate))
-    a1 = int(round(frames.stop / s.fps * rate))
+    a0 = int(round(frames.start / fps * rate))
+    a1 = int(round(frames.stop / fps * rate))
     track = audio.iter_original(a0, a1)  # chunks: an hour of audio never sits in memory twice
 
-    export_id = export_id_for(animation, frames)
+    export_id = export_id_for(animation, frames, output)
     tags = provenance_tags(
         version=__version__,
         portrait_path=animation.portrait.image.path,
@@ -154,27 +193,31 @@ def export(
         export_id=export_id,
         created=export_time(),
     )
-    marker = Watermarker.for_export(export_id, fps=s.fps) if watermark else None
+    marker = Watermarker.for_export(export_id, fps=fps) if watermark else None
     total = len(frames)
-    alpha = fmt.keeps_alpha and probe.ndim == 3 and probe.shape[2] == 4
+    transparent = probe.ndim == 3 and probe.shape[2] == 4
+    alpha = fmt.keeps_alpha and transparent
+    if transparent and not alpha:
+        log.info("the portrait has transparency: flattened onto %s", output.background)
     log.info("export %s (%s%s): %d frames %dx%d @ %d fps", out, fmt.key,
-             ", alpha" if alpha else "", total, width, height, s.fps)
+             ", alpha" if alpha else "", total, width, height, fps)
     with fmt.writer_class()(
         out,
         width,
         height,
-        s.fps,
+        fps,
         audio=track,
         audio_rate=rate,
-        crf=s.crf,
+        crf=output.crf,
         metadata=tags,
     ) as writer:
 
         def produce(item: tuple[int, int]) -> object:
-            """Render, mark and convert one frame (on the prefetch thread)."""
+            """Render, mark and convert one frame (on a prefetch thread)."""
             n, i = item
             frame = (probe if n == 0 else animation.render_index(i, size))[:height, :width]
-            rgb = np.ascontiguousarray(frame[..., :3])
+            rgb = np.ascontiguousarray(frame[..., :3] if alpha
+                                       else flatten(frame, output.background))
             if marker is not None:
                 rgb = marker.embed(rgb, n)  # the file's own frame number: its time is n / fps
             if alpha:

@@ -215,6 +215,15 @@ class Keyframes(Mapping[str, tuple[Keyframe, ...]]):
         _check_lane(lane)
         return self._replace(lane, [])
 
+    def count_after(self, time: float) -> int:
+        """How many keys (all lanes) lie later than ``time`` seconds."""
+        return sum(1 for keys in self._lanes.values() for k in keys if k.time > time + TIME_EPS)
+
+    def until(self, time: float) -> Keyframes:
+        """A copy without the keys later than ``time`` seconds."""
+        return Keyframes({lane: [k for k in keys if k.time <= time + TIME_EPS]
+                          for lane, keys in self._lanes.items()})
+
     # evaluation
     def evaluate(self, lane: str, times: Any) -> np.ndarray:
         """See :func:`evaluate`."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
@@ -14,6 +16,9 @@ from PySide6.QtWidgets import QApplication
 
 import engine
 from gui.theme import apply_dark_theme
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
 
 ORG = "Talkie"
 
@@ -37,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     """Open the studio window; files given on the command line are opened in it."""
     multiprocessing.freeze_support()  # analysis runs in a child process (frozen builds too)
     argv = list(sys.argv[1:] if argv is None else argv)
+    from gui.platform_check import problem
+
+    why = problem()
+    if why is not None:  # Qt would abort with a message that names no fix
+        print(f"error: {why}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = create_app()
     from gui.main_window import MainWindow
@@ -44,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow()
     window.show()
     files = [Path(a) for a in argv if not a.startswith("-")]
+    quit_on_signals(app, window)
     smoke_ms = os.environ.get("TALKIE_SMOKE_QUIT_MS")
     if files:
         window.loader.open_paths(files)
@@ -52,6 +64,24 @@ def main(argv: list[str] | None = None) -> int:
     if smoke_ms:
         _arm_smoke_test(app, int(smoke_ms))
     return int(app.exec())
+
+
+def quit_on_signals(app: QApplication, window: MainWindow) -> None:
+    """SIGTERM and SIGHUP (logging out, `kill`, a closed terminal) quit at once with the
+    work kept in the autosave, offered back at the next start, instead of killing the
+    process between two autosaves."""
+    from PySide6.QtCore import QTimer
+
+    def handler(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, window.quit_keeping_work)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), handler)
+    # Python runs signal handlers only between bytecodes: wake it while Qt's loop waits.
+    waker = QTimer(app)
+    waker.timeout.connect(lambda: None)
+    waker.start(200)
 
 
 def _arm_smoke_test(app: QApplication, quit_ms: int) -> None:

@@ -1,4 +1,10 @@
-"""The blink lane: blink events as bars the artist drags, adds (double-click) and deletes."""
+"""The blink lane: blink events as bars the artist drags, adds (double-click) and deletes.
+
+Edits go through the engine's blink editing (``engine.add_blink`` and friends),
+so the lane keeps the same rules as everything else: a blink never runs into
+another, a dragged blink stops at its neighbours. An edit that breaks a rule
+is refused with the engine's sentence (``refused``).
+"""
 
 from __future__ import annotations
 
@@ -77,6 +83,7 @@ class BlinkLane(QObject):
 
     edited = Signal(list, str)
     selectionChanged = Signal(int)
+    refused = Signal(str)
 
     def __init__(self, plot: pg.PlotItem) -> None:
         super().__init__()
@@ -125,27 +132,37 @@ class BlinkLane(QObject):
         d = self.default_duration
         onset = self.clamp_onset(t - d / 2, d)
         new = engine.BlinkEvent(onset, d, 1.0)
-        events = sorted([*self.events, new], key=lambda e: e.onset)
+        try:
+            events = engine.add_blink(self.events, new)
+        except engine.TalkieError as exc:
+            self.refused.emit(exc.message)
+            return
         self.selected = events.index(new)
         self.edited.emit(events, f"Add blink at {onset:.2f} s")
 
     def move(self, index: int, onset: float) -> None:
+        """Move blink ``index`` (it stops at its neighbours and stays selected)."""
         if not 0 <= index < len(self.events):
             return
         old = self.events[index]
         onset = self.clamp_onset(onset, old.duration)
-        if abs(onset - old.onset) < 1e-6:
+        try:
+            events = engine.move_blink(self.events, index, onset)
+        except engine.TalkieError as exc:
+            self.items[index].set_blink(old)
+            self.refused.emit(exc.message)
+            return
+        moved = events[index]  # a blink never passes a neighbour: the order is kept
+        if abs(moved.onset - old.onset) < 1e-6:
             self.items[index].set_blink(old)
             return
-        events = list(self.events)
-        events[index] = dataclasses.replace(old, onset=onset)
-        self.selected = -1
-        self.edited.emit(sorted(events, key=lambda e: e.onset), f"Move blink to {onset:.2f} s")
+        self.selected = events.index(moved)
+        self.edited.emit(events, f"Move blink to {moved.onset:.2f} s")
 
     def delete(self, index: int) -> None:
         if not 0 <= index < len(self.events):
             return
-        events = [e for i, e in enumerate(self.events) if i != index]
+        events = engine.delete_blink(self.events, index)
         self.selected = -1
         self.edited.emit(events, "Delete blink")
 

@@ -1,4 +1,11 @@
-"""Undoable edits (QUndoStack): settings, blinks, keyframes and the hand-placed face."""
+"""Undoable edits (QUndoStack): one command replaces fields of the document's scene.
+
+Every edit the artist makes goes through :class:`Edit`: settings, output
+choices, blinks, keyframes, a hand-placed face, and loading a new portrait or
+voice track (which also resets the blink edits that belonged to the old
+voice, so Undo brings both back). Consecutive edits with one merge key (a
+slider drag) undo as one step.
+"""
 
 from __future__ import annotations
 
@@ -8,101 +15,56 @@ from PySide6.QtGui import QUndoCommand
 
 from gui.document import Document
 
-_SETTINGS_ID = 1001
-_BLINKS_ID = 1002
+_MERGE_ID = 1001
 
 
-class SetSettings(QUndoCommand):
-    """Replace the settings. Consecutive edits of one control (a slider drag) merge."""
+class Edit(QUndoCommand):
+    """Replace ``changes`` (fields of :class:`gui.document.Scene`) in the document."""
 
-    def __init__(self, doc: Document, new: Any, text: str, merge_key: str | None = None) -> None:
+    def __init__(self, doc: Document, text: str, merge_key: str | None = None,
+                 **changes: Any) -> None:
         super().__init__(text)
         self.doc = doc
-        self.old = doc.settings
-        self.new = new
+        self.new = dict(changes)
+        self.old = {k: getattr(doc.scene, k) for k in changes}
         self.merge_key = merge_key
 
     def id(self) -> int:  # noqa: A003 - Qt API
-        return _SETTINGS_ID if self.merge_key else -1
+        return _MERGE_ID if self.merge_key else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt API
-        if not isinstance(other, SetSettings) or other.merge_key != self.merge_key:
+        if (not isinstance(other, Edit) or other.merge_key != self.merge_key
+                or other.new.keys() != self.new.keys()):
             return False
         self.new = other.new
         return True
 
     def redo(self) -> None:
-        self.doc.set_settings(self.new)
+        self.doc.update(**self.new)
 
     def undo(self) -> None:
-        self.doc.set_settings(self.old)
+        self.doc.update(**self.old)
 
 
-class SetBlinks(QUndoCommand):
-    """Replace the blink events (``None`` = generate from the seed)."""
-
-    def __init__(self, doc: Document, new: list | None, text: str,
-                 merge_key: str | None = None) -> None:
-        super().__init__(text)
-        self.doc = doc
-        self.old = None if doc.blinks is None else list(doc.blinks)
-        self.new = None if new is None else list(new)
-        self.merge_key = merge_key
-
-    def id(self) -> int:  # noqa: A003 - Qt API
-        return _BLINKS_ID if self.merge_key else -1
-
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt API
-        if not isinstance(other, SetBlinks) or other.merge_key != self.merge_key:
-            return False
-        self.new = other.new
-        return True
-
-    def redo(self) -> None:
-        self.doc.set_blinks(self.new)
-
-    def undo(self) -> None:
-        self.doc.set_blinks(self.old)
+def set_settings(doc: Document, settings: Any, text: str, merge_key: str | None = None) -> Edit:
+    return Edit(doc, text, merge_key, settings=settings)
 
 
-class SetKeyframes(QUndoCommand):
-    """Replace the keyframes (an immutable engine.keyframes.Keyframes)."""
-
-    def __init__(self, doc: Document, new: Any, text: str) -> None:
-        super().__init__(text)
-        self.doc = doc
-        self.old = doc.keyframes
-        self.new = new
-
-    def redo(self) -> None:
-        self.doc.set_keyframes(self.new)
-
-    def undo(self) -> None:
-        self.doc.set_keyframes(self.old)
+def set_blinks(doc: Document, blinks: list | None, text: str) -> Edit:
+    return Edit(doc, text, blinks=blinks)
 
 
-class SetFaceFit(QUndoCommand):
-    """Swap the portrait's analysis for one fitted to hand-placed points (and back)."""
+def set_keyframes(doc: Document, keyframes: Any, text: str) -> Edit:
+    return Edit(doc, text, keyframes=keyframes)
 
-    def __init__(self, doc: Document, analysis: Any, path: Any, points: dict | None,
-                 text: str = "Place face by hand") -> None:
-        super().__init__(text)
-        self.doc = doc
-        self.old = (doc.portrait, doc.portrait_path, doc.face_points)
-        self.new = (analysis, path, points)
 
-    def redo(self) -> None:
-        self.doc.set_fitted_portrait(*self.new)
+def set_portrait(doc: Document, analysis: Any, path: Any, points: dict | None,
+                 text: str) -> Edit:
+    """A new portrait (or the same one with another face, or a hand-placed face)."""
+    return Edit(doc, text, portrait=analysis, portrait_path=path, face_points=points)
 
-    def undo(self) -> None:
-        analysis, path, points = self.old
-        if analysis is None:
-            self.doc.portrait = None
-            self.doc.portrait_path = None
-            self.doc.face_points = None
-            self.doc.animation = None
-            self.doc.portraitChanged.emit()
-            self.doc.faceFitChanged.emit()
-            self.doc.animationChanged.emit()
-            return
-        self.doc.set_fitted_portrait(analysis, path, points)
+
+def set_audio(doc: Document, analysis: Any, path: Any, spectrogram: Any, text: str) -> Edit:
+    """A new voice track; blink edits belonged to the old one and go (undoably)."""
+    return Edit(doc, text, audio=analysis, audio_path=path, spectrogram=spectrogram,
+                blinks=None)

@@ -135,10 +135,10 @@ def show_cue_export(window: Any) -> CueExportDialog | None:
     """Open the dialog for the window's voice track (File > Export Mouth Cues…)."""
     doc = window.doc
     if doc.audio is None:
-        window.banner.show_message("Load a voice track before exporting mouth cues.", "info")
+        window.notices.show("Load a voice track before exporting mouth cues.", "info")
         return None
     base = doc.project_path or doc.audio_path or Path.home() / "talkie"
-    dialog = CueExportDialog(doc.audio, doc.fps, Path(base).with_suffix(".tsv"), window)
+    dialog = CueExportDialog(doc.audio, doc.settings.fps, Path(base).with_suffix(".tsv"), window)
     window.cue_dialog = dialog
     dialog.show()
     return dialog

@@ -8,10 +8,14 @@ drags. *Apply* rigs the portrait with
 ``analyse_portrait(image, landmarks=fit_face(points, shape))`` on a worker and
 pushes the result onto the undo stack; the animation then works as for a
 detected face, and the points are saved in the project.
+
+The fitter gets the document, the preview it draws on, the loader that rigs
+the result and the notices it talks through; not the window.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,38 +26,32 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsSimp
 
 import engine
 from gui import theme
-from gui.commands import SetFaceFit
-from gui.preview import to_qimage
+from gui.document import Document
+from gui.notices import Notices
+from gui.preview import Preview, to_qimage
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
-
-
-def fit_module() -> Any:
-    from engine.face import fit
-
-    return fit
+    from gui.loading import Loader
 
 
 def point_names() -> tuple[str, ...]:
     """The required points, in the order the artist places them."""
-    return tuple(fit_module().FIT_POINTS)
+    return tuple(engine.FIT_POINTS)
 
 
 def extra_names() -> tuple[str, ...]:
     """Optional eyelid handles: they follow the fit until the artist drags one."""
-    return tuple(fit_module().EXTRA_POINTS)
+    return tuple(engine.EXTRA_POINTS)
 
 
 def point_label(name: str) -> str:
-    return str(fit_module().POINT_LABELS.get(name, name.replace("_", " ")))
+    return str(engine.POINT_LABELS.get(name, name.replace("_", " ")))
 
 
 def points_from_landmarks(landmarks: np.ndarray) -> dict[str, tuple[float, float]]:
     """The required points read off a detected or fitted face (to correct its fit)."""
     lm = np.asarray(landmarks)
-    return {name: (float(lm[i, 0]), float(lm[i, 1]))
-            for name, i in fit_module().FIT_POINTS.items()}
+    return {name: (float(lm[i, 0]), float(lm[i, 1])) for name, i in engine.FIT_POINTS.items()}
 
 
 class Handle(QGraphicsEllipseItem):
@@ -96,10 +94,17 @@ class FaceFitter(QObject):
     """Fit mode of the preview, driven by the main window."""
 
     activeChanged = Signal(bool)
+    #: Fit mode ended: the preview should show the portrait's frame again.
+    left = Signal()
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.w = window
+    def __init__(self, doc: Document, preview: Preview, notices: Notices, loader: Loader,
+                 pause: Callable[[], None]) -> None:
+        super().__init__(preview)
+        self.doc = doc
+        self.preview = preview
+        self.notices = notices
+        self.loader = loader
+        self.pause = pause
         self.active = False
         self.image: Any = None           # engine.Image being fitted
         self.path: Path | None = None
@@ -108,13 +113,15 @@ class FaceFitter(QObject):
         self.landmarks: np.ndarray | None = None   # the live fit, (468, 3)
         self.fit_error: str | None = None
         self._shown_prompt: tuple | None = None
+        self._prompt_shown = False
         self._mesh_timer = QTimer(self)
         self._mesh_timer.setSingleShot(True)
         self._mesh_timer.setInterval(0)
         self._mesh_timer.timeout.connect(self._refit)
-        window.preview.fitClicked.connect(self.place)
+        preview.fitClicked.connect(self.place)
+        doc.portraitChanged.connect(self._portrait_replaced)
         # Esc leaves fit mode, Enter applies (only while fitting).
-        self._keys = [QShortcut(QKeySequence(k), window.preview) for k in ("Esc", "Return")]
+        self._keys = [QShortcut(QKeySequence(k), preview) for k in ("Esc", "Return")]
         self._keys[0].activated.connect(self.cancel)
         self._keys[1].activated.connect(self.apply)
         for sc in self._keys:
@@ -124,19 +131,19 @@ class FaceFitter(QObject):
     def start(self, image: Any = None, path: Path | None = None,
               points: dict | None = None) -> bool:
         """Enter fit mode on ``image`` (default: the loaded portrait's)."""
-        doc = self.w.doc
+        doc = self.doc
         if image is None:
             if doc.portrait is None:
-                self.w.banner.show_message("Open a portrait first.", "warning")
+                self.notices.show("Open a portrait first.", "warning")
                 return False
             image, path = doc.portrait.image, doc.portrait_path
             if points is None:
                 points = doc.face_points or points_from_landmarks(doc.portrait.landmarks)
-        self.w.player.pause()
+        self.pause()
         self._clear_handles()
         self.active = True
         self.image, self.path = image, Path(path) if path else None
-        pv = self.w.preview
+        pv = self.preview
         h, w = image.rgb.shape[:2]
         pv.set_faces([], -1)
         pv.set_landmarks(None)
@@ -145,9 +152,6 @@ class FaceFitter(QObject):
         pv.set_fit_mode(True)
         pv.set_mesh(None)
         pv.set_mesh_visible(True)
-        name = Path(image.path).name if getattr(image, "path", None) else "portrait"
-        self.w.inspector.portrait_label.setText(
-            f"{name}\n{w} × {h} px · placing the face by hand")
         for name, (x, y) in (points or {}).items():
             if name in point_names() or name in extra_names():
                 self._add_handle(name, float(x), float(y))
@@ -162,22 +166,27 @@ class FaceFitter(QObject):
         if not self.active:
             return
         self._leave()
-        self.w.statusBar().showMessage("Face placement cancelled.", 4000)
+        self.notices.say("Face placement cancelled.", 4000)
+
+    def _portrait_replaced(self) -> None:
+        """Another portrait (or an undo) replaced the one being fitted: fit mode ends."""
+        if self.active and (self.doc.portrait is None or self.doc.portrait.image is not self.image):
+            self.cancel()
 
     def _leave(self) -> None:
         self.active = False
+        self._shown_prompt, self._prompt_shown = None, False
         for sc in self._keys:
             sc.setEnabled(False)
         self._clear_handles()
         self.landmarks = None
-        pv = self.w.preview
-        pv.set_fit_mode(False)
-        self.w.banner.dismiss()
-        self.w.restore_preview()
+        self.preview.set_fit_mode(False)
+        self.notices.dismiss()
+        self.left.emit()
         self.activeChanged.emit(False)
 
     def _clear_handles(self) -> None:
-        scene = self.w.preview.scene()
+        scene = self.preview.scene()
         for h in self.handles.values():
             scene.removeItem(h)
         self.handles = {}
@@ -207,7 +216,7 @@ class FaceFitter(QObject):
         number = names.index(name) + 1 if name in names else 0
         handle = Handle(self, name, number, auto)
         handle.setPos(QPointF(x, y))
-        self.w.preview.scene().addItem(handle)
+        self.preview.scene().addItem(handle)
         self.handles[name] = handle
         if not auto:
             self.points[name] = (x, y)
@@ -232,7 +241,7 @@ class FaceFitter(QObject):
         """Eyelid handles not yet dragged sit on the fitted lids."""
         if self.landmarks is None:
             return
-        extras = fit_module().EXTRA_POINTS
+        extras = engine.EXTRA_POINTS
         for name in extra_names():
             x, y = (float(v) for v in self.landmarks[extras[name], :2])
             h = self.handles.get(name)
@@ -247,18 +256,18 @@ class FaceFitter(QObject):
         if self.active and self.complete():
             try:
                 self.landmarks = np.asarray(
-                    fit_module().fit_face(dict(self.points), self.image.rgb.shape))
+                    engine.fit_face(dict(self.points), self.image.rgb.shape))
             except (engine.TalkieError, ValueError) as exc:
                 self.fit_error = getattr(exc, "message", None) or str(exc)
         self._follow_fit()
-        self.w.preview.set_mesh(self.landmarks)
+        self.preview.set_mesh(self.landmarks)
         if self.complete():
             self._prompt()
 
     def _prompt(self) -> None:
         name = self.next_name()
         state = (name, len(self.points), self.fit_error)
-        if state == self._shown_prompt and self.w.banner.isVisible():
+        if state == self._shown_prompt and self._prompt_shown:
             return
         self._shown_prompt = state
         n = len(point_names())
@@ -267,15 +276,16 @@ class FaceFitter(QObject):
             done = len(self.points)
             text = (f"Place the face by hand: click the <b>{point_label(name)}</b> "
                     f"({done + 1} of {n}).")
-            self.w.statusBar().showMessage(f"Click the {point_label(name)} ({done + 1} of {n})")
+            self.notices.say(f"Click the {point_label(name)} ({done + 1} of {n})", 0)
         elif self.fit_error:
             text = f"These points do not make a face: {self.fit_error} Drag them to adjust."
         else:
             text = ("All points placed. Drag any point (blue: eyelids) to adjust; Apply when "
                     "the mesh sits on the face.")
-            self.w.statusBar().showMessage("Drag any point to adjust the fit")
+            self.notices.say("Drag any point to adjust the fit", 0)
             actions = [("Apply", self.apply), ("Cancel", self.cancel)]
-        self.w.banner.show_message(text, "info", actions, timeout_ms=0)
+        self.notices.show(text, "info", actions, timeout_ms=0)
+        self._prompt_shown = True
 
     # ----------------------------------------------------------------- apply
     def apply(self) -> None:
@@ -289,13 +299,4 @@ class FaceFitter(QObject):
         image, path, points = self.image, self.path, dict(self.points)
         landmarks = self.landmarks.copy()
         self._leave()
-
-        def work(progress, cancel) -> Any:
-            progress(0.3, "Rigging the face")
-            return engine.analyse_portrait(image, landmarks=landmarks)
-
-        def done(analysis: Any) -> None:
-            self.w.undo.push(SetFaceFit(self.w.doc, analysis, path, points))
-            self.w.statusBar().showMessage("Face placed by hand.", 5000)
-
-        self.w.loader._run("portrait", work, done, "Rigging the face…")
+        self.loader.apply_fit(image, path, points, landmarks)

@@ -1,9 +1,17 @@
-"""The inspector: what was loaded, and the direction (settings) of the animation."""
+"""The inspector: what was loaded, the direction (settings), and the output choices.
+
+Every range, label and tooltip of a direction control comes from
+:data:`engine.LIMITS`, the table the engine and the command line check with.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -24,6 +32,46 @@ import engine
 SIZES = [(None, "Portrait's own"), (256, "256 px"), (512, "512 px"), (720, "720 px"),
          (1024, "1024 px"), (1536, "1536 px"), (2048, "2048 px")]
 SOURCES = [("gan", "GAN (speech model)"), ("phonetic", "Phonetic (from phones)")]
+BACKGROUNDS = [((255, 255, 255), "White"), ((0, 0, 0), "Black"), ((128, 128, 128), "Grey"),
+               ((0, 177, 64), "Green screen")]
+BACKGROUND_TIP = ("The colour behind a transparent portrait: MP4 keeps no transparency, so "
+                  "the export is flattened onto it.")
+#: The direction sliders: field, step, decimals, suffix (ranges from engine.LIMITS).
+SLIDERS = (("mouth_intensity", 0.05, 2, "×"), ("blink_rate", 0.5, 1, "/min"),
+           ("blink_duration", 0.001, 3, " s"), ("liveliness", 0.05, 2, "×"))
+
+
+class UndoPassThrough(QObject):
+    """Ctrl+Z / Ctrl+Shift+Z in a number field go to the studio's undo stack.
+
+    A spin box's own text undo would swallow them, so after typing a value
+    (committed with Enter) Ctrl+Z did nothing. Text typed but not committed
+    is reverted instead, as its own undo would.
+    """
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) and (
+                event.matches(QKeySequence.StandardKey.Undo)
+                or event.matches(QKeySequence.StandardKey.Redo)):
+            spin = obj if isinstance(obj, QSpinBox | QDoubleSpinBox) else obj.parent()
+            if isinstance(spin, QSpinBox | QDoubleSpinBox):
+                line = spin.lineEdit()
+                value = spin.value()
+                text = (spin.textFromValue(int(value)) if isinstance(spin, QSpinBox)
+                        else spin.textFromValue(float(value)))
+                committed = spin.prefix() + text + spin.suffix()
+                if line.text() != committed:  # typed, not committed: revert the typing
+                    line.setText(committed)
+                    event.accept()
+                    return True
+            event.ignore()   # not for the field: the window's Undo/Redo shortcut fires
+            return True
+        return False
+
+
+def pass_undo(spin: QAbstractSpinBox, filt: UndoPassThrough) -> None:
+    spin.installEventFilter(filt)
+    spin.lineEdit().installEventFilter(filt)
 
 
 class SliderRow(QWidget):
@@ -76,8 +124,10 @@ class SliderRow(QWidget):
 
 
 class Inspector(QScrollArea):
-    #: field name, new value, merge key (edits with one key undo as one step)
+    #: Settings field name, new value, merge key (edits with one key undo as one step)
     settingChanged = Signal(str, object, str)
+    #: OutputOptions field name, new value
+    outputChanged = Signal(str, object)
     rerollRequested = Signal()
     regenerateBlinks = Signal()
     faceChosen = Signal(int)
@@ -123,25 +173,33 @@ class Inspector(QScrollArea):
         form.addRow("", self.audio_info)
         col.addWidget(src)
 
+        self._undo_filter = UndoPassThrough(self)
         direct = QGroupBox("Direction")
         form = QFormLayout(direct)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.rows: dict[str, SliderRow] = {}
-        for name, label, lo, hi, step, dec, suffix in (
-            ("mouth_intensity", "Mouth", 0.0, 2.0, 0.05, 2, "×"),
-            ("blink_rate", "Blink rate", 0.0, 90.0, 0.5, 1, "/min"),
-            ("blink_duration", "Blink length", 0.05, 1.0, 0.001, 3, " s"),
-            ("head_motion", "Head motion", 0.0, 2.0, 0.05, 2, "×"),
-        ):
-            row = SliderRow(lo, hi, step, dec, suffix)
+        for name, step, dec, suffix in SLIDERS:
+            limit = engine.LIMITS[name]
+            row = SliderRow(limit.lo, limit.hi, step, dec, suffix)
             row.edited.connect(lambda v, final, n=name: self._edited(n, v, final))
+            row.setToolTip(limit.help)
+            pass_undo(row.spin, self._undo_filter)
             self.rows[name] = row
-            form.addRow(label, row)
+            form.addRow(self._label(limit.label, limit.help), row)
+        self.keep_expression = QCheckBox("Keep the portrait's expression at rest")
+        self.keep_expression.setToolTip(engine.KEEP_EXPRESSION_HELP)
+        self.keep_expression.toggled.connect(
+            lambda on: self.settingChanged.emit("keep_expression", bool(on), ""))
+        form.addRow("", self.keep_expression)
         seed_row = QWidget()
         h = QHBoxLayout(seed_row)
         h.setContentsMargins(0, 0, 0, 0)
         self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
+        seed_limit = engine.LIMITS["seed"]
+        self.seed.setRange(int(seed_limit.lo), int(seed_limit.hi))
         self.seed.setKeyboardTracking(False)
+        self.seed.setToolTip(seed_limit.help)
+        pass_undo(self.seed, self._undo_filter)
         self.seed.valueChanged.connect(lambda v: self.settingChanged.emit("seed", int(v), ""))
         self.reroll = QPushButton()
         self.reroll.setText("Re-roll")
@@ -149,13 +207,16 @@ class Inspector(QScrollArea):
         self.reroll.clicked.connect(self.rerollRequested)
         h.addWidget(self.seed, 1)
         h.addWidget(self.reroll)
-        form.addRow("Seed", seed_row)
+        form.addRow(self._label("Seed", seed_limit.help), seed_row)
         self.source = QComboBox()
         for key, text in SOURCES:
             self.source.addItem(text, key)
         self.source.currentIndexChanged.connect(
             lambda i: self.settingChanged.emit("motion_source", self.source.itemData(i), ""))
-        form.addRow("Motion", self.source)
+        source_tip = ("Where the motion comes from: the speech model (GAN), or the phones "
+                      "recognised in the voice (a simpler fallback).")
+        self.source.setToolTip(source_tip)
+        form.addRow(self._label("Motion", source_tip), self.source)
         self.source_note = QLabel("")
         self.source_note.setObjectName("hint")
         self.source_note.setWordWrap(True)
@@ -170,22 +231,44 @@ class Inspector(QScrollArea):
 
         out = QGroupBox("Output")
         form = QFormLayout(out)
-        self.size = QComboBox()
+        self.size_box = QComboBox()
         for value, text in SIZES:
-            self.size.addItem(text, value)
-        self.size.currentIndexChanged.connect(
-            lambda i: self.settingChanged.emit("size", self.size.itemData(i), ""))
+            self.size_box.addItem(text, value)
+        self.size_box.setToolTip(engine.LIMITS["size"].help)
+        self.size_box.currentIndexChanged.connect(
+            lambda i: self.outputChanged.emit("size", self.size_box.itemData(i)))
         self.fps = QComboBox()
         for f in engine.FPS_CHOICES:
             self.fps.addItem(f"{f} fps", f)
+        self.fps.setToolTip("Frames per second of the animation and the video.")
         self.fps.currentIndexChanged.connect(
             lambda i: self.settingChanged.emit("fps", int(self.fps.itemData(i)), ""))
-        form.addRow("Size", self.size)
+        self.crf = QSpinBox()
+        crf = engine.LIMITS["crf"]
+        self.crf.setRange(int(crf.lo), int(crf.hi))
+        self.crf.setKeyboardTracking(False)
+        self.crf.setToolTip(crf.help)
+        pass_undo(self.crf, self._undo_filter)
+        self.crf.valueChanged.connect(lambda v: self.outputChanged.emit("crf", int(v)))
+        self.background = QComboBox()
+        for rgb, text in BACKGROUNDS:
+            self.background.addItem(text, _rgb_key(rgb))
+        self.background.setToolTip(BACKGROUND_TIP)
+        self.background.currentIndexChanged.connect(
+            lambda i: self.outputChanged.emit("background", engine.parse_colour(
+                self.background.itemData(i))))
+        form.addRow("Size", self.size_box)
         form.addRow("Frame rate", self.fps)
+        form.addRow(self._label(crf.label, crf.help), self.crf)
+        form.addRow(self._label("Background", BACKGROUND_TIP), self.background)
         col.addWidget(out)
         col.addStretch(1)
-        self._controls = [*self.rows.values(), self.seed, self.reroll, self.source, self.regen,
-                          self.size, self.fps]
+
+    @staticmethod
+    def _label(text: str, tip: str) -> QLabel:
+        label = QLabel(text)
+        label.setToolTip(tip)
+        return label
 
     def _edited(self, name: str, value: float, final: bool) -> None:
         key = f"{name}#{self._gesture}"
@@ -198,16 +281,27 @@ class Inspector(QScrollArea):
             self.faceChosen.emit(index)
 
     # ------------------------------------------------------------ display
-    def set_settings(self, s) -> None:
-        widgets = [self.seed, self.source, self.size, self.fps]
+    def set_settings(self, s: engine.Settings) -> None:
+        widgets: list[QWidget] = [self.seed, self.source, self.fps, self.keep_expression]
         for w in widgets:
             w.blockSignals(True)
         for name, row in self.rows.items():
             row.set_value(float(getattr(s, name)))
         self.seed.setValue(int(s.seed))
         self.source.setCurrentIndex(max(0, self.source.findData(s.motion_source)))
-        self.size.setCurrentIndex(max(0, self.size.findData(s.size)))
         self.fps.setCurrentIndex(max(0, self.fps.findData(int(s.fps))))
+        self.keep_expression.setChecked(bool(s.keep_expression))
+        for w in widgets:
+            w.blockSignals(False)
+
+    def set_output(self, o: engine.OutputOptions) -> None:
+        widgets: list[QWidget] = [self.size_box, self.crf, self.background]
+        for w in widgets:
+            w.blockSignals(True)
+        self.size_box.setCurrentIndex(_index_or_add(self.size_box, o.size, f"{o.size} px"))
+        self.crf.setValue(int(o.crf))
+        self.background.setCurrentIndex(_index_or_add(
+            self.background, _rgb_key(o.background), "rgb({}, {}, {})".format(*o.background)))
         for w in widgets:
             w.blockSignals(False)
 
@@ -243,3 +337,17 @@ class Inspector(QScrollArea):
     def set_motion_note(self, text: str) -> None:
         self.source_note.setText(text)
         self.source_note.setVisible(bool(text))
+
+
+def _index_or_add(box: QComboBox, value: Any, text: str) -> int:
+    """The index of ``value`` in ``box``; a value not offered (from a project) is added."""
+    i = box.findData(value)
+    if i < 0:
+        box.addItem(text, value)
+        i = box.count() - 1
+    return i
+
+
+def _rgb_key(rgb: tuple[int, int, int]) -> str:
+    """A colour as combo-box data (``"r,g,b"``, what :func:`engine.parse_colour` reads)."""
+    return ",".join(str(int(c)) for c in rgb)

@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QColor
 
-from engine import keyframes as kfm
+import engine
 
 #: Lane groups: (title, colour, parameters).
 GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -33,11 +33,11 @@ LABELS = {"smile": "smile", "brow_raise": "brow raise", "frown": "frown",
 
 
 def value_range(lane: str) -> tuple[float, float]:
-    lo, hi = kfm.LANE_RANGES[lane]
+    lo, hi = engine.LANE_RANGES[lane]
     return float(lo), float(hi)
 
 
-def keys_of(kf: kfm.Keyframes | None, lane: str) -> list:
+def keys_of(kf: engine.Keyframes | None, lane: str) -> list:
     return [] if kf is None else list(kf[lane])
 
 
@@ -99,7 +99,7 @@ class KeyframeLane(QObject):
         self.colour = colour
         self.params = params
         self.param = params[0]
-        self.keyframes: kfm.Keyframes = kfm.Keyframes()
+        self.keyframes: engine.Keyframes = engine.Keyframes()
         self.keys: list = []
         self.items: list[KeyItem] = []
         self.selected = -1
@@ -133,8 +133,8 @@ class KeyframeLane(QObject):
             f"{self.title}: {LABELS[self.param]} keys. Double-click to add one, drag to move, "
             "Delete removes the selected key.")
 
-    def set_keyframes(self, keyframes: kfm.Keyframes | None, duration: float) -> None:
-        self.keyframes = keyframes if keyframes is not None else kfm.Keyframes()
+    def set_keyframes(self, keyframes: engine.Keyframes | None, duration: float) -> None:
+        self.keyframes = keyframes if keyframes is not None else engine.Keyframes()
         self.duration = duration
         self.refresh()
 
@@ -152,7 +152,7 @@ class KeyframeLane(QObject):
             self.selected = -1
         self._draw_curve(self.keyframes)
 
-    def _draw_curve(self, keyframes: kfm.Keyframes) -> None:
+    def _draw_curve(self, keyframes: engine.Keyframes) -> None:
         if not keys_of(keyframes, self.param) or self.duration <= 0:
             self.curve.setData([], [])
             return

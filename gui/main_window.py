@@ -1,4 +1,12 @@
-"""The studio window: preview, inspector, timeline, transport; wires the pieces together."""
+"""The studio window: lays out the widgets and wires them to the document and controllers.
+
+State lives in the :class:`gui.document.Document` only. Controllers change it
+and get the document (not this window): :class:`gui.loading.Loader`,
+:class:`gui.project_io.ProjectController`, :class:`gui.face_fit.FaceFitter`,
+:class:`gui.playhead.Playhead`, :class:`gui.frames.FrameRequests`. They talk
+to the artist through :class:`gui.notices.Notices`, which this window shows
+in its banner and status bar. Widgets display the document through its signals.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +14,14 @@ import random
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent, QUndoStack
+from PySide6.QtCore import QSettings, QStandardPaths, Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QToolButton,
@@ -20,56 +30,64 @@ from PySide6.QtWidgets import (
 )
 
 import engine
+from gui import commands
 from gui.banner import Banner
-from gui.commands import SetBlinks, SetKeyframes, SetSettings
 from gui.document import Document
 from gui.export_dialog import ExportDialog
 from gui.face_fit import FaceFitter
+from gui.frames import FrameRequests
 from gui.inspector import Inspector
 from gui.loading import Loader
 from gui.menus import build_menus
+from gui.notices import Action, Notices
 from gui.playback import Player, sound_devices
+from gui.playhead import Playhead
 from gui.preview import Preview, to_qimage
 from gui.project_io import ProjectController
+from gui.recent import RecentFiles
+from gui.recorder import RecordDialog
 from gui.spectrogram import LiveSpectrogram
 from gui.timeline import Timeline
 from gui.transport import Transport
-from gui.window_files import FilesMixin
-from gui.window_playhead import PlayheadMixin
-from gui.workers import LatestWins, shutdown_all, user_message
+from gui.workers import Job, shutdown_all, user_message
+
+#: The window's first size; smaller screens get the space they have (see fit_to_screen).
+DEFAULT_SIZE = (1440, 900)
 
 
-class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
+class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("TalkieMain")
         # Import the engine now, not on a worker: a module import holds the GIL for
         # hundreds of milliseconds, which would freeze the window mid-analysis.
-        _ = (engine.analyse_portrait, engine.Animation, engine.export, engine.load_image)
+        _ = (engine.open_portrait, engine.Animation, engine.export, engine.load_image)
         self.setAcceptDrops(True)
         self.ask_on_close = True
+        #: Keep this session's autosave when closing (quitting on a signal: offered next time).
+        self.keep_autosave = False
+        self.store = QSettings()
         self.doc = Document(self)
         self.undo = QUndoStack(self)
+        self.notices = Notices(self)
+        self.recent = RecentFiles(self.store, self)
         self.player = Player(self)
-        self.loader = Loader(self)
-        self.projects = ProjectController(self)
-        self.renderer = LatestWins("preview-renderer", self)
-        self.renderer.done.connect(self._frame_rendered)
-        self.renderer.error.connect(lambda _t, _g, e: self.banner.show_message(
-            user_message(e), "error"))
-        self.position = 0.0
-        self._requested: tuple | None = None
-        self.rendered: tuple | None = None   # (animation, frame index) on screen
+        self.playhead = Playhead(self.doc, self.player, self)
+        self.loader = Loader(self.doc, self.undo, self.notices, self.recent, self)
+        self.projects = ProjectController(self.doc, self.undo, self.notices, self.recent, self)
         self.export_dialog: ExportDialog | None = None
         self.last_verify: Any = None
-        self.loop_range = (0.0, 0.0)
 
         self.preview = Preview()
         self.banner = Banner()
         self.timeline = Timeline()
         self.inspector = Inspector()
         self.live = LiveSpectrogram()
-        self.fitter = FaceFitter(self)
+        self.frames = FrameRequests(self.doc, self.preview, self)
+        self.fitter = FaceFitter(self.doc, self.preview, self.notices, self.loader,
+                                 self.player.pause)
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.view_menu = QMenu("&View", self)
         self.actions_ = build_menus(self)
         self.transport = Transport(self.actions_)
         centre = QWidget()
@@ -84,13 +102,14 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
         live = self._dock("Live spectrogram", self.live, Qt.DockWidgetArea.RightDockWidgetArea)
         tl = self._dock("Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.resize(1440, 900)
+        self.fit_to_screen()
         self.resizeDocks([insp, live], [560, 200], Qt.Orientation.Vertical)
         self.resizeDocks([insp], [380], Qt.Orientation.Horizontal)
         self.resizeDocks([tl], [440], Qt.Orientation.Vertical)
         self._build_status()
         self._wire()
         self.inspector.set_settings(self.doc.settings)
+        self.inspector.set_output(self.doc.output)
         devices = sound_devices()
         self.actions_.record.setEnabled(devices.input)
         if not devices.input:
@@ -101,6 +120,18 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
         self._update_enabled()
 
     # ----------------------------------------------------------------- build
+    def fit_to_screen(self) -> None:
+        """The default size, or the screen's free area when it is smaller (a 1280×800
+        laptop): a window larger than the screen hides the inspector off its edge."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        w, h = DEFAULT_SIZE
+        if screen is not None:
+            free = screen.availableGeometry()
+            # Leave room for the title bar and frame the window manager adds.
+            w, h = min(w, free.width() - 16), min(h, free.height() - 48)
+            self.move(free.topLeft())
+        self.resize(w, h)
+
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(title.replace(" ", "") + "Dock")
@@ -117,7 +148,7 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
         self.busy_bar.setMaximumWidth(180)
         self.busy_cancel = QToolButton()
         self.busy_cancel.setText("Cancel")
-        self.busy_cancel.clicked.connect(self.loader.cancel_all)
+        self.busy_cancel.clicked.connect(self.cancel_work)
         for wdg in (self.busy_label, self.busy_bar, self.busy_cancel):
             sb.addPermanentWidget(wdg)
             wdg.hide()
@@ -129,54 +160,78 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
     def _wire(self) -> None:
         d = self.doc
         d.portraitChanged.connect(self._portrait_changed)
+        d.faceFitChanged.connect(self._portrait_changed)
         d.audioChanged.connect(self._audio_changed)
         d.settingsChanged.connect(lambda: self.inspector.set_settings(d.settings))
+        d.outputChanged.connect(lambda: self.inspector.set_output(d.output))
         d.blinksChanged.connect(self._blinks_changed)
         d.keyframesChanged.connect(lambda: self.timeline.set_keyframes(d.keyframes))
         d.animationChanged.connect(self._animation_changed)
+        d.positionChanged.connect(lambda _t: self._show_position())
+        d.loopChanged.connect(self._loop_changed)
         d.dirtyChanged.connect(lambda _: self.update_title())
-        d.problem.connect(lambda m: self.banner.show_message(m, "error"))
-        self.timeline.seeked.connect(self.seek)
+        d.projectChanged.connect(self.update_title)
+        d.problem.connect(self.notices.error)
+        n = self.notices
+        n.message.connect(self._show_message)
+        n.status.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
+        n.busy.connect(self.show_busy)
+        n.dismissed.connect(self.banner.dismiss)
+        self.timeline.seeked.connect(self.playhead.seek)
         self.timeline.blinksEdited.connect(
-            lambda ev, text: self.undo.push(SetBlinks(d, ev, text)))
-        self.timeline.loopChanged.connect(self._loop_dragged)
+            lambda ev, text: self.undo.push(commands.set_blinks(d, ev, text)))
+        self.timeline.refused.connect(lambda m: self.notices.show(m, "warning"))
+        self.timeline.loopChanged.connect(self.playhead.loop_dragged)
         self.timeline.keyframesEdited.connect(
-            lambda kf, text: self.undo.push(SetKeyframes(d, kf, text)))
+            lambda kf, text: self.undo.push(commands.set_keyframes(d, kf, text)))
         self.inspector.placeFaceRequested.connect(self.place_face)
         self.inspector.settingChanged.connect(self._setting_edited)
+        self.inspector.outputChanged.connect(self._output_edited)
         self.inspector.rerollRequested.connect(self.reroll_seed)
         self.inspector.regenerateBlinks.connect(self.regenerate_blinks)
-        self.inspector.faceChosen.connect(self.choose_face)
+        self.inspector.faceChosen.connect(self.loader.choose_face)
         self.inspector.overlayToggled.connect(self.actions_.landmarks.setChecked)
-        self.preview.faceClicked.connect(self.choose_face)
-        self.player.positionChanged.connect(self._played)
+        self.preview.faceClicked.connect(self.loader.choose_face)
+        self.frames.failed.connect(self.notices.error)
+        self.fitter.left.connect(self.restore_preview)
+        self.loader.noFace.connect(self.fitter.start)
+        self.loader.projectDropped.connect(self.projects.open)
+        self.loader.busyChanged.connect(lambda _: self._update_enabled())
+        self.projects.opened.connect(self.loader.check_keys_past_end)
+        self.player.positionChanged.connect(self.timeline.follow)
         self.player.playingChanged.connect(self._playing_changed)
         self.player.notice.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self.undo.cleanChanged.connect(self._clean_changed)
-        self.loader.busyChanged.connect(lambda _: self._update_enabled())
+        self.recent.changed.connect(self._fill_recent)
 
-    # ------------------------------------------------------------- document
     def _clean_changed(self, clean: bool) -> None:
         if clean:
             self.doc.set_dirty(False)
 
+    def _show_message(self, text: str, level: str, actions: list[Action], timeout: int) -> None:
+        self.banner.show_message(text, level, actions, None if timeout < 0 else timeout)
+
+    # ------------------------------------------------------------- document
     def _portrait_changed(self) -> None:
         p = self.doc.portrait
-        self.rendered = None
+        self.frames.forget()
         self.statusBar().clearMessage()
         if p is None:
             self.preview.clear()
             self.inspector.set_portrait(None)
+            self._update_enabled()
             return
         w, h = p.size
         self.preview.set_portrait_size(w, h)
         self.preview.show_frame(to_qimage(p.image.rgb), -1)
         self.preview.set_landmarks(p.landmarks)
         self.preview.set_mesh(p.landmarks)
-        self.preview.set_faces([tuple(map(float, f.box)) for f in p.faces], p.face_index)
+        self.preview.set_faces([(float(f.box[0]), float(f.box[1]), float(f.box[2]),
+                                 float(f.box[3])) for f in p.faces], p.face_index)
         self.inspector.set_portrait(Path(p.image.path).name, w, h, len(p.faces), p.face_index)
         self.inspector.set_fitted(self.doc.face_points is not None or p.face_index < 0)
         self._update_enabled()
+        self.frames.request()
 
     def _audio_changed(self) -> None:
         a = self.doc.audio
@@ -184,6 +239,7 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
             self.timeline.set_audio(None, 16000, None)
             self.player.set_audio(None, 16000)
             self.inspector.set_audio(None)
+            self._update_enabled()
             return
         au = a.audio
         self.timeline.set_audio(au.samples, au.sample_rate, self.doc.spectrogram)
@@ -194,13 +250,13 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
         else:
             self.player.set_audio(au.samples, au.sample_rate)
         self.inspector.set_audio(Path(au.path).name, au.duration, au.original_rate, au.channels)
-        self.loop_range = (0.0, au.duration)
-        self.seek(min(self.position, au.duration))
+        self.doc.set_position(min(self.doc.position, au.duration))
+        self._loop_changed()
+        self._show_position()
         self._update_enabled()
 
     def _blinks_changed(self) -> None:
-        if self.doc.blinks is not None:
-            self.timeline.set_blinks(self.doc.blinks, self.doc.settings.blink_duration)
+        self.timeline.set_blinks(self.doc.blink_events(), self.doc.settings.blink_duration)
 
     def _animation_changed(self) -> None:
         anim = self.doc.animation
@@ -214,24 +270,98 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
                                   f"@ {anim.fps} fps")
         self.inspector.set_motion_note(" ".join(anim.warnings))
         self._show_position()
-        self.update_title()
+
+    def _loop_changed(self) -> None:
+        loop, on = self.doc.loop, self.doc.looping
+        a, b = loop if loop is not None else (0.0, 0.0)
+        self.timeline.set_loop(a, b, on)
+        self.transport.set_loop(a, b, on)
+        action = self.actions_.loop
+        action.blockSignals(True)
+        action.setChecked(on)
+        action.blockSignals(False)
+
+    def _show_position(self) -> None:
+        t = self.doc.position
+        self.timeline.set_position(t)
+        self.live.show_at(self.doc.spectrogram, t)
+        anim = self.doc.animation
+        frames = anim.frame_count if anim is not None else 0
+        index = anim.frame_index(t) if anim is not None else 0
+        self.transport.set_time(t, self.doc.duration, index, frames)
+        self.frames.request()
+
+    # ------------------------------------------------------------ playhead
+    @property
+    def position(self) -> float:
+        return self.doc.position
+
+    @property
+    def loop_range(self) -> tuple[float, float] | None:
+        return self.doc.loop
+
+    def seek(self, t: float) -> None:
+        self.playhead.seek(t)
+
+    def step(self, frames: int) -> None:
+        self.playhead.step(frames)
+
+    def toggle_play(self) -> None:
+        self.playhead.toggle_play()
+
+    def stop(self) -> None:
+        self.playhead.stop()
+
+    def set_loop_in(self) -> None:
+        self.playhead.set_loop_in()
+
+    def set_loop_out(self) -> None:
+        self.playhead.set_loop_out()
+
+    def set_looping(self, on: bool) -> None:
+        self.playhead.set_looping(on)
+
+    def frame_on_screen(self) -> bool:
+        """True when the preview shows the current animation's frame at the playhead."""
+        return self.frames.on_screen()
+
+    def _playing_changed(self, playing: bool) -> None:
+        self.transport.set_playing(playing)
+        if playing:
+            self.live.follow(self.doc.spectrogram, self.player.position)
+        else:
+            self.live.stop()
 
     # ------------------------------------------------------------ directing
     def _setting_edited(self, name: str, value: Any, key: str) -> None:
         new = self.doc.settings.with_(**{name: value})
         if new != self.doc.settings:
             label = name.replace("_", " ")
-            self.undo.push(SetSettings(self.doc, new, f"Change {label}", key or None))
+            self.undo.push(commands.set_settings(self.doc, new, f"Change {label}", key or None))
+
+    def _output_edited(self, name: str, value: Any) -> None:
+        new = self.doc.output.with_(**{name: value})
+        if new != self.doc.output:
+            self.undo.push(commands.Edit(self.doc, f"Change {name}", output=new))
+
+    def _export_choices(self, settings: engine.Settings, output: engine.OutputOptions) -> None:
+        changes: dict[str, Any] = {}
+        if settings != self.doc.settings:
+            changes["settings"] = settings
+        if output != self.doc.output:
+            changes["output"] = output
+        if changes:
+            self.undo.push(commands.Edit(self.doc, "Export choices", **changes))
 
     def reroll_seed(self) -> None:
         self._setting_edited("seed", random.randrange(1, 2**31 - 1), "")
 
     def regenerate_blinks(self) -> None:
-        self.undo.push(SetBlinks(self.doc, None, "Regenerate blinks"))
+        self.undo.push(commands.set_blinks(self.doc, None, "Regenerate blinks"))
 
     def add_blink_here(self) -> None:
         if self.doc.animation is not None:
-            self.timeline.blinks.add_at(self.position)
+            self.timeline.blinks.add_at(self.doc.position)
 
     def delete_blink(self) -> None:
         """Delete the selected keyframe, else the selected blink (or the blink at the playhead)."""
@@ -239,20 +369,9 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
             return
         lane = self.timeline.blinks
         if not lane.delete_selected():
-            i = lane.index_at(self.position)
+            i = lane.index_at(self.doc.position)
             if i >= 0:
                 lane.delete(i)
-
-    def choose_face(self, index: int) -> None:
-        p = self.doc.portrait
-        if p is None or index == p.face_index or not 0 <= index < len(p.faces):
-            return
-        image, path = p.image, self.doc.portrait_path
-
-        def work(progress, cancel) -> Any:
-            return engine.analyse_portrait(image, index)
-        self.loader._run("portrait", work, lambda r: self.loader._portrait_done(path, r, None),
-                         f"Rigging face {index + 1}…")
 
     def add_key(self, param: str, t: float, value: float) -> None:
         """Add a keyframe (what a double-click in its lane does)."""
@@ -269,11 +388,6 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
         """Back from fit mode: the portrait's overlays and the frame at the playhead."""
         self.preview.set_mesh_visible(self.actions_.mesh.isChecked())
         self._portrait_changed()
-        if self.doc.portrait is None:
-            return
-        self.rendered = None
-        self._requested = None
-        self.request_frame()
 
     def set_overlay(self, on: bool) -> None:
         self.preview.set_overlay_visible(on)
@@ -285,9 +399,14 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
         on = label is not None
         for wdg in (self.busy_label, self.busy_bar, self.busy_cancel):
             wdg.setVisible(on)
-        if on:
+        if label is not None:
             self.busy_label.setText(label)
             self.busy_bar.setValue(int(fraction * 1000))
+
+    def cancel_work(self) -> None:
+        self.loader.cancel_all()
+        if self.projects.job is not None:
+            self.projects.job.cancel()
 
     def _update_enabled(self) -> None:
         has_anim = self.doc.animation is not None
@@ -304,34 +423,116 @@ class MainWindow(PlayheadMixin, FilesMixin, QMainWindow):
         self.setWindowTitle(f"{name}[*] — Talkie")
         self.setWindowModified(self.doc.dirty)
 
-    # ------------------------------------------------ drops, settings, close
+    # ------------------------------------------------------ dialogs, files
+    def show_export(self) -> ExportDialog | None:
+        if self.doc.animation is None:
+            self.notices.show("Load a portrait and a voice track before exporting.", "info")
+            return None
+        default_folder: Path | None = None
+        if self.doc.project_path is not None:
+            folder, stem = self.doc.project_path.parent, self.doc.project_path.stem
+        else:
+            movies = QStandardPaths.writableLocation(
+                QStandardPaths.StandardLocation.MoviesLocation)
+            folder = default_folder = Path(movies) if movies else Path.home()
+            stem = self.doc.portrait_path.stem if self.doc.portrait_path else "talkie"
+        self.export_dialog = ExportDialog(self.doc, folder / f"{stem}.mp4", self,
+                                          default_folder=default_folder)
+        self.export_dialog.choicesMade.connect(self._export_choices)
+        self.export_dialog.show()
+        return self.export_dialog
+
+    def show_record(self) -> None:
+        folder = (self.doc.project_path.parent if self.doc.project_path
+                  else Path(self.recent.last_dir()))
+        dlg = RecordDialog(folder, self)
+        dlg.recorded.connect(lambda p: self.loader.load_audio(Path(p)))
+        dlg.open()
+
+    def verify_file(self, path: Path | None = None) -> Job | None:
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(self, "Verify a video", self.recent.last_dir(),
+                                                    "Videos (*.mp4 *.mov *.mkv *.webm);;All (*)")
+            if not chosen:
+                return None
+            path = Path(chosen)
+        checked = path
+        job = Job(lambda progress, cancel: engine.verify(checked, progress=progress,
+                                                         cancel=cancel), "verify")
+        job.succeeded.connect(self._verified)
+        job.failed.connect(lambda e: self.notices.error(user_message(e)))
+        job.start()
+        self.statusBar().showMessage(f"Checking {path.name}…")
+        return job
+
+    def _verified(self, result: Any) -> None:
+        self.last_verify = result
+        self.statusBar().clearMessage()
+        box = QMessageBox(QMessageBox.Icon.Information, "Verify file", result.summary(),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About Talkie", f"Talkie {engine.__version__}\n"
+                          "Animates a still portrait to speak.")
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.loader.open_paths(paths)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent.items()
+        for p in recent:
+            act = self.recent_menu.addAction(Path(p).name)
+            act.setToolTip(p)
+            act.triggered.connect(lambda _=False, q=p: self.loader.open_paths([Path(q)]))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _restore_layout(self) -> None:
+        geometry, state = self.store.value("window/geometry"), self.store.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        self._fill_recent()
+
+    # ----------------------------------------------------------- closing
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
-        if self.doc.dirty and self.ask_on_close:
-            answer = QMessageBox.question(
-                self, "Talkie", "Save the changes to this project before closing?",
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel)
-            if answer == QMessageBox.StandardButton.Cancel or (
-                    answer == QMessageBox.StandardButton.Save and not self.projects.save()):
-                event.ignore()
-                return
-        s = self.settings_store()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
+        if self.ask_on_close and not self.keep_autosave \
+                and not self.projects.may_discard("closing"):
+            event.ignore()
+            return
+        self.store.setValue("window/geometry", self.saveGeometry())
+        self.store.setValue("window/state", self.saveState())
         self.shutdown()
-        self.projects.clear_recovery()
+        if self.keep_autosave:
+            self.projects.autosave()
+        else:
+            self.projects.clear_autosave()
         super().closeEvent(event)
 
+    def quit_keeping_work(self) -> None:
+        """Quit at once (the session is ending: SIGTERM, SIGHUP), with the work kept
+        in the autosave, offered back at the next start."""
+        self.keep_autosave = True
+        self.close()
+
     def shutdown(self) -> None:
-        """Stop playback, cancel work and wait for every thread."""
+        """Stop playback, cancel work and wait for every thread (at exit only)."""
         self.player.stop()
         self.live.stop()
         self.projects.autosave_timer.stop()
-        self.loader.cancel_all()
+        self.cancel_work()
         if self.export_dialog is not None and self.export_dialog.job is not None:
             self.export_dialog.job.cancel()
-        self.renderer.stop()
+        self.frames.shutdown()
         self.doc.shutdown()
         shutdown_all()
-
-

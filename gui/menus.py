@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QKeySequence
 
@@ -13,7 +14,8 @@ if TYPE_CHECKING:
 SK = QKeySequence.StandardKey
 
 
-def _act(w: MainWindow, text: str, slot, shortcut=None, tip: str = "",
+def _act(w: MainWindow, text: str, slot: Callable[..., Any],
+         shortcut: str | QKeySequence.StandardKey | None = None, tip: str = "",
          checkable: bool = False) -> QAction:
     a = QAction(text, w)
     if shortcut is not None:
@@ -53,9 +55,12 @@ def build_menus(w: MainWindow) -> SimpleNamespace:
                     "Check a video for Talkie's watermark")
     a.quit = _act(w, "&Quit", w.close, SK.Quit)
     a.undo = w.undo.createUndoAction(w, "&Undo")
-    a.undo.setShortcut(SK.Undo)
+    a.undo.setShortcuts(QKeySequence.keyBindings(SK.Undo))
     a.redo = w.undo.createRedoAction(w, "&Redo")
-    a.redo.setShortcuts([QKeySequence(SK.Redo), QKeySequence("Ctrl+Y")])
+    # Every platform binding, and both common ones: generic Linux binds only Ctrl+Y.
+    redo = QKeySequence.keyBindings(SK.Redo)
+    redo += [k for k in (QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")) if k not in redo]
+    a.redo.setShortcuts(redo)
     a.add_blink = _act(w, "Add &Blink at Playhead", w.add_blink_here, "B")
     a.delete_blink = _act(w, "&Delete Blink", w.delete_blink, SK.Delete)
     a.regen_blinks = _act(w, "Re&generate Blinks", w.regenerate_blinks)
@@ -85,7 +90,7 @@ def build_menus(w: MainWindow) -> SimpleNamespace:
     m = mb.addMenu("&File")
     for x in (a.open_portrait, a.open_audio, a.open_project):
         m.addAction(x)
-    w.recent_menu = m.addMenu("Open &Recent")
+    m.addMenu(w.recent_menu)
     m.addSeparator()
     for x in (a.save, a.save_as):
         m.addAction(x)
@@ -101,10 +106,11 @@ def build_menus(w: MainWindow) -> SimpleNamespace:
     a.delete_blink.setText("&Delete Key or Blink")
     for x in (a.add_blink, a.delete_blink, a.regen_blinks):
         m.addAction(x)
-    m = mb.addMenu("&View")
+    m = w.view_menu
+    mb.addMenu(m)
     for x in (a.fit, a.zoom_in, a.zoom_out, a.actual, a.landmarks, a.mesh, a.timeline_all):
         m.addAction(x)
-    w.view_menu = m
+    m.addSeparator()
     m = mb.addMenu("F&ace")
     for x in (a.place_face, a.mesh):
         m.addAction(x)

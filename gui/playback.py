@@ -168,10 +168,10 @@ class Player(QObject):
         try:
             import sounddevice as sd
 
-            self._stream = sd.OutputStream(samplerate=self._rate,
-                                           channels=self._samples.shape[1],
-                                           dtype="float32", callback=self._callback)
-            self._stream.start()
+            stream = sd.OutputStream(samplerate=self._rate, channels=self._samples.shape[1],
+                                     dtype="float32", callback=self._callback)
+            stream.start()
+            self._stream = stream
             self.silent = False
         except Exception as exc:  # noqa: BLE001 - any device failure: play silently
             log.warning("sound output failed: %s", exc)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -13,6 +13,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPen,
     QPixmap,
+    QResizeEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import engine
 from gui import theme
 
 
@@ -39,21 +41,13 @@ def to_qimage(frame: np.ndarray) -> QImage:
     return QImage(frame.data, w, h, w * ch, fmt).copy()
 
 
-_EDGES: np.ndarray | None = None
-
-
 def mesh_path(points: np.ndarray | None) -> QPainterPath:
     """A path of the face mesh's tessellation edges through ``points``."""
-    global _EDGES
     path = QPainterPath()
     if points is None:
         return path
-    if _EDGES is None:
-        from engine.face.mesh import EDGES
-
-        _EDGES = np.asarray(EDGES)
     pts = np.asarray(points, dtype=np.float64)[:, :2]
-    for a, b in _EDGES:
+    for a, b in engine.MESH_EDGES:
         path.moveTo(pts[a, 0], pts[a, 1])
         path.lineTo(pts[b, 0], pts[b, 1])
     return path
@@ -87,6 +81,8 @@ class Preview(QGraphicsView):
 
     faceClicked = Signal(int)
     frameShown = Signal(int)
+    #: The zoom or the viewport changed: the frame may be needed at another size.
+    viewChanged = Signal()
     #: In fit mode: a click on the portrait (not on a handle), in portrait pixels.
     fitClicked = Signal(float, float)
 
@@ -228,25 +224,31 @@ class Preview(QGraphicsView):
         w, h = self._image_size
         scale = min(vp.width() / w, vp.height() / h) if self._fit else self.transform().m11()
         edge = max(w, h) * scale * dpr
-        edge = int(min(max(edge, 256), 1024, max(w, h)))
-        return max(128, (edge + 63) // 64 * 64)
+        if edge >= max(w, h) * 0.9:  # at or near actual pixels: the portrait's own resolution
+            return max(w, h)
+        edge = int(max(edge, min(256, max(w, h))))
+        return max(64, (edge + 63) // 64 * 64)
 
     def fit(self) -> None:
         self._fit = True
         if self._image_size is not None:
             self.fitInView(self.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        self.viewChanged.emit()
 
     def zoom(self, factor: float) -> None:
         self._fit = False
         current = self.transform().m11()
         factor = min(max(current * factor, 0.05), 16.0) / current
         self.scale(factor, factor)
+        self.viewChanged.emit()
 
     def actual_size(self) -> None:
+        """One portrait pixel per screen pixel (the frame is rendered at full size)."""
         self._fit = False
         dpr = self.devicePixelRatioF()
         self.resetTransform()
         self.scale(1 / dpr, 1 / dpr)
+        self.viewChanged.emit()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt API
         if self._image_size is None:
@@ -254,12 +256,12 @@ class Preview(QGraphicsView):
         steps = event.angleDelta().y() / 120.0
         self.zoom(1.15 ** steps)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         if self._fit:
             self.fit()
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:  # noqa: N802
         if self._image_size is not None:
             return
         painter.save()

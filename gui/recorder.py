@@ -10,7 +10,15 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.spectrogram import RATE, LiveSpectrogram
 
@@ -28,11 +36,17 @@ def save_wav(path: Path, samples: np.ndarray, rate: int) -> None:
 
 
 def next_take(folder: Path) -> Path:
+    """A new file name for a take: never one that exists (two takes in one second)."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return folder / f"voice-{stamp}.wav"
+    path, n = folder / f"voice-{stamp}.wav", 2
+    while path.exists():
+        path, n = folder / f"voice-{stamp}-{n}.wav", n + 1
+    return path
 
 
 class RecordDialog(QDialog):
+    """Records takes; closing with a take recorded but not used asks first."""
+
     recorded = Signal(str)
 
     def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
@@ -66,6 +80,9 @@ class RecordDialog(QDialog):
         self._drain.setInterval(30)
         self._drain.timeout.connect(self._pull)
         self._t0 = 0.0
+        self._unused = False   # a take is recorded and not yet used
+        #: Answers "discard the take?" without a dialog (tests); None asks.
+        self.answer: QMessageBox.StandardButton | None = None
 
     def _callback(self, indata, frames, time_info, status) -> None:  # noqa: ARG002
         self._queue.put(indata[:, 0].copy())
@@ -82,9 +99,10 @@ class RecordDialog(QDialog):
         self._chunks = []
         try:
             self._rate = int(sd.query_devices(kind="input")["default_samplerate"]) or RATE
-            self._stream = sd.InputStream(samplerate=self._rate, channels=1, dtype="float32",
-                                          callback=self._callback)
-            self._stream.start()
+            stream = sd.InputStream(samplerate=self._rate, channels=1, dtype="float32",
+                                    callback=self._callback)
+            stream.start()
+            self._stream = stream
         except Exception as exc:  # noqa: BLE001 - device trouble is reported, not raised
             self._stream = None
             self.status.setText(f"The microphone could not be opened: {exc}")
@@ -118,15 +136,33 @@ class RecordDialog(QDialog):
         seconds = sum(len(c) for c in self._chunks) / self._rate
         self.status.setText(f"Recorded {seconds:.1f} s.")
         self.use.setEnabled(seconds > 0.1)
+        self._unused = seconds > 0.1
 
-    def _use(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = next_take(self.folder)
-        save_wav(path, np.concatenate(self._chunks), self._rate)
+    def _use(self) -> bool:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = next_take(self.folder)
+            save_wav(path, np.concatenate(self._chunks), self._rate)
+        except OSError as exc:
+            self.status.setText(f"The take could not be saved in {self.folder} "
+                                f"({exc.strerror or exc}). It is still here: try again.")
+            return False
+        self._unused = False
         self.recorded.emit(str(path))
         self.accept()
+        return True
 
     def reject(self) -> None:
         if self._stream is not None:
             self.stop()
+        if self._unused:
+            answer = self.answer if self.answer is not None else QMessageBox.question(
+                self, "Record a voice line", "Use the take you recorded, or discard it?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel)
+            if answer == QMessageBox.StandardButton.Cancel:
+                return
+            if answer == QMessageBox.StandardButton.Save:
+                self._use()
+                return
         super().reject()

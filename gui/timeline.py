@@ -1,11 +1,13 @@
 """The timeline: waveform, spectrogram, phones and mouth, blinks and keyframes on one time axis.
 
-Wheel zooms, dragging the background pans, clicking anywhere (or dragging the
-red playhead) moves the playhead. Double-click in the blink lane adds a blink;
-double-click in a keyframe lane adds a key of its active parameter.
+Wheel zooms, clicking or dragging anywhere (or dragging the red playhead)
+moves the playhead; Shift-drag or a middle-button drag pans. Double-click in
+the blink lane adds a blink; double-click in a keyframe lane adds a key of its active parameter.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -88,9 +90,28 @@ class SegmentLabels(pg.GraphicsObject):
         p.restore()
 
 
+class ScrubViewBox(pg.ViewBox):
+    """A lane's view box: a left-button drag on the empty lane scrubs (moves the
+    playhead along); Shift or the middle button pans, as before."""
+
+    def __init__(self, timeline: Timeline) -> None:
+        super().__init__()
+        self._timeline = timeline
+
+    def mouseDragEvent(self, ev: Any, axis: int | None = None) -> None:  # noqa: N802
+        if ev.button() == Qt.MouseButton.LeftButton \
+                and not ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            ev.accept()
+            self._timeline.seek(float(self.mapSceneToView(ev.scenePos()).x()))
+            return
+        super().mouseDragEvent(ev, axis)
+
+
 class Timeline(QWidget):
     seeked = Signal(float)
     blinksEdited = Signal(list, str)
+    #: An edit a lane refused, with the reason.
+    refused = Signal(str)
     loopChanged = Signal(float, float)
     keyframesEdited = Signal(object, str)
 
@@ -128,7 +149,7 @@ class Timeline(QWidget):
         names = ("Wave", "Spectrum", "Mouth", "Blinks", *(g[0] for g in GROUPS))
         heights = (48, 84, 72, 32, 44, 44, 44)
         for row, (name, h) in enumerate(zip(names, heights, strict=True)):
-            p = self.view.addPlot(row=row, col=0)
+            p = self.view.addPlot(row=row, col=0, viewBox=ScrubViewBox(self))
             p.setMenuEnabled(False)
             p.hideButtons()
             p.setMouseEnabled(x=True, y=False)
@@ -201,6 +222,7 @@ class Timeline(QWidget):
             self.lines.append(line)
         self.blinks = BlinkLane(self.blink_plot)
         self.blinks.edited.connect(self.blinksEdited)
+        self.blinks.refused.connect(self.refused)
         self.key_lanes: list[KeyframeLane] = []
         for plot, (title, colour, params), box in zip(self.key_plots, GROUPS,
                                                       self.param_boxes, strict=True):

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 _LIVE: set[QThread] = set()          # strong refs while a Job runs
 _SERVICES: set[QThread] = set()    # LatestWins threads until stopped
 
+#: What a :class:`Job` runs: ``work(progress, cancel) -> result``.
+Work = Callable[[Callable[[float, str], None], CancelToken], Any]
+
 #: Shortest interval between two progress signals of one job, seconds.
 PROGRESS_INTERVAL = 0.05
 
@@ -62,7 +65,9 @@ def running_threads() -> list[QThread]:
 
 
 def shutdown_all(timeout_ms: int = 5000) -> None:
-    """Cancel every job, stop every service and wait for their threads."""
+    """Cancel every job, stop every service and wait for their threads, at most
+    ``timeout_ms`` in all: only when the studio quits (a thread still running
+    when Qt tears down would crash it)."""
     for t in list(_SERVICES):
         if isinstance(t, LatestWins):
             t.stop()
@@ -81,8 +86,7 @@ class Job(QThread):
     succeeded = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, fn: Callable[[Callable[[float, str], None], CancelToken], Any],
-                 name: str = "job", parent: Any = None) -> None:
+    def __init__(self, fn: Work, name: str = "job", parent: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         self._fn = fn
@@ -138,6 +142,7 @@ class LatestWins(QThread):
         self._ticket = 0
         self._stopping = False
         self._busy = False
+        self.finished.connect(lambda: _SERVICES.discard(self))
 
     @property
     def latest_ticket(self) -> int:
@@ -161,12 +166,14 @@ class LatestWins(QThread):
         return self._ticket
 
     def stop(self) -> None:
+        """Stop after the request now running, without waiting for it (the GUI thread
+        never blocks on a worker); :func:`shutdown_all` waits at exit."""
         with self._cond:
             self._stopping = True
             self._pending = None
             self._cond.notify()
-        self.wait()
-        _SERVICES.discard(self)
+        if not self.isRunning():
+            _SERVICES.discard(self)
 
     def run(self) -> None:
         lower_priority()

@@ -38,8 +38,10 @@ def cutout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def animation(cutout: Path, grid: Path) -> engine.Animation:
     portrait = engine.analyse_portrait(engine.load_image(cutout))
     audio = engine.analyse_audio(engine.load_audio(grid / "s1" / "audio" / "bbaf2n.flac"))
-    return engine.Animation(portrait, audio, engine.Settings(size=256, end=SECONDS,
-                                                             motion_source="phonetic"))
+    return engine.Animation(portrait, audio, engine.Settings(motion_source="phonetic"))
+
+
+OUTPUT = engine.OutputOptions(size=256, end=SECONDS)
 
 
 def decoded_rgba(path: Path) -> list[np.ndarray]:
@@ -67,7 +69,7 @@ def test_alpha_survives_a_decode_and_the_file_says_what_it_is(
     animation: engine.Animation, tmp_path: Path, name: str, codec: str, worst: int
 ) -> None:
     out = tmp_path / name
-    result = engine.export(animation, out)
+    result = engine.export(animation, out, OUTPUT)
     frames = decoded_rgba(out)
     assert len(frames) == result.frames == round(SECONDS * 25)
     expect = [animation.render_index(i, 256)[:, :, 3] for i in (0, len(frames) // 2)]
@@ -94,7 +96,7 @@ def test_png_sequence_is_numbered_for_after_effects_and_blender(
     animation: engine.Animation, tmp_path: Path
 ) -> None:
     out = tmp_path / "shot_010"
-    engine.export(animation, out)
+    engine.export(animation, out, OUTPUT)
     names = sorted(p.name for p in out.glob("*.png"))
     # NAME_00001.png ... : one prefix, an underscore, five digits from 1, no gaps.
     assert names[0] == "shot_010_00001.png"
@@ -105,13 +107,13 @@ def test_png_sequence_is_numbered_for_after_effects_and_blender(
         assert im.mode == "RGBA"
         assert "synthetic" in im.text["Description"] and im.text["Software"].startswith("Talkie")
     # Exporting again replaces the sequence; a folder that is not one is never touched.
-    engine.export(animation, out)
+    engine.export(animation, out, OUTPUT)
     assert sorted(p.name for p in out.glob("*.png")) == names
     other = tmp_path / "holiday"
     other.mkdir()
     (other / "photo.jpg").write_bytes(b"mine")
     with pytest.raises(OutputError, match="not a Talkie PNG sequence"):
-        engine.export(animation, other)
+        engine.export(animation, other, OUTPUT)
     assert [p.name for p in other.iterdir()] == ["photo.jpg"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import engine
+from engine.errors import AudioError, ProjectError
 from engine.evaluate import evaluate_video
 from tests.conftest import ROOT
 
@@ -30,10 +31,14 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
     return path
 
 
+#: Small exports: the tests are about what is written, not its size.
+SMALL = engine.OutputOptions(size=256)
+
+
 def animation_for(portrait: engine.PortraitAnalysis, audio_path: Path,
                   **settings: object) -> engine.Animation:
     audio = engine.analyse_audio(engine.load_audio(audio_path))
-    return engine.Animation(portrait, audio, engine.Settings(size=256, **settings))
+    return engine.Animation(portrait, audio, engine.Settings(**settings))
 
 
 def test_same_inputs_and_seed_give_identical_files(
@@ -42,16 +47,16 @@ def test_same_inputs_and_seed_give_identical_files(
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     anim = animation_for(portrait, grid / "s1" / "audio" / "bbaf3s.flac", seed=7)
-    a = engine.export(anim, tmp_path / "a.mp4").path.read_bytes()
-    b = engine.export(anim, tmp_path / "b.mp4").path.read_bytes()
+    a = engine.export(anim, tmp_path / "a.mp4", SMALL).path.read_bytes()
+    b = engine.export(anim, tmp_path / "b.mp4", SMALL).path.read_bytes()
     assert a == b
 
 
 def test_stretch_renders_only_that_part(
     portrait: engine.PortraitAnalysis, grid: Path, tmp_path: Path
 ) -> None:
-    anim = animation_for(portrait, grid / "s1" / "audio" / "bbaf3s.flac", start=1.0, end=2.0)
-    out = engine.export(anim, tmp_path / "part.mp4")
+    anim = animation_for(portrait, grid / "s1" / "audio" / "bbaf3s.flac")
+    out = engine.export(anim, tmp_path / "part.mp4", SMALL.with_(start=1.0, end=2.0))
     with av.open(str(out.path)) as f:
         assert sum(1 for _ in f.decode(video=0)) == 25
 
@@ -60,10 +65,10 @@ def test_silence_gives_a_still_face_that_blinks(
     portrait: engine.PortraitAnalysis, tmp_path: Path
 ) -> None:
     wav = write_wav(tmp_path / "silence.wav", np.zeros(16000 * 4, dtype=np.float32))
-    anim = animation_for(portrait, wav, head_motion=0.0, blink_rate=20.0)
+    anim = animation_for(portrait, wav, liveliness=0.0, blink_rate=20.0)
     assert np.all(anim.motion.coeffs == 0)
     assert len(anim.blink_events) >= 1
-    out = engine.export(anim, tmp_path / "silence.mp4")
+    out = engine.export(anim, tmp_path / "silence.mp4", SMALL)
     report = evaluate_video(out.path)
     assert report.face_found_share == 1.0
     assert report.blinks == len(anim.blink_events)
@@ -75,7 +80,7 @@ def test_audio_shorter_than_a_frame_is_refused(
     portrait: engine.PortraitAnalysis, tmp_path: Path
 ) -> None:
     wav = write_wav(tmp_path / "blip.wav", np.full(160, 0.1, dtype=np.float32))  # 10 ms
-    with pytest.raises(engine.AudioError, match="short"):
+    with pytest.raises(AudioError, match="short"):
         animation_for(portrait, wav)
 
 
@@ -90,7 +95,7 @@ def test_cancel_leaves_no_file(
             token.cancel()
 
     with pytest.raises(engine.Cancelled):
-        engine.export(anim, tmp_path / "c.mp4", progress=progress, cancel=token)
+        engine.export(anim, tmp_path / "c.mp4", SMALL, progress=progress, cancel=token)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -105,6 +110,6 @@ def test_project_round_trip(tmp_path: Path, grid: Path) -> None:
     project.save(path)
     loaded = engine.Project.load(path)
     assert loaded == project
-    with pytest.raises(engine.ProjectError):
+    with pytest.raises(ProjectError):
         (tmp_path / "bad.talkie").write_text("{not json")
         engine.Project.load(tmp_path / "bad.talkie")

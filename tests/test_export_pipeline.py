@@ -24,12 +24,12 @@ def test_overlapped_export_writes_the_same_bytes_as_the_serial_one(
     export_module = sys.modules["engine.export"]
     portrait = engine.analyse_portrait(engine.load_image(ROOT / "assets/samples/astronaut.png"))
     audio = engine.analyse_audio(engine.load_audio(grid / "s1" / "audio" / "bbaf3s.flac"))
-    anim = engine.Animation(portrait, audio, engine.Settings(size=384, end=1.6,
-                                                             motion_source="phonetic"))
+    anim = engine.Animation(portrait, audio, engine.Settings(motion_source="phonetic"))
+    output = engine.OutputOptions(size=384, end=1.6)
     monkeypatch.setattr(export_module, "PIPELINE_WORKERS", 3)
-    overlapped = export(anim, tmp_path / "a.mp4").path.read_bytes()
+    overlapped = export(anim, tmp_path / "a.mp4", output).path.read_bytes()
     monkeypatch.setattr(export_module, "PIPELINE_DEPTH", 0)
-    serial = export(anim, tmp_path / "b.mp4").path.read_bytes()
+    serial = export(anim, tmp_path / "b.mp4", output).path.read_bytes()
     assert overlapped == serial
 
 

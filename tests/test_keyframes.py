@@ -14,6 +14,7 @@ import pytest
 
 import engine
 from engine.animation import apply_keyframes, expression_shapes
+from engine.errors import ProjectError
 from engine.face import detect_faces, mesh
 from engine.keyframes import LANES, Keyframe, Keyframes, evaluate
 from engine.motion.track import MotionTrack
@@ -73,7 +74,7 @@ def test_edit_returns_new_objects_and_keeps_order() -> None:
     with pytest.raises(ValueError):
         a.add("wink", 0.0, 1.0)
     assert Keyframes.from_dict(a.to_dict()) == a
-    with pytest.raises(engine.ProjectError):
+    with pytest.raises(ProjectError):
         Keyframes.from_dict({"smile": [[0, "x"]]})
 
 

@@ -138,7 +138,7 @@ def test_project_with_fit_points_renders_via_cli(
     out = tmp_path / "p.mp4"
     project = engine.Project.load(cat_render[0].parent / "cat.talkie")
     project.keyframes = engine.Keyframes().add("smile", 0.5, 1.0)
-    project.settings = project.settings.with_(end=0.6)
+    project.output = project.output.with_(end=0.6)
     project.save(tmp_path / "p.talkie")
     assert cli_main(["render", "--project", str(tmp_path / "p.talkie"), "-o", str(out),
                      "--size", "226"]) == 0

@@ -159,6 +159,23 @@ def test_truncated_mp3(tmp_path: Path, speech: np.ndarray,
     _refused(head)
 
 
+def test_truncated_wav_is_refused(tmp_path: Path, speech: np.ndarray) -> None:
+    """A WAV whose header states 3 s but holds 1 s (a copy cut short): FFmpeg trims the
+    stated length to the bytes present, so the loader reads the header itself."""
+    full = tmp_path / "full.wav"
+    with wave.open(str(full), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes((np.resize(speech, 3 * 16000) * 32767).astype("<i2").tobytes())
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(full.read_bytes()[: 44 + 2 * 16000])
+    msg = _refused(cut)
+    assert "cut short" in msg and "1.0 s" in msg and "3.0 s" in msg
+    assert abs(load_audio(full).duration - 3.0) < 1e-3
+    assert abs(load_audio(cut, allow_truncated=True).duration - 1.0) < 1e-3
+
+
 def test_wav_header_without_samples(tmp_path: Path) -> None:
     path = tmp_path / "empty.wav"
     with wave.open(str(path), "wb") as w:
@@ -177,7 +194,9 @@ def test_empty_text_missing_and_folder(tmp_path: Path) -> None:
     text.write_text("These are my notes, not a recording.\n" * 40)
     _refused(text)
     assert "does not exist" in _refused(tmp_path / "missing.flac")
-    _refused(tmp_path)
+    assert "is a folder" in _refused(tmp_path)
+    long_name = tmp_path / ("a" * 260 + ".wav")   # longer than the file system allows
+    assert "too long" in _refused(long_name)
 
 
 def test_video_without_sound(grid: Path) -> None:

@@ -14,9 +14,7 @@ from engine.media.audio import load_audio
 from engine.motion import blinks as bl
 from engine.motion.blinks import BlinkEvent, BlinkParams, eyelid_track, generate_blinks
 from engine.motion.head import MAX_ROTATION_DEG, MAX_SHIFT, activity_envelope, head_motion
-from engine.motion.phonetic import build_motion_track, load_shapes, phonetic_motion
-from engine.motion.track import POSE_FIELDS, MotionTrack
-from engine.settings import Settings
+from engine.motion.phonetic import load_shapes, phonetic_motion
 
 FPS = 25
 CLIPS = ["bbaf2n", "lgif2p", "prwd6p", "swwv9a", "lbwr5a", "srbo5a"]
@@ -95,16 +93,6 @@ def test_no_chatter_from_blips_in_pauses() -> None:
     phones = [Phone("sil", 0, 1.0), Phone("k", 1.0, 1.05), Phone("sil", 1.05, 2.0)]
     _, coeffs, mouth = phonetic_motion(phones, np.full(50, -40.0, np.float32), FPS, 50)
     assert not coeffs.any() and not mouth.any()
-
-
-def test_build_motion_track(analysed) -> None:
-    name, x, ph, _ = analysed[0]
-    n = frame_count(len(x) / 16000, FPS)
-    track = build_motion_track(ph, loudness(x, FPS), FPS, n, Settings(seed=3))
-    assert isinstance(track, MotionTrack)
-    assert track.frame_count == n
-    assert track.pose.shape == (n, len(POSE_FIELDS)) and track.eyelids.shape == (n, 2)
-    assert track.expression(10).shape == (468, 3)
 
 
 # ----------------------------------------------------------------- blinks ---

@@ -195,6 +195,32 @@ def test_cancel_token_and_exceptions_leave_nothing(tmp_path: Path,
     assert _leftovers(tmp_path) == []
 
 
+def test_a_killed_exports_part_file_is_removed_by_the_next(tmp_path: Path) -> None:
+    """SIGKILL leaves the hidden part file; the next export to that name removes it,
+    but not the part file of an export still running, nor another name's."""
+    import os
+    import subprocess
+
+    dead_pid = subprocess.Popen(["true"])  # a process that has ended
+    dead_pid.wait()
+    stale = tmp_path / f".take.mp4.part-{dead_pid.pid}-0123abcd"
+    old_style = tmp_path / ".take.mp4.part-89abcdef"          # before the pid was in the name
+    running = tmp_path / f".take.mp4.part-{os.getppid()}-4567cdef"
+    other = tmp_path / f".other.mp4.part-{dead_pid.pid}-0123abcd"
+    for f in (stale, old_style, running, other):
+        f.write_bytes(b"half a video")
+    with Mp4Writer(tmp_path / "take.mp4", 64, 48, 25, preset="ultrafast") as w:
+        w.write(np.zeros((48, 64, 3), np.uint8))
+    left = _leftovers(tmp_path)
+    assert stale.name not in left and old_style.name not in left
+    assert running.name in left and other.name in left and "take.mp4" in left
+
+
+def test_a_name_too_long_is_refused_with_its_reason(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="too long"):
+        check_writable(tmp_path / ("a" * 250 + ".mp4"))  # no room for the part file's suffix
+
+
 # --------------------------------------------------------------------------- unwritable
 
 
@@ -212,6 +238,8 @@ def test_unwritable_output_refused_before_work(tmp_path: Path, where: str) -> No
     with pytest.raises(OutputError) as info:
         check_writable(out)
     assert_sentence(str(info.value))
+    if where == "proc":  # the folder exists: "no such file or directory" would mislead
+        assert "does not accept new files" in str(info.value)
     with pytest.raises(OutputError):
         Mp4Writer(out, 64, 48, 25)
     assert not out.is_file()

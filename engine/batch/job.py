@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from engine.batch.manifest import SETTING_OPTIONS, BatchJob
 from engine.cancel import CancelToken
@@ -72,8 +73,6 @@ def run_job(
         progress: ``progress(fraction)`` of this job, 0..1.
         cancel: stops the job (the result is ``failed`` with "Cancelled").
     """
-    import engine
-
     started = time.perf_counter()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     report = progress or (lambda f: None)
@@ -87,34 +86,40 @@ def run_job(
     if job.error:
         return fail(job.error)
     try:
+        from engine.export import export
+        from engine.media.files import refuse_input_as_output
         from engine.media.formats import check_export_target
+        from engine.project import Project
+        from engine.scene import animate, open_portrait, open_voice
+        from engine.settings import OutputOptions, Settings, validate
 
-        for src in (job.portrait, job.audio):
-            if job.output.resolve() == src.resolve():
-                raise TalkieError(f"The output {job.output.name} is one of the inputs.")
-        check_export_target(job.output)
         opts = job.options
-        settings = engine.Settings().with_(
-            **{SETTING_OPTIONS[k][0]: v for k, v in opts.items() if k in SETTING_OPTIONS})
-        if settings.fps not in engine.FPS_CHOICES:
-            raise TalkieError(f"fps must be one of {', '.join(map(str, engine.FPS_CHOICES))}.")
-        image = engine.load_image(job.portrait)
-        audio = engine.load_audio(job.audio)
+        chosen: dict[str, dict[str, Any]] = {"settings": {}, "output": {}}
+        for key, value in opts.items():
+            if key in SETTING_OPTIONS:
+                kind, name, _ = SETTING_OPTIONS[key]
+                chosen[kind][name] = value
+        project = Project(portrait=job.portrait, audio=job.audio,
+                          settings=Settings().with_(**chosen["settings"]),
+                          output=OutputOptions().with_(**chosen["output"]))
+        validate(project.settings, project.output)
+        refuse_input_as_output(job.output, {"portrait": job.portrait, "voice track": job.audio})
+        check_export_target(job.output)  # before minutes of analysis
         face = str(opts.get("face", "")).strip()
-        landmarks = None
-        if face and not face.lstrip("-").isdigit():
-            points = Path(face) if Path(face).is_absolute() else job.portrait.parent / face
-            landmarks = engine.fit_face(engine.load_points_json(points, image.rgb.shape),
-                                        image.rgb.shape)
-        portrait = engine.analyse_portrait(image, face_index=int(face) if face.lstrip("-")
-                                           .isdigit() else 0, landmarks=landmarks)
+        if face.lstrip("-").isdigit():
+            project.face_index = int(face)
+        elif face:
+            from engine.face.fit import load_points_json
+
+            project.face_points = load_points_json(Path(face))
+        portrait = open_portrait(job.portrait, project.face_index, project.face_points)
         report(0.02)
-        analysis = engine.analyse_audio(
-            audio, progress=lambda f, m: report(0.02 + 0.18 * f), cancel=cancel)
-        animation = engine.Animation(portrait, analysis, settings)
-        result = engine.export(animation, job.output,
-                               progress=lambda f, m: report(0.2 + 0.8 * f), cancel=cancel,
-                               watermark=bool(opts.get("watermark", True)))
+        voice = open_voice(job.audio, lambda f, m: report(0.02 + 0.18 * f), cancel,
+                           output=project.output)
+        animation = animate(portrait, voice, project)
+        result = export(animation, job.output, project.output,
+                        progress=lambda f, m: report(0.2 + 0.8 * f), cancel=cancel,
+                        watermark=bool(opts.get("watermark", True)))
     except Cancelled as exc:
         return replace(fail(exc.message), status="cancelled")
     except TalkieError as exc:

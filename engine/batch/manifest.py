@@ -12,7 +12,7 @@ from pathlib import Path
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from engine.errors import InputError
+from engine.errors import InputError, TalkieError
 
 REQUIRED = ("portrait", "audio", "output")
 _BOOL = {"1": True, "true": True, "yes": True, "on": True,
@@ -49,11 +49,21 @@ def _bool(text: str) -> bool:
 
 
 def _parser_for(hint: Any) -> Callable[[str], Any]:
-    """A cell parser for a settings field's type (int, float, bool, str, Literal, X | None)."""
+    """A cell parser for a settings field's type (int, float, bool, str, Literal,
+    X | None, and an RGB tuple, read as a colour)."""
     if get_origin(hint) is Literal:
         return _choice(*(str(a) for a in get_args(hint)))
     if get_origin(hint) in (Union, UnionType):
         return _parser_for(next(a for a in get_args(hint) if a is not type(None)))
+    if get_origin(hint) is tuple:
+        from engine.settings import parse_colour
+
+        def colour(text: str) -> tuple[int, int, int]:
+            try:
+                return parse_colour(text)
+            except TalkieError:
+                raise ValueError("a colour (white, #rrggbb or r,g,b)") from None
+        return colour
     if hint is bool:
         return _bool
     if hint in (int, float):
@@ -61,25 +71,30 @@ def _parser_for(hint: Any) -> Callable[[str], Any]:
     return str
 
 
-def _setting_options() -> dict[str, tuple[str, Callable[[str], Any]]]:
-    """Column -> (Settings field, parser), from :class:`engine.settings.Settings` itself,
-    so that the manifest takes exactly the options ``render`` does."""
-    from engine.settings import Settings
+def _setting_options() -> dict[str, tuple[str, str, Callable[[str], Any]]]:
+    """Column -> ("settings" | "output", field, parser), from :class:`engine.settings.Settings`
+    and :class:`engine.settings.OutputOptions` themselves, so that the manifest takes
+    exactly the options ``render`` does."""
+    from engine.settings import OutputOptions, Settings
 
-    hints = get_type_hints(Settings)
-    out = {f.name: (f.name, _parser_for(hints[f.name])) for f in fields(Settings)
-           if f.init}
+    out: dict[str, tuple[str, str, Callable[[str], Any]]] = {}
+    for kind, cls in (("settings", Settings), ("output", OutputOptions)):
+        hints = get_type_hints(cls)
+        for f in fields(cls):
+            if f.init:
+                out[f.name] = (kind, f.name, _parser_for(hints[f.name]))
     if "motion_source" in out:
         out["motion"] = out.pop("motion_source")  # render's --motion
     return out
 
 
-#: Option column -> (:class:`engine.settings.Settings` field, parser of the cell's text).
+#: Option column -> ("settings" | "output", field, parser of the cell's text).
 #: Names as ``main.py render``'s options, ``-`` or ``_`` alike.
 SETTING_OPTIONS = _setting_options()
-#: Every option column -> parser: the settings, plus the face and the watermark.
+#: Every option column -> parser: the settings and output options, the face, the watermark.
 OPTIONS: dict[str, Callable[[str], Any]] = {
-    **{k: parse for k, (_, parse) in SETTING_OPTIONS.items()}, "face": str, "watermark": _bool}
+    **{k: parse for k, (_, _, parse) in SETTING_OPTIONS.items()}, "face": str,
+    "watermark": _bool}
 
 
 class ManifestError(InputError):
@@ -176,6 +191,9 @@ def read_manifest(path: str | Path) -> list[BatchJob]:
                 options[name] = value if isinstance(value, bool) else parse(str(value).strip())
             except ValueError as exc:
                 error = error or f"{name} must be {exc}, not {value!r}"
+        face = str(options.get("face", ""))
+        if face and not face.strip().lstrip("-").isdigit():  # a points file, like the paths
+            options["face"] = str(base / os.path.expanduser(face.strip()))
         portrait, audio, output = (base / os.path.expanduser(paths[c]) if paths[c] else base
                                    for c in REQUIRED)
         jobs.append(BatchJob(n, portrait, audio, output, options, error))

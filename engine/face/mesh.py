@@ -119,6 +119,8 @@ _centre_cm = 0.5 * (CANONICAL_CM[LEFT_EYE_OUTER] + CANONICAL_CM[RIGHT_EYE_OUTER]
 CANONICAL: np.ndarray = (
     (CANONICAL_CM - _centre_cm) * np.array([1.0, -1.0, -1.0], dtype=np.float32) / _iod_cm
 ).astype(np.float32)
+#: The face mesh's edges for drawing it (the studio's mesh overlay): :data:`EDGES`.
+MESH_EDGES = EDGES
 for _a in (CANONICAL_CM, CANONICAL, TRIANGLES, EDGES):
     _a.setflags(write=False)
 

@@ -28,6 +28,7 @@ import av
 import numpy as np
 
 from engine.errors import AudioError
+from engine.media.files import check_input_file
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +140,7 @@ def load_audio(path: str | os.PathLike[str], max_duration: float = MAX_DURATION_
         AudioError: the file is missing, empty, not a media file, has no sound
             track, holds no sound, or is longer than ``max_duration``.
     """
-    p = Path(path)
-    _check_file(p)
+    p = check_input_file(path, "sound")
     container = _open(p)
     with container:
         if not container.streams.audio:
@@ -157,6 +157,9 @@ def load_audio(path: str | os.PathLike[str], max_duration: float = MAX_DURATION_
         if stream.duration is None and len(container.streams) > 1:
             header_s = None
         exact_header = _header_is_exact(container, p)
+        # FFmpeg trims a WAV's stated length to the bytes present: read the header itself.
+        stated_s = _wav_stated_seconds(p) if "wav" in container.format.name.split(",") \
+            else header_s
 
         rate = int(stream.rate or stream.codec_context.sample_rate or 0)
         resampler: av.AudioResampler | None = None
@@ -231,13 +234,13 @@ def load_audio(path: str | os.PathLike[str], max_duration: float = MAX_DURATION_
     if header_s is not None and 0 < total - header_s * rate < 0.2 * rate:
         total = int(round(header_s * rate))
     got_s = total / rate
-    if exact_header and header_s is not None and header_s - got_s > max(0.25, 0.02 * header_s):
+    if exact_header and stated_s is not None and stated_s - got_s > max(0.25, 0.02 * stated_s):
         if not allow_truncated:
             raise AudioError(f"The sound file {p.name} seems to be cut short: it holds "
-                             f"{got_s:.1f} s of sound but says it is {header_s:.1f} s long. "
+                             f"{got_s:.1f} s of sound but says it is {stated_s:.1f} s long. "
                              "The file may be damaged or incompletely copied.")
         log.warning("%s is cut short: %.2f s of %.2f s; using the part present", p.name,
-                    got_s, header_s)
+                    got_s, stated_s)
     samples = np.concatenate(mono16).astype(np.float32, copy=False)
     # Resampling gives or takes a few samples at the end: pin the length.
     want = int(round(total * ANALYSIS_RATE / rate))
@@ -294,21 +297,6 @@ class _Buffer:
         return out.copy() if n < 0.9 * self.buf.shape[1] else out
 
 
-def _check_file(p: Path) -> None:
-    if not p.exists():
-        raise AudioError(f"The sound file {p} does not exist.")
-    if not p.is_file():
-        raise AudioError(f"{p} is a folder, not a sound file. Choose a sound file.")
-    try:
-        size = p.stat().st_size
-        with open(p, "rb"):
-            pass
-    except OSError as e:
-        raise AudioError(f"The sound file {p.name} cannot be read ({e.strerror}).") from e
-    if size == 0:
-        raise AudioError(f"The sound file {p.name} is empty (0 bytes).")
-
-
 def _open(p: Path) -> av.container.InputContainer:
     try:
         return av.open(str(p), mode="r", metadata_errors="ignore")
@@ -323,6 +311,33 @@ def _header_duration(container: av.container.InputContainer,
         return float(stream.duration * stream.time_base)
     if container.duration is not None:
         return container.duration / 1_000_000.0
+    return None
+
+
+def _wav_stated_seconds(p: Path) -> float | None:
+    """The length a RIFF/WAVE header states (its ``data`` chunk size), seconds, or None.
+
+    None when the header is not plain RIFF/WAVE, or states no usable size
+    (0 or 0xFFFFFFFF: a stream written without knowing its length).
+    """
+    try:
+        with open(p, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return None
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    pos, block, rate = 12, 0, 0
+    while pos + 8 <= len(head):
+        tag, size = head[pos:pos + 4], int.from_bytes(head[pos + 4:pos + 8], "little")
+        if tag == b"fmt " and pos + 22 <= len(head):
+            rate = int.from_bytes(head[pos + 12:pos + 16], "little")
+            block = int.from_bytes(head[pos + 20:pos + 22], "little")
+        elif tag == b"data":
+            if not block or not rate or size in (0, 0xFFFFFFFF):
+                return None
+            return size / block / rate
+        pos += 8 + size + (size & 1)
     return None
 
 

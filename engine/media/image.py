@@ -25,6 +25,7 @@ from PIL import Image as PILImage
 from PIL import ImageFile, ImageOps, UnidentifiedImageError
 
 from engine.errors import ImageError
+from engine.media.files import check_input_file
 
 log = logging.getLogger(__name__)
 
@@ -66,17 +67,7 @@ def load_image(path: str | os.PathLike[str]) -> Image:
             (for example a truncated JPEG), smaller than :data:`MIN_SIDE`
             pixels on a side, or larger than :data:`MAX_PIXELS`.
     """
-    p = Path(path)
-    if not p.exists():
-        raise ImageError(f"The image {p} does not exist.")
-    if not p.is_file():
-        raise ImageError(f"{p} is a folder, not an image. Choose an image file.")
-    try:
-        size = p.stat().st_size
-    except OSError as e:
-        raise ImageError(f"The image {p.name} cannot be read ({e.strerror}).") from e
-    if size == 0:
-        raise ImageError(f"The image {p.name} is empty (0 bytes).")
+    p = check_input_file(path, "image")
     if ImageFile.LOAD_TRUNCATED_IMAGES:
         log.warning("PIL.ImageFile.LOAD_TRUNCATED_IMAGES is on: damaged images may load")
 
@@ -205,3 +196,22 @@ def _to_rgb8(im: PILImage.Image) -> tuple[np.ndarray, np.ndarray | None]:
         rgb = np.asarray(im.convert("RGB"))
         alpha = None
     return np.ascontiguousarray(rgb, dtype=np.uint8), alpha
+
+
+def flatten(frame: np.ndarray, background: tuple[int, int, int]) -> np.ndarray:
+    """``(h, w, 3) uint8``: an RGBA frame composited over a solid ``background`` colour.
+
+    An RGB frame is returned as is. Formats without alpha (H.264 MP4) need
+    this: dropping alpha would show whatever colour the file stored under its
+    transparent pixels.
+
+    Args:
+        frame: ``(h, w, 3|4) uint8``, straight (not premultiplied) alpha.
+        background: ``(r, g, b)`` 0..255.
+    """
+    if frame.ndim != 3 or frame.shape[2] != 4:
+        return frame
+    a = frame[..., 3:4].astype(np.uint16)
+    bg = np.asarray(background, np.uint16).reshape(1, 1, 3)
+    out = (frame[..., :3].astype(np.uint16) * a + bg * (255 - a) + 127) // 255
+    return out.astype(np.uint8)

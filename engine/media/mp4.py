@@ -23,9 +23,11 @@ The writer needs even ``width`` and ``height`` (a yuv420p requirement); use
 :func:`even_size` to pick them and resize or pad frames before writing.
 
 The file is written to a hidden temporary file beside the target
-(``.name.mp4.part-XXXXXXXX``) and renamed over ``path`` by :meth:`close`.
+(``.name.mp4.part-PID-XXXXXXXX``) and renamed over ``path`` by :meth:`close`.
 :meth:`abort`, a cancellation or any error deletes the temporary file, so a
-cancelled or failed export leaves nothing behind.
+cancelled or failed export leaves nothing behind. A process killed outright
+cannot clean up; the next export to the same name removes its leftover
+(:func:`engine.media.files.remove_stale_parts`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import secrets
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -47,6 +48,7 @@ import numpy as np
 
 from engine.cancel import CancelToken, ProgressFn
 from engine.errors import Cancelled, OutputError
+from engine.media.files import PART_EXTRA, name_too_long, part_path, reason, remove_stale_parts
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +74,15 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
         ``path`` as an absolute :class:`~pathlib.Path`.
 
     Raises:
-        OutputError: the folder does not exist, is not a folder, or cannot be
-            written, or ``path`` is an existing folder.
+        OutputError: the name is too long for the file system (with room for
+            the temporary file's suffix), the folder does not exist, is not a
+            folder, or cannot be written, or ``path`` is an existing folder.
     """
     p = Path(path).expanduser().absolute()
     folder = p.parent
+    if name_too_long(p.with_name(p.name + "x" * PART_EXTRA)) is not None:
+        raise OutputError(f"The file name {p.name[:40]}… is too long ({len(p.name)} "
+                          "characters) for this file system. Choose a shorter name.")
     if p.is_dir():
         raise OutputError(f"The path {p} is a folder. Choose a file name for the video.")
     if not folder.exists():
@@ -88,21 +94,11 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
+        # A folder that exists but refuses new files (/proc, /sys) reports "no such file".
+        why = "it does not accept new files" if e.errno == errno.ENOENT else reason(e)
         raise OutputError(f"Talkie cannot write in the folder {folder} "
-                          f"({_reason(e)}). Choose another place to save.") from e
+                          f"({why}). Choose another place to save.") from e
     return p
-
-
-def _reason(e: BaseException) -> str:
-    code = getattr(e, "errno", None)
-    if code == errno.ENOSPC:
-        return "the disk is full"
-    if code in (errno.EACCES, errno.EPERM):
-        return "permission denied"
-    if code == errno.EROFS:
-        return "it is read-only"
-    text = getattr(e, "strerror", None) or str(e)
-    return text[:1].lower() + text[1:] if text else "unknown error"
 
 
 AudioSource = np.ndarray | Iterable[np.ndarray]
@@ -188,7 +184,9 @@ class Mp4Writer:
         self._last_report = -1.0
         self._last_report_t = 0.0
         self._done = False
-        self.temp_path = self.path.with_name(f".{self.path.name}.part-{secrets.token_hex(4)}")
+        for stale in remove_stale_parts(self.path):
+            log.info("removed %s, left by an export that was killed", stale.name)
+        self.temp_path = part_path(self.path)
         self._container: av.container.OutputContainer | None = None
         try:
             self._open(crf, preset, metadata or {})
@@ -199,7 +197,7 @@ class Mp4Writer:
             if isinstance(e, OutputError | ValueError):
                 raise
             raise OutputError(f"The video {self.path.name} could not be started "
-                              f"({_reason(e)}).") from e
+                              f"({reason(e)}).") from e
 
     # ------------------------------------------------------------------ set-up
 
@@ -330,7 +328,7 @@ class Mp4Writer:
                 self._feed_audio(self._audio_target(), final=False)
         except (av.FFmpegError, OSError) as e:
             self.abort()
-            raise OutputError(f"Writing {self.path.name} failed ({_reason(e)}). "
+            raise OutputError(f"Writing {self.path.name} failed ({reason(e)}). "
                               "Nothing was saved.") from e
         self._report()
 
@@ -356,7 +354,7 @@ class Mp4Writer:
             os.replace(self.temp_path, self.path)
         except (av.FFmpegError, OSError) as e:
             self.abort()
-            raise OutputError(f"Finishing {self.path.name} failed ({_reason(e)}). "
+            raise OutputError(f"Finishing {self.path.name} failed ({reason(e)}). "
                               "Nothing was saved.") from e
         self._done = True
         if self._progress is not None:

@@ -134,9 +134,9 @@ def read_tags(path: str | Path) -> dict[str, str]:
     """
     import av
 
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p.name} was not found.")
+    from engine.media.files import check_input_file
+
+    p = check_input_file(path, "video")
     try:
         with av.open(str(p)) as container:
             return {str(k): str(v) for k, v in container.metadata.items()}

@@ -136,16 +136,19 @@ def verify(
         max_frames: frames analysed from the start (48 = ~2 s at 25 fps).
 
     Raises:
-        InputError: the file is missing, unreadable, or has no video frames.
+        InputError: the file is missing, a folder, unreadable, a still image,
+            or has no video frames.
         Cancelled: ``cancel`` was triggered.
     """
     import av
 
-    p = Path(path)
-    if p.is_dir():  # a PNG-sequence export
+    from engine.media.video import check_video
+
+    if Path(path).is_dir():  # a PNG-sequence export
         from engine.provenance.sequence import verify_sequence
 
-        return verify_sequence(p, progress, cancel, max_frames)  # type: ignore[no-any-return]
+        return verify_sequence(Path(path), progress, cancel, max_frames)  # type: ignore[no-any-return]
+    p = check_video(path)
     prog = progress or no_progress
     tags = read_tags(p)
     try:

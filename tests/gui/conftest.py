@@ -56,10 +56,14 @@ def app(qapp):
 
 @pytest.fixture
 def window(app, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
     from gui.main_window import MainWindow
 
     w = MainWindow()
     w.ask_on_close = False
+    # A modal question would hang an offscreen test: tests that ask say what they answer.
+    w.projects.answer = QMessageBox.StandardButton.Discard
     qtbot.addWidget(w)
     w.resize(1100, 760)
     w.show()
@@ -99,6 +103,12 @@ def wait_frame(qtbot, window, timeout: int = 60_000) -> None:
     qtbot.waitUntil(lambda: not window.loader.busy() and window.doc.animation is not None
                     and not window.doc.building() and window.frame_on_screen(),
                     timeout=timeout)
+
+
+def wait_opened(qtbot, window, timeout: int = 60_000) -> None:
+    """Wait until a project being opened is swapped in and its frame is on screen."""
+    qtbot.waitUntil(lambda: not window.projects.opening(), timeout=timeout)
+    wait_frame(qtbot, window, timeout)
 
 
 def shown(window):

@@ -96,32 +96,37 @@ def test_settings_undo_redo(loaded, qtbot):
 
 def test_slider_drag_is_one_undo_step(loaded, qtbot):
     w = loaded
-    row = w.inspector.rows["head_motion"]
+    start = w.undo.count()   # opening the portrait and the voice
+    row = w.inspector.rows["liveliness"]
     row.slider.setSliderDown(True)
     for v in range(20, 40, 2):
         row.slider.setValue(v)
     row.slider.setSliderDown(False)
     row.slider.sliderReleased.emit()
     wait_frame(qtbot, w)
-    assert w.undo.count() == 1
+    assert w.undo.count() == start + 1
     w.undo.undo()
     wait_frame(qtbot, w)
-    assert w.doc.settings.head_motion == 1.0
+    assert w.doc.settings.liveliness == 1.0
 
 
 def test_reroll_and_regenerate(loaded, qtbot):
     w = loaded
+    start = w.undo.count()
     seed = w.doc.settings.seed
     w.inspector.reroll.click()
     wait_frame(qtbot, w)
     assert w.doc.settings.seed != seed
-    w.timeline.blinks.add_at(1.0)
+    events = w.doc.blink_events()
+    free = next(t for t in np.arange(0.3, 2.5, 0.05)
+                if all(abs(t - (e.onset + e.duration / 2)) > 0.5 for e in events))
+    w.timeline.blinks.add_at(float(free))
     wait_frame(qtbot, w)
     assert w.doc.blinks is not None
     w.inspector.regen.click()
     wait_frame(qtbot, w)
     assert w.doc.blinks is None
-    assert w.undo.count() == 3
+    assert w.undo.count() == start + 3
 
 
 def test_inspector_shows_the_engine_defaults(window):

@@ -8,7 +8,7 @@ import shutil
 import av
 from PySide6.QtCore import Qt
 
-from tests.gui.conftest import wait_frame
+from tests.gui.conftest import wait_frame, wait_opened
 
 
 def test_export_from_the_dialog_gives_a_valid_mp4(loaded, qtbot, tmp_path):
@@ -16,7 +16,7 @@ def test_export_from_the_dialog_gives_a_valid_mp4(loaded, qtbot, tmp_path):
     out = tmp_path / "take one.mp4"
     dlg = w.show_export()
     dlg.path.setText(str(out))
-    dlg.size.setCurrentIndex(dlg.size.findData(256))
+    dlg.size_box.setCurrentIndex(dlg.size_box.findData(256))
     dlg.crf.setValue(28)
     values = []
     dlg.progress.valueChanged.connect(values.append)
@@ -27,7 +27,7 @@ def test_export_from_the_dialog_gives_a_valid_mp4(loaded, qtbot, tmp_path):
     assert dlg.progress.value() == dlg.progress.maximum()
     assert values == sorted(values) and len(values) > 2
     assert dlg.play_button.isVisible() and dlg.folder_button.isVisible()
-    assert out.exists() and dlg.result.path == out
+    assert out.exists() and dlg.export_result.path == out
     with av.open(str(out)) as c:
         video = c.streams.video[0]
         assert video.codec_context.name == "h264"
@@ -39,7 +39,7 @@ def test_export_from_the_dialog_gives_a_valid_mp4(loaded, qtbot, tmp_path):
     job = w.verify_file(out)
     qtbot.waitUntil(lambda: w.last_verify is not None, timeout=60_000)
     job.wait()
-    assert dlg.result.export_id in w.last_verify.summary()
+    assert dlg.export_result.export_id in w.last_verify.summary()
     dlg.close()
 
 
@@ -48,11 +48,11 @@ def test_cancelled_export_leaves_no_file(loaded, qtbot, tmp_path):
     out = tmp_path / "cancelled.mp4"
     dlg = w.show_export()
     dlg.path.setText(str(out))
-    dlg.size.setCurrentIndex(dlg.size.findData(256))
+    dlg.size_box.setCurrentIndex(dlg.size_box.findData(256))
     dlg.start()
     qtbot.mouseClick(dlg.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dlg.running(), timeout=30_000)
-    assert dlg.result is None
+    assert dlg.export_result is None
     assert "Cancelled" in dlg.status.text()
     assert list(tmp_path.iterdir()) == []
     dlg.close()
@@ -78,7 +78,7 @@ def test_project_save_and_open_round_trip(loaded, qtbot, tmp_path, app):
     other.ask_on_close = False
     qtbot.addWidget(other)
     other.projects.open(path)
-    wait_frame(qtbot, other)
+    wait_opened(qtbot, other)
     qtbot.waitUntil(lambda: other.doc.blinks is not None and not other.doc.building())
     assert other.doc.settings == settings
     assert other.doc.blinks == blinks
@@ -102,23 +102,5 @@ def test_missing_input_asks_to_locate_it(loaded, qtbot, tmp_path, voice_path):
     assert w.banner.isVisible() and "missing" in w.banner.label.text()
     assert "voice.flac" in w.banner.label.text()
     w.projects.locate("voice track", elsewhere)
-    wait_frame(qtbot, w)
+    wait_opened(qtbot, w)
     assert w.doc.audio_path == elsewhere
-
-
-def test_autosave_and_recovery(loaded, qtbot):
-    from gui.project_io import recovery_path
-
-    w = loaded
-    w.inspector.rows["head_motion"].spin.setValue(0.5)
-    wait_frame(qtbot, w)
-    w.projects.autosave()
-    assert recovery_path().exists()
-    assert w.projects.offer_recovery()
-    assert "Recover" in w.banner.label.text()
-    w.projects.open(recovery_path(), recovered=True)
-    wait_frame(qtbot, w)
-    assert w.doc.settings.head_motion == 0.5
-    assert w.doc.dirty          # recovered work is not saved anywhere yet
-    w.projects.clear_recovery()
-    assert not recovery_path().exists()

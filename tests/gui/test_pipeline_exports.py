@@ -16,7 +16,7 @@ def test_export_dialog_format_choice_writes_a_png_sequence(loaded, qtbot, tmp_pa
     assert dlg.path.text().endswith("shot.webm")
     dlg.format.setCurrentIndex(dlg.format.findData("png"))
     assert dlg.path.text() == str(tmp_path / "shot")
-    dlg.size.setCurrentIndex(dlg.size.findData(256))
+    dlg.size_box.setCurrentIndex(dlg.size_box.findData(256))
     qtbot.mouseClick(dlg.export_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dlg.running(), timeout=90_000)
     assert dlg.error is None, dlg.error

@@ -156,10 +156,10 @@ def make_talkie_exports(n: int, workdir: Path) -> Iterator[tuple[str, Path, str,
             portrait = engine.analyse_portrait(image)
             audio = engine.load_audio(voice)
             analysis = engine.analyse_audio(audio)
-            settings = engine.Settings(size=long_edge, seed=made, crf=18)
+            settings = engine.Settings(seed=made)
             anim = engine.Animation(portrait, analysis, settings)
             out = workdir / f"export_{made:02d}.mp4"
-            res = engine.export(anim, out)
+            res = engine.export(anim, out, engine.OutputOptions(size=long_edge, crf=18))
             plain = np.ascontiguousarray(anim.render_index(5, long_edge)[:, :, :3])
             plain = plain[: res.height, : res.width]
             marked = Watermarker.for_export(res.export_id, settings.fps).embed(plain, 5)
