@@ -45,6 +45,10 @@ def test_csv_and_json_lines_give_the_same_jobs(tmp_path: Path, grid: Path) -> No
     assert job.portrait == tmp_path / "face.png"  # relative to the manifest's folder
     assert job.options == {"size": 96, "blink_rate": 12.0, "motion": "phonetic",
                            "watermark": False}
+    faces = read_manifest(write_manifest(tmp_path / "f.csv", [
+        {"portrait": "a.png", "audio": "a.wav", "output": "a.mp4", "face": "1"},
+        {"portrait": "a.png", "audio": "a.wav", "output": "b.mp4", "face": "pts/cat.json"}]))
+    assert [j.options["face"] for j in faces] == ["1", str(tmp_path / "pts" / "cat.json")]
 
 
 @pytest.mark.parametrize(("rows", "message"), [

@@ -103,7 +103,7 @@ def run_job(
         face = str(opts.get("face", "")).strip()
         landmarks = None
         if face and not face.lstrip("-").isdigit():
-            points = Path(face) if Path(face).is_absolute() else job.portrait.parent / face
+            points = Path(face)  # made absolute by read_manifest
             landmarks = engine.fit_face(engine.load_points_json(points, image.rgb.shape),
                                         image.rgb.shape)
         portrait = engine.analyse_portrait(image, face_index=int(face) if face.lstrip("-")

@@ -176,6 +176,9 @@ def read_manifest(path: str | Path) -> list[BatchJob]:
                 options[name] = value if isinstance(value, bool) else parse(str(value).strip())
             except ValueError as exc:
                 error = error or f"{name} must be {exc}, not {value!r}"
+        face = str(options.get("face", ""))
+        if face and not face.strip().lstrip("-").isdigit():  # a points file, like the paths
+            options["face"] = str(base / os.path.expanduser(face.strip()))
         portrait, audio, output = (base / os.path.expanduser(paths[c]) if paths[c] else base
                                    for c in REQUIRED)
         jobs.append(BatchJob(n, portrait, audio, output, options, error))
