@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, two_faces
 from tests.test_cli import SAMPLE_PORTRAIT, assert_clean_failure, run
 
 
@@ -134,12 +134,7 @@ def test_messages_say_what_is_wrong(tmp_path: Path, voice: Path) -> None:
 
 
 def test_several_faces_say_which_is_animated(tmp_path: Path, voice: Path) -> None:
-    one = PILImage.open(SAMPLE_PORTRAIT).convert("RGB")
-    two = PILImage.new("RGB", (one.width * 2, one.height))
-    two.paste(one, (0, 0))
-    two.paste(one.transpose(PILImage.Transpose.FLIP_LEFT_RIGHT), (one.width, 0))
-    pair = tmp_path / "pair.png"
-    two.save(pair)
+    pair = two_faces(SAMPLE_PORTRAIT, tmp_path / "pair.png")
     out = tmp_path / "pair.mp4"
     proc = run("render", str(pair), str(voice), "-o", str(out), "--size", "128", "--end", "0.2")
     assert proc.returncode == 0, proc.stderr
