@@ -45,9 +45,7 @@ FACE_HINT = ("For a face the detector misses (a drawing, an animal), give its po
 
 def _limit_help(field: str, extra: str = "") -> str:
     limit = engine.LIMITS[field]
-    rng = (f"{limit.lo:g} or more" if limit.hi == float("inf")
-           else f"{limit.lo:g}..{limit.hi:g}")
-    return f"{limit.help} Range {rng}{extra}."
+    return f"{limit.help} Range {limit.range_text()}{extra}."
 
 
 def _parser() -> argparse.ArgumentParser:

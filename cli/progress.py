@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TextIO
 
 
 class ProgressBar:
     """Draws ``label [#####     ]  42%  ETA 3 s`` on stderr, at most 10 times a second."""
 
-    def __init__(self, label: str, stream=sys.stderr, width: int = 30) -> None:
+    def __init__(self, label: str, stream: TextIO = sys.stderr, width: int = 30) -> None:
         self.label = label
         self.stream = stream
         self.width = width
@@ -18,6 +19,8 @@ class ProgressBar:
         self._tty = bool(getattr(stream, "isatty", lambda: False)())
 
     def __call__(self, fraction: float, message: str = "") -> None:
+        if fraction <= 0.0:  # nothing done yet: an empty bar before an error is just noise
+            return
         now = time.perf_counter()
         if fraction < 1.0 and now - self._last < (0.1 if self._tty else 2.0):
             return

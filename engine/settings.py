@@ -52,13 +52,24 @@ class Limit:
     help: str
     integer: bool = False
 
+    def range_text(self) -> str:
+        """``"0..90"`` (``"0 or more"`` without an upper bound)."""
+        if math.isinf(self.hi):
+            return f"{_num(self.lo)} or more"
+        return f"{_num(self.lo)}..{_num(self.hi)}"
+
     def requirement(self) -> str:
-        """``"must be between 0 and 90 blinks per minute"`` (the rule, for messages)."""
+        """``"must be a number between 0 and 90 blinks per minute"`` (the rule, for messages)."""
         unit = f" {self.unit}" if self.unit else ""
         kind = "a whole number" if self.integer else "a number"
         if math.isinf(self.hi):
-            return f"must be a finite {kind[2:]}, {self.lo:g}{unit} or more"
-        return f"must be {kind} between {self.lo:g} and {self.hi:g}{unit}"
+            return f"must be a finite {kind[2:]}, {_num(self.lo)}{unit} or more"
+        return f"must be {kind} between {_num(self.lo)} and {_num(self.hi)}{unit}"
+
+
+def _num(x: float) -> str:
+    """A limit as written: whole numbers in full (2147483647, not 2.14748e+09)."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 #: Every numeric choice: field name -> :class:`Limit`. Fields of

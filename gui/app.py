@@ -63,7 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         window.projects.offer_recovery()
     if smoke_ms:
         _arm_smoke_test(app, int(smoke_ms))
-    return int(app.exec())
+    code = int(app.exec())
+    # A quit that did not close the window (app.exit) must still stop the workers: a
+    # thread still running when Python tears Qt down aborts the process.
+    window.shutdown()
+    return code
 
 
 def quit_on_signals(app: QApplication, window: MainWindow) -> None:

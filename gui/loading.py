@@ -11,12 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 import engine
 from gui import commands
+from gui.controller import Controller
 from gui.document import Document, FacePoints, face_points_of
 from gui.isolated import run_in_process
 from gui.notices import Notices
@@ -57,7 +58,7 @@ def voice_job(path: Path) -> Work:
     return work
 
 
-class Loader(QObject):
+class Loader(Controller):
     """Runs the analysis jobs and applies their results to the document."""
 
     busyChanged = Signal(bool)
@@ -67,12 +68,7 @@ class Loader(QObject):
 
     def __init__(self, doc: Document, undo: QUndoStack, notices: Notices, recent: RecentFiles,
                  parent: QWidget) -> None:
-        super().__init__(parent)
-        self.doc = doc
-        self.undo = undo
-        self.notices = notices
-        self.recent = recent
-        self.dialog_parent = parent
+        super().__init__(doc, undo, notices, recent, parent)
         self.jobs: dict[str, Job] = {}
         self.last_error: str | None = None
 

@@ -20,11 +20,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
+from PySide6.QtCore import QStandardPaths, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 import engine
+from gui.controller import Controller
 from gui.document import Document, Scene, face_points_of
 from gui.isolated import run_in_process
 from gui.loading import AUDIO_FILTER, IMAGE_FILTER
@@ -86,17 +87,12 @@ def ask_to_save(parent: QWidget, question: str) -> QMessageBox.StandardButton:
         | QMessageBox.StandardButton.Cancel)
 
 
-class ProjectController(QObject):
+class ProjectController(Controller):
     opened = Signal()
 
     def __init__(self, doc: Document, undo: QUndoStack, notices: Notices, recent: RecentFiles,
                  parent: QWidget) -> None:
-        super().__init__(parent)
-        self.doc = doc
-        self.undo = undo
-        self.notices = notices
-        self.recent = recent
-        self.dialog_parent = parent
+        super().__init__(doc, undo, notices, recent, parent)
         #: Answers the save question without a dialog (tests); None asks.
         self.answer: QMessageBox.StandardButton | None = None
         self.autosave_timer = QTimer(self)

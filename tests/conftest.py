@@ -23,3 +23,15 @@ def grid() -> Path:
 @pytest.fixture(scope="session")
 def assets() -> Path:
     return ASSETS
+
+
+def two_faces(portrait: Path, out: Path) -> Path:
+    """``portrait`` beside its mirror image: a picture with two faces, saved to ``out``."""
+    from PIL import Image
+
+    one = Image.open(portrait).convert("RGB")
+    two = Image.new("RGB", (one.width * 2, one.height))
+    two.paste(one, (0, 0))
+    two.paste(one.transpose(Image.Transpose.FLIP_LEFT_RIGHT), (one.width, 0))
+    two.save(out)
+    return out

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, two_faces
 from tests.test_cli import SAMPLE_PORTRAIT, assert_clean_failure, run
 
 
@@ -134,12 +134,7 @@ def test_messages_say_what_is_wrong(tmp_path: Path, voice: Path) -> None:
 
 
 def test_several_faces_say_which_is_animated(tmp_path: Path, voice: Path) -> None:
-    one = PILImage.open(SAMPLE_PORTRAIT).convert("RGB")
-    two = PILImage.new("RGB", (one.width * 2, one.height))
-    two.paste(one, (0, 0))
-    two.paste(one.transpose(PILImage.Transpose.FLIP_LEFT_RIGHT), (one.width, 0))
-    pair = tmp_path / "pair.png"
-    two.save(pair)
+    pair = two_faces(SAMPLE_PORTRAIT, tmp_path / "pair.png")
     out = tmp_path / "pair.mp4"
     proc = run("render", str(pair), str(voice), "-o", str(out), "--size", "128", "--end", "0.2")
     assert proc.returncode == 0, proc.stderr
@@ -167,14 +162,17 @@ def test_a_transparent_portrait_is_flattened_onto_the_background(tmp_path: Path,
 
 
 def test_paths_without_a_command_open_the_studio(tmp_path: Path, voice: Path) -> None:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TALKIE_SMOKE_QUIT_MS="200",
+    """Quitting while they are still being analysed stops the workers first (a thread
+    still running when Qt is torn down aborted the process)."""
+    big = tmp_path / "big.jpg"   # 36 megapixels: still being analysed at the quit
+    PILImage.open(SAMPLE_PORTRAIT).convert("RGB").resize((6000, 6000)).save(big, quality=85)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TALKIE_SMOKE_QUIT_MS="0",
                TALKIE_NO_SOUND="1", XDG_CONFIG_HOME=str(tmp_path / "c"),
                XDG_DATA_HOME=str(tmp_path / "d"))
-    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), str(SAMPLE_PORTRAIT),
-                           str(voice)], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), str(big), str(voice)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert "event loop running" in proc.stderr
+    assert "event loop running" in proc.stderr and "Destroyed while thread" not in proc.stderr
     typo = run("rendr", str(SAMPLE_PORTRAIT))      # a mistyped command is not a file
     assert typo.returncode == 2 and "invalid choice: 'rendr'" in typo.stderr
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
+from tests.conftest import two_faces
 from tests.gui.conftest import shown, wait_frame
 
 
@@ -105,14 +106,7 @@ def test_scrub_changes_the_preview(loaded, qtbot):
 
 
 def test_several_faces_let_the_artist_pick(window, qtbot, portrait_path, tmp_path):
-    from PIL import Image
-
-    one = Image.open(portrait_path).convert("RGB")
-    two = Image.new("RGB", (one.width * 2, one.height))
-    two.paste(one, (0, 0))
-    two.paste(one.transpose(Image.Transpose.FLIP_LEFT_RIGHT), (one.width, 0))
-    path = tmp_path / "pair.png"
-    two.save(path)
+    path = two_faces(portrait_path, tmp_path / "pair.png")
     window.loader.load_portrait(path)
     qtbot.waitUntil(lambda: window.doc.portrait is not None and not window.loader.busy(),
                     timeout=30_000)
