@@ -80,12 +80,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
                   f"{r.error}", file=sys.stderr)
 
     cancel = engine.CancelToken()
-    handlers = {s: signal.signal(s, lambda *_: cancel.cancel())
-                for s in (signal.SIGINT, signal.SIGTERM)}
+    # Ctrl-C, `kill`, a closed terminal: stop, keep what is finished, report.
+    stops = [getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    handlers = {s: signal.signal(s, lambda *_: cancel.cancel()) for s in stops}
     try:
         report = engine.run_batch(jobs, executor, report_path, str(args.manifest),
-                                  on_progress=line,
-                           on_result=result, cancel=cancel, redo=args.redo)
+                                  on_progress=line, on_result=result, cancel=cancel,
+                                  redo=args.redo)
     finally:
         for s, h in handlers.items():
             signal.signal(s, h)
