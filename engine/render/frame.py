@@ -12,7 +12,7 @@ from engine.render.eyes import soften_lids
 from engine.render.gaze import shift_irises
 from engine.render.mouth import paint_mouth
 from engine.render.painted_lids import paint_lids
-from engine.render.pose import eyelid_closure, frame_landmarks, frame_vertices
+from engine.render.pose import eyelid_closure, frame_landmarks, frame_vertices, head_landmarks
 from engine.render.rig import PortraitRig
 from engine.render.warp import backward_map, remap_box
 
@@ -24,37 +24,45 @@ GRID_PER_IOD = 30
 MAX_STEP = 8
 
 
-def _refine_eyes(
+def _refine(
     mapping: np.ndarray,
     tgt_v: np.ndarray,
     src_v: np.ndarray,
     rig: PortraitRig,
     box: tuple[int, int, int, int],
     step: int,
-    lids: np.ndarray,
+    idx: np.ndarray,
+    with_source: bool = True,
 ) -> None:
-    """Recompute the map at every pixel around eyes whose lids are closing.
+    """Recompute the map at every pixel around the vertices ``idx`` (in place).
 
-    A closing lid folds the eye opening to a line, where the map jumps from
-    the upper lid's skin to the lower lid's. Interpolating the coarse grid
-    across that jump would let the eye show through, so these small boxes
-    are evaluated exactly (step 1). ``mapping`` is changed in place.
+    Where the map jumps (a closing lid folds the eye opening to a line, and
+    the map jumps from the upper lid's skin to the lower lid's; a lip slides
+    over the teeth, and the map jumps from lip to tooth at its edge),
+    interpolating the coarse grid across the jump would smear one into the
+    other, so these small boxes are evaluated exactly (step 1). The box holds
+    the vertices' target positions (and their source positions with
+    ``with_source``), with a margin of two grid steps.
     """
     bx0, by0, bx1, by1 = box
-    for e in range(2):
-        if lids[e] <= 0:
-            continue
-        idx = np.concatenate([topo.EYE_UPPER[e], topo.EYE_LOWER[e], topo.EYE_CREASE[e]])
-        pts = np.concatenate([tgt_v[idx], src_v[idx]])
-        m = 2 * step
-        x0 = max(int(np.floor(pts[:, 0].min())) - m, bx0)
-        y0 = max(int(np.floor(pts[:, 1].min())) - m, by0)
-        x1 = min(int(np.ceil(pts[:, 0].max())) + m + 1, bx1)
-        y1 = min(int(np.ceil(pts[:, 1].max())) + m + 1, by1)
-        if x1 <= x0 or y1 <= y0:
-            continue
-        exact = backward_map(tgt_v, src_v, rig.triangles, (x0, y0, x1, y1), 1)
-        mapping[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0] = exact
+    pts = np.concatenate([tgt_v[idx], src_v[idx]]) if with_source else tgt_v[idx]
+    m = 2 * step
+    x0 = max(int(np.floor(pts[:, 0].min())) - m, bx0)
+    y0 = max(int(np.floor(pts[:, 1].min())) - m, by0)
+    x1 = min(int(np.ceil(pts[:, 0].max())) + m + 1, bx1)
+    y1 = min(int(np.ceil(pts[:, 1].max())) + m + 1, by1)
+    if x1 <= x0 or y1 <= y0:
+        return
+    exact = backward_map(tgt_v, src_v, rig.triangles, (x0, y0, x1, y1), 1)
+    mapping[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0] = exact
+
+
+#: Vertices around each eye whose box is evaluated exactly while its lid closes.
+_EYE_IDX = [np.concatenate([topo.EYE_UPPER[e], topo.EYE_LOWER[e], topo.EYE_CREASE[e]])
+            for e in range(2)]
+#: Landmarks around the mouth opening whose box is evaluated exactly while the lips move:
+#: the map jumps only at the inner lips' edges.
+_MOUTH_IDX = topo.LIPS_INNER
 
 
 def _gaze(motion: MotionTrack, index: int) -> np.ndarray:
@@ -106,9 +114,10 @@ def render_frame(
 
     xy = frame_landmarks(rig, motion, index)
     scale = np.array([fx, fy])
+    tgt_full, src_full = frame_vertices(rig, xy, head_landmarks(rig, motion, index))
     # Pixel centres: full-resolution x maps to (x + 0.5) * f - 0.5.
-    src_v = (rig.vertices + 0.5) * scale - 0.5
-    tgt_v = (frame_vertices(rig, xy) + 0.5) * scale - 0.5
+    src_v = (src_full + 0.5) * scale - 0.5
+    tgt_v = (tgt_full + 0.5) * scale - 0.5
     gaze = _gaze(motion, index)
     lids = eyelid_closure(motion, index)
     painted = np.array(rig.painted_eyes)
@@ -124,8 +133,13 @@ def render_frame(
     iod = rig.iod * float(np.sqrt(fx * fy))
     step = int(np.clip(np.floor(iod / GRID_PER_IOD), 1, MAX_STEP))
     mapping = backward_map(tgt_v, src_v, rig.triangles, (bx0, by0, bx1, by1), step)
-    if step > 1 and np.any(mesh_lids > 0):
-        _refine_eyes(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, mesh_lids)
+    if step > 1:
+        for e in range(2):
+            if mesh_lids[e] > 0:
+                _refine(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, _EYE_IDX[e])
+        k = xy.shape[0] + rig.ring.shape[0]
+        if not np.array_equal(tgt_v[k:], src_v[k:]):
+            _refine(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, _MOUTH_IDX, False)
     out[by0:by1, bx0:bx1] = remap_box(base, mapping)
     if np.any(gaze):
         shift_irises(out, tgt_v, gaze)

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from engine.render import topology as topo
+from engine.render.lips import COLUMNS, mouth_normal
 from engine.render.rig import PortraitRig
 
 #: Excess opening (inter-ocular distances) over which the interior fades in.
@@ -39,24 +40,26 @@ def _smooth(x: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
     return t * t * (3.0 - 2.0 * t)
 
 
-def mouth_opening(rig: PortraitRig, xy: np.ndarray, iod: float) -> float:
-    """Inner-lip opening beyond the portrait's rest, inter-ocular distances.
+def gap_rows(verts: np.ndarray, n_ring: int) -> tuple[np.ndarray, np.ndarray]:
+    """The gap that opens between the mouth's two contents: ``(11, 2)`` upper and lower
+    edges, mouth corner to mouth corner (rows 1 and 2 of :mod:`engine.render.lips`).
 
     Args:
-        rig: the portrait.
-        xy: ``(468, 2)`` frame landmarks in the output's pixels.
-        iod: inter-ocular distance in the output's pixels.
+        verts: ``(V, 2)`` frame mesh vertices (landmarks, ring, mouth rows).
+        n_ring: number of ring vertices.
     """
-    up = xy[topo.LIPS_INNER_UPPER[1:-1]]
-    lo = xy[topo.LIPS_INNER_LOWER[1:-1]]
-    axis = xy[topo.LIPS_INNER_UPPER[-1]] - xy[topo.LIPS_INNER_UPPER[0]]
-    axis = axis / max(float(np.linalg.norm(axis)), 1e-9)
-    normal = np.array([-axis[1], axis[0]])
-    if normal @ (xy[topo.CHIN] - xy[topo.NOSE_TIP]) < 0:
-        normal = -normal
-    gaps = np.maximum((lo - up) @ normal / iod, 0.0)
-    excess = gaps - rig.rest_gap
-    return float(max(excess[3:6].mean(), 0.0))
+    n_lm = 468
+    k = n_lm + n_ring + COLUMNS
+    c0, c1 = verts[topo.LIPS_INNER_UPPER[0]], verts[topo.LIPS_INNER_UPPER[-1]]
+    upper = np.concatenate([c0[None], verts[k : k + COLUMNS], c1[None]])
+    lower = np.concatenate([c0[None], verts[k + COLUMNS : k + 2 * COLUMNS], c1[None]])
+    return upper.astype(np.float64), lower.astype(np.float64)
+
+
+def gap_opening(upper: np.ndarray, lower: np.ndarray, normal: np.ndarray, iod: float) -> float:
+    """Mean height of the gap over the middle of the mouth, inter-ocular distances."""
+    h = (lower[4:7] - upper[4:7]) @ normal
+    return float(max(h.mean(), 0.0)) / max(iod, 1e-9)
 
 
 def _teeth_colour(rig: PortraitRig) -> np.ndarray:
@@ -91,31 +94,22 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
             :func:`engine.render.pose.frame_vertices`).
         iod: inter-ocular distance in ``out``'s pixels.
     """
-    n_lm = 468
-    xy = verts[:n_lm]
-    opening = mouth_opening(rig, xy, iod)
+    xy = verts[:468]
+    upper, lower = gap_rows(verts, rig.ring.shape[0])
+    normal = mouth_normal(xy)
+    opening = gap_opening(upper, lower, normal, iod)
     strength = float(_smooth(opening, *FADE_IN))
     if strength <= 0.0:
         return
-    corners = [topo.LIPS_INNER_UPPER[0], topo.LIPS_INNER_UPPER[-1]]
-    if rig.keep_teeth:
-        k = n_lm + rig.ring.shape[0]
-        m = len(topo.LIPS_INNER_UPPER) - 2
-        upper = np.concatenate([xy[corners[:1]], verts[k : k + m], xy[corners[1:]]])
-        lower = np.concatenate([xy[corners[:1]], verts[k + m : k + 2 * m], xy[corners[1:]]])
-    else:
-        upper = xy[topo.LIPS_INNER_UPPER].astype(np.float64)
-        lower = xy[topo.LIPS_INNER_LOWER].astype(np.float64)
-    teeth = not rig.keep_teeth
+    # A portrait with parted lips has its own content (teeth, or a dark mouth)
+    # under each lip: the gap between them is cavity, never painted teeth.
+    teeth = not rig.open_at_rest
     c0 = upper[0]
     span = upper[-1] - c0
     length = float(np.linalg.norm(span))
     if length < 2.0:
         return
     axis = span / length
-    normal = np.array([-axis[1], axis[0]])
-    if normal @ (xy[topo.CHIN] - xy[topo.NOSE_TIP]) < 0:
-        normal = -normal
 
     h, w = out.shape[:2]
     poly = np.concatenate([upper, lower])

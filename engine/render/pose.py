@@ -6,7 +6,8 @@ import numpy as np
 
 from engine.motion.track import MotionTrack
 from engine.render import topology as topo
-from engine.render.rig import MOUTH_SPLIT, PortraitRig, eye_frame
+from engine.render.lips import COLUMNS, mouth_rows, spread_lips
+from engine.render.rig import PortraitRig, eye_frame
 
 #: How far the lid crease follows the lid margin when the eye closes.
 CREASE_FOLLOW = 0.85
@@ -68,43 +69,58 @@ def frame_landmarks(rig: PortraitRig, motion: MotionTrack, index: int) -> np.nda
     return xy
 
 
-def frame_vertices(rig: PortraitRig, xy: np.ndarray) -> np.ndarray:
-    """The mesh's vertices for frame landmarks ``xy``.
+def head_landmarks(rig: PortraitRig, motion: MotionTrack, index: int) -> np.ndarray:
+    """``(468, 2) float64`` the portrait's landmarks moved by frame ``index``'s head pose
+    alone (no expression, no lids): where the skull carries each point, pixels."""
+    n = motion.frame_count
+    xy = rig.landmarks[:, :2].astype(np.float64)
+    if n == 0:
+        return xy
+    pose = np.asarray(motion.pose[min(max(int(index), 0), n - 1)], dtype=np.float64)
+    if not np.any(pose != 0):
+        return xy
+    canon = rig.neutral.astype(np.float64)
+    disp = (_apply_pose(rig, canon, pose) - canon) @ rig.to_pixels.T
+    return xy + disp[:, :2]
+
+
+def frame_vertices(
+    rig: PortraitRig, xy: np.ndarray, head_xy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The mesh's vertices for frame landmarks ``xy``, and where each samples the portrait.
 
     Args:
         rig: the portrait.
         xy: ``(468, 2)`` frame landmarks, pixels (:func:`frame_landmarks`).
+        head_xy: ``(468, 2)`` the same frame's head pose alone
+            (:func:`head_landmarks`).
 
     Returns:
-        ``(V, 2) float64`` like ``rig.vertices``: the landmarks, the fixed
-        ring, and the two rows splitting the mouth opening. While the lips
-        part no more than at rest both rows sit on one line; beyond that
-        each keeps its distance from its own lip as in the portrait, so the
-        mouth's own content (teeth) moves with its lip and the band between
-        the rows opens up.
+        ``(target (V, 2), source (V, 2))`` float64 like ``rig.vertices``: the
+        landmarks (lid slack applied), the fixed ring, and the four mouth rows
+        (:func:`engine.render.lips.mouth_rows`: the lips slide over the
+        portrait's teeth or take them along). The source equals
+        ``rig.vertices`` except in the mouth, where the inner lips and the
+        rows sample the portrait where the lips and the bones put them.
     """
     n_lm = xy.shape[0]
-    n_ring = rig.ring.shape[0]
-    up_i = topo.LIPS_INNER_UPPER[1:-1]
-    lo_i = topo.LIPS_INNER_LOWER[1:-1]
-    src = rig.landmarks[:, :2].astype(np.float64)
-    d_src = np.linalg.norm(src[lo_i] - src[up_i], axis=1)
-    up, lo = xy[up_i], xy[lo_i]
-    d_tgt = np.linalg.norm(lo - up, axis=1)
-    keep = np.minimum(1.0, d_src / np.maximum(d_tgt, 1e-9))
-    r_up, r_lo = MOUTH_SPLIT * keep, (1.0 - MOUTH_SPLIT) * keep
+    k = n_lm + rig.ring.shape[0]
+    src_xy = rig.landmarks[:, :2].astype(np.float64)
+    rows_t, rows_s, lips_s = mouth_rows(src_xy, xy, head_xy, rig.iod, rig.lip_edge)
     out = rig.vertices.copy()
     out[:n_lm] = xy
+    spread_lips(src_xy, out)
     for e in range(2):
         normal, _ = eye_frame(xy, e)
         slack = rig.lid_slack[e] * _eye_scale(rig, xy, e)
         out[topo.EYE_UPPER[e][1:-1]] -= slack[0][:, None] * normal
         out[topo.EYE_LOWER[e][1:-1]] += slack[1][:, None] * normal
-    k = n_lm + n_ring
-    m = len(up_i)
-    out[k : k + m] = up + r_up[:, None] * (lo - up)
-    out[k + m : k + 2 * m] = lo - r_lo[:, None] * (lo - up)
-    return out
+    out[k : k + 4 * COLUMNS] = rows_t
+    src = rig.vertices.copy()
+    src[k : k + 4 * COLUMNS] = rows_s
+    src[topo.LIPS_INNER_UPPER[1:-1]] = lips_s[:COLUMNS]
+    src[topo.LIPS_INNER_LOWER[1:-1]] = lips_s[COLUMNS:]
+    return out, src
 
 
 def _apply_pose(rig: PortraitRig, pts: np.ndarray, pose: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ import numpy as np
 
 from engine.errors import NoFaceError
 from engine.render import topology as topo
+from engine.render.lips import lip_edges, rest_rows
 from engine.render.painted_lids import PAINT_ROUNDNESS, LidPlate, build_plates
 
 log = logging.getLogger(__name__)
@@ -30,10 +31,6 @@ OPEN_AT_REST = 0.04
 LOWER_LID_SLACK = 0.25
 #: The same above the upper-lid landmarks.
 UPPER_LID_SLACK = 0.2
-#: Where the mouth opening is split between what moves with the upper lip and
-#: what moves with the lower lip (fraction from the upper lip). Upper teeth
-#: usually fill most of a smile.
-MOUTH_SPLIT = 0.65
 #: How many preview sizes a rig keeps downscaled copies of.
 _LEVEL_CACHE = 4
 
@@ -65,10 +62,9 @@ class PortraitRig:
             and depth directions, in canonical coordinates.
         pivot: ``(3,)`` head-pose pivot near the neck, canonical coordinates.
         ring: ``(R, 2) float32`` fixed anchor points, pixels.
-        vertices: ``(468 + R + 18, 2) float64`` the mesh's vertices in the
-            portrait, pixels: landmarks, ring, then the two rows of 9 points
-            splitting the mouth opening (both on one line here, see
-            :data:`MOUTH_SPLIT`).
+        vertices: ``(468 + R + 36, 2) float64`` the mesh's vertices in the
+            portrait, pixels: landmarks, ring, then the four rows of 9 points
+            filling the mouth opening (:func:`engine.render.lips.rest_rows`).
         lid_slack: ``(2, 2, 7) float64`` per eye, per lid (upper, lower), how
             far (pixels) the mesh's lid vertices sit outside the lid landmarks
             (upper lid up, lower lid down). The landmarks tend to lie a little
@@ -87,6 +83,9 @@ class PortraitRig:
             inter-ocular distances (upper to lower, interior points).
         open_at_rest: the portrait's mouth is already open.
         keep_teeth: the portrait already shows teeth; they are warped, never painted.
+        lip_edge: ``(2, 9) float64`` per lip (upper, lower) and inner-lip
+            column, how far (pixels) inside the lip its own colour begins
+            (:func:`engine.render.lips.lip_edges`; zeros for closed lips).
         eye_skin_rgb: ``(2, 3) float32`` per eye, the colour a closed lid takes
             on, 0..255: the mean of the skin under the brow and the cheek on
             the same side.
@@ -116,6 +115,7 @@ class PortraitRig:
     rest_gap: np.ndarray
     open_at_rest: bool
     keep_teeth: bool
+    lip_edge: np.ndarray
     eye_skin_rgb: np.ndarray
     eye_roundness: np.ndarray
     lid_plates: tuple[LidPlate | None, LidPlate | None]
@@ -239,10 +239,7 @@ class PortraitRig:
         face = np.asarray(triangles_face, dtype=np.int32).reshape(-1, 3)
         mouth_start = n_lm + len(ring32)
         tris = np.concatenate([band, face, topo.hole_triangles(mouth_start)]).astype(np.int32)
-        up_xy = lm[topo.LIPS_INNER_UPPER[1:-1], :2].astype(np.float64)
-        lo_xy = lm[topo.LIPS_INNER_LOWER[1:-1], :2].astype(np.float64)
-        mid = up_xy + MOUTH_SPLIT * (lo_xy - up_xy)
-        vertices = np.concatenate([lm[:, :2].astype(np.float64), ring, mid, mid])
+        vertices = np.concatenate([lm[:, :2].astype(np.float64), ring, rest_rows(lm[:, :2])])
         lid_slack = np.zeros((2, 2, 7), dtype=np.float64)
         for e in range(2):
             normal, gap = eye_frame(vertices, e)
@@ -268,6 +265,8 @@ class PortraitRig:
         rest_gap = _inner_gaps(lm[:, :2], iod)
         open_at_rest = bool(rest_gap[3:6].mean() > OPEN_AT_REST)
         keep_teeth = open_at_rest and _shows_teeth(face_rgb, face_lm, skin_rgb)
+        edges = lip_edges(face_rgb, face_lm[:, :2], iod, lip_rgb) if open_at_rest \
+            else np.zeros((2, 9))
         log.info(
             "rig: %dx%d, iod %.1f px, influence box %s, mouth open at rest %s, teeth %s",
             w,
@@ -278,7 +277,7 @@ class PortraitRig:
             keep_teeth,
         )
         frozen = (lm, neutral, to_pixels, axes, pivot, ring32, vertices, lid_slack, tris)
-        for arr in (*frozen, lip_rgb, skin_rgb, rest_gap, eye_skin, roundness):
+        for arr in (*frozen, lip_rgb, skin_rgb, rest_gap, edges, eye_skin, roundness):
             arr.setflags(write=False)
         return cls(
             image=image,
@@ -300,6 +299,7 @@ class PortraitRig:
             rest_gap=rest_gap,
             open_at_rest=open_at_rest,
             keep_teeth=keep_teeth,
+            lip_edge=edges,
             eye_skin_rgb=eye_skin,
             eye_roundness=roundness,
             lid_plates=plates,
