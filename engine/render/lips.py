@@ -34,6 +34,9 @@ from engine.render import topology as topo
 #: content (fraction of the inner-lip gap from the upper lip). Upper teeth
 #: usually fill most of a smile.
 MOUTH_SPLIT = 0.65
+#: A content shown between the lips stretches to at most this times its height
+#: in the portrait where a lip draws back from it (revealing more of the teeth).
+STRETCH = 1.6
 #: The lower teeth move by this share of the chin's expression displacement
 #: (the jaw turns about its hinge, and the teeth sit nearer to it than the chin).
 JAW_TEETH = 0.75
@@ -136,7 +139,33 @@ def rest_rows(xy: np.ndarray) -> np.ndarray:
     return np.concatenate([up, mid, mid, lo])
 
 
-def lip_edges(rgb: np.ndarray, xy: np.ndarray, iod: float, lip_rgb: np.ndarray) -> np.ndarray:
+def content_colours(rgb: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
+    """``(2, 3) float32`` the bright (teeth) and the dark colour of what the portrait
+    shows between its lips: the median of the brighter half of the pixels inside
+    the inner lips, and of the darkest quarter. None for closed lips.
+
+    Args:
+        rgb: ``(H, W, 3) uint8`` the portrait.
+        xy: ``(468, 2)`` its landmarks, pixels.
+    """
+    import cv2
+
+    gap = (xy[_LO] - xy[_UP]) @ mouth_normal(xy)
+    if gap[3:6].mean() < 2.0:
+        return None
+    mask = np.zeros(rgb.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(xy[topo.LIPS_INNER] * 16).astype(np.int32)], 255, cv2.LINE_8, 4)
+    inner = rgb[mask > 0].astype(np.float32)
+    if len(inner) < 10:
+        return None
+    lum = inner @ np.array([0.299, 0.587, 0.114], np.float32)
+    bright = np.median(inner[lum >= np.median(lum)], axis=0)
+    dark = np.median(inner[lum <= np.percentile(lum, 25)], axis=0)
+    return np.stack([bright, dark]).astype(np.float32)
+
+
+def lip_edges(rgb: np.ndarray, xy: np.ndarray, iod: float, lip_rgb: np.ndarray,
+              content: np.ndarray) -> np.ndarray:
     """``(2, 9) float64`` per lip (upper, lower) and column, how far (pixels) inside
     the lip from its inner-lip landmark the lip's own colour begins.
 
@@ -144,31 +173,21 @@ def lip_edges(rgb: np.ndarray, xy: np.ndarray, iod: float, lip_rgb: np.ndarray) 
     the opening, the first pixel closer in colour to the mouth's content (the
     brighter and the darker colours inside the inner lips) than to the lip
     colour marks the edge.
-    Zero where the landmark is on the lip already or the lips are closed.
+    Zero where the landmark is on the lip already.
 
     Args:
         rgb: ``(H, W, 3) uint8`` the portrait.
         xy: ``(468, 2)`` its landmarks, pixels.
         iod: inter-ocular distance, pixels.
         lip_rgb: ``(3,)`` the lips' median colour, 0..255.
+        content: ``(2, 3)`` :func:`content_colours`.
     """
     import cv2
 
     out = np.zeros((2, COLUMNS))
     u, lo = xy[_UP].astype(np.float64), xy[_LO].astype(np.float64)
     n = mouth_normal(xy)
-    gap = (lo - u) @ n
-    if gap[3:6].mean() < 2.0:
-        return out
-    mask = np.zeros(rgb.shape[:2], np.uint8)
-    cv2.fillPoly(mask, [np.round(xy[topo.LIPS_INNER] * 16).astype(np.int32)], 255, cv2.LINE_8, 4)
-    inner = rgb[mask > 0].astype(np.float32)
-    if len(inner) < 10:
-        return out
-    # The content's two colours: teeth (its brighter half) and the dark of the mouth.
-    lum = inner @ np.array([0.299, 0.587, 0.114], np.float32)
-    bright = np.median(inner[lum >= np.median(lum)], axis=0)
-    dark = np.median(inner[lum <= np.percentile(lum, 25)], axis=0)
+    bright, dark = content[0], content[1]
     lip = np.asarray(lip_rgb, np.float32)
     reach = max(2.0, EDGE_REACH * iod)
     ds = np.arange(0.0, reach + 0.25, 0.5)  # distance into the lip, from the landmark out
@@ -211,25 +230,39 @@ def mouth_rows(
     n = mouth_normal(xy)
     u_s, l_s = src_xy[_UP].astype(np.float64), src_xy[_LO].astype(np.float64)
     u_t, l_t = xy[_UP].astype(np.float64), xy[_LO].astype(np.float64)
-    m_s = u_s + MOUTH_SPLIT * (l_s - u_s)
-    # Where the bones put each content (along the normal), against where the lips went.
+    # Scalars along the normal: the lips, the split, and where the bones move.
+    us, ls = u_s @ n, l_s @ n
+    ut, lt = u_t @ n, l_t @ n
+    ms = us + MOUTH_SPLIT * (ls - us)
     skull = (head_xy[_UP] - u_s) @ n
     jaw = (head_xy[_LO] - l_s) @ n + JAW_TEETH * float((xy[topo.CHIN] - head_xy[topo.CHIN]) @ n)
-    lip_up = (u_t - u_s) @ n
-    lip_lo = (l_t - l_s) @ n
-    # A lip moving towards the other slides over its content; moving away, it takes it along.
-    s_up = (u_t - u_s) + (np.minimum(skull, lip_up) - lip_up)[:, None] * n
-    s_lo = (l_t - l_s) + (np.maximum(jaw, lip_lo) - lip_lo)[:, None] * n
-    gap = np.maximum((l_t - u_t) @ n, 0.0)
-    t_b = np.clip((m_s + s_up - u_t) @ n, 0.0, gap)
-    t_c = np.clip((m_s + s_lo - u_t) @ n, t_b, gap)
-    b_t = u_t + t_b[:, None] * n
-    c_t = u_t + t_c[:, None] * n
-    d_t = u_t + gap[:, None] * n
-    target = np.concatenate([u_t, b_t, c_t, d_t])
-    source = np.concatenate([u_t - s_up, b_t - s_up, c_t - s_lo, d_t - s_lo])
+    lt = np.maximum(lt, ut)
+    # Upper content: from the upper lip (or deeper, where the lip came down over
+    # it) to the split, which stays with the skull; stretched at most STRETCH.
+    up_top = np.maximum(us, ut - skull)
+    up_h = np.maximum(ms - up_top, 0.0)
+    b_t = ut + np.minimum(np.clip(ms + skull - ut, 0.0, lt - ut), STRETCH * up_h)
+    # Lower content likewise, from the split (with the jaw) to the lower lip.
+    lo_bot = np.minimum(ls, lt - jaw)
+    lo_h = np.maximum(lo_bot - ms, 0.0)
+    c_h = np.minimum(np.clip(lt - (ms + jaw), 0.0, lt - ut), STRETCH * lo_h)
+    c_t = np.maximum(lt - c_h, b_t)  # the upper teeth stand in front of the lower ones
+    # Sources: the visible share of each content, front to back.
+    b_s = up_top + up_h * np.where(b_t > ut, 1.0, 0.0)
+    frac = np.where(c_h > 1e-9, (lt - c_t) / np.maximum(c_h, 1e-9), 1.0)
+    c_s = lo_bot - lo_h * frac
+
+    def on(a: np.ndarray, b: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Points at normal-coordinate ``v`` on the segments ``a``-``b``."""
+        da, db = a @ n, b @ n
+        t = np.where(db - da > 1e-9, (v - da) / np.maximum(db - da, 1e-9), 0.0)
+        return a + t[:, None] * (b - a)
+
+    target = np.concatenate([u_t, on(u_t, l_t, b_t), on(u_t, l_t, c_t), on(u_t, l_t, lt)])
+    source = np.concatenate([on(u_s, l_s, up_top), on(u_s, l_s, b_s), on(u_s, l_s, c_s),
+                             on(u_s, l_s, lo_bot)])
     inset = (np.zeros((2, COLUMNS)) if edges is None else edges) + EDGE_MARGIN * iod
-    slide_up = np.clip(lip_up - skull, 0.0, inset[0])
-    slide_lo = np.clip(jaw - lip_lo, 0.0, inset[1])
+    slide_up = np.clip(up_top - us, 0.0, inset[0])
+    slide_lo = np.clip(ls - lo_bot, 0.0, inset[1])
     lips = np.concatenate([u_s - slide_up[:, None] * n, l_s + slide_lo[:, None] * n])
     return target, source, lips

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from engine.render import topology as topo
+from engine.render.interior import bank, contour_profile, fill, light_gain
 from engine.render.lips import COLUMNS, mouth_normal
 from engine.render.rig import PortraitRig
 
@@ -62,6 +63,14 @@ def gap_opening(upper: np.ndarray, lower: np.ndarray, normal: np.ndarray, iod: f
     return float(max(h.mean(), 0.0)) / max(iod, 1e-9)
 
 
+def _human_skin(rig: PortraitRig) -> float:
+    """1 for a skin colour within :data:`HUMAN_CAST` of human skin under ordinary
+    light, falling to 0 at twice that (a green cartoon, blue fur)."""
+    light = np.clip(rig.skin_rgb.astype(np.float32) / _SKIN_REF, 0.25, 1.3)
+    cast = float(np.abs(light / float(light.mean()) - 1.0).max())
+    return 1.0 - float(_smooth(cast, HUMAN_CAST, 2 * HUMAN_CAST))
+
+
 def _teeth_colour(rig: PortraitRig) -> np.ndarray:
     """Teeth colour (0..255): an off-white lit by the light that lights the skin.
 
@@ -72,9 +81,7 @@ def _teeth_colour(rig: PortraitRig) -> np.ndarray:
     the teeth turn to the plain off-white of flat, evenly lit paint.
     """
     light = np.clip(rig.skin_rgb.astype(np.float32) / _SKIN_REF, 0.25, 1.3)
-    level = float(light.mean())
-    cast = float(np.abs(light / level - 1.0).max())
-    keep = 1.0 - float(_smooth(cast, HUMAN_CAST, 2 * HUMAN_CAST))
+    keep = _human_skin(rig)
     light = (1.0 - keep) + keep * light
     return np.clip(_TEETH_ALBEDO * light * 0.88, 0.0, 245.0)
 
@@ -125,13 +132,8 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     u = (px * np.float32(axis[0]) + py * np.float32(axis[1])) / np.float32(length)
     v = px * np.float32(normal[0]) + py * np.float32(normal[1])  # pixels, down the face
 
-    def project(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        d = pts - c0
-        pu = np.maximum.accumulate((d @ axis) / length)
-        return pu, d @ normal
-
-    uu, uv = project(upper)
-    lu, lv = project(lower)
+    uu, uv = contour_profile(upper, c0, axis, normal, length)
+    lu, lv = contour_profile(lower, c0, axis, normal, length)
     top = np.interp(u, uu, uv).astype(np.float32)
     bot = np.interp(u, lu, lv).astype(np.float32)
     gap = np.maximum(bot - top, 1e-3)
@@ -143,6 +145,44 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     inside *= _smooth(u, 0.0, 0.08) * _smooth(1.0 - u, 0.0, 0.08)
     if not np.any(inside > 0):
         return
+    b = bank()
+    if rig.open_at_rest and np.any(rig.cavity_rgb > 0):
+        color = _own_cavity(rig, d_top, d_bot, u, iod)
+    elif b is not None and _skin_hue(rig.skin_rgb):
+        color = fill(b, u, d_top, d_bot, iod) * light_gain(b, rig.skin_rgb, rig.lip_rgb)
+    else:
+        color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod, teeth)
+    alpha = (strength * inside)[..., None]
+    patch = out[y0:y1, x0:x1, :3].astype(np.float32)
+    patch += alpha * (color - patch)
+    out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
+
+
+def _skin_hue(rgb: np.ndarray) -> bool:
+    """Whether a skin colour is a human one under some light: red at least green at
+    least blue (within 5 %), or grey (a black-and-white picture). A green cartoon
+    or blue fur is not, and gets a painted interior."""
+    r, g, b = (float(v) for v in rgb)
+    top = max(r, g, b, 1.0)
+    return (top - min(r, g, b)) < 0.12 * top or (r >= 0.95 * g and g >= 0.95 * b)
+
+
+def _own_cavity(rig: PortraitRig, d_top: np.ndarray, d_bot: np.ndarray, u: np.ndarray,
+                iod: float) -> np.ndarray:
+    """The gap between a portrait's own teeth: the dark of its own open mouth,
+    ``(h, w, 3) float32``, a little lighter near the teeth and darker towards
+    the corners."""
+    side = np.abs(2.0 * u - 1.0)
+    near = np.maximum(np.minimum(d_top, d_bot), 0.0)
+    edge = np.exp(-near / max(0.04 * iod, 1.0))
+    shade = (0.6 + 0.5 * edge) * (1.0 - 0.4 * side**2)
+    return shade[..., None] * rig.cavity_rgb.astype(np.float32)
+
+
+def _painted(rig: PortraitRig, opening: float, gap: np.ndarray, d_top: np.ndarray,
+             d_bot: np.ndarray, u: np.ndarray, length: float, iod: float,
+             teeth: bool) -> np.ndarray:
+    """A painted interior ``(h, w, 3) float32``: cavity, tongue, upper teeth (flat art)."""
     side = np.abs(2.0 * u - 1.0)  # 0 centre .. 1 corners
     lip = rig.lip_rgb.astype(np.float32)
 
@@ -168,10 +208,7 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     k = max(1, int(round(0.004 * iod))) * 2 + 1
     if k > 1:
         color = cv2.GaussianBlur(color, (k, k), 0)
-    alpha = (strength * inside)[..., None]
-    patch = out[y0:y1, x0:x1, :3].astype(np.float32)
-    patch += alpha * (color - patch)
-    out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
+    return color
 
 
 def _teeth(

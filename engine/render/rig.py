@@ -13,7 +13,7 @@ import numpy as np
 
 from engine.errors import NoFaceError
 from engine.render import topology as topo
-from engine.render.lips import lip_edges, rest_rows
+from engine.render.lips import content_colours, lip_edges, rest_rows
 from engine.render.painted_lids import PAINT_ROUNDNESS, LidPlate, build_plates
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,9 @@ class PortraitRig:
         lip_edge: ``(2, 9) float64`` per lip (upper, lower) and inner-lip
             column, how far (pixels) inside the lip its own colour begins
             (:func:`engine.render.lips.lip_edges`; zeros for closed lips).
+        cavity_rgb: ``(3,) float32`` the dark of the portrait's own open mouth
+            (:func:`engine.render.lips.content_colours`), 0..255; zeros when
+            its lips are closed.
         eye_skin_rgb: ``(2, 3) float32`` per eye, the colour a closed lid takes
             on, 0..255: the mean of the skin under the brow and the cheek on
             the same side.
@@ -116,6 +119,7 @@ class PortraitRig:
     open_at_rest: bool
     keep_teeth: bool
     lip_edge: np.ndarray
+    cavity_rgb: np.ndarray
     eye_skin_rgb: np.ndarray
     eye_roundness: np.ndarray
     lid_plates: tuple[LidPlate | None, LidPlate | None]
@@ -261,12 +265,18 @@ class PortraitRig:
         face_lm = lm - np.array([fx0, fy0, 0], dtype=np.float32)
         lip_rgb, skin_rgb, eye_skin = _colours(face_rgb, face_lm, iod)
         roundness = eye_roundness(vertices)
-        plates = build_plates(rgb, lm, iod, roundness >= PAINT_ROUNDNESS)
+        plates = build_plates(rgb, lm, iod, np.ones(2, bool), roundness < PAINT_ROUNDNESS,
+                              eye_skin)
         rest_gap = _inner_gaps(lm[:, :2], iod)
         open_at_rest = bool(rest_gap[3:6].mean() > OPEN_AT_REST)
         keep_teeth = open_at_rest and _shows_teeth(face_rgb, face_lm, skin_rgb)
-        edges = lip_edges(face_rgb, face_lm[:, :2], iod, lip_rgb) if open_at_rest \
-            else np.zeros((2, 9))
+        content = content_colours(face_rgb, face_lm[:, :2]) if open_at_rest else None
+        if content is None:
+            edges = np.zeros((2, 9))
+            cavity = np.zeros(3, np.float32)
+        else:
+            edges = lip_edges(face_rgb, face_lm[:, :2], iod, lip_rgb, content)
+            cavity = content[1]
         log.info(
             "rig: %dx%d, iod %.1f px, influence box %s, mouth open at rest %s, teeth %s",
             w,
@@ -277,7 +287,7 @@ class PortraitRig:
             keep_teeth,
         )
         frozen = (lm, neutral, to_pixels, axes, pivot, ring32, vertices, lid_slack, tris)
-        for arr in (*frozen, lip_rgb, skin_rgb, rest_gap, edges, eye_skin, roundness):
+        for arr in (*frozen, lip_rgb, skin_rgb, rest_gap, edges, cavity, eye_skin, roundness):
             arr.setflags(write=False)
         return cls(
             image=image,
@@ -300,6 +310,7 @@ class PortraitRig:
             open_at_rest=open_at_rest,
             keep_teeth=keep_teeth,
             lip_edge=edges,
+            cavity_rgb=cavity,
             eye_skin_rgb=eye_skin,
             eye_roundness=roundness,
             lid_plates=plates,
