@@ -8,7 +8,6 @@ import numpy as np
 
 from engine.motion.track import MotionTrack
 from engine.render import topology as topo
-from engine.render.eyes import soften_lids
 from engine.render.gaze import shift_irises
 from engine.render.mouth import paint_mouth
 from engine.render.painted_lids import paint_lids
@@ -24,6 +23,11 @@ GRID_PER_IOD = 30
 MAX_STEP = 8
 
 
+#: Landmarks around the mouth opening whose box is evaluated exactly while the lips move:
+#: the map jumps only at the inner lips' edges.
+_MOUTH_IDX = topo.LIPS_INNER
+
+
 def _refine(
     mapping: np.ndarray,
     tgt_v: np.ndarray,
@@ -31,21 +35,16 @@ def _refine(
     rig: PortraitRig,
     box: tuple[int, int, int, int],
     step: int,
-    idx: np.ndarray,
-    with_source: bool = True,
 ) -> None:
-    """Recompute the map at every pixel around the vertices ``idx`` (in place).
+    """Recompute the map at every pixel around the inner lips (in place).
 
-    Where the map jumps (a closing lid folds the eye opening to a line, and
-    the map jumps from the upper lid's skin to the lower lid's; a lip slides
-    over the teeth, and the map jumps from lip to tooth at its edge),
-    interpolating the coarse grid across the jump would smear one into the
-    other, so these small boxes are evaluated exactly (step 1). The box holds
-    the vertices' target positions (and their source positions with
-    ``with_source``), with a margin of two grid steps.
+    Where a lip slides over the teeth the map jumps from lip to tooth at its
+    edge; interpolating the coarse grid across the jump would smear one into
+    the other, so the box of the inner lips (with a margin of two grid steps)
+    is evaluated exactly (step 1).
     """
     bx0, by0, bx1, by1 = box
-    pts = np.concatenate([tgt_v[idx], src_v[idx]]) if with_source else tgt_v[idx]
+    pts = tgt_v[_MOUTH_IDX]
     m = 2 * step
     x0 = max(int(np.floor(pts[:, 0].min())) - m, bx0)
     y0 = max(int(np.floor(pts[:, 1].min())) - m, by0)
@@ -55,14 +54,6 @@ def _refine(
         return
     exact = backward_map(tgt_v, src_v, rig.triangles, (x0, y0, x1, y1), 1)
     mapping[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0] = exact
-
-
-#: Vertices around each eye whose box is evaluated exactly while its lid closes.
-_EYE_IDX = [np.concatenate([topo.EYE_UPPER[e], topo.EYE_LOWER[e], topo.EYE_CREASE[e]])
-            for e in range(2)]
-#: Landmarks around the mouth opening whose box is evaluated exactly while the lips move:
-#: the map jumps only at the inner lips' edges.
-_MOUTH_IDX = topo.LIPS_INNER
 
 
 def _gaze(motion: MotionTrack, index: int) -> np.ndarray:
@@ -120,9 +111,7 @@ def render_frame(
     tgt_v = (tgt_full + 0.5) * scale - 0.5
     gaze = _gaze(motion, index)
     lids = eyelid_closure(motion, index)
-    painted = np.array(rig.painted_eyes)
-    mesh_lids = np.where(painted, 0.0, lids)  # the lids the mesh closes
-    paint = bool(np.any(lids[painted] > 0))
+    paint = bool(np.any(lids > 0))
     moved = not np.array_equal(tgt_v, src_v) or bool(np.any(gaze)) or paint
 
     x0, y0, x1, y1 = rig.box
@@ -133,19 +122,13 @@ def render_frame(
     iod = rig.iod * float(np.sqrt(fx * fy))
     step = int(np.clip(np.floor(iod / GRID_PER_IOD), 1, MAX_STEP))
     mapping = backward_map(tgt_v, src_v, rig.triangles, (bx0, by0, bx1, by1), step)
-    if step > 1:
-        for e in range(2):
-            if mesh_lids[e] > 0:
-                _refine(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, _EYE_IDX[e])
-        k = xy.shape[0] + rig.ring.shape[0]
-        if not np.array_equal(tgt_v[k:], src_v[k:]):
-            _refine(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, _MOUTH_IDX, False)
+    k = xy.shape[0] + rig.ring.shape[0]
+    if step > 1 and not np.array_equal(tgt_v[k:], src_v[k:]):
+        _refine(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step)
     out[by0:by1, bx0:bx1] = remap_box(base, mapping)
     if np.any(gaze):
         shift_irises(out, tgt_v, gaze)
     paint_mouth(out, rig, tgt_v, iod)
-    if np.any(mesh_lids > 0):
-        soften_lids(out, tgt_v, mesh_lids, iod, rig.eye_skin_rgb)
     if paint:
         xy_out = (xy[:, :2] + 0.5) * scale - 0.5
         paint_lids(out, rig.lid_plates, xy_out, mapping, (bx0, by0, bx1, by1), scale, lids, iod)

@@ -4,8 +4,10 @@ The mouth opening is filled by four rows of vertices (:func:`engine.render.
 topology.hole_triangles`): the portrait's *upper content* (the teeth under
 the upper lip) lies between rows 0 and 1, its *lower content* between rows 2
 and 3, and a *gap* between rows 1 and 2 that is painted
-(:mod:`engine.render.mouth`). In the portrait rows 1 and 2 lie on one line,
-:data:`MOUTH_SPLIT` of the way from the upper lip to the lower.
+(:mod:`engine.render.mouth`). In the portrait rows 1 and 2 lie on one line:
+the upper teeth's biting edge where the portrait shows teeth
+(:func:`content_split`), else :data:`MOUTH_SPLIT` of the way from the upper
+lip to the lower.
 
 Each content belongs to a bone, not to a lip: the upper teeth move with the
 head, the lower ones with the jaw. So when a lip comes towards the other
@@ -34,6 +36,10 @@ from engine.render import topology as topo
 #: content (fraction of the inner-lip gap from the upper lip). Upper teeth
 #: usually fill most of a smile.
 MOUTH_SPLIT = 0.65
+#: Share of a lower lip's drop beyond the jaw's that its teeth follow.
+LOWER_FOLLOW = 0.6
+#: A dip in brightness below this share of the teeth's marks their biting edge.
+EDGE_DIP = 0.7
 #: A content shown between the lips stretches to at most this times its height
 #: in the portrait where a lip draws back from it (revealing more of the teeth).
 STRETCH = 1.6
@@ -127,22 +133,58 @@ def spread_lips(src_xy: np.ndarray, xy: np.ndarray) -> None:
     xy[idx] = src_xy[idx] + w_in @ d_in + w_out @ d_out
 
 
-def rest_rows(xy: np.ndarray) -> np.ndarray:
+def content_split(rgb: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """``(9,) float64`` per column, where the upper teeth end: the share of the way
+    from the upper inner lip to the lower one.
+
+    Along each column, the darkest point (the line between the upper and the
+    lower teeth, or the shadow under the upper teeth) below the upper third;
+    where nothing there is darker than :data:`EDGE_DIP` of the teeth, the
+    upper teeth reach the lower lip (a smile that shows no lower teeth) and the
+    split is at the lower lip. Smoothed along the mouth.
+
+    Args:
+        rgb: ``(H, W, 3) uint8`` the portrait.
+        xy: ``(468, 2)`` its landmarks, pixels.
+    """
+    import cv2
+
+    u, lo = xy[_UP].astype(np.float64), xy[_LO].astype(np.float64)
+    t = np.linspace(0.0, 1.0, 33)
+    pts = u[:, None, :] + t[None, :, None] * (lo - u)[:, None, :]
+    prof = cv2.remap(np.ascontiguousarray(rgb[..., :3]), pts[..., 0].astype(np.float32),
+                     pts[..., 1].astype(np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    lum = cv2.GaussianBlur(prof @ np.array([0.299, 0.587, 0.114], np.float32), (3, 1), 0)
+    split = np.empty(COLUMNS)
+    search = t >= 1.0 / 3.0
+    for k in range(COLUMNS):
+        teeth = float(np.percentile(lum[k], 75))
+        j = int(np.argmin(np.where(search, lum[k], np.inf)))
+        split[k] = t[j] if lum[k, j] < EDGE_DIP * teeth else 1.0
+    # A column or two may miss the dip: follow the median of its neighbours.
+    padded = np.pad(split, 1, mode="edge")
+    return np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0)
+
+
+def rest_rows(xy: np.ndarray, split: np.ndarray | None = None) -> np.ndarray:
     """``(4 * 9, 2) float64`` the mouth rows of the portrait itself.
 
     Args:
         xy: ``(468+, 2)`` the portrait's landmarks, pixels.
+        split: ``(9,)`` :func:`content_split`, or None for :data:`MOUTH_SPLIT`.
     """
     up = xy[_UP].astype(np.float64)
     lo = xy[_LO].astype(np.float64)
-    mid = up + MOUTH_SPLIT * (lo - up)
+    share = np.full(COLUMNS, MOUTH_SPLIT) if split is None else np.asarray(split)
+    mid = up + share[:, None] * (lo - up)
     return np.concatenate([up, mid, mid, lo])
 
 
 def content_colours(rgb: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
     """``(2, 3) float32`` the bright (teeth) and the dark colour of what the portrait
     shows between its lips: the median of the brighter half of the pixels inside
-    the inner lips, and of the darkest quarter. None for closed lips.
+    the inner lips, and of the darkest tenth. None for closed lips.
 
     Args:
         rgb: ``(H, W, 3) uint8`` the portrait.
@@ -160,7 +202,7 @@ def content_colours(rgb: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
         return None
     lum = inner @ np.array([0.299, 0.587, 0.114], np.float32)
     bright = np.median(inner[lum >= np.median(lum)], axis=0)
-    dark = np.median(inner[lum <= np.percentile(lum, 25)], axis=0)
+    dark = np.median(inner[lum <= np.percentile(lum, 10)], axis=0)
     return np.stack([bright, dark]).astype(np.float32)
 
 
@@ -206,7 +248,7 @@ def lip_edges(rgb: np.ndarray, xy: np.ndarray, iod: float, lip_rgb: np.ndarray,
 
 def mouth_rows(
     src_xy: np.ndarray, xy: np.ndarray, head_xy: np.ndarray, iod: float,
-    edges: np.ndarray | None = None,
+    edges: np.ndarray | None = None, split: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Target and source positions of the four mouth rows in one frame.
 
@@ -217,6 +259,7 @@ def mouth_rows(
             head pose alone (no expression): where the skull puts each point.
         iod: inter-ocular distance, pixels.
         edges: ``(2, 9)`` the portrait's :func:`lip_edges`, or None (zeros).
+        split: ``(9,)`` the portrait's :func:`content_split`, or None.
 
     Returns:
         ``(target (36, 2), source (36, 2), lip_source (18, 2))`` float64: the
@@ -233,10 +276,14 @@ def mouth_rows(
     # Scalars along the normal: the lips, the split, and where the bones move.
     us, ls = u_s @ n, l_s @ n
     ut, lt = u_t @ n, l_t @ n
-    ms = us + MOUTH_SPLIT * (ls - us)
+    ms = us + (MOUTH_SPLIT if split is None else split) * (ls - us)
     skull = (head_xy[_UP] - u_s) @ n
     jaw = (head_xy[_LO] - l_s) @ n + JAW_TEETH * float((xy[topo.CHIN] - head_xy[topo.CHIN]) @ n)
     lt = np.maximum(lt, ut)
+    # A lower lip that drops further than the jaw pulls the lower teeth's
+    # visible edge part of the way with it (the lower teeth tip forward as the
+    # mouth opens): the gap follows the lips' opening, not the chin's alone.
+    jaw = jaw + LOWER_FOLLOW * np.maximum(lt - ls - jaw, 0.0)
     # Upper content: from the upper lip (or deeper, where the lip came down over
     # it) to the split, which stays with the skull; stretched at most STRETCH.
     up_top = np.maximum(us, ut - skull)

@@ -146,7 +146,7 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     if not np.any(inside > 0):
         return
     b = bank()
-    if rig.open_at_rest and np.any(rig.cavity_rgb > 0):
+    if rig.keep_teeth and np.any(rig.cavity_rgb > 0):
         color = _own_cavity(rig, d_top, d_bot, u, iod)
     elif b is not None and _skin_hue(rig.skin_rgb):
         color = fill(b, u, d_top, d_bot, iod) * light_gain(b, rig.skin_rgb, rig.lip_rgb)
@@ -175,7 +175,7 @@ def _own_cavity(rig: PortraitRig, d_top: np.ndarray, d_bot: np.ndarray, u: np.nd
     side = np.abs(2.0 * u - 1.0)
     near = np.maximum(np.minimum(d_top, d_bot), 0.0)
     edge = np.exp(-near / max(0.04 * iod, 1.0))
-    shade = (0.6 + 0.5 * edge) * (1.0 - 0.4 * side**2)
+    shade = (0.3 + 0.45 * edge) * (1.0 - 0.4 * side**2)
     return shade[..., None] * rig.cavity_rgb.astype(np.float32)
 
 

@@ -1,15 +1,21 @@
-"""Painted lids for large round eyes (animals, cartoons, drawn faces).
+"""Closed lids painted from a lid plate: the eye inpainted away, revealed as the lid comes down.
 
-A human lid is thin skin that the mesh can stretch over the eye
-(:mod:`engine.render.eyes`). A cat's or a cartoon's round eye is as tall as
-it is wide: stretching the skin above it over the eye drags the brows, the
-ears and the background in with it. Those eyes are not closed by the mesh.
-Instead a *lid plate* is made once per portrait: the eye region inpainted from
-the skin (or fur, or flat paint) around it. A closing lid is that plate,
-revealed from the top of the eye down to the upper lid's edge (and a little
-from the bottom up, where the lids meet), warped with the face like every other
-pixel, with a lash line in the eye's own ink (the darkest colour of its rim)
-along the edge: the way an animator draws a closing eye.
+Stretching the skin above an eye over it squashes the iris into a smear and
+never quite closes (a human lid is a thin fold; a cat's or a cartoon's round
+eye is as tall as it is wide, and stretching drags in brows, ears and
+background). Instead a *lid plate* is made once per eye: the eye region,
+lashes and lid rims included, inpainted from the skin (or fur, or flat paint)
+around it, with the fine texture of the skin above it. A closing lid is that
+plate, revealed from the top of the eye down to the upper lid's edge (and a
+little from the bottom up, where the lids meet), warped with the face like
+every other pixel, with a lash line in the eye's own ink along the edge.
+
+Human eyes (roundness below :data:`PAINT_ROUNDNESS`) close nearly down to
+the lower lid, their plate takes on the colour of the skin around the eye
+(inpainting alone takes in the socket's shadow), its texture comes from
+under the brow, and the lash line is heavier, tapered at the corners, with a
+little shade on the lid's rim above it. Large round eyes (animals, cartoons)
+meet in a gentle arc with a thin line, the way an animator draws them.
 """
 
 from __future__ import annotations
@@ -180,12 +186,10 @@ def _lid_colour(fill: np.ndarray, mask: np.ndarray, lid_rgb: np.ndarray, iod: fl
     return np.clip(f + 0.5, 0, 255).astype(np.uint8)
 
 
-def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float,
-                 painted: np.ndarray, human: np.ndarray, lid_rgb: np.ndarray | None = None,
-                 ) -> tuple[LidPlate | None, LidPlate | None]:
-    """Lid plates for the eyes marked in ``painted`` ``(2,) bool`` (others None);
-    ``human`` ``(2,) bool`` marks human (almond) eyes, whose lids take on
-    ``lid_rgb`` ``(2, 3)`` (the skin around each eye, 0..255).
+def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float, human: np.ndarray,
+                 lid_rgb: np.ndarray | None = None) -> tuple[LidPlate, LidPlate]:
+    """The lid plates of both eyes; ``human`` ``(2,) bool`` marks human (almond)
+    eyes, whose lids take on ``lid_rgb`` ``(2, 3)`` (the skin around each eye, 0..255).
 
     Args:
         rgb: ``(H, W, 3) uint8`` the portrait.
@@ -195,12 +199,9 @@ def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float,
         iod: inter-ocular distance, pixels.
     """
     h, w = rgb.shape[:2]
-    plates: list[LidPlate | None] = []
+    plates: list[LidPlate] = []
     radius = max(3.0, 0.04 * iod)
     for e in range(2):
-        if not painted[e]:
-            plates.append(None)
-            continue
         upper = landmarks[topo.EYE_UPPER[e], :2].astype(np.float64)
         lower = landmarks[topo.EYE_LOWER[e], :2].astype(np.float64)
         gap = float(np.linalg.norm(lower - upper, axis=1).max())
@@ -245,14 +246,14 @@ def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float,
     return plates[0], plates[1]
 
 
-def paint_lids(out: np.ndarray, plates: tuple[LidPlate | None, LidPlate | None],
+def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
                xy: np.ndarray, mapping: np.ndarray, box: tuple[int, int, int, int],
                scale: np.ndarray, closure: np.ndarray, iod: float) -> None:
     """Close the painted eyes of a warped frame, in place.
 
     Args:
         out: ``(h, w, 3|4) uint8`` the warped frame; only RGB is changed.
-        plates: the rig's lid plates (None for eyes the mesh closes).
+        plates: the rig's lid plates.
         xy: ``(468, 2)`` this frame's landmarks in ``out``'s pixels.
         mapping: ``(by1 - by0, bx1 - bx0, 2) float32`` the frame's backward map
             (source positions in the scaled portrait) over ``box``.
@@ -264,7 +265,7 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate | None, LidPlate | None],
     bx0, by0, bx1, by1 = box
     for e, plate in enumerate(plates):
         c = float(np.clip(closure[e], 0.0, 1.0))
-        if plate is None or c <= 0.0:
+        if c <= 0.0:
             continue
         upper, lower = xy[topo.EYE_UPPER[e]], xy[topo.EYE_LOWER[e]]
         up_m, lo_m = lid_outline(upper, lower, plate.margin * float(np.sqrt(scale[0] * scale[1])))

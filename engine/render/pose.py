@@ -1,4 +1,4 @@
-"""Frame landmarks: expression, head pose and eyelids applied to the rig's face."""
+"""Frame landmarks: expression and head pose applied to the rig's face, and the mesh."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ from engine.motion.track import MotionTrack
 from engine.render import topology as topo
 from engine.render.lips import COLUMNS, mouth_rows, spread_lips
 from engine.render.rig import PortraitRig, eye_frame
-
-#: How far the lid crease follows the lid margin when the eye closes.
-CREASE_FOLLOW = 0.85
 
 
 def rotation(pitch: float, yaw: float, roll: float) -> np.ndarray:
@@ -60,13 +57,7 @@ def frame_landmarks(rig: PortraitRig, motion: MotionTrack, index: int) -> np.nda
         if np.any(pose != 0):
             posed = _apply_pose(rig, posed, pose)
     disp = (posed - canon) @ rig.to_pixels.T
-    xy = rig.landmarks[:, :2].astype(np.float64) + disp[:, :2]
-    if n > 0:
-        lids = np.clip(np.asarray(motion.eyelids[i], dtype=np.float64), 0.0, 1.0)
-        for e in range(2):
-            if lids[e] > 0 and not rig.painted_eyes[e]:  # painted lids: frame.py
-                _close_eye(xy, rig, e, float(lids[e]))
-    return xy
+    return rig.landmarks[:, :2].astype(np.float64) + disp[:, :2]
 
 
 def head_landmarks(rig: PortraitRig, motion: MotionTrack, index: int) -> np.ndarray:
@@ -106,7 +97,8 @@ def frame_vertices(
     n_lm = xy.shape[0]
     k = n_lm + rig.ring.shape[0]
     src_xy = rig.landmarks[:, :2].astype(np.float64)
-    rows_t, rows_s, lips_s = mouth_rows(src_xy, xy, head_xy, rig.iod, rig.lip_edge)
+    rows_t, rows_s, lips_s = mouth_rows(src_xy, xy, head_xy, rig.iod, rig.lip_edge,
+                                          rig.mouth_split)
     out = rig.vertices.copy()
     out[:n_lm] = xy
     spread_lips(src_xy, out)
@@ -131,24 +123,6 @@ def _apply_pose(rig: PortraitRig, pts: np.ndarray, pose: np.ndarray) -> np.ndarr
     local[:, 0] += tx
     local[:, 1] += ty
     return local @ axes + rig.pivot
-
-
-def _close_eye(xy: np.ndarray, rig: PortraitRig, eye: int, closure: float) -> None:
-    """Move one eye's upper lid down over the eye, in place (pixels).
-
-    The lid margin travels along the eye's vertical axis (perpendicular to
-    the corner-to-corner line) until it reaches the visible lower-lid margin
-    (the lower landmarks plus the rig's slack); the lid crease follows part
-    of the way, so the lid's skin stretches over the eye rather than the eye
-    being squashed.
-    """
-    upper = topo.EYE_UPPER[eye][1:-1]
-    crease = topo.EYE_CREASE[eye]
-    normal, gap = eye_frame(xy, eye)
-    scale = _eye_scale(rig, xy, eye)
-    travel = closure * (np.maximum(gap, 0.0) + rig.lid_slack[eye].sum(axis=0) * scale)
-    xy[upper] += travel[:, None] * normal
-    xy[crease] += (CREASE_FOLLOW * travel)[:, None] * normal
 
 
 def _eye_scale(rig: PortraitRig, xy: np.ndarray, eye: int) -> float:
