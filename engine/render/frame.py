@@ -26,6 +26,8 @@ MAX_STEP = 8
 #: Landmarks around the mouth opening whose box is evaluated exactly while the lips move:
 #: the map jumps only at the inner lips' edges.
 _MOUTH_IDX = topo.LIPS_INNER
+#: The same around each eye while its lid closes (the map jumps at the lid's edge).
+_EYE_IDX = [np.concatenate([topo.EYE_UPPER[e], topo.EYE_LOWER[e]]) for e in range(2)]
 
 
 def _refine(
@@ -35,16 +37,17 @@ def _refine(
     rig: PortraitRig,
     box: tuple[int, int, int, int],
     step: int,
+    idx: np.ndarray,
 ) -> None:
-    """Recompute the map at every pixel around the inner lips (in place).
+    """Recompute the map at every pixel around the vertices ``idx`` (in place).
 
-    Where a lip slides over the teeth the map jumps from lip to tooth at its
-    edge; interpolating the coarse grid across the jump would smear one into
-    the other, so the box of the inner lips (with a margin of two grid steps)
-    is evaluated exactly (step 1).
+    Where a lip slides over the teeth, or a lid over the eye, the map jumps
+    at its edge from lip to tooth, or lid to eye; interpolating the coarse
+    grid across the jump would smear one into the other, so the box of those
+    vertices' targets (with a margin of two grid steps) is evaluated exactly.
     """
     bx0, by0, bx1, by1 = box
-    pts = tgt_v[_MOUTH_IDX]
+    pts = tgt_v[idx]
     m = 2 * step
     x0 = max(int(np.floor(pts[:, 0].min())) - m, bx0)
     y0 = max(int(np.floor(pts[:, 1].min())) - m, by0)
@@ -103,15 +106,17 @@ def render_frame(
     base = rig.level(out_w, out_h)
     out = base.copy()
 
+    open_xy = frame_landmarks(rig, motion, index, lids=False)
     xy = frame_landmarks(rig, motion, index)
     scale = np.array([fx, fy])
-    tgt_full, src_full = frame_vertices(rig, xy, head_landmarks(rig, motion, index))
+    tgt_full, src_full = frame_vertices(rig, xy, head_landmarks(rig, motion, index), open_xy)
     # Pixel centres: full-resolution x maps to (x + 0.5) * f - 0.5.
     src_v = (src_full + 0.5) * scale - 0.5
     tgt_v = (tgt_full + 0.5) * scale - 0.5
     gaze = _gaze(motion, index)
     lids = eyelid_closure(motion, index)
     paint = bool(np.any(lids > 0))
+    closing = [bool(lids[e] > 0 and rig.lid_plates[e].human) for e in range(2)]
     moved = not np.array_equal(tgt_v, src_v) or bool(np.any(gaze)) or paint
 
     x0, y0, x1, y1 = rig.box
@@ -123,13 +128,19 @@ def render_frame(
     step = int(np.clip(np.floor(iod / GRID_PER_IOD), 1, MAX_STEP))
     mapping = backward_map(tgt_v, src_v, rig.triangles, (bx0, by0, bx1, by1), step)
     k = xy.shape[0] + rig.ring.shape[0]
-    if step > 1 and not np.array_equal(tgt_v[k:], src_v[k:]):
-        _refine(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step)
+    if step > 1:
+        if not np.array_equal(tgt_v[k:], src_v[k:]):
+            _refine(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, _MOUTH_IDX)
+        for e in range(2):
+            if closing[e]:
+                _refine(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, _EYE_IDX[e])
     out[by0:by1, bx0:bx1] = remap_box(base, mapping)
     if np.any(gaze):
         shift_irises(out, tgt_v, gaze)
     paint_mouth(out, rig, tgt_v, iod)
     if paint:
         xy_out = (xy[:, :2] + 0.5) * scale - 0.5
-        paint_lids(out, rig.lid_plates, xy_out, mapping, (bx0, by0, bx1, by1), scale, lids, iod)
+        open_out = (open_xy + 0.5) * scale - 0.5
+        paint_lids(out, rig.lid_plates, xy_out, mapping, (bx0, by0, bx1, by1), scale, lids, iod,
+                   open_out, rig.landmarks)
     return out

@@ -19,8 +19,10 @@ from engine.render.interior import bank, contour_profile, fill, light_gain
 from engine.render.lips import COLUMNS, mouth_normal
 from engine.render.rig import PortraitRig
 
-#: Excess opening (inter-ocular distances) over which the interior fades in.
+#: Gap height (inter-ocular distances) over which the interior fades in...
 FADE_IN = (0.004, 0.035)
+#: ... and the dark between a portrait's own teeth.
+OWN_FADE_IN = (0.02, 0.08)
 #: Largest visible upper-teeth height, inter-ocular distances.
 TEETH_MAX = 0.085
 #: Excess opening at which the tongue starts to show, and where it is full.
@@ -105,7 +107,9 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     upper, lower = gap_rows(verts, rig.ring.shape[0])
     normal = mouth_normal(xy)
     opening = gap_opening(upper, lower, normal, iod)
-    strength = float(_smooth(opening, *FADE_IN))
+    # Between a portrait's own teeth a narrow gap shows their edges drawn out;
+    # the dark behind them fades in only as the gap widens.
+    strength = float(_smooth(opening, *(OWN_FADE_IN if rig.keep_teeth else FADE_IN)))
     if strength <= 0.0:
         return
     # A portrait with parted lips has its own content (teeth, or a dark mouth)

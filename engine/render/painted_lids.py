@@ -248,7 +248,8 @@ def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float, human: np.n
 
 def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
                xy: np.ndarray, mapping: np.ndarray, box: tuple[int, int, int, int],
-               scale: np.ndarray, closure: np.ndarray, iod: float) -> None:
+               scale: np.ndarray, closure: np.ndarray, iod: float,
+               open_xy: np.ndarray | None = None, src_lm: np.ndarray | None = None) -> None:
     """Close the painted eyes of a warped frame, in place.
 
     Args:
@@ -261,13 +262,20 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
         scale: ``(2,)`` output pixels per portrait pixel.
         closure: ``(2,)`` eyelid closure 0..1 per eye.
         iod: inter-ocular distance in ``out``'s pixels.
+        open_xy: ``(468, 2)`` the frame's landmarks before the mesh moved the
+            human lids down, ``out``'s pixels: a human lid is painted over the
+            open eye's outline, and its plate is laid by the similarity that
+            carries the open eye to the portrait's (not through the frame's
+            map, which stretches the lid's skin).
+        src_lm: ``(468, 2+)`` the portrait's landmarks, full-resolution pixels.
     """
     bx0, by0, bx1, by1 = box
     for e, plate in enumerate(plates):
         c = float(np.clip(closure[e], 0.0, 1.0))
         if c <= 0.0:
             continue
-        upper, lower = xy[topo.EYE_UPPER[e]], xy[topo.EYE_LOWER[e]]
+        geo = open_xy if plate.human and open_xy is not None else xy
+        upper, lower = geo[topo.EYE_UPPER[e]], geo[topo.EYE_LOWER[e]]
         up_m, lo_m = lid_outline(upper, lower, plate.margin * float(np.sqrt(scale[0] * scale[1])))
         # The lids meet MEET of the way down: the upper lid comes down and the
         # lower one up, so a shut round eye is a gentle arc, not its lower rim.
@@ -294,9 +302,17 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
                              for q in (upper_poly, lower_poly)], 1.0, cv2.LINE_AA, 4)
         mask = cv2.GaussianBlur(sharp, (0, 0), max(0.7, FEATHER * iod))
         # Where each pixel comes from in the full-resolution portrait, then in the plate.
-        src = mapping[y0 - by0:y1 - by0, x0 - bx0:x1 - bx0]
-        px = (src[..., 0] + 0.5) / scale[0] - 0.5 - plate.origin[0]
-        py = (src[..., 1] + 0.5) / scale[1] - 0.5 - plate.origin[1]
+        if plate.human and open_xy is not None and src_lm is not None:
+            idx = np.concatenate([topo.EYE_UPPER[e], topo.EYE_LOWER[e][1:-1]])
+            sim, _ = cv2.estimateAffinePartial2D(geo[idx].astype(np.float32),
+                                                 src_lm[idx, :2].astype(np.float32))
+            yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+            px = sim[0, 0] * xx + sim[0, 1] * yy + sim[0, 2] - plate.origin[0]
+            py = sim[1, 0] * xx + sim[1, 1] * yy + sim[1, 2] - plate.origin[1]
+        else:
+            src = mapping[y0 - by0:y1 - by0, x0 - bx0:x1 - bx0]
+            px = (src[..., 0] + 0.5) / scale[0] - 0.5 - plate.origin[0]
+            py = (src[..., 1] + 0.5) / scale[1] - 0.5 - plate.origin[1]
         lid = cv2.remap(plate.image, px.astype(np.float32), py.astype(np.float32),
                         cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
         patch = out[y0:y1, x0:x1, :3].astype(np.float32)

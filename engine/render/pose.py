@@ -9,6 +9,10 @@ from engine.render import topology as topo
 from engine.render.lips import COLUMNS, mouth_rows, spread_lips
 from engine.render.rig import PortraitRig, eye_frame
 
+#: How far the lid crease follows the lid margin when the eye closes: the lid's
+#: own skin and lashes come down over the eye, the skin under the brow stretches.
+CREASE_FOLLOW = 0.85
+
 
 def rotation(pitch: float, yaw: float, roll: float) -> np.ndarray:
     """``(3, 3)`` rotation in the face's (right, down, depth) frame.
@@ -35,13 +39,18 @@ def eyelid_closure(motion: MotionTrack, index: int) -> np.ndarray:
     return np.clip(np.asarray(motion.eyelids[i], dtype=np.float64), 0.0, 1.0)
 
 
-def frame_landmarks(rig: PortraitRig, motion: MotionTrack, index: int) -> np.ndarray:
+def frame_landmarks(
+    rig: PortraitRig, motion: MotionTrack, index: int, lids: bool = True
+) -> np.ndarray:
     """The face's landmarks at frame ``index``.
 
     Args:
         rig: the portrait.
         motion: the motion track; ``index`` is clamped to its frames.
         index: frame number.
+        lids: move the human eyes' lids (and creases) down by the track's
+            eyelid closure; round eyes are closed by paint alone
+            (:mod:`engine.render.painted_lids`).
 
     Returns:
         ``(468, 2) float64`` landmark positions in the portrait's pixels.
@@ -57,7 +66,13 @@ def frame_landmarks(rig: PortraitRig, motion: MotionTrack, index: int) -> np.nda
         if np.any(pose != 0):
             posed = _apply_pose(rig, posed, pose)
     disp = (posed - canon) @ rig.to_pixels.T
-    return rig.landmarks[:, :2].astype(np.float64) + disp[:, :2]
+    xy = rig.landmarks[:, :2].astype(np.float64) + disp[:, :2]
+    if lids and n > 0:
+        closure = np.clip(np.asarray(motion.eyelids[i], dtype=np.float64), 0.0, 1.0)
+        for e in range(2):
+            if closure[e] > 0 and rig.lid_plates[e].human:
+                _close_eye(xy, rig, e, float(closure[e]))
+    return xy
 
 
 def head_landmarks(rig: PortraitRig, motion: MotionTrack, index: int) -> np.ndarray:
@@ -76,7 +91,7 @@ def head_landmarks(rig: PortraitRig, motion: MotionTrack, index: int) -> np.ndar
 
 
 def frame_vertices(
-    rig: PortraitRig, xy: np.ndarray, head_xy: np.ndarray
+    rig: PortraitRig, xy: np.ndarray, head_xy: np.ndarray, open_xy: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The mesh's vertices for frame landmarks ``xy``, and where each samples the portrait.
 
@@ -85,14 +100,19 @@ def frame_vertices(
         xy: ``(468, 2)`` frame landmarks, pixels (:func:`frame_landmarks`).
         head_xy: ``(468, 2)`` the same frame's head pose alone
             (:func:`head_landmarks`).
+        open_xy: ``(468, 2)`` the frame's landmarks before the lids close
+            (``frame_landmarks(..., lids=False)``); None when they are open.
 
     Returns:
         ``(target (V, 2), source (V, 2))`` float64 like ``rig.vertices``: the
         landmarks (lid slack applied), the fixed ring, and the four mouth rows
         (:func:`engine.render.lips.mouth_rows`: the lips slide over the
-        portrait's teeth or take them along). The source equals
-        ``rig.vertices`` except in the mouth, where the inner lips and the
-        rows sample the portrait where the lips and the bones put them.
+        portrait's teeth or take them along), and the tops of the eye
+        openings. The source equals ``rig.vertices`` except in the mouth,
+        where the inner lips and the rows sample the portrait where the lips
+        and the bones put them, and under a closing lid, where the top of the
+        eye opening samples the eye where the lid's edge now is: the lid
+        slides over the eye, which is covered, not squashed.
     """
     n_lm = xy.shape[0]
     k = n_lm + rig.ring.shape[0]
@@ -112,6 +132,11 @@ def frame_vertices(
     src[k : k + 4 * COLUMNS] = rows_s
     src[topo.LIPS_INNER_UPPER[1:-1]] = lips_s[:COLUMNS]
     src[topo.LIPS_INNER_LOWER[1:-1]] = lips_s[COLUMNS:]
+    e0 = k + 4 * COLUMNS
+    lid = topo.EYE_UPPER[:, 1:-1].ravel()
+    out[e0:] = out[lid]
+    if open_xy is not None:
+        src[e0:] += xy[lid] - open_xy[lid]
     return out, src
 
 
@@ -123,6 +148,23 @@ def _apply_pose(rig: PortraitRig, pts: np.ndarray, pose: np.ndarray) -> np.ndarr
     local[:, 0] += tx
     local[:, 1] += ty
     return local @ axes + rig.pivot
+
+
+def _close_eye(xy: np.ndarray, rig: PortraitRig, eye: int, closure: float) -> None:
+    """Move one eye's upper lid down over the eye, in place (pixels).
+
+    The lid margin travels along the eye's vertical axis (perpendicular to the
+    corner-to-corner line) until it reaches the visible lower-lid margin (the
+    lower landmarks plus the rig's slack); the lid crease follows most of the
+    way, so the lid's own skin and lashes come down (:data:`CREASE_FOLLOW`).
+    """
+    upper = topo.EYE_UPPER[eye][1:-1]
+    crease = topo.EYE_CREASE[eye]
+    normal, gap = eye_frame(xy, eye)
+    scale = _eye_scale(rig, xy, eye)
+    travel = closure * (np.maximum(gap, 0.0) + rig.lid_slack[eye].sum(axis=0) * scale)
+    xy[upper] += travel[:, None] * normal
+    xy[crease] += (CREASE_FOLLOW * travel)[:, None] * normal
 
 
 def _eye_scale(rig: PortraitRig, xy: np.ndarray, eye: int) -> float:

@@ -62,9 +62,11 @@ class PortraitRig:
             and depth directions, in canonical coordinates.
         pivot: ``(3,)`` head-pose pivot near the neck, canonical coordinates.
         ring: ``(R, 2) float32`` fixed anchor points, pixels.
-        vertices: ``(468 + R + 36, 2) float64`` the mesh's vertices in the
-            portrait, pixels: landmarks, ring, then the four rows of 9 points
-            filling the mouth opening (:func:`engine.render.lips.rest_rows`).
+        vertices: ``(468 + R + 36 + 14, 2) float64`` the mesh's vertices in the
+            portrait, pixels: landmarks, ring, the four rows of 9 points
+            filling the mouth opening (:func:`engine.render.lips.rest_rows`),
+            then per eye the 7 interior upper-lid points again (the top of the
+            eye opening, under the lid: :func:`engine.render.topology.hole_triangles`).
         lid_slack: ``(2, 2, 7) float64`` per eye, per lid (upper, lower), how
             far (pixels) the mesh's lid vertices sit outside the lid landmarks
             (upper lid up, lower lid down). The landmarks tend to lie a little
@@ -100,8 +102,9 @@ class PortraitRig:
         eye_roundness: ``(2,) float64`` per eye, the widest rest lid gap over
             the corner distance (:func:`eye_roundness`).
         lid_plates: per eye, its closed lid (:mod:`engine.render.painted_lids`):
-            a human one, or that of a large round eye (roundness at least
-            :data:`engine.render.painted_lids.PAINT_ROUNDNESS`).
+            a human one (the mesh also slides the lid down over the eye,
+            :mod:`engine.render.pose`), or that of a large round eye
+            (roundness at least :data:`engine.render.painted_lids.PAINT_ROUNDNESS`).
     """
 
     image: np.ndarray
@@ -261,7 +264,9 @@ class PortraitRig:
         band = topo.band_triangles(topo.FACE_OVAL, n_lm)
         face = np.asarray(triangles_face, dtype=np.int32).reshape(-1, 3)
         mouth_start = n_lm + len(ring32)
-        tris = np.concatenate([band, face, topo.hole_triangles(mouth_start)]).astype(np.int32)
+        eye_start = mouth_start + 4 * 9
+        tris = np.concatenate([band, face, topo.hole_triangles(mouth_start, eye_start)])
+        tris = tris.astype(np.int32)
         vertices = np.concatenate([lm[:, :2].astype(np.float64), ring, rest_rows(lm[:, :2], split)])
         lid_slack = np.zeros((2, 2, 7), dtype=np.float64)
         for e in range(2):
@@ -270,6 +275,7 @@ class PortraitRig:
             lid_slack[e, 1] = LOWER_LID_SLACK * np.maximum(gap, 0.0)
             vertices[topo.EYE_UPPER[e][1:-1]] -= lid_slack[e, 0][:, None] * normal
             vertices[topo.EYE_LOWER[e][1:-1]] += lid_slack[e, 1][:, None] * normal
+        vertices = np.concatenate([vertices, vertices[topo.EYE_UPPER[:, 1:-1].ravel()]])
 
         bx0 = int(np.floor(ring[:, 0].min())) - 1
         by0 = int(np.floor(ring[:, 1].min())) - 1

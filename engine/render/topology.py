@@ -97,7 +97,11 @@ def strip_triangles(upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
 MOUTH_ROWS = 4
 
 
-def hole_triangles(mouth_start: int) -> np.ndarray:
+#: Interior upper-lid points per eye, duplicated for the eye openings (see :func:`hole_triangles`).
+EYE_COLUMNS = EYE_UPPER.shape[1] - 2
+
+
+def hole_triangles(mouth_start: int, eye_start: int) -> np.ndarray:
     """``(m, 3) int32`` triangles that close the mouth and the two eye openings.
 
     The mouth opening is filled by three strips between four rows of 9 extra
@@ -109,6 +113,12 @@ def hole_triangles(mouth_start: int) -> np.ndarray:
     positions and source positions change from frame to frame
     (:mod:`engine.render.lips`): the lips slide over the mouth's content
     rather than squashing it.
+
+    Each eye opening is a strip from a row of 7 extra vertices (eye ``e``,
+    point ``k`` is vertex ``eye_start + 7 e + k``), which sit on the upper
+    lid's interior points, down to the lower lid. The rows' source positions
+    change as the lid closes (:func:`engine.render.pose.frame_vertices`): the
+    eye stays put under the lid, which slides over it.
     """
     n = len(LIPS_INNER_UPPER) - 2
     corners = (int(LIPS_INNER_UPPER[0]), int(LIPS_INNER_UPPER[-1]))
@@ -116,7 +126,10 @@ def hole_triangles(mouth_start: int) -> np.ndarray:
                       corners[1]]) for r in range(MOUTH_ROWS)]
     parts = [strip_triangles(rows[r], rows[r + 1]) for r in range(MOUTH_ROWS - 1)]
     for e in range(2):
-        parts.append(strip_triangles(EYE_UPPER[e], EYE_LOWER[e]))
+        top = np.array([EYE_UPPER[e][0], *range(eye_start + EYE_COLUMNS * e,
+                                                eye_start + EYE_COLUMNS * (e + 1)),
+                        EYE_UPPER[e][-1]])
+        parts.append(strip_triangles(top, EYE_LOWER[e]))
     return np.concatenate(parts)
 
 
