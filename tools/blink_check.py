@@ -22,7 +22,7 @@ The face box is dlib's own frontal detector's on the open frame; where it
 finds no face (three-quarter views, paintings) the box around Talkie's
 landmarks is used instead (the shape predictor, which reads the lids, is
 still dlib's). Portraits: :data:`PORTRAITS` (photos, paintings and drawings
-made from them with OpenCV's non-photorealistic filters, three-quarter
+made from them with OpenCV's edge-preserving and bilateral filters, three-quarter
 views, video stills). Frames are rendered at a long edge of 1024 px.
 
 Run: ``python tools/blink_check.py [--out out/blink_check]`` (writes
@@ -86,21 +86,28 @@ def _hopper() -> np.ndarray:
 
 
 def _painting(load: Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
-    """An oil-painting-like rendition (OpenCV's edge-preserving stylisation)."""
+    """A painting-like rendition: edge-preserving smoothing flattens the skin into
+    strokes of colour (OpenCV's recursive edge-preserving filter)."""
     def make() -> np.ndarray:
-        img = load()
-        bgr = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
-        out = cv2.stylization(bgr, sigma_s=25, sigma_r=0.25)
+        bgr = cv2.cvtColor(load(), cv2.COLOR_RGB2BGR)
+        out = cv2.edgePreservingFilter(bgr, flags=cv2.RECURS_FILTER, sigma_s=60, sigma_r=0.35)
         return cv2.cvtColor(out, cv2.COLOR_BGR2RGB)
     return make
 
 
 def _drawing(load: Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
-    """A coloured-pencil-like rendition (OpenCV's pencil sketch)."""
+    """An inked-drawing-like rendition: flat colour (bilateral smoothing) under
+    thin dark lines where the picture has edges."""
     def make() -> np.ndarray:
-        bgr = cv2.cvtColor(load(), cv2.COLOR_RGB2BGR)
-        _, colour = cv2.pencilSketch(bgr, sigma_s=20, sigma_r=0.06, shade_factor=0.03)
-        return cv2.cvtColor(colour, cv2.COLOR_BGR2RGB)
+        rgb = load()
+        grey = cv2.medianBlur(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), 5)
+        lines = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
+                                      cv2.THRESH_BINARY, 9, 6)
+        flat = rgb
+        for _ in range(3):
+            flat = cv2.bilateralFilter(flat, 9, 40, 7)
+        return (flat.astype(np.float32) * (0.25 + 0.75 * lines[..., None] / 255.0)).astype(
+            np.uint8)
     return make
 
 
@@ -111,17 +118,18 @@ def _frame(rel: str, index: int) -> Callable[[], np.ndarray]:
 #: name -> (kind, loader).
 PORTRAITS: dict[str, tuple[str, Callable[[], np.ndarray]]] = {
     "astronaut": ("photo, frontal", _skimage("astronaut")),
-    "grace_hopper": ("photo, slightly turned", _hopper),
-    "astronaut_painting": ("painting-like (stylised)", _painting(_skimage("astronaut"))),
-    "hopper_painting": ("painting-like (stylised)", _painting(_hopper)),
-    "astronaut_drawing": ("coloured-pencil drawing", _drawing(_skimage("astronaut"))),
-    "hopper_drawing": ("coloured-pencil drawing", _drawing(_hopper)),
+    "grace_hopper": ("photo, turned a little, glasses", _hopper),
+    "astronaut_painting": ("painting-like", _painting(_skimage("astronaut"))),
+    "hopper_painting": ("painting-like", _painting(_hopper)),
+    "astronaut_drawing": ("inked drawing", _drawing(_skimage("astronaut"))),
+    "hopper_drawing": ("inked drawing", _drawing(_hopper)),
     "grid_s1": ("video still, frontal", _frame("grid/s1/video/bbaf2n.mp4", 0)),
     "grid_s4hq": ("video still, frontal", _frame("grid/s4hq/video/bbaf2a.mp4", 0)),
     "grid_s33": ("video still, frontal", _frame("grid/s33/video/bwwy3s.mp4", 0)),
     "crema_1001": ("video still, frontal", _frame("crema-d/1001/video/1001_DFA_NEU_XX.mp4", 0)),
-    "crema_1001_turned": ("video still, head turned", _frame(
+    "crema_1001_happy": ("video still, smiling (narrowed eyes)", _frame(
         "crema-d/1001/video/1001_DFA_HAP_XX.mp4", 40)),
+    "cameraman": ("photo, three-quarter view, black and white", _skimage("camera")),
 }
 
 
@@ -165,20 +173,24 @@ def face_box(models, rgb: np.ndarray, landmarks: np.ndarray):
     return dlib.rectangle(int(x0), int(y0), int(x1), int(y1)), "talkie"
 
 
-def _scaled(rgb: np.ndarray) -> np.ndarray:
+def scaled(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` resized to a long edge of :data:`SIZE`."""
     h, w = rgb.shape[:2]
     f = SIZE / max(h, w)
     return cv2.resize(rgb, (round(w * f), round(h * f)),
                       interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
 
 
-def calibrate(models) -> dict:
-    """dlib's EAR on the real s1 blinks labelled by eye: thresholds for *seen*."""
+def calibrate(models, clips: list[str] | None = None) -> dict:
+    """dlib's EAR on the real s1 blinks labelled by eye (all, or those of ``clips``):
+    thresholds for *seen*."""
     import av
 
     labels = json.loads(LABELS.read_text())["clips"]
     closed, ratio = [], []
     for clip, spans in labels.items():
+        if clips is not None and clip not in clips:
+            continue
         path = DATA / "grid" / "s1" / "video" / f"{clip}.mp4"
         if not path.is_file():
             continue  # (the s4hq clips: validation speaker, not used to set thresholds)
@@ -187,8 +199,8 @@ def calibrate(models) -> dict:
         for span in spans:
             if len(span) > 2 or span[0] < 3:  # ambiguous ('h'), or no open frame before it
                 continue
-            shut = _scaled(frames[(span[0] + span[1]) // 2])
-            before = _scaled(frames[span[0] - 3])
+            shut = scaled(frames[(span[0] + span[1]) // 2])
+            before = scaled(frames[span[0] - 3])
             found = models[0](before, 1)
             if not len(found):
                 continue
@@ -210,7 +222,7 @@ def check(name: str, rgb: np.ndarray, models, audio, limits: dict) -> dict:
     from engine.media.image import Image
     from engine.render import frame_landmarks
 
-    rgb = _scaled(rgb)
+    rgb = scaled(rgb)
     anim = Animation(analyse_portrait(Image(rgb, None, name)), audio)
     lids = anim.motion.eyelids.mean(axis=1)
     blinks = []
