@@ -44,8 +44,10 @@ HUMAN_PULL = 0.6
 HUMAN_MEET = 0.3
 #: A human lid's lash line: width (inter-ocular distances), strength, the
 #: closure at which it is complete, and the shade on the lid's rim above it.
-HUMAN_LASH_WIDTH = 0.018
-HUMAN_LASH_STRENGTH = 1.0
+HUMAN_LASH_WIDTH = 0.015
+HUMAN_LASH_STRENGTH = 0.95
+#: Softness of a human lash line (inter-ocular distances): lashes, not a pen stroke.
+HUMAN_LASH_SOFT = 0.006
 HUMAN_LASH_FULL = 0.15
 HUMAN_RIM_SHADE = 0.18
 #: A human lash line's colour: the darkest 3 % of the eye's rim, times this.
@@ -341,7 +343,8 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
                     cv2.line(line, tuple(pts[j]), tuple(pts[j + 1]), 1.0, tj, cv2.LINE_AA, 4)
             else:
                 cv2.polylines(line, [pts], False, 1.0, max(1, int(round(thick))), cv2.LINE_AA, 4)
-            soft = cv2.GaussianBlur(line, (0, 0), max(0.5, 0.003 * iod))
+            soft = cv2.GaussianBlur(line, (0, 0), max(0.5, (HUMAN_LASH_SOFT if plate.human
+                                                             else 0.003) * iod))
             a = (strength * t * np.clip(soft, 0.0, 1.0))[..., None]
             patch += a * (plate.ink_rgb[None, None, :] - patch)
         out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
