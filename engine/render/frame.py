@@ -11,7 +11,13 @@ from engine.render import topology as topo
 from engine.render.gaze import shift_irises
 from engine.render.mouth import paint_mouth
 from engine.render.painted_lids import paint_lids
-from engine.render.pose import eyelid_closure, frame_landmarks, frame_vertices, head_landmarks
+from engine.render.pose import (
+    close_lids,
+    eyelid_closure,
+    frame_landmarks,
+    frame_vertices,
+    head_landmarks,
+)
 from engine.render.rig import PortraitRig
 from engine.render.warp import backward_map, remap_box
 
@@ -21,6 +27,9 @@ log = logging.getLogger(__name__)
 GRID_PER_IOD = 30
 #: Largest warp-grid step in pixels.
 MAX_STEP = 8
+#: Where the map jumps (lip edges, closing lids) it is evaluated on a grid this
+#: many times finer (step 1 up to a coarse step of 3).
+REFINE = 4
 
 
 #: Landmarks around the mouth opening whose box is evaluated exactly while the lips move:
@@ -44,7 +53,8 @@ def _refine(
     Where a lip slides over the teeth, or a lid over the eye, the map jumps
     at its edge from lip to tooth, or lid to eye; interpolating the coarse
     grid across the jump would smear one into the other, so the box of those
-    vertices' targets (with a margin of two grid steps) is evaluated exactly.
+    vertices' targets (with a margin of two grid steps) is evaluated again on
+    a grid :data:`REFINE` times finer.
     """
     bx0, by0, bx1, by1 = box
     pts = tgt_v[idx]
@@ -55,7 +65,8 @@ def _refine(
     y1 = min(int(np.ceil(pts[:, 1].max())) + m + 1, by1)
     if x1 <= x0 or y1 <= y0:
         return
-    exact = backward_map(tgt_v, src_v, rig.triangles, (x0, y0, x1, y1), 1)
+    # A fine grid (a quarter of the coarse step) keeps the jump within a pixel or two.
+    exact = backward_map(tgt_v, src_v, rig.triangles, (x0, y0, x1, y1), max(1, step // REFINE))
     mapping[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0] = exact
 
 
@@ -107,7 +118,7 @@ def render_frame(
     out = base.copy()
 
     open_xy = frame_landmarks(rig, motion, index, lids=False)
-    xy = frame_landmarks(rig, motion, index)
+    xy = close_lids(rig, open_xy, eyelid_closure(motion, index))
     scale = np.array([fx, fy])
     tgt_full, src_full = frame_vertices(rig, xy, head_landmarks(rig, motion, index), open_xy)
     # Pixel centres: full-resolution x maps to (x + 0.5) * f - 0.5.

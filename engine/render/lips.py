@@ -13,12 +13,15 @@ Each content belongs to a bone, not to a lip: the upper teeth move with the
 head, the lower ones with the jaw. So when a lip comes towards the other
 (closing from a portrait with parted lips), it slides *over* its content,
 which stays where its bone puts it and is covered, never squashed: the lips
-meet with their own texture. When a lip moves away from its bone (a dropping
-jaw pulls the lower lip down further than the teeth, an upper lip rises), the
-content goes with the lip, so no lip pixels are pulled into the mouth, and
-the gap between the two contents opens. Opening from closed lips therefore
-reveals the portrait's own upper teeth first, as the upper lip leaves them,
-then the lower ones.
+meet with their own texture. When a lip draws back from its content (an upper
+lip rises, a lower lip drops further than the jaw), more of the teeth under it
+shows: the content stretches to the lip, up to :data:`STRETCH` times its
+height, and the lower teeth follow a dropping lower lip part of the way
+(:data:`LOWER_FOLLOW`). The gap between the two contents opens as the jaw
+drops. Opening from closed lips over teeth therefore reveals the portrait's
+own upper teeth first, as the upper lip leaves them, then the lower ones.
+A lip's body (the landmarks between its inner and outer contour) follows both
+contours (:func:`spread_lips`), so it stretches evenly.
 
 All positions here are in one image's pixels; displacements are measured
 along the mouth's downward normal.

@@ -1,12 +1,17 @@
-"""Paint a mouth interior inside the inner lips when they part beyond rest.
+"""Fill the gap that opens between the mouth's two contents (:mod:`engine.render.lips`).
 
-The interior is built in the mouth's own frame: ``u`` runs from one mouth
-corner (0) to the other (1), ``t`` from the upper inner lip (0) to the lower
-(1). Layers, back to front: a dark cavity shaded from the lip colour, a hint
-of tongue when the mouth is wide, and the upper teeth as a band under the
-upper lip that shows more as the jaw drops. (Lower teeth were tried and left
-out: as a thin band above the lower lip they read as a grey seam.) The
-teeth are off-white tinted by the portrait's skin, so they take its light.
+The gap is painted in the mouth's own frame: ``u`` runs from one mouth corner
+(0) to the other (1), with distances below the gap's upper edge and above its
+lower edge. What fills it:
+
+- a portrait that shows its own teeth: its own darkest mouth colour, a little
+  lighter near the teeth, fading in only as the gap widens (a narrow gap shows
+  the teeth's edges drawn out);
+- a human portrait with closed lips (or parted lips and no teeth): GRID s1's
+  real teeth and cavity (:mod:`engine.render.interior`), in the portrait's light;
+- flat art whose skin is no human tone (a green cartoon, blue fur): a painted
+  interior (a dark cavity shaded from the lip colour, a hint of tongue, an
+  upper-teeth band in off-white lit like the skin), which suits flat paint.
 """
 
 from __future__ import annotations
@@ -89,12 +94,10 @@ def _teeth_colour(rig: PortraitRig) -> np.ndarray:
 
 
 def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float) -> None:
-    """Composite a mouth interior into ``out`` in place.
+    """Fill the gap between the mouth's two contents in ``out``, in place.
 
-    A portrait whose mouth is closed (or open without teeth) gets the whole
-    interior painted inside the inner lips. A portrait that shows its teeth
-    keeps them (they are warped with their lips); only the gap that opens
-    between the two rows splitting the mouth is painted, as cavity.
+    For a portrait with closed lips the gap is the whole inside of the inner
+    lips; for one that shows its teeth, only what opens between them.
 
     Args:
         out: ``(h, w, 3|4) uint8`` the warped frame; only RGB is changed.

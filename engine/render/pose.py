@@ -67,12 +67,17 @@ def frame_landmarks(
             posed = _apply_pose(rig, posed, pose)
     disp = (posed - canon) @ rig.to_pixels.T
     xy = rig.landmarks[:, :2].astype(np.float64) + disp[:, :2]
-    if lids and n > 0:
-        closure = np.clip(np.asarray(motion.eyelids[i], dtype=np.float64), 0.0, 1.0)
-        for e in range(2):
-            if closure[e] > 0 and rig.lid_plates[e].human:
-                _close_eye(xy, rig, e, float(closure[e]))
-    return xy
+    return close_lids(rig, xy, eyelid_closure(motion, index)) if lids else xy
+
+
+def close_lids(rig: PortraitRig, xy: np.ndarray, closure: np.ndarray) -> np.ndarray:
+    """A copy of frame landmarks ``xy`` ``(468, 2)`` with the human eyes' lids and
+    creases moved down by ``closure`` ``(2,)`` 0..1 (:func:`_close_eye`)."""
+    out = xy.copy()
+    for e in range(2):
+        if closure[e] > 0 and rig.lid_plates[e].human:
+            _close_eye(out, rig, e, float(closure[e]))
+    return out
 
 
 def head_landmarks(rig: PortraitRig, motion: MotionTrack, index: int) -> np.ndarray:
