@@ -207,7 +207,7 @@ def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float, human: np.n
         upper = landmarks[topo.EYE_UPPER[e], :2].astype(np.float64)
         lower = landmarks[topo.EYE_LOWER[e], :2].astype(np.float64)
         gap = float(np.linalg.norm(lower - upper, axis=1).max())
-        margin = max(MARGIN * iod, HUMAN_MARGIN * gap)
+        margin = max(MARGIN * iod, HUMAN_MARGIN * gap) if human[e] else MARGIN * iod
         up, lo = lid_outline(upper, lower, margin + 1.0)
         poly = np.concatenate([up, lo[::-1]])
         pad = int(np.ceil(3 * margin + 2 * radius)) + 4
