@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev,train,cluster]'
+	$(BIN)/pip install -q -e '.[dev,train,cluster,eval]'
 	touch $(STAMP)
 
 $(PYINSTALLER): $(STAMP)

@@ -8,11 +8,16 @@ import numpy as np
 
 from engine.motion.track import MotionTrack
 from engine.render import topology as topo
-from engine.render.eyes import soften_lids
 from engine.render.gaze import shift_irises
 from engine.render.mouth import paint_mouth
 from engine.render.painted_lids import paint_lids
-from engine.render.pose import eyelid_closure, frame_landmarks, frame_vertices
+from engine.render.pose import (
+    close_lids,
+    eyelid_closure,
+    frame_landmarks,
+    frame_vertices,
+    head_landmarks,
+)
 from engine.render.rig import PortraitRig
 from engine.render.warp import backward_map, remap_box
 
@@ -22,39 +27,47 @@ log = logging.getLogger(__name__)
 GRID_PER_IOD = 30
 #: Largest warp-grid step in pixels.
 MAX_STEP = 8
+#: Where the map jumps (lip edges, closing lids) it is evaluated on a grid this
+#: many times finer (step 1 up to a coarse step of 3).
+REFINE = 4
 
 
-def _refine_eyes(
+#: Landmarks around the mouth opening whose box is evaluated exactly while the lips move:
+#: the map jumps only at the inner lips' edges.
+_MOUTH_IDX = topo.LIPS_INNER
+#: The same around each eye while its lid closes (the map jumps at the lid's edge).
+_EYE_IDX = [np.concatenate([topo.EYE_UPPER[e], topo.EYE_LOWER[e]]) for e in range(2)]
+
+
+def _refine(
     mapping: np.ndarray,
     tgt_v: np.ndarray,
     src_v: np.ndarray,
     rig: PortraitRig,
     box: tuple[int, int, int, int],
     step: int,
-    lids: np.ndarray,
+    idx: np.ndarray,
 ) -> None:
-    """Recompute the map at every pixel around eyes whose lids are closing.
+    """Recompute the map at every pixel around the vertices ``idx`` (in place).
 
-    A closing lid folds the eye opening to a line, where the map jumps from
-    the upper lid's skin to the lower lid's. Interpolating the coarse grid
-    across that jump would let the eye show through, so these small boxes
-    are evaluated exactly (step 1). ``mapping`` is changed in place.
+    Where a lip slides over the teeth, or a lid over the eye, the map jumps
+    at its edge from lip to tooth, or lid to eye; interpolating the coarse
+    grid across the jump would smear one into the other, so the box of those
+    vertices' targets (with a margin of two grid steps) is evaluated again on
+    a grid :data:`REFINE` times finer.
     """
     bx0, by0, bx1, by1 = box
-    for e in range(2):
-        if lids[e] <= 0:
-            continue
-        idx = np.concatenate([topo.EYE_UPPER[e], topo.EYE_LOWER[e], topo.EYE_CREASE[e]])
-        pts = np.concatenate([tgt_v[idx], src_v[idx]])
-        m = 2 * step
-        x0 = max(int(np.floor(pts[:, 0].min())) - m, bx0)
-        y0 = max(int(np.floor(pts[:, 1].min())) - m, by0)
-        x1 = min(int(np.ceil(pts[:, 0].max())) + m + 1, bx1)
-        y1 = min(int(np.ceil(pts[:, 1].max())) + m + 1, by1)
-        if x1 <= x0 or y1 <= y0:
-            continue
-        exact = backward_map(tgt_v, src_v, rig.triangles, (x0, y0, x1, y1), 1)
-        mapping[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0] = exact
+    pts = tgt_v[idx]
+    m = 2 * step
+    x0 = max(int(np.floor(pts[:, 0].min())) - m, bx0)
+    y0 = max(int(np.floor(pts[:, 1].min())) - m, by0)
+    x1 = min(int(np.ceil(pts[:, 0].max())) + m + 1, bx1)
+    y1 = min(int(np.ceil(pts[:, 1].max())) + m + 1, by1)
+    if x1 <= x0 or y1 <= y0:
+        return
+    # A fine grid (a quarter of the coarse step) keeps the jump within a pixel or two.
+    exact = backward_map(tgt_v, src_v, rig.triangles, (x0, y0, x1, y1), max(1, step // REFINE))
+    mapping[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0] = exact
 
 
 def _gaze(motion: MotionTrack, index: int) -> np.ndarray:
@@ -104,16 +117,17 @@ def render_frame(
     base = rig.level(out_w, out_h)
     out = base.copy()
 
-    xy = frame_landmarks(rig, motion, index)
+    open_xy = frame_landmarks(rig, motion, index, lids=False)
+    xy = close_lids(rig, open_xy, eyelid_closure(motion, index))
     scale = np.array([fx, fy])
+    tgt_full, src_full = frame_vertices(rig, xy, head_landmarks(rig, motion, index), open_xy)
     # Pixel centres: full-resolution x maps to (x + 0.5) * f - 0.5.
-    src_v = (rig.vertices + 0.5) * scale - 0.5
-    tgt_v = (frame_vertices(rig, xy) + 0.5) * scale - 0.5
+    src_v = (src_full + 0.5) * scale - 0.5
+    tgt_v = (tgt_full + 0.5) * scale - 0.5
     gaze = _gaze(motion, index)
     lids = eyelid_closure(motion, index)
-    painted = np.array(rig.painted_eyes)
-    mesh_lids = np.where(painted, 0.0, lids)  # the lids the mesh closes
-    paint = bool(np.any(lids[painted] > 0))
+    paint = bool(np.any(lids > 0))
+    closing = [bool(lids[e] > 0 and rig.lid_plates[e].human) for e in range(2)]
     moved = not np.array_equal(tgt_v, src_v) or bool(np.any(gaze)) or paint
 
     x0, y0, x1, y1 = rig.box
@@ -124,15 +138,20 @@ def render_frame(
     iod = rig.iod * float(np.sqrt(fx * fy))
     step = int(np.clip(np.floor(iod / GRID_PER_IOD), 1, MAX_STEP))
     mapping = backward_map(tgt_v, src_v, rig.triangles, (bx0, by0, bx1, by1), step)
-    if step > 1 and np.any(mesh_lids > 0):
-        _refine_eyes(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, mesh_lids)
+    k = xy.shape[0] + rig.ring.shape[0]
+    if step > 1:
+        if not np.array_equal(tgt_v[k:], src_v[k:]):
+            _refine(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, _MOUTH_IDX)
+        for e in range(2):
+            if closing[e]:
+                _refine(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, _EYE_IDX[e])
     out[by0:by1, bx0:bx1] = remap_box(base, mapping)
     if np.any(gaze):
         shift_irises(out, tgt_v, gaze)
     paint_mouth(out, rig, tgt_v, iod)
-    if np.any(mesh_lids > 0):
-        soften_lids(out, tgt_v, mesh_lids, iod, rig.eye_skin_rgb)
     if paint:
         xy_out = (xy[:, :2] + 0.5) * scale - 0.5
-        paint_lids(out, rig.lid_plates, xy_out, mapping, (bx0, by0, bx1, by1), scale, lids, iod)
+        open_out = (open_xy + 0.5) * scale - 0.5
+        paint_lids(out, rig.lid_plates, xy_out, mapping, (bx0, by0, bx1, by1), scale, lids, iod,
+                   open_out, rig.landmarks)
     return out

@@ -1,12 +1,17 @@
-"""Paint a mouth interior inside the inner lips when they part beyond rest.
+"""Fill the gap that opens between the mouth's two contents (:mod:`engine.render.lips`).
 
-The interior is built in the mouth's own frame: ``u`` runs from one mouth
-corner (0) to the other (1), ``t`` from the upper inner lip (0) to the lower
-(1). Layers, back to front: a dark cavity shaded from the lip colour, a hint
-of tongue when the mouth is wide, and the upper teeth as a band under the
-upper lip that shows more as the jaw drops. (Lower teeth were tried and left
-out: as a thin band above the lower lip they read as a grey seam.) The
-teeth are off-white tinted by the portrait's skin, so they take its light.
+The gap is painted in the mouth's own frame: ``u`` runs from one mouth corner
+(0) to the other (1), with distances below the gap's upper edge and above its
+lower edge. What fills it:
+
+- a portrait that shows its own teeth: its own darkest mouth colour, a little
+  lighter near the teeth, fading in only as the gap widens (a narrow gap shows
+  the teeth's edges drawn out);
+- a human portrait with closed lips (or parted lips and no teeth): GRID s1's
+  real teeth and cavity (:mod:`engine.render.interior`), in the portrait's light;
+- flat art whose skin is no human tone (a green cartoon, blue fur): a painted
+  interior (a dark cavity shaded from the lip colour, a hint of tongue, an
+  upper-teeth band in off-white lit like the skin), which suits flat paint.
 """
 
 from __future__ import annotations
@@ -15,10 +20,14 @@ import cv2
 import numpy as np
 
 from engine.render import topology as topo
+from engine.render.interior import bank, contour_profile, fill, light_gain
+from engine.render.lips import COLUMNS, mouth_normal
 from engine.render.rig import PortraitRig
 
-#: Excess opening (inter-ocular distances) over which the interior fades in.
+#: Gap height (inter-ocular distances) over which the interior fades in...
 FADE_IN = (0.004, 0.035)
+#: ... and the dark between a portrait's own teeth.
+OWN_FADE_IN = (0.02, 0.08)
 #: Largest visible upper-teeth height, inter-ocular distances.
 TEETH_MAX = 0.085
 #: Excess opening at which the tongue starts to show, and where it is full.
@@ -39,24 +48,34 @@ def _smooth(x: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
     return t * t * (3.0 - 2.0 * t)
 
 
-def mouth_opening(rig: PortraitRig, xy: np.ndarray, iod: float) -> float:
-    """Inner-lip opening beyond the portrait's rest, inter-ocular distances.
+def gap_rows(verts: np.ndarray, n_ring: int) -> tuple[np.ndarray, np.ndarray]:
+    """The gap that opens between the mouth's two contents: ``(11, 2)`` upper and lower
+    edges, mouth corner to mouth corner (rows 1 and 2 of :mod:`engine.render.lips`).
 
     Args:
-        rig: the portrait.
-        xy: ``(468, 2)`` frame landmarks in the output's pixels.
-        iod: inter-ocular distance in the output's pixels.
+        verts: ``(V, 2)`` frame mesh vertices (landmarks, ring, mouth rows).
+        n_ring: number of ring vertices.
     """
-    up = xy[topo.LIPS_INNER_UPPER[1:-1]]
-    lo = xy[topo.LIPS_INNER_LOWER[1:-1]]
-    axis = xy[topo.LIPS_INNER_UPPER[-1]] - xy[topo.LIPS_INNER_UPPER[0]]
-    axis = axis / max(float(np.linalg.norm(axis)), 1e-9)
-    normal = np.array([-axis[1], axis[0]])
-    if normal @ (xy[topo.CHIN] - xy[topo.NOSE_TIP]) < 0:
-        normal = -normal
-    gaps = np.maximum((lo - up) @ normal / iod, 0.0)
-    excess = gaps - rig.rest_gap
-    return float(max(excess[3:6].mean(), 0.0))
+    n_lm = 468
+    k = n_lm + n_ring + COLUMNS
+    c0, c1 = verts[topo.LIPS_INNER_UPPER[0]], verts[topo.LIPS_INNER_UPPER[-1]]
+    upper = np.concatenate([c0[None], verts[k : k + COLUMNS], c1[None]])
+    lower = np.concatenate([c0[None], verts[k + COLUMNS : k + 2 * COLUMNS], c1[None]])
+    return upper.astype(np.float64), lower.astype(np.float64)
+
+
+def gap_opening(upper: np.ndarray, lower: np.ndarray, normal: np.ndarray, iod: float) -> float:
+    """Mean height of the gap over the middle of the mouth, inter-ocular distances."""
+    h = (lower[4:7] - upper[4:7]) @ normal
+    return float(max(h.mean(), 0.0)) / max(iod, 1e-9)
+
+
+def _human_skin(rig: PortraitRig) -> float:
+    """1 for a skin colour within :data:`HUMAN_CAST` of human skin under ordinary
+    light, falling to 0 at twice that (a green cartoon, blue fur)."""
+    light = np.clip(rig.skin_rgb.astype(np.float32) / _SKIN_REF, 0.25, 1.3)
+    cast = float(np.abs(light / float(light.mean()) - 1.0).max())
+    return 1.0 - float(_smooth(cast, HUMAN_CAST, 2 * HUMAN_CAST))
 
 
 def _teeth_colour(rig: PortraitRig) -> np.ndarray:
@@ -69,20 +88,16 @@ def _teeth_colour(rig: PortraitRig) -> np.ndarray:
     the teeth turn to the plain off-white of flat, evenly lit paint.
     """
     light = np.clip(rig.skin_rgb.astype(np.float32) / _SKIN_REF, 0.25, 1.3)
-    level = float(light.mean())
-    cast = float(np.abs(light / level - 1.0).max())
-    keep = 1.0 - float(_smooth(cast, HUMAN_CAST, 2 * HUMAN_CAST))
+    keep = _human_skin(rig)
     light = (1.0 - keep) + keep * light
     return np.clip(_TEETH_ALBEDO * light * 0.88, 0.0, 245.0)
 
 
 def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float) -> None:
-    """Composite a mouth interior into ``out`` in place.
+    """Fill the gap between the mouth's two contents in ``out``, in place.
 
-    A portrait whose mouth is closed (or open without teeth) gets the whole
-    interior painted inside the inner lips. A portrait that shows its teeth
-    keeps them (they are warped with their lips); only the gap that opens
-    between the two rows splitting the mouth is painted, as cavity.
+    For a portrait with closed lips the gap is the whole inside of the inner
+    lips; for one that shows its teeth, only what opens between them.
 
     Args:
         out: ``(h, w, 3|4) uint8`` the warped frame; only RGB is changed.
@@ -91,31 +106,24 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
             :func:`engine.render.pose.frame_vertices`).
         iod: inter-ocular distance in ``out``'s pixels.
     """
-    n_lm = 468
-    xy = verts[:n_lm]
-    opening = mouth_opening(rig, xy, iod)
-    strength = float(_smooth(opening, *FADE_IN))
+    xy = verts[:468]
+    upper, lower = gap_rows(verts, rig.ring.shape[0])
+    normal = mouth_normal(xy)
+    opening = gap_opening(upper, lower, normal, iod)
+    # Between a portrait's own teeth a narrow gap shows their edges drawn out;
+    # the dark behind them fades in only as the gap widens.
+    strength = float(_smooth(opening, *(OWN_FADE_IN if rig.keep_teeth else FADE_IN)))
     if strength <= 0.0:
         return
-    corners = [topo.LIPS_INNER_UPPER[0], topo.LIPS_INNER_UPPER[-1]]
-    if rig.keep_teeth:
-        k = n_lm + rig.ring.shape[0]
-        m = len(topo.LIPS_INNER_UPPER) - 2
-        upper = np.concatenate([xy[corners[:1]], verts[k : k + m], xy[corners[1:]]])
-        lower = np.concatenate([xy[corners[:1]], verts[k + m : k + 2 * m], xy[corners[1:]]])
-    else:
-        upper = xy[topo.LIPS_INNER_UPPER].astype(np.float64)
-        lower = xy[topo.LIPS_INNER_LOWER].astype(np.float64)
-    teeth = not rig.keep_teeth
+    # A portrait with parted lips has its own content (teeth, or a dark mouth)
+    # under each lip: the gap between them is cavity, never painted teeth.
+    teeth = not rig.open_at_rest
     c0 = upper[0]
     span = upper[-1] - c0
     length = float(np.linalg.norm(span))
     if length < 2.0:
         return
     axis = span / length
-    normal = np.array([-axis[1], axis[0]])
-    if normal @ (xy[topo.CHIN] - xy[topo.NOSE_TIP]) < 0:
-        normal = -normal
 
     h, w = out.shape[:2]
     poly = np.concatenate([upper, lower])
@@ -131,13 +139,8 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     u = (px * np.float32(axis[0]) + py * np.float32(axis[1])) / np.float32(length)
     v = px * np.float32(normal[0]) + py * np.float32(normal[1])  # pixels, down the face
 
-    def project(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        d = pts - c0
-        pu = np.maximum.accumulate((d @ axis) / length)
-        return pu, d @ normal
-
-    uu, uv = project(upper)
-    lu, lv = project(lower)
+    uu, uv = contour_profile(upper, c0, axis, normal, length)
+    lu, lv = contour_profile(lower, c0, axis, normal, length)
     top = np.interp(u, uu, uv).astype(np.float32)
     bot = np.interp(u, lu, lv).astype(np.float32)
     gap = np.maximum(bot - top, 1e-3)
@@ -149,6 +152,44 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     inside *= _smooth(u, 0.0, 0.08) * _smooth(1.0 - u, 0.0, 0.08)
     if not np.any(inside > 0):
         return
+    b = bank()
+    if rig.keep_teeth and np.any(rig.cavity_rgb > 0):
+        color = _own_cavity(rig, d_top, d_bot, u, iod)
+    elif b is not None and _skin_hue(rig.skin_rgb):
+        color = fill(b, u, d_top, d_bot, iod) * light_gain(b, rig.skin_rgb, rig.lip_rgb)
+    else:
+        color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod, teeth)
+    alpha = (strength * inside)[..., None]
+    patch = out[y0:y1, x0:x1, :3].astype(np.float32)
+    patch += alpha * (color - patch)
+    out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
+
+
+def _skin_hue(rgb: np.ndarray) -> bool:
+    """Whether a skin colour is a human one under some light: red at least green at
+    least blue (within 5 %), or grey (a black-and-white picture). A green cartoon
+    or blue fur is not, and gets a painted interior."""
+    r, g, b = (float(v) for v in rgb)
+    top = max(r, g, b, 1.0)
+    return (top - min(r, g, b)) < 0.12 * top or (r >= 0.95 * g and g >= 0.95 * b)
+
+
+def _own_cavity(rig: PortraitRig, d_top: np.ndarray, d_bot: np.ndarray, u: np.ndarray,
+                iod: float) -> np.ndarray:
+    """The gap between a portrait's own teeth: the dark of its own open mouth,
+    ``(h, w, 3) float32``, a little lighter near the teeth and darker towards
+    the corners."""
+    side = np.abs(2.0 * u - 1.0)
+    near = np.maximum(np.minimum(d_top, d_bot), 0.0)
+    edge = np.exp(-near / max(0.04 * iod, 1.0))
+    shade = (0.3 + 0.45 * edge) * (1.0 - 0.4 * side**2)
+    return shade[..., None] * rig.cavity_rgb.astype(np.float32)
+
+
+def _painted(rig: PortraitRig, opening: float, gap: np.ndarray, d_top: np.ndarray,
+             d_bot: np.ndarray, u: np.ndarray, length: float, iod: float,
+             teeth: bool) -> np.ndarray:
+    """A painted interior ``(h, w, 3) float32``: cavity, tongue, upper teeth (flat art)."""
     side = np.abs(2.0 * u - 1.0)  # 0 centre .. 1 corners
     lip = rig.lip_rgb.astype(np.float32)
 
@@ -174,10 +215,7 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     k = max(1, int(round(0.004 * iod))) * 2 + 1
     if k > 1:
         color = cv2.GaussianBlur(color, (k, k), 0)
-    alpha = (strength * inside)[..., None]
-    patch = out[y0:y1, x0:x1, :3].astype(np.float32)
-    patch += alpha * (color - patch)
-    out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
+    return color
 
 
 def _teeth(

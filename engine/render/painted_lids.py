@@ -1,15 +1,21 @@
-"""Painted lids for large round eyes (animals, cartoons, drawn faces).
+"""Closed lids painted from a lid plate: the eye inpainted away, revealed as the lid comes down.
 
-A human lid is thin skin that the mesh can stretch over the eye
-(:mod:`engine.render.eyes`). A cat's or a cartoon's round eye is as tall as
-it is wide: stretching the skin above it over the eye drags the brows, the
-ears and the background in with it. Those eyes are not closed by the mesh.
-Instead a *lid plate* is made once per portrait: the eye region inpainted from
-the skin (or fur, or flat paint) around it. A closing lid is that plate,
-revealed from the top of the eye down to the upper lid's edge (and a little
-from the bottom up, where the lids meet), warped with the face like every other
-pixel, with a lash line in the eye's own ink (the darkest colour of its rim)
-along the edge: the way an animator draws a closing eye.
+Stretching the skin above an eye over it squashes the iris into a smear and
+never quite closes (a human lid is a thin fold; a cat's or a cartoon's round
+eye is as tall as it is wide, and stretching drags in brows, ears and
+background). Instead a *lid plate* is made once per eye: the eye region,
+lashes and lid rims included, inpainted from the skin (or fur, or flat paint)
+around it, with the fine texture of the skin above it. A closing lid is that
+plate, revealed from the top of the eye down to the upper lid's edge (and a
+little from the bottom up, where the lids meet), warped with the face like
+every other pixel, with a lash line in the eye's own ink along the edge.
+
+Human eyes (roundness below :data:`PAINT_ROUNDNESS`) close nearly down to
+the lower lid, their plate takes on the colour of the skin around the eye
+(inpainting alone takes in the socket's shadow), its texture comes from
+under the brow, and the lash line is heavier, tapered at the corners, with a
+little shade on the lid's rim above it. Large round eyes (animals, cartoons)
+meet in a gentle arc with a thin line, the way an animator draws them.
 """
 
 from __future__ import annotations
@@ -28,6 +34,24 @@ PAINT_ROUNDNESS = 0.75
 #: The lid reaches this far (inter-ocular distances) beyond the eye's landmarks,
 #: so that it covers the rim (a drawn outline, a dark cat-eye rim) too.
 MARGIN = 0.03
+#: ... and at least this share of the eye's opening: a human eye's lashes and
+#: lid rims lie outside its landmarks, and a closed lid covers them too.
+HUMAN_MARGIN = 0.3
+#: How far a human lid's broad colour is pulled to the skin around the eye.
+HUMAN_PULL = 0.6
+#: Where a human eye's lids meet: this share of the way from the lower lid's
+#: line up to the upper lid's.
+HUMAN_MEET = 0.3
+#: A human lid's lash line: width (inter-ocular distances), strength, the
+#: closure at which it is complete, and the shade on the lid's rim above it.
+HUMAN_LASH_WIDTH = 0.015
+HUMAN_LASH_STRENGTH = 0.95
+#: Softness of a human lash line (inter-ocular distances): lashes, not a pen stroke.
+HUMAN_LASH_SOFT = 0.006
+HUMAN_LASH_FULL = 0.15
+HUMAN_RIM_SHADE = 0.18
+#: A human lash line's colour: the darkest 3 % of the eye's rim, times this.
+HUMAN_INK = 0.7
 #: Lash line: width (inter-ocular distances) and how far it goes to the ink colour.
 LASH_WIDTH = 0.009
 LASH_STRENGTH = 0.75
@@ -37,8 +61,9 @@ FEATHER = 0.006
 #: luminance are strokes (outline, lashes, rim) and do not seed the lid's fill.
 INK_LUMA = 0.6
 #: The lid's texture is the skin this many eye heights above (the fur over the
-#: eye continues over the lid), high-passed at this scale (inter-ocular distances).
-TEXTURE_SHIFT = 1.0
+#: eye continues over the lid; over a human eye, the skin under the brow, above
+#: the folds of the lid), high-passed at this scale (inter-ocular distances).
+TEXTURE_SHIFT, HUMAN_TEXTURE_SHIFT = 1.0, 1.8
 TEXTURE_SIGMA = 0.02
 #: Largest texture amplitude (0..255), and how close (RGB distance) the source's
 #: colour must be to the lid's for its texture to carry over.
@@ -62,11 +87,17 @@ class LidPlate:
         image: ``(h, w, 3) uint8`` the eye region with the eye inpainted away.
         origin: ``(x0, y0)`` of ``image`` in the portrait, pixels.
         ink_rgb: ``(3,) float32`` the eye rim's dark colour, 0..255.
+        margin: how far (full-resolution pixels) the lid reaches beyond the
+            eye's landmarks.
+        human: a human eye (a thin lid over an almond eye: :data:`HUMAN_MEET`,
+            a heavier lash line), not a large round one.
     """
 
     image: np.ndarray
     origin: tuple[int, int]
     ink_rgb: np.ndarray
+    margin: float
+    human: bool
 
 
 def lid_outline(upper: np.ndarray, lower: np.ndarray, margin: float
@@ -107,9 +138,9 @@ def _smooth_line(pts: np.ndarray, rounds: int = 2) -> np.ndarray:
 
 def _with_texture(fill: np.ndarray, crop: np.ndarray, mask: np.ndarray, lum: np.ndarray,
                   ring: np.ndarray, upper: np.ndarray, lower: np.ndarray,
-                  iod: float) -> np.ndarray:
+                  iod: float, shift_gaps: float = 1.0) -> np.ndarray:
     """The inpainted ``fill`` with the fine texture (fur, skin grain) of the skin
-    one eye-height above each pixel, so that a lid is not a smooth patch.
+    ``shift_gaps`` eye-heights above each pixel, so that a lid is not a smooth patch.
 
     Only where the skin around the eye (``ring``) is textured: flat paint (a
     cartoon) keeps a flat lid, whose only "texture" above would be the edges of
@@ -122,7 +153,7 @@ def _with_texture(fill: np.ndarray, crop: np.ndarray, mask: np.ndarray, lum: np.
     down = np.array([-axis[1], axis[0]])
     if float((lower - upper).mean(axis=0) @ down) < 0:
         down = -down
-    shift = (TEXTURE_SHIFT * gap) * down
+    shift = (shift_gaps * gap) * down
     src = crop.astype(np.float32)
     low = cv2.GaussianBlur(src, (0, 0), max(1.0, TEXTURE_SIGMA * iod))
     detail = np.clip(src - low, -TEXTURE_MAX, TEXTURE_MAX)
@@ -144,9 +175,23 @@ def _with_texture(fill: np.ndarray, crop: np.ndarray, mask: np.ndarray, lum: np.
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
-def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float,
-                 painted: np.ndarray) -> tuple[LidPlate | None, LidPlate | None]:
-    """Lid plates for the eyes marked in ``painted`` ``(2,) bool`` (others None).
+def _lid_colour(fill: np.ndarray, mask: np.ndarray, lid_rgb: np.ndarray, iod: float
+                ) -> np.ndarray:
+    """The inpainted ``fill`` with its broad colour inside ``mask`` pulled
+    :data:`HUMAN_PULL` of the way to ``lid_rgb``: inpainting from the eye's
+    surroundings takes in the socket's shadow and the lid rims, and a human
+    lid, which bulges over the eyeball, is as light as the skin around it."""
+    soft = cv2.GaussianBlur((mask > 0).astype(np.float32), (0, 0), max(1.0, 0.01 * iod))
+    f = fill.astype(np.float32)
+    low = cv2.GaussianBlur(f, (0, 0), max(1.5, 0.04 * iod))
+    f += (HUMAN_PULL * soft)[..., None] * (np.asarray(lid_rgb, np.float32) - low)
+    return np.clip(f + 0.5, 0, 255).astype(np.uint8)
+
+
+def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float, human: np.ndarray,
+                 lid_rgb: np.ndarray | None = None) -> tuple[LidPlate, LidPlate]:
+    """The lid plates of both eyes; ``human`` ``(2,) bool`` marks human (almond)
+    eyes, whose lids take on ``lid_rgb`` ``(2, 3)`` (the skin around each eye, 0..255).
 
     Args:
         rgb: ``(H, W, 3) uint8`` the portrait.
@@ -156,15 +201,13 @@ def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float,
         iod: inter-ocular distance, pixels.
     """
     h, w = rgb.shape[:2]
-    plates: list[LidPlate | None] = []
-    margin = MARGIN * iod
+    plates: list[LidPlate] = []
     radius = max(3.0, 0.04 * iod)
     for e in range(2):
-        if not painted[e]:
-            plates.append(None)
-            continue
         upper = landmarks[topo.EYE_UPPER[e], :2].astype(np.float64)
         lower = landmarks[topo.EYE_LOWER[e], :2].astype(np.float64)
+        gap = float(np.linalg.norm(lower - upper, axis=1).max())
+        margin = max(MARGIN * iod, HUMAN_MARGIN * gap) if human[e] else MARGIN * iod
         up, lo = lid_outline(upper, lower, margin + 1.0)
         poly = np.concatenate([up, lo[::-1]])
         pad = int(np.ceil(3 * margin + 2 * radius)) + 4
@@ -184,28 +227,36 @@ def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float,
             ink_px = ring & (lum < INK_LUMA * float(np.median(lum[ring])))
             ink_px = cv2.dilate(ink_px.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
             mask[ink_px] = 255
-        plate = _with_texture(cv2.inpaint(crop, mask, radius, cv2.INPAINT_TELEA), crop, mask,
-                              lum, ring & (mask == 0), upper, lower, iod)
+        fill = cv2.inpaint(crop, mask, radius, cv2.INPAINT_TELEA)
+        if human[e] and lid_rgb is not None:
+            fill = _lid_colour(fill, mask, lid_rgb[e], iod)
+        plate = _with_texture(fill, crop, mask, lum, ring & (mask == 0), upper, lower, iod,
+                              HUMAN_TEXTURE_SHIFT if human[e] else TEXTURE_SHIFT)
         # Ink: the darkest tenth of the rim between the eye and its outline.
         up0, lo0 = lid_outline(upper, lower, 0.0)
         rim = (mask > 0) & (_fill(np.concatenate([up0, lo0[::-1]]), (x0, y0), crop.shape[:2]) == 0)
         if rim.sum() < 4:
             rim = mask > 0
         ink = crop[rim][lum[rim] <= np.percentile(lum[rim], 10)].astype(np.float32).mean(axis=0)
+        if human[e]:  # lashes pressed together read darker than the open rim's darkest tenth
+            ink = HUMAN_INK * crop[rim][lum[rim] <= np.percentile(lum[rim], 3)].astype(
+                np.float32).mean(axis=0)
         plate.setflags(write=False)
         ink.setflags(write=False)
-        plates.append(LidPlate(plate, (x0, y0), ink.astype(np.float32)))
+        plates.append(LidPlate(plate, (x0, y0), ink.astype(np.float32), margin,
+                               bool(human[e])))
     return plates[0], plates[1]
 
 
-def paint_lids(out: np.ndarray, plates: tuple[LidPlate | None, LidPlate | None],
+def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
                xy: np.ndarray, mapping: np.ndarray, box: tuple[int, int, int, int],
-               scale: np.ndarray, closure: np.ndarray, iod: float) -> None:
+               scale: np.ndarray, closure: np.ndarray, iod: float,
+               open_xy: np.ndarray | None = None, src_lm: np.ndarray | None = None) -> None:
     """Close the painted eyes of a warped frame, in place.
 
     Args:
         out: ``(h, w, 3|4) uint8`` the warped frame; only RGB is changed.
-        plates: the rig's lid plates (None for eyes the mesh closes).
+        plates: the rig's lid plates.
         xy: ``(468, 2)`` this frame's landmarks in ``out``'s pixels.
         mapping: ``(by1 - by0, bx1 - bx0, 2) float32`` the frame's backward map
             (source positions in the scaled portrait) over ``box``.
@@ -213,17 +264,29 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate | None, LidPlate | None],
         scale: ``(2,)`` output pixels per portrait pixel.
         closure: ``(2,)`` eyelid closure 0..1 per eye.
         iod: inter-ocular distance in ``out``'s pixels.
+        open_xy: ``(468, 2)`` the frame's landmarks before the mesh moved the
+            human lids down, ``out``'s pixels: a human lid is painted over the
+            open eye's outline, and its plate is laid by the similarity that
+            carries the open eye to the portrait's (not through the frame's
+            map, which stretches the lid's skin).
+        src_lm: ``(468, 2+)`` the portrait's landmarks, full-resolution pixels.
     """
     bx0, by0, bx1, by1 = box
     for e, plate in enumerate(plates):
         c = float(np.clip(closure[e], 0.0, 1.0))
-        if plate is None or c <= 0.0:
+        if c <= 0.0:
             continue
-        upper, lower = xy[topo.EYE_UPPER[e]], xy[topo.EYE_LOWER[e]]
-        up_m, lo_m = lid_outline(upper, lower, MARGIN * iod)
+        geo = open_xy if plate.human and open_xy is not None else xy
+        upper, lower = geo[topo.EYE_UPPER[e]], geo[topo.EYE_LOWER[e]]
+        up_m, lo_m = lid_outline(upper, lower, plate.margin * float(np.sqrt(scale[0] * scale[1])))
         # The lids meet MEET of the way down: the upper lid comes down and the
         # lower one up, so a shut round eye is a gentle arc, not its lower rim.
-        meet = up_m + MEET * (lo_m - up_m)
+        # A human upper lid comes down nearly to the lower lid's own line.
+        if plate.human:
+            meet = _smooth_line(lower + HUMAN_MEET * (upper - lower), 1)[::2]
+            meet[0], meet[-1] = upper[0], upper[-1]
+        else:
+            meet = up_m + MEET * (lo_m - up_m)
         edge = up_m + c * (meet - up_m)
         low_edge = lo_m + c * (meet - lo_m)
         upper_poly = np.concatenate([up_m, edge[::-1]])
@@ -241,22 +304,47 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate | None, LidPlate | None],
                              for q in (upper_poly, lower_poly)], 1.0, cv2.LINE_AA, 4)
         mask = cv2.GaussianBlur(sharp, (0, 0), max(0.7, FEATHER * iod))
         # Where each pixel comes from in the full-resolution portrait, then in the plate.
-        src = mapping[y0 - by0:y1 - by0, x0 - bx0:x1 - bx0]
-        px = (src[..., 0] + 0.5) / scale[0] - 0.5 - plate.origin[0]
-        py = (src[..., 1] + 0.5) / scale[1] - 0.5 - plate.origin[1]
+        if plate.human and open_xy is not None and src_lm is not None:
+            idx = np.concatenate([topo.EYE_UPPER[e], topo.EYE_LOWER[e][1:-1]])
+            sim, _ = cv2.estimateAffinePartial2D(geo[idx].astype(np.float32),
+                                                 src_lm[idx, :2].astype(np.float32))
+            yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+            px = sim[0, 0] * xx + sim[0, 1] * yy + sim[0, 2] - plate.origin[0]
+            py = sim[1, 0] * xx + sim[1, 1] * yy + sim[1, 2] - plate.origin[1]
+        else:
+            src = mapping[y0 - by0:y1 - by0, x0 - bx0:x1 - bx0]
+            px = (src[..., 0] + 0.5) / scale[0] - 0.5 - plate.origin[0]
+            py = (src[..., 1] + 0.5) / scale[1] - 0.5 - plate.origin[1]
         lid = cv2.remap(plate.image, px.astype(np.float32), py.astype(np.float32),
                         cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
         patch = out[y0:y1, x0:x1, :3].astype(np.float32)
         patch += mask[..., None] * (lid - patch)
-        t = float(np.clip((c - LASH_FROM) / (LASH_FULL - LASH_FROM), 0.0, 1.0))
+        lash_from, lash_full = (0.0, HUMAN_LASH_FULL) if plate.human else (LASH_FROM, LASH_FULL)
+        t = float(np.clip((c - lash_from) / (lash_full - lash_from), 0.0, 1.0))
         if t > 0:
-            line = np.zeros_like(mask)
             lash = edge.copy()
             lash[0], lash[-1] = upper[0], upper[-1]  # the line ends at the real corners
             pts = np.round((_smooth_line(lash) - (x0, y0)) * 16).astype(np.int32)
-            thick = max(1, int(round(LASH_WIDTH * iod)))
-            cv2.polylines(line, [pts], False, 1.0, thick, cv2.LINE_AA, 4)
-            soft = cv2.GaussianBlur(line, (0, 0), max(0.5, 0.003 * iod))
-            a = (LASH_STRENGTH * t * np.clip(soft, 0.0, 1.0))[..., None]
+            width, strength = (HUMAN_LASH_WIDTH, HUMAN_LASH_STRENGTH) if plate.human \
+                else (LASH_WIDTH, LASH_STRENGTH)
+            if plate.human:
+                # The lid's rim rounds away from the light just above its lashes.
+                shade = np.zeros_like(mask)
+                cv2.polylines(shade, [pts - np.array([0, int(round(width * iod * 16))])], False,
+                              1.0, max(1, int(round(3 * width * iod))), cv2.LINE_AA, 4)
+                shade = cv2.GaussianBlur(shade, (0, 0), max(0.8, 1.5 * width * iod))
+                patch *= (1.0 - HUMAN_RIM_SHADE * t * np.clip(shade, 0.0, 1.0))[..., None]
+            line = np.zeros_like(mask)
+            thick = width * iod
+            if plate.human:  # lashes thin out towards the corners
+                k = np.linspace(0.0, np.pi, len(pts) - 1)
+                for j in range(len(pts) - 1):
+                    tj = max(1, int(round(thick * (0.35 + 0.65 * np.sin(k[j])))))
+                    cv2.line(line, tuple(pts[j]), tuple(pts[j + 1]), 1.0, tj, cv2.LINE_AA, 4)
+            else:
+                cv2.polylines(line, [pts], False, 1.0, max(1, int(round(thick))), cv2.LINE_AA, 4)
+            soft = cv2.GaussianBlur(line, (0, 0), max(0.5, (HUMAN_LASH_SOFT if plate.human
+                                                             else 0.003) * iod))
+            a = (strength * t * np.clip(soft, 0.0, 1.0))[..., None]
             patch += a * (plate.ink_rgb[None, None, :] - patch)
         out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)

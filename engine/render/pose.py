@@ -1,4 +1,4 @@
-"""Frame landmarks: expression, head pose and eyelids applied to the rig's face."""
+"""Frame landmarks: expression and head pose applied to the rig's face, and the mesh."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import numpy as np
 
 from engine.motion.track import MotionTrack
 from engine.render import topology as topo
-from engine.render.rig import MOUTH_SPLIT, PortraitRig, eye_frame
+from engine.render.lips import COLUMNS, mouth_rows, spread_lips
+from engine.render.rig import PortraitRig, eye_frame
 
-#: How far the lid crease follows the lid margin when the eye closes.
+#: How far the lid crease follows the lid margin when the eye closes: the lid's
+#: own skin and lashes come down over the eye, the skin under the brow stretches.
 CREASE_FOLLOW = 0.85
 
 
@@ -37,13 +39,18 @@ def eyelid_closure(motion: MotionTrack, index: int) -> np.ndarray:
     return np.clip(np.asarray(motion.eyelids[i], dtype=np.float64), 0.0, 1.0)
 
 
-def frame_landmarks(rig: PortraitRig, motion: MotionTrack, index: int) -> np.ndarray:
+def frame_landmarks(
+    rig: PortraitRig, motion: MotionTrack, index: int, lids: bool = True
+) -> np.ndarray:
     """The face's landmarks at frame ``index``.
 
     Args:
         rig: the portrait.
         motion: the motion track; ``index`` is clamped to its frames.
         index: frame number.
+        lids: move the human eyes' lids (and creases) down by the track's
+            eyelid closure; round eyes are closed by paint alone
+            (:mod:`engine.render.painted_lids`).
 
     Returns:
         ``(468, 2) float64`` landmark positions in the portrait's pixels.
@@ -60,51 +67,82 @@ def frame_landmarks(rig: PortraitRig, motion: MotionTrack, index: int) -> np.nda
             posed = _apply_pose(rig, posed, pose)
     disp = (posed - canon) @ rig.to_pixels.T
     xy = rig.landmarks[:, :2].astype(np.float64) + disp[:, :2]
-    if n > 0:
-        lids = np.clip(np.asarray(motion.eyelids[i], dtype=np.float64), 0.0, 1.0)
-        for e in range(2):
-            if lids[e] > 0 and not rig.painted_eyes[e]:  # painted lids: frame.py
-                _close_eye(xy, rig, e, float(lids[e]))
-    return xy
+    return close_lids(rig, xy, eyelid_closure(motion, index)) if lids else xy
 
 
-def frame_vertices(rig: PortraitRig, xy: np.ndarray) -> np.ndarray:
-    """The mesh's vertices for frame landmarks ``xy``.
+def close_lids(rig: PortraitRig, xy: np.ndarray, closure: np.ndarray) -> np.ndarray:
+    """A copy of frame landmarks ``xy`` ``(468, 2)`` with the human eyes' lids and
+    creases moved down by ``closure`` ``(2,)`` 0..1 (:func:`_close_eye`)."""
+    out = xy.copy()
+    for e in range(2):
+        if closure[e] > 0 and rig.lid_plates[e].human:
+            _close_eye(out, rig, e, float(closure[e]))
+    return out
+
+
+def head_landmarks(rig: PortraitRig, motion: MotionTrack, index: int) -> np.ndarray:
+    """``(468, 2) float64`` the portrait's landmarks moved by frame ``index``'s head pose
+    alone (no expression, no lids): where the skull carries each point, pixels."""
+    n = motion.frame_count
+    xy = rig.landmarks[:, :2].astype(np.float64)
+    if n == 0:
+        return xy
+    pose = np.asarray(motion.pose[min(max(int(index), 0), n - 1)], dtype=np.float64)
+    if not np.any(pose != 0):
+        return xy
+    canon = rig.neutral.astype(np.float64)
+    disp = (_apply_pose(rig, canon, pose) - canon) @ rig.to_pixels.T
+    return xy + disp[:, :2]
+
+
+def frame_vertices(
+    rig: PortraitRig, xy: np.ndarray, head_xy: np.ndarray, open_xy: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The mesh's vertices for frame landmarks ``xy``, and where each samples the portrait.
 
     Args:
         rig: the portrait.
         xy: ``(468, 2)`` frame landmarks, pixels (:func:`frame_landmarks`).
+        head_xy: ``(468, 2)`` the same frame's head pose alone
+            (:func:`head_landmarks`).
+        open_xy: ``(468, 2)`` the frame's landmarks before the lids close
+            (``frame_landmarks(..., lids=False)``); None when they are open.
 
     Returns:
-        ``(V, 2) float64`` like ``rig.vertices``: the landmarks, the fixed
-        ring, and the two rows splitting the mouth opening. While the lips
-        part no more than at rest both rows sit on one line; beyond that
-        each keeps its distance from its own lip as in the portrait, so the
-        mouth's own content (teeth) moves with its lip and the band between
-        the rows opens up.
+        ``(target (V, 2), source (V, 2))`` float64 like ``rig.vertices``: the
+        landmarks (lid slack applied), the fixed ring, and the four mouth rows
+        (:func:`engine.render.lips.mouth_rows`: the lips slide over the
+        portrait's teeth or take them along), and the tops of the eye
+        openings. The source equals ``rig.vertices`` except in the mouth,
+        where the inner lips and the rows sample the portrait where the lips
+        and the bones put them, and under a closing lid, where the top of the
+        eye opening samples the eye where the lid's edge now is: the lid
+        slides over the eye, which is covered, not squashed.
     """
     n_lm = xy.shape[0]
-    n_ring = rig.ring.shape[0]
-    up_i = topo.LIPS_INNER_UPPER[1:-1]
-    lo_i = topo.LIPS_INNER_LOWER[1:-1]
-    src = rig.landmarks[:, :2].astype(np.float64)
-    d_src = np.linalg.norm(src[lo_i] - src[up_i], axis=1)
-    up, lo = xy[up_i], xy[lo_i]
-    d_tgt = np.linalg.norm(lo - up, axis=1)
-    keep = np.minimum(1.0, d_src / np.maximum(d_tgt, 1e-9))
-    r_up, r_lo = MOUTH_SPLIT * keep, (1.0 - MOUTH_SPLIT) * keep
+    k = n_lm + rig.ring.shape[0]
+    src_xy = rig.landmarks[:, :2].astype(np.float64)
+    rows_t, rows_s, lips_s = mouth_rows(src_xy, xy, head_xy, rig.iod, rig.lip_edge,
+                                          rig.mouth_split)
     out = rig.vertices.copy()
     out[:n_lm] = xy
+    spread_lips(src_xy, out)
     for e in range(2):
         normal, _ = eye_frame(xy, e)
         slack = rig.lid_slack[e] * _eye_scale(rig, xy, e)
         out[topo.EYE_UPPER[e][1:-1]] -= slack[0][:, None] * normal
         out[topo.EYE_LOWER[e][1:-1]] += slack[1][:, None] * normal
-    k = n_lm + n_ring
-    m = len(up_i)
-    out[k : k + m] = up + r_up[:, None] * (lo - up)
-    out[k + m : k + 2 * m] = lo - r_lo[:, None] * (lo - up)
-    return out
+    out[k : k + 4 * COLUMNS] = rows_t
+    src = rig.vertices.copy()
+    src[k : k + 4 * COLUMNS] = rows_s
+    src[topo.LIPS_INNER_UPPER[1:-1]] = lips_s[:COLUMNS]
+    src[topo.LIPS_INNER_LOWER[1:-1]] = lips_s[COLUMNS:]
+    e0 = k + 4 * COLUMNS
+    lid = topo.EYE_UPPER[:, 1:-1].ravel()
+    out[e0:] = out[lid]
+    if open_xy is not None:
+        src[e0:] += xy[lid] - open_xy[lid]
+    return out, src
 
 
 def _apply_pose(rig: PortraitRig, pts: np.ndarray, pose: np.ndarray) -> np.ndarray:
@@ -120,11 +158,10 @@ def _apply_pose(rig: PortraitRig, pts: np.ndarray, pose: np.ndarray) -> np.ndarr
 def _close_eye(xy: np.ndarray, rig: PortraitRig, eye: int, closure: float) -> None:
     """Move one eye's upper lid down over the eye, in place (pixels).
 
-    The lid margin travels along the eye's vertical axis (perpendicular to
-    the corner-to-corner line) until it reaches the visible lower-lid margin
-    (the lower landmarks plus the rig's slack); the lid crease follows part
-    of the way, so the lid's skin stretches over the eye rather than the eye
-    being squashed.
+    The lid margin travels along the eye's vertical axis (perpendicular to the
+    corner-to-corner line) until it reaches the visible lower-lid margin (the
+    lower landmarks plus the rig's slack); the lid crease follows most of the
+    way, so the lid's own skin and lashes come down (:data:`CREASE_FOLLOW`).
     """
     upper = topo.EYE_UPPER[eye][1:-1]
     crease = topo.EYE_CREASE[eye]

@@ -13,6 +13,7 @@ import numpy as np
 
 from engine.errors import NoFaceError
 from engine.render import topology as topo
+from engine.render.lips import MOUTH_SPLIT, content_colours, content_split, lip_edges, rest_rows
 from engine.render.painted_lids import PAINT_ROUNDNESS, LidPlate, build_plates
 
 log = logging.getLogger(__name__)
@@ -30,10 +31,6 @@ OPEN_AT_REST = 0.04
 LOWER_LID_SLACK = 0.25
 #: The same above the upper-lid landmarks.
 UPPER_LID_SLACK = 0.2
-#: Where the mouth opening is split between what moves with the upper lip and
-#: what moves with the lower lip (fraction from the upper lip). Upper teeth
-#: usually fill most of a smile.
-MOUTH_SPLIT = 0.65
 #: How many preview sizes a rig keeps downscaled copies of.
 _LEVEL_CACHE = 4
 
@@ -65,10 +62,11 @@ class PortraitRig:
             and depth directions, in canonical coordinates.
         pivot: ``(3,)`` head-pose pivot near the neck, canonical coordinates.
         ring: ``(R, 2) float32`` fixed anchor points, pixels.
-        vertices: ``(468 + R + 18, 2) float64`` the mesh's vertices in the
-            portrait, pixels: landmarks, ring, then the two rows of 9 points
-            splitting the mouth opening (both on one line here, see
-            :data:`MOUTH_SPLIT`).
+        vertices: ``(468 + R + 36 + 14, 2) float64`` the mesh's vertices in the
+            portrait, pixels: landmarks, ring, the four rows of 9 points
+            filling the mouth opening (:func:`engine.render.lips.rest_rows`),
+            then per eye the 7 interior upper-lid points again (the top of the
+            eye opening, under the lid: :func:`engine.render.topology.hole_triangles`).
         lid_slack: ``(2, 2, 7) float64`` per eye, per lid (upper, lower), how
             far (pixels) the mesh's lid vertices sit outside the lid landmarks
             (upper lid up, lower lid down). The landmarks tend to lie a little
@@ -87,14 +85,26 @@ class PortraitRig:
             inter-ocular distances (upper to lower, interior points).
         open_at_rest: the portrait's mouth is already open.
         keep_teeth: the portrait already shows teeth; they are warped, never painted.
-        eye_skin_rgb: ``(2, 3) float32`` per eye, the colour a closed lid takes
-            on, 0..255: the mean of the skin under the brow and the cheek on
-            the same side.
+        lip_edge: ``(2, 9) float64`` per lip (upper, lower) and inner-lip
+            column, how far (pixels) inside the lip its own colour begins
+            (:func:`engine.render.lips.lip_edges`; zeros for closed lips).
+        mouth_split: ``(9,) float64`` per inner-lip column, where the content
+            between the lips divides into what the head carries (upper teeth)
+            and what the jaw carries, as a share of the gap from the upper lip
+            (:func:`engine.render.lips.content_split` where the portrait shows
+            teeth).
+        cavity_rgb: ``(3,) float32`` the dark of the portrait's own open mouth
+            (:func:`engine.render.lips.content_colours`), 0..255; zeros when
+            its lips are closed.
+        eye_skin_rgb: ``(2, 3) float32`` per eye, the colour a closed human lid
+            takes on, 0..255: the mean of the skin under the brow and the cheek
+            on the same side.
         eye_roundness: ``(2,) float64`` per eye, the widest rest lid gap over
             the corner distance (:func:`eye_roundness`).
-        lid_plates: per eye, the painted lid of a large round eye
-            (:mod:`engine.render.painted_lids`), or None where the mesh closes
-            the lid (human eyes).
+        lid_plates: per eye, its closed lid (:mod:`engine.render.painted_lids`):
+            a human one (the mesh also slides the lid down over the eye,
+            :mod:`engine.render.pose`), or that of a large round eye
+            (roundness at least :data:`engine.render.painted_lids.PAINT_ROUNDNESS`).
     """
 
     image: np.ndarray
@@ -116,18 +126,16 @@ class PortraitRig:
     rest_gap: np.ndarray
     open_at_rest: bool
     keep_teeth: bool
+    lip_edge: np.ndarray
+    mouth_split: np.ndarray
+    cavity_rgb: np.ndarray
     eye_skin_rgb: np.ndarray
     eye_roundness: np.ndarray
-    lid_plates: tuple[LidPlate | None, LidPlate | None]
+    lid_plates: tuple[LidPlate, LidPlate]
     _levels: OrderedDict[tuple[int, int], np.ndarray] = field(
         default_factory=OrderedDict, repr=False
     )
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    @property
-    def painted_eyes(self) -> tuple[bool, bool]:
-        """Per eye: closed by painting its lid plate, not by the mesh."""
-        return (self.lid_plates[0] is not None, self.lid_plates[1] is not None)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -234,15 +242,32 @@ class PortraitRig:
         ring += (RING_CHIN_EXTRA * iod * below**2)[:, None] * img_down
         ring32 = ring.astype(np.float32)
 
+        # Colour samples come from the face's own box (not the whole picture).
+        fx0, fy0 = (max(int(v) - 2, 0) for v in lm[:, :2].min(axis=0))
+        fx1, fy1 = (int(v) + 3 for v in lm[:, :2].max(axis=0))
+        face_rgb = rgb[fy0:fy1, fx0:fx1]
+        face_lm = lm - np.array([fx0, fy0, 0], dtype=np.float32)
+        lip_rgb, skin_rgb, eye_skin = _colours(face_rgb, face_lm, iod)
+        rest_gap = _inner_gaps(lm[:, :2], iod)
+        open_at_rest = bool(rest_gap[3:6].mean() > OPEN_AT_REST)
+        keep_teeth = open_at_rest and _shows_teeth(face_rgb, face_lm, skin_rgb)
+        content = content_colours(face_rgb, face_lm[:, :2]) if open_at_rest else None
+        if content is None:
+            edges = np.zeros((2, 9))
+            cavity = np.zeros(3, np.float32)
+        else:
+            edges = lip_edges(face_rgb, face_lm[:, :2], iod, lip_rgb, content)
+            cavity = content[1]
+        split = content_split(face_rgb, face_lm[:, :2]) if keep_teeth \
+            else np.full(9, MOUTH_SPLIT)
         n_lm = lm.shape[0]
         band = topo.band_triangles(topo.FACE_OVAL, n_lm)
         face = np.asarray(triangles_face, dtype=np.int32).reshape(-1, 3)
         mouth_start = n_lm + len(ring32)
-        tris = np.concatenate([band, face, topo.hole_triangles(mouth_start)]).astype(np.int32)
-        up_xy = lm[topo.LIPS_INNER_UPPER[1:-1], :2].astype(np.float64)
-        lo_xy = lm[topo.LIPS_INNER_LOWER[1:-1], :2].astype(np.float64)
-        mid = up_xy + MOUTH_SPLIT * (lo_xy - up_xy)
-        vertices = np.concatenate([lm[:, :2].astype(np.float64), ring, mid, mid])
+        eye_start = mouth_start + 4 * 9
+        tris = np.concatenate([band, face, topo.hole_triangles(mouth_start, eye_start)])
+        tris = tris.astype(np.int32)
+        vertices = np.concatenate([lm[:, :2].astype(np.float64), ring, rest_rows(lm[:, :2], split)])
         lid_slack = np.zeros((2, 2, 7), dtype=np.float64)
         for e in range(2):
             normal, gap = eye_frame(vertices, e)
@@ -250,24 +275,16 @@ class PortraitRig:
             lid_slack[e, 1] = LOWER_LID_SLACK * np.maximum(gap, 0.0)
             vertices[topo.EYE_UPPER[e][1:-1]] -= lid_slack[e, 0][:, None] * normal
             vertices[topo.EYE_LOWER[e][1:-1]] += lid_slack[e, 1][:, None] * normal
+        vertices = np.concatenate([vertices, vertices[topo.EYE_UPPER[:, 1:-1].ravel()]])
 
         bx0 = int(np.floor(ring[:, 0].min())) - 1
         by0 = int(np.floor(ring[:, 1].min())) - 1
         bx1 = int(np.ceil(ring[:, 0].max())) + 2
         by1 = int(np.ceil(ring[:, 1].max())) + 2
         box = (max(bx0, 0), max(by0, 0), min(bx1, w), min(by1, h))
-
-        # Colour samples come from the face's own box (not the whole picture).
-        fx0, fy0 = (max(int(v) - 2, 0) for v in lm[:, :2].min(axis=0))
-        fx1, fy1 = (int(v) + 3 for v in lm[:, :2].max(axis=0))
-        face_rgb = rgb[fy0:fy1, fx0:fx1]
-        face_lm = lm - np.array([fx0, fy0, 0], dtype=np.float32)
-        lip_rgb, skin_rgb, eye_skin = _colours(face_rgb, face_lm, iod)
         roundness = eye_roundness(vertices)
-        plates = build_plates(rgb, lm, iod, roundness >= PAINT_ROUNDNESS)
-        rest_gap = _inner_gaps(lm[:, :2], iod)
-        open_at_rest = bool(rest_gap[3:6].mean() > OPEN_AT_REST)
-        keep_teeth = open_at_rest and _shows_teeth(face_rgb, face_lm, skin_rgb)
+        plates = build_plates(rgb, lm, iod, roundness < PAINT_ROUNDNESS, eye_skin)
+
         log.info(
             "rig: %dx%d, iod %.1f px, influence box %s, mouth open at rest %s, teeth %s",
             w,
@@ -278,7 +295,8 @@ class PortraitRig:
             keep_teeth,
         )
         frozen = (lm, neutral, to_pixels, axes, pivot, ring32, vertices, lid_slack, tris)
-        for arr in (*frozen, lip_rgb, skin_rgb, rest_gap, eye_skin, roundness):
+        colours = (lip_rgb, skin_rgb, cavity, eye_skin)
+        for arr in (*frozen, *colours, rest_gap, edges, split, roundness):
             arr.setflags(write=False)
         return cls(
             image=image,
@@ -300,6 +318,9 @@ class PortraitRig:
             rest_gap=rest_gap,
             open_at_rest=open_at_rest,
             keep_teeth=keep_teeth,
+            lip_edge=edges,
+            mouth_split=split,
+            cavity_rgb=cavity,
             eye_skin_rgb=eye_skin,
             eye_roundness=roundness,
             lid_plates=plates,
@@ -394,16 +415,19 @@ def _colours(
 
 
 def _shows_teeth(rgb: np.ndarray, lm: np.ndarray, skin: np.ndarray) -> bool:
-    """Whether the open mouth shows teeth: bright, unsaturated pixels inside the inner lips."""
+    """Whether the open mouth shows teeth: bright pixels inside the inner lips that
+    are less saturated than the skin (teeth take on the light's colour too: under
+    warm light they are as yellow as the skin is orange)."""
     h, w = rgb.shape[:2]
     mask = _poly_mask((h, w), [lm[topo.LIPS_INNER, :2].astype(np.float64)])
     px = rgb[mask > 0].astype(np.float32)
     if len(px) < 10:
         return False
-    lum = px @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    luma = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    lum = px @ luma
     sat = (px.max(axis=1) - px.min(axis=1)) / np.maximum(px.max(axis=1), 1.0)
-    skin_lum = float(skin @ np.array([0.299, 0.587, 0.114], dtype=np.float32))
-    teeth = (lum > 0.75 * skin_lum) & (sat < 0.35)
+    skin_sat = float((skin.max() - skin.min()) / max(float(skin.max()), 1.0))
+    teeth = (lum > 0.75 * float(skin @ luma)) & (sat < max(0.35, skin_sat))
     share = float(teeth.mean())
     log.debug("teeth share inside the inner lips: %.2f", share)
     return share > 0.15

@@ -7,8 +7,8 @@ unordered edge sets.
 
 The face mesh's triangulation leaves three holes: the two eye openings and
 the mouth opening (inside the inner-lip contour). :func:`hole_triangles`
-closes them with strips between the upper and lower contours, so that the
-warp also moves the pixels of the eyes and of an already open mouth.
+closes them with strips, so that the warp also moves the pixels of the eyes
+and of an already open mouth.
 """
 
 from __future__ import annotations
@@ -93,29 +93,43 @@ def strip_triangles(upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
     return np.array(tris, dtype=np.int32).reshape(-1, 3)
 
 
-def hole_triangles(mouth_start: int) -> np.ndarray:
+#: Rows of extra vertices inside the mouth opening (see :func:`hole_triangles`).
+MOUTH_ROWS = 4
+
+
+#: Interior upper-lid points per eye, duplicated for the eye openings (see :func:`hole_triangles`).
+EYE_COLUMNS = EYE_UPPER.shape[1] - 2
+
+
+def hole_triangles(mouth_start: int, eye_start: int) -> np.ndarray:
     """``(m, 3) int32`` triangles that close the mouth and the two eye openings.
 
-    The mouth opening is split in two along extra vertices: 9 points that
-    follow the upper lip (vertex ``mouth_start + k``), then 9 that follow the
-    lower lip (``mouth_start + 9 + k``), each paired with the interior
-    inner-lip points. In the portrait both rows lie on one line across the
-    opening (see ``engine.render.rig.MOUTH_SPLIT``). When the lips part
-    beyond rest the two parts of the portrait's own mouth (say, upper and
-    lower teeth) move with their lips, and the band between the rows is
-    where the cavity is painted.
+    The mouth opening is filled by three strips between four rows of 9 extra
+    vertices (row ``r``, column ``k`` is vertex ``mouth_start + 9 r + k``),
+    each row paired with the interior inner-lip points and sharing the mouth
+    corners: the portrait's upper content (teeth under the upper lip) between
+    rows 0 and 1, the gap that opens between the two contents between rows 1
+    and 2 (painted), and the lower content between rows 2 and 3. The rows'
+    positions and source positions change from frame to frame
+    (:mod:`engine.render.lips`): the lips slide over the mouth's content
+    rather than squashing it.
+
+    Each eye opening is a strip from a row of 7 extra vertices (eye ``e``,
+    point ``k`` is vertex ``eye_start + 7 e + k``), which sit on the upper
+    lid's interior points, down to the lower lid. The rows' source positions
+    change as the lid closes (:func:`engine.render.pose.frame_vertices`): the
+    eye stays put under the lid, which slides over it.
     """
     n = len(LIPS_INNER_UPPER) - 2
     corners = (int(LIPS_INNER_UPPER[0]), int(LIPS_INNER_UPPER[-1]))
-    mid_up = np.array([corners[0], *range(mouth_start, mouth_start + n), corners[1]])
-    mid_lo = np.array([corners[0], *range(mouth_start + n, mouth_start + 2 * n), corners[1]])
-    parts = [
-        strip_triangles(LIPS_INNER_UPPER, mid_up),
-        strip_triangles(mid_lo, LIPS_INNER_LOWER),
-        strip_triangles(mid_up, mid_lo),
-    ]
+    rows = [np.array([corners[0], *range(mouth_start + r * n, mouth_start + (r + 1) * n),
+                      corners[1]]) for r in range(MOUTH_ROWS)]
+    parts = [strip_triangles(rows[r], rows[r + 1]) for r in range(MOUTH_ROWS - 1)]
     for e in range(2):
-        parts.append(strip_triangles(EYE_UPPER[e], EYE_LOWER[e]))
+        top = np.array([EYE_UPPER[e][0], *range(eye_start + EYE_COLUMNS * e,
+                                                eye_start + EYE_COLUMNS * (e + 1)),
+                        EYE_UPPER[e][-1]])
+        parts.append(strip_triangles(top, EYE_LOWER[e]))
     return np.concatenate(parts)
 
 

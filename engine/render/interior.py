@@ -1,0 +1,163 @@
+"""Real mouth interiors (teeth, cavity) from GRID speaker s1.
+
+``assets/mouth/interiors.npz`` (``tools/build_mouth_bank.py``) holds what
+s1's open mouth shows, in the mouth's own coordinates (:func:`strips`): ``u``
+from one inner mouth corner (0) to the other (1), and the distance from the
+lip in inter-ocular distances (IOD), so that teeth keep their real size
+whatever the opening:
+
+- the upper teeth: the median over s1's widest openings of the strip under
+  the upper inner lip, :data:`UPPER_IOD` tall;
+- the lower teeth: the strip above the lower inner lip, :data:`LOWER_IOD` tall;
+- the cavity: the colour of the dark inside of the mouth.
+
+To fill a mouth gap the renderer lays them back to front (cavity, lower
+teeth, upper teeth in front), so a slightly parted mouth shows the edges of
+the teeth and a wide one the dark behind them. It is a pure function of the
+gap's shape: it holds still when the mouth does. Colours are carried from
+s1's light to the portrait's by the ratio of their cheek and lip colours
+(:func:`light_gain`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cache
+
+import cv2
+import numpy as np
+
+from engine.render import topology as topo
+
+log = logging.getLogger(__name__)
+
+#: Width of the strips (samples across the mouth) and their rows.
+WIDTH, UPPER_ROWS, LOWER_ROWS = 96, 24, 16
+#: Height of the upper and the lower strip, inter-ocular distances.
+UPPER_IOD, LOWER_IOD = 0.10, 0.06
+#: The light gain per channel is kept within this range.
+GAIN_RANGE = (0.45, 1.8)
+
+
+@dataclass(frozen=True)
+class InteriorBank:
+    """s1's mouth interior.
+
+    Attributes:
+        upper: ``(24, 96, 3) uint8`` the strip under the upper inner lip, RGB.
+        lower: ``(16, 96, 3) uint8`` the strip above the lower inner lip (row 0
+            at the lip).
+        cavity_rgb, skin_rgb, lip_rgb: ``(3,) float32`` s1's dark mouth,
+            cheek and lip colour, 0..255.
+    """
+
+    upper: np.ndarray
+    lower: np.ndarray
+    cavity_rgb: np.ndarray
+    skin_rgb: np.ndarray
+    lip_rgb: np.ndarray
+
+
+@cache
+def bank() -> InteriorBank | None:
+    """The shipped interior, or None when the asset is missing (flat paint is used)."""
+    from engine.paths import asset
+
+    path = asset("mouth", "interiors.npz")
+    try:
+        with np.load(path) as d:
+            b = InteriorBank(*(d[k].astype(np.uint8) for k in ("upper", "lower")),
+                             *(d[k].astype(np.float32) for k in ("cavity_rgb", "skin_rgb",
+                                                                  "lip_rgb")))
+    except (OSError, KeyError, ValueError):
+        log.warning("mouth interior %s missing or damaged: painting a flat interior", path)
+        return None
+    for arr in (b.upper, b.lower, b.cavity_rgb, b.skin_rgb, b.lip_rgb):
+        arr.setflags(write=False)
+    return b
+
+
+def contour_profile(pts: np.ndarray, c0: np.ndarray, axis: np.ndarray, normal: np.ndarray,
+                    length: float) -> tuple[np.ndarray, np.ndarray]:
+    """A contour ``(n, 2)`` in the mouth's frame: ``(u (n,) non-decreasing, offset (n,) px)``."""
+    d = pts - c0
+    return np.maximum.accumulate((d @ axis) / length), d @ normal
+
+
+def mouth_axes(upper: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(axis (2,), normal (2,), length)`` of a mouth whose upper contour is ``upper (n, 2)``
+    (corner to corner); the normal points down the face."""
+    span = upper[-1] - upper[0]
+    length = float(np.linalg.norm(span))
+    axis = span / max(length, 1e-9)
+    normal = np.array([-axis[1], axis[0]])
+    if normal @ (xy[topo.CHIN] - xy[topo.NOSE_TIP]) < 0:
+        normal = -normal
+    return axis, normal, length
+
+
+def strips(rgb: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The strips under the upper and above the lower inner lip of one frame.
+
+    Args:
+        rgb: ``(H, W, 3) uint8`` a frame.
+        xy: ``(468, 2)`` its landmarks, pixels.
+
+    Returns:
+        ``(upper (24, 96, 3), lower (16, 96, 3))`` float32 RGB, NaN where a
+        row lies beyond the other lip (not inside the mouth).
+    """
+    upper = xy[topo.LIPS_INNER_UPPER].astype(np.float64)
+    lower = xy[topo.LIPS_INNER_LOWER].astype(np.float64)
+    axis, normal, length = mouth_axes(upper, xy)
+    iod = float(np.linalg.norm(xy[topo.EYE_OUTER[1]] - xy[topo.EYE_OUTER[0]]))
+    c0 = upper[0]
+    uu, uv = contour_profile(upper, c0, axis, normal, length)
+    lu, lv = contour_profile(lower, c0, axis, normal, length)
+    u = (np.arange(WIDTH) + 0.5) / WIDTH
+    top, bot = np.interp(u, uu, uv), np.interp(u, lu, lv)
+    src = np.ascontiguousarray(rgb[..., :3])
+    out = []
+    for rows, height, start, sign in ((UPPER_ROWS, UPPER_IOD, top, 1.0),
+                                      (LOWER_ROWS, LOWER_IOD, bot, -1.0)):
+        d = (np.arange(rows) + 0.5) / rows * height * iod
+        off = start[None, :] + sign * d[:, None]
+        pts = c0 + (u * length)[None, :, None] * axis + off[..., None] * normal
+        img = cv2.remap(src, pts[..., 0].astype(np.float32), pts[..., 1].astype(np.float32),
+                        cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        img[d[:, None] >= (bot - top)[None, :]] = np.nan
+        out.append(img)
+    return out[0], out[1]
+
+
+def light_gain(b: InteriorBank, skin_rgb: np.ndarray, lip_rgb: np.ndarray) -> np.ndarray:
+    """``(3,) float32`` per-channel gain from s1's light to the portrait's.
+
+    The mean of the cheek and the lip colour ratios: the level and the white
+    balance of the light on the face (skin tones differ between people far
+    less in their ratios than lights do).
+    """
+    ratio = 0.5 * (np.asarray(skin_rgb, np.float32) / np.maximum(b.skin_rgb, 1.0)
+                   + np.asarray(lip_rgb, np.float32) / np.maximum(b.lip_rgb, 1.0))
+    return np.clip(ratio, *GAIN_RANGE).astype(np.float32)
+
+
+def fill(b: InteriorBank, u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
+         iod: float) -> np.ndarray:
+    """The interior at mouth coordinate ``u`` (0..1 across) and distances ``d_top``,
+    ``d_bot`` (pixels) below the upper and above the lower lip, all ``(h, w)``:
+    ``(h, w, 3) float32`` 0..255, in s1's light. Back to front: the cavity, the
+    lower teeth, the upper teeth."""
+    mx = (np.clip(u, 0.0, 1.0) * WIDTH - 0.5).astype(np.float32)
+    out = np.empty(u.shape + (3,), np.float32)
+    out[...] = b.cavity_rgb
+    for strip, rows, height, dist in ((b.lower, LOWER_ROWS, LOWER_IOD, d_bot),
+                                      (b.upper, UPPER_ROWS, UPPER_IOD, d_top)):
+        t = dist / max(height * iod, 1e-6)
+        my = (np.clip(t, 0.0, 1.0) * rows - 0.5).astype(np.float32)
+        img = cv2.remap(strip, mx, my, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+        # Fade to the cavity over the strip's last fifth.
+        a = np.clip((1.0 - t) / 0.2, 0.0, 1.0)[..., None]
+        out += a * (img.astype(np.float32) - out)
+    return out

@@ -1,0 +1,318 @@
+"""How the lips move over what the portrait shows between them (teeth, tongue).
+
+The mouth opening is filled by four rows of vertices (:func:`engine.render.
+topology.hole_triangles`): the portrait's *upper content* (the teeth under
+the upper lip) lies between rows 0 and 1, its *lower content* between rows 2
+and 3, and a *gap* between rows 1 and 2 that is painted
+(:mod:`engine.render.mouth`). In the portrait rows 1 and 2 lie on one line:
+the upper teeth's biting edge where the portrait shows teeth
+(:func:`content_split`), else :data:`MOUTH_SPLIT` of the way from the upper
+lip to the lower.
+
+Each content belongs to a bone, not to a lip: the upper teeth move with the
+head, the lower ones with the jaw. So when a lip comes towards the other
+(closing from a portrait with parted lips), it slides *over* its content,
+which stays where its bone puts it and is covered, never squashed: the lips
+meet with their own texture. When a lip draws back from its content (an upper
+lip rises, a lower lip drops further than the jaw), more of the teeth under it
+shows: the content stretches to the lip, up to :data:`STRETCH` times its
+height, and the lower teeth follow a dropping lower lip part of the way
+(:data:`LOWER_FOLLOW`). The gap between the two contents opens as the jaw
+drops. Opening from closed lips over teeth therefore reveals the portrait's
+own upper teeth first, as the upper lip leaves them, then the lower ones.
+A lip's body (the landmarks between its inner and outer contour) follows both
+contours (:func:`spread_lips`), so it stretches evenly.
+
+All positions here are in one image's pixels; displacements are measured
+along the mouth's downward normal.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+from engine.render import topology as topo
+
+#: Where the portrait's mouth content is split between the upper and the lower
+#: content (fraction of the inner-lip gap from the upper lip). Upper teeth
+#: usually fill most of a smile.
+MOUTH_SPLIT = 0.65
+#: Share of a lower lip's drop beyond the jaw's that its teeth follow.
+LOWER_FOLLOW = 0.6
+#: A dip in brightness below this share of the teeth's marks their biting edge.
+EDGE_DIP = 0.7
+#: A content shown between the lips stretches to at most this times its height
+#: in the portrait where a lip draws back from it (revealing more of the teeth).
+STRETCH = 1.6
+#: The lower teeth move by this share of the chin's expression displacement
+#: (the jaw turns about its hinge, and the teeth sit nearer to it than the chin).
+JAW_TEETH = 0.75
+#: A lip that covers its content has its inner edge taken from inside the lip:
+#: the inner-lip landmarks often lie a few pixels inside the teeth, whose white
+#: would otherwise line the closed lips. How far is measured per portrait
+#: (:func:`lip_edges`), up to this reach (inter-ocular distances), plus this margin.
+EDGE_REACH = 0.05
+EDGE_MARGIN = 0.006
+
+_UP = topo.LIPS_INNER_UPPER[1:-1]
+_LO = topo.LIPS_INNER_LOWER[1:-1]
+#: Columns of the mouth rows.
+COLUMNS = len(_UP)
+
+
+def mouth_normal(xy: np.ndarray) -> np.ndarray:
+    """``(2,)`` unit vector across the mouth, pointing down the face.
+
+    Args:
+        xy: ``(468+, 2)`` landmark positions, pixels.
+    """
+    axis = xy[topo.LIPS_INNER_UPPER[-1]] - xy[topo.LIPS_INNER_UPPER[0]]
+    axis = axis / max(float(np.linalg.norm(axis)), 1e-9)
+    normal = np.array([-axis[1], axis[0]])
+    if normal @ (xy[topo.CHIN] - xy[topo.NOSE_TIP]) < 0:
+        normal = -normal
+    return normal
+
+
+@cache
+def _lip_body() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The landmarks between the inner and the outer lip contours, and how each
+    follows them: ``(idx (M,) int, w_inner (M, 22), w_outer (M, 22))`` where a
+    point's displacement is ``w_inner @ d_inner + w_outer @ d_outer`` over the
+    upper then lower contour's 11 points (weights from MediaPipe's canonical
+    face: linear along the mouth, and across the lip by the point's depth
+    between the two contours)."""
+    import cv2
+
+    from engine.face.mesh import CANONICAL
+
+    c = CANONICAL[:, :2].astype(np.float64)
+    outer = c[topo.LIPS_OUTER].astype(np.float32)
+    inner = c[topo.LIPS_INNER].astype(np.float32)
+    on_contour = set(topo.LIPS_OUTER.tolist()) | set(topo.LIPS_INNER.tolist())
+    idx = [i for i in range(468) if i not in on_contour
+           and cv2.pointPolygonTest(outer, (float(c[i, 0]), float(c[i, 1])), True) > -1e-4
+           and cv2.pointPolygonTest(inner, (float(c[i, 0]), float(c[i, 1])), True) < -1e-4]
+    n = len(idx)
+    w_in, w_out = np.zeros((n, 22)), np.zeros((n, 22))
+    for r, i in enumerate(idx):
+        x, y = c[i]
+        ux, lx = c[topo.LIPS_INNER_UPPER, 0], c[topo.LIPS_INNER_LOWER, 0]
+        y_up = np.interp(x, ux, c[topo.LIPS_INNER_UPPER, 1])
+        y_lo = np.interp(x, lx, c[topo.LIPS_INNER_LOWER, 1])
+        side = 0 if y < 0.5 * (y_up + y_lo) else 1
+        inn = topo.LIPS_INNER_UPPER if side == 0 else topo.LIPS_INNER_LOWER
+        out = topo.LIPS_OUTER_UPPER if side == 0 else topo.LIPS_OUTER_LOWER
+        y_in = np.interp(x, c[inn, 0], c[inn, 1])
+        y_out = np.interp(x, c[out, 0], c[out, 1])
+        f = float(np.clip((y - y_in) / (y_out - y_in) if abs(y_out - y_in) > 1e-9 else 0.0, 0, 1))
+        for contour, w, frac in ((inn, w_in, 1.0 - f), (out, w_out, f)):
+            xs = c[contour, 0]
+            j = int(np.clip(np.searchsorted(xs, x) - 1, 0, len(xs) - 2))
+            t = float(np.clip((x - xs[j]) / max(xs[j + 1] - xs[j], 1e-9), 0.0, 1.0))
+            w[r, 11 * side + j] += frac * (1.0 - t)
+            w[r, 11 * side + j + 1] += frac * t
+    return np.array(idx, dtype=np.int32), w_in, w_out
+
+
+def spread_lips(src_xy: np.ndarray, xy: np.ndarray) -> None:
+    """Move the points inside each lip with its two contours, in place.
+
+    A lip whose inner edge travels further than its outer edge (closing over
+    teeth) then stretches evenly across its whole height, instead of one
+    thin row of pixels next to the inner edge being drawn out into streaks.
+
+    Args:
+        src_xy: ``(468, 2)`` the portrait's landmarks, pixels.
+        xy: ``(468+, 2)`` the frame's landmarks (or mesh vertices), changed in place.
+    """
+    idx, w_in, w_out = _lip_body()
+    inner = np.concatenate([topo.LIPS_INNER_UPPER, topo.LIPS_INNER_LOWER])
+    outer = np.concatenate([topo.LIPS_OUTER_UPPER, topo.LIPS_OUTER_LOWER])
+    d_in = xy[inner] - src_xy[inner]
+    d_out = xy[outer] - src_xy[outer]
+    xy[idx] = src_xy[idx] + w_in @ d_in + w_out @ d_out
+
+
+def content_split(rgb: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """``(9,) float64`` per column, where the upper teeth end: the share of the way
+    from the upper inner lip to the lower one.
+
+    Along each column, the darkest point (the line between the upper and the
+    lower teeth, or the shadow under the upper teeth) below the upper third;
+    where nothing there is darker than :data:`EDGE_DIP` of the teeth, the
+    upper teeth reach the lower lip (a smile that shows no lower teeth) and the
+    split is at the lower lip. Smoothed along the mouth.
+
+    Args:
+        rgb: ``(H, W, 3) uint8`` the portrait.
+        xy: ``(468, 2)`` its landmarks, pixels.
+    """
+    import cv2
+
+    u, lo = xy[_UP].astype(np.float64), xy[_LO].astype(np.float64)
+    t = np.linspace(0.0, 1.0, 33)
+    pts = u[:, None, :] + t[None, :, None] * (lo - u)[:, None, :]
+    prof = cv2.remap(np.ascontiguousarray(rgb[..., :3]), pts[..., 0].astype(np.float32),
+                     pts[..., 1].astype(np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    lum = cv2.GaussianBlur(prof @ np.array([0.299, 0.587, 0.114], np.float32), (3, 1), 0)
+    split = np.empty(COLUMNS)
+    search = t >= 1.0 / 3.0
+    for k in range(COLUMNS):
+        teeth = float(np.percentile(lum[k], 75))
+        j = int(np.argmin(np.where(search, lum[k], np.inf)))
+        split[k] = t[j] if lum[k, j] < EDGE_DIP * teeth else 1.0
+    # A column or two may miss the dip: follow the median of its neighbours.
+    padded = np.pad(split, 1, mode="edge")
+    return np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0)
+
+
+def rest_rows(xy: np.ndarray, split: np.ndarray | None = None) -> np.ndarray:
+    """``(4 * 9, 2) float64`` the mouth rows of the portrait itself.
+
+    Args:
+        xy: ``(468+, 2)`` the portrait's landmarks, pixels.
+        split: ``(9,)`` :func:`content_split`, or None for :data:`MOUTH_SPLIT`.
+    """
+    up = xy[_UP].astype(np.float64)
+    lo = xy[_LO].astype(np.float64)
+    share = np.full(COLUMNS, MOUTH_SPLIT) if split is None else np.asarray(split)
+    mid = up + share[:, None] * (lo - up)
+    return np.concatenate([up, mid, mid, lo])
+
+
+def content_colours(rgb: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
+    """``(2, 3) float32`` the bright (teeth) and the dark colour of what the portrait
+    shows between its lips: the median of the brighter half of the pixels inside
+    the inner lips, and of the darkest tenth. None for closed lips.
+
+    Args:
+        rgb: ``(H, W, 3) uint8`` the portrait.
+        xy: ``(468, 2)`` its landmarks, pixels.
+    """
+    import cv2
+
+    gap = (xy[_LO] - xy[_UP]) @ mouth_normal(xy)
+    if gap[3:6].mean() < 2.0:
+        return None
+    mask = np.zeros(rgb.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(xy[topo.LIPS_INNER] * 16).astype(np.int32)], 255, cv2.LINE_8, 4)
+    inner = rgb[mask > 0].astype(np.float32)
+    if len(inner) < 10:
+        return None
+    lum = inner @ np.array([0.299, 0.587, 0.114], np.float32)
+    bright = np.median(inner[lum >= np.median(lum)], axis=0)
+    dark = np.median(inner[lum <= np.percentile(lum, 10)], axis=0)
+    return np.stack([bright, dark]).astype(np.float32)
+
+
+def lip_edges(rgb: np.ndarray, xy: np.ndarray, iod: float, lip_rgb: np.ndarray,
+              content: np.ndarray) -> np.ndarray:
+    """``(2, 9) float64`` per lip (upper, lower) and column, how far (pixels) inside
+    the lip from its inner-lip landmark the lip's own colour begins.
+
+    Along each column's normal, from :data:`EDGE_REACH` inside the lip towards
+    the opening, the first pixel closer in colour to the mouth's content (the
+    brighter and the darker colours inside the inner lips) than to the lip
+    colour marks the edge.
+    Zero where the landmark is on the lip already.
+
+    Args:
+        rgb: ``(H, W, 3) uint8`` the portrait.
+        xy: ``(468, 2)`` its landmarks, pixels.
+        iod: inter-ocular distance, pixels.
+        lip_rgb: ``(3,)`` the lips' median colour, 0..255.
+        content: ``(2, 3)`` :func:`content_colours`.
+    """
+    import cv2
+
+    out = np.zeros((2, COLUMNS))
+    u, lo = xy[_UP].astype(np.float64), xy[_LO].astype(np.float64)
+    n = mouth_normal(xy)
+    bright, dark = content[0], content[1]
+    lip = np.asarray(lip_rgb, np.float32)
+    reach = max(2.0, EDGE_REACH * iod)
+    ds = np.arange(0.0, reach + 0.25, 0.5)  # distance into the lip, from the landmark out
+    for side, (pts, into) in enumerate(((u, -n), (lo, n))):
+        along = pts[:, None, :] + ds[None, :, None] * into
+        prof = cv2.remap(rgb, along[..., 0].astype(np.float32), along[..., 1].astype(np.float32),
+                         cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        to_content = np.minimum(np.linalg.norm(prof - bright, axis=-1),
+                                np.linalg.norm(prof - dark, axis=-1))
+        closer = to_content < np.linalg.norm(prof - lip, axis=-1)
+        for k in range(COLUMNS):
+            lip_px = np.nonzero(~closer[k])[0]
+            out[side, k] = ds[lip_px[0]] if len(lip_px) else ds[-1]
+    return out
+
+
+def mouth_rows(
+    src_xy: np.ndarray, xy: np.ndarray, head_xy: np.ndarray, iod: float,
+    edges: np.ndarray | None = None, split: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Target and source positions of the four mouth rows in one frame.
+
+    Args:
+        src_xy: ``(468, 2)`` the portrait's landmarks, pixels.
+        xy: ``(468, 2)`` the frame's landmarks, same pixels.
+        head_xy: ``(468, 2)`` the portrait's landmarks moved by the frame's
+            head pose alone (no expression): where the skull puts each point.
+        iod: inter-ocular distance, pixels.
+        edges: ``(2, 9)`` the portrait's :func:`lip_edges`, or None (zeros).
+        split: ``(9,)`` the portrait's :func:`content_split`, or None.
+
+    Returns:
+        ``(target (36, 2), source (36, 2), lip_source (18, 2))`` float64: the
+        rows 0..3 of 9 columns each (equal to :func:`rest_rows` of ``src_xy``
+        when nothing moved), and the source positions of the 9 upper then 9
+        lower interior inner-lip landmarks. Where a lip has slid over its
+        content, its inner edge is taken from inside the lip (``edges`` plus
+        :data:`EDGE_MARGIN`, no further than it slid), so the edge that meets
+        the other lip is lip, not the teeth's bright rim.
+    """
+    n = mouth_normal(xy)
+    u_s, l_s = src_xy[_UP].astype(np.float64), src_xy[_LO].astype(np.float64)
+    u_t, l_t = xy[_UP].astype(np.float64), xy[_LO].astype(np.float64)
+    # Scalars along the normal: the lips, the split, and where the bones move.
+    us, ls = u_s @ n, l_s @ n
+    ut, lt = u_t @ n, l_t @ n
+    ms = us + (MOUTH_SPLIT if split is None else split) * (ls - us)
+    skull = (head_xy[_UP] - u_s) @ n
+    jaw = (head_xy[_LO] - l_s) @ n + JAW_TEETH * float((xy[topo.CHIN] - head_xy[topo.CHIN]) @ n)
+    lt = np.maximum(lt, ut)
+    # A lower lip that drops further than the jaw pulls the lower teeth's
+    # visible edge part of the way with it (the lower teeth tip forward as the
+    # mouth opens): the gap follows the lips' opening, not the chin's alone.
+    jaw = jaw + LOWER_FOLLOW * np.maximum(lt - ls - jaw, 0.0)
+    # Upper content: from the upper lip (or deeper, where the lip came down over
+    # it) to the split, which stays with the skull; stretched at most STRETCH.
+    up_top = np.maximum(us, ut - skull)
+    up_h = np.maximum(ms - up_top, 0.0)
+    b_t = ut + np.minimum(np.clip(ms + skull - ut, 0.0, lt - ut), STRETCH * up_h)
+    # Lower content likewise, from the split (with the jaw) to the lower lip.
+    lo_bot = np.minimum(ls, lt - jaw)
+    lo_h = np.maximum(lo_bot - ms, 0.0)
+    c_h = np.minimum(np.clip(lt - (ms + jaw), 0.0, lt - ut), STRETCH * lo_h)
+    c_t = np.maximum(lt - c_h, b_t)  # the upper teeth stand in front of the lower ones
+    # Sources: the visible share of each content, front to back.
+    b_s = up_top + up_h * np.where(b_t > ut, 1.0, 0.0)
+    frac = np.where(c_h > 1e-9, (lt - c_t) / np.maximum(c_h, 1e-9), 1.0)
+    c_s = lo_bot - lo_h * frac
+
+    def on(a: np.ndarray, b: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Points at normal-coordinate ``v`` on the segments ``a``-``b``."""
+        da, db = a @ n, b @ n
+        t = np.where(db - da > 1e-9, (v - da) / np.maximum(db - da, 1e-9), 0.0)
+        return a + t[:, None] * (b - a)
+
+    target = np.concatenate([u_t, on(u_t, l_t, b_t), on(u_t, l_t, c_t), on(u_t, l_t, lt)])
+    source = np.concatenate([on(u_s, l_s, up_top), on(u_s, l_s, b_s), on(u_s, l_s, c_s),
+                             on(u_s, l_s, lo_bot)])
+    inset = (np.zeros((2, COLUMNS)) if edges is None else edges) + EDGE_MARGIN * iod
+    slide_up = np.clip(up_top - us, 0.0, inset[0])
+    slide_lo = np.clip(ls - lo_bot, 0.0, inset[1])
+    lips = np.concatenate([u_s - slide_up[:, None] * n, l_s + slide_lo[:, None] * n])
+    return target, source, lips

@@ -1,0 +1,161 @@
+"""How close a rendered mouth is to a real one: patches, SSIM, colour difference.
+
+Used by ``tools/mouth_eval.py`` (every validation clip) and by the tests (a
+few clips). Numpy and OpenCV only.
+
+- :func:`mouth_patch`: the mouth region of a frame, rotated so that the eye
+  line is level and scaled by the inter-ocular distance (IOD), so that a
+  rendered frame, the real video frame and the still portrait are compared
+  on the same face-relative grid whatever the head does.
+- :func:`ssim`: the structural similarity of two grey patches (Wang et al.
+  2004: Gaussian window, sigma 1.5, K1 0.01, K2 0.03, data range 255).
+- :func:`inner_mouth_lab` and :func:`delta_e2000`: the mean colour inside
+  the inner lips in CIELAB (D65, sRGB) and the CIEDE2000 difference of two
+  such colours (Sharma, Wu and Dalal 2005).
+- :func:`oracle_motion`: a :class:`MotionTrack` that replays a real video's
+  tracked landmarks on a portrait of its first frame: rendering quality
+  without the motion model's errors.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from engine.motion.track import MotionTrack
+from engine.render import topology as topo
+
+#: Mouth patch: centre below the eye midpoint (IODs), width and height (IODs),
+#: and pixels per IOD of the patch.
+PATCH_CENTRE = 1.05
+PATCH_W, PATCH_H = 1.1, 0.75
+PATCH_PX = 96
+
+
+def mouth_patch(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """``(72, 106) uint8`` grey mouth patch, eye line level, IOD = :data:`PATCH_PX`.
+
+    Args:
+        rgb: ``(H, W, 3) uint8`` a frame.
+        landmarks: ``(468, 2+)`` its face's landmarks, pixels.
+    """
+    r, l_ = landmarks[topo.EYE_OUTER[0], :2], landmarks[topo.EYE_OUTER[1], :2]
+    d = (l_ - r).astype(np.float64)
+    iod = float(np.hypot(*d))
+    ang = np.degrees(np.arctan2(d[1], d[0]))
+    down = np.array([-d[1], d[0]]) / iod
+    centre = 0.5 * (r + l_) + PATCH_CENTRE * iod * down
+    scale = PATCH_PX / iod
+    w, h = int(round(PATCH_W * PATCH_PX)), int(round(PATCH_H * PATCH_PX))
+    m = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), float(ang), scale)
+    m[:, 2] += np.array([w / 2.0, h / 2.0]) - centre
+    grey = cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2GRAY)
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return cv2.warpAffine(grey, m, (w, h), flags=interp, borderMode=cv2.BORDER_REPLICATE)
+
+
+def ssim(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean SSIM of two equal-size grey ``uint8`` images (data range 255)."""
+    x, y = a.astype(np.float64), b.astype(np.float64)
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+
+    def blur(v: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(v, (11, 11), 1.5, borderType=cv2.BORDER_REFLECT)
+
+    mx, my = blur(x), blur(y)
+    sxx = blur(x * x) - mx * mx
+    syy = blur(y * y) - my * my
+    sxy = blur(x * y) - mx * my
+    s = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2))
+    return float(s[5:-5, 5:-5].mean())
+
+
+def _srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """``(..., 3)`` sRGB 0..255 -> CIELAB (D65)."""
+    c = np.asarray(rgb, np.float64) / 255.0
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    m = np.array([[0.4124564, 0.3575761, 0.1804375],
+                  [0.2126729, 0.7151522, 0.0721750],
+                  [0.0193339, 0.1191920, 0.9503041]])
+    xyz = lin @ m.T / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]),
+                     200 * (f[..., 1] - f[..., 2])], -1)
+
+
+def inner_mouth_lab(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray | None:
+    """``(3,)`` CIELAB of the mean sRGB colour inside the inner lips, or None when
+    the lips are closed (fewer than 4 pixels between them)."""
+    mask = np.zeros(rgb.shape[:2], np.uint8)
+    pts = np.round(landmarks[topo.LIPS_INNER, :2] * 16).astype(np.int32)
+    cv2.fillPoly(mask, [pts], 255, cv2.LINE_8, 4)
+    px = rgb[..., :3][mask > 0]
+    if len(px) < 4:
+        return None
+    return _srgb_to_lab(px.astype(np.float64).mean(axis=0))
+
+
+def delta_e2000(lab1: np.ndarray, lab2: np.ndarray) -> float:
+    """CIEDE2000 colour difference of two CIELAB colours (kL = kC = kH = 1)."""
+    l1, a1, b1 = (float(v) for v in lab1)
+    l2, a2, b2 = (float(v) for v in lab2)
+    c1, c2 = np.hypot(a1, b1), np.hypot(a2, b2)
+    cm = 0.5 * (c1 + c2)
+    g = 0.5 * (1 - np.sqrt(cm**7 / (cm**7 + 25.0**7)))
+    a1p, a2p = (1 + g) * a1, (1 + g) * a2
+    c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
+    h1p = np.degrees(np.arctan2(b1, a1p)) % 360 if c1p else 0.0
+    h2p = np.degrees(np.arctan2(b2, a2p)) % 360 if c2p else 0.0
+    dl, dc = l2 - l1, c2p - c1p
+    dh = h2p - h1p
+    if c1p * c2p == 0:
+        dh = 0.0
+    elif dh > 180:
+        dh -= 360
+    elif dh < -180:
+        dh += 360
+    dhh = 2 * np.sqrt(c1p * c2p) * np.sin(np.radians(dh / 2))
+    lm, cmp_ = 0.5 * (l1 + l2), 0.5 * (c1p + c2p)
+    if c1p * c2p == 0:
+        hm = h1p + h2p
+    elif abs(h1p - h2p) <= 180:
+        hm = 0.5 * (h1p + h2p)
+    else:
+        hm = 0.5 * (h1p + h2p + (360 if h1p + h2p < 360 else -360))
+    t = (1 - 0.17 * np.cos(np.radians(hm - 30)) + 0.24 * np.cos(np.radians(2 * hm))
+         + 0.32 * np.cos(np.radians(3 * hm + 6)) - 0.20 * np.cos(np.radians(4 * hm - 63)))
+    d_theta = 30 * np.exp(-(((hm - 275) / 25) ** 2))
+    rc = 2 * np.sqrt(cmp_**7 / (cmp_**7 + 25.0**7))
+    sl = 1 + 0.015 * (lm - 50) ** 2 / np.sqrt(20 + (lm - 50) ** 2)
+    sc = 1 + 0.045 * cmp_
+    sh = 1 + 0.015 * cmp_ * t
+    rt = -np.sin(np.radians(2 * d_theta)) * rc
+    return float(np.sqrt((dl / sl) ** 2 + (dc / sc) ** 2 + (dhh / sh) ** 2
+                         + rt * (dc / sc) * (dhh / sh)))
+
+
+def oracle_motion(video_landmarks: np.ndarray, fps: float) -> MotionTrack:
+    """Replay a video's tracked face on a portrait of its first frame.
+
+    Each frame's expression is its canonical landmarks minus the first
+    frame's (the portrait is the video's first frame); the
+    head pose is left at rest (the patches are aligned on the eye line, so
+    the comparison does not depend on it) and the lids move with the
+    landmarks (the eyelid track stays open).
+
+    Args:
+        video_landmarks: ``(T, 468, 3)`` the video's tracked landmarks, pixels.
+        fps: the video's frame rate.
+    """
+    from engine.face.align import to_canonical
+
+    base, _ = to_canonical(np.asarray(video_landmarks[0], np.float32))
+    t_n = video_landmarks.shape[0]
+    basis = np.empty((t_n, 468, 3), np.float32)
+    for i in range(t_n):
+        canon, _ = to_canonical(np.asarray(video_landmarks[i], np.float32))
+        basis[i] = canon - base
+    opening = np.linalg.norm(basis[:, 14] - basis[:, 13], axis=1)
+    return MotionTrack(float(fps), basis, np.eye(t_n, dtype=np.float32),
+                       np.zeros((t_n, 6), np.float32), np.zeros((t_n, 2), np.float32),
+                       opening.astype(np.float32))

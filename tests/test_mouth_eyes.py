@@ -1,0 +1,207 @@
+"""The mouth and the eyes at full size (issue 14), on real portraits and clips.
+
+- Lips that close over a portrait's own teeth meet with their own texture;
+  a mouth that opens again shows the portrait's own teeth, unpainted.
+- A portrait with closed lips opens onto GRID s1's real interior.
+- The metrics of ``engine.render_eval`` (SSIM, CIEDE2000) on known values,
+  and the mouth measurement of ``tools/mouth_eval.py`` on two validation clips.
+- dlib's 68-point model (an independent face tracker; ``pip install -e .[eval]``)
+  sees a rendered blink as shut as real blinks of GRID s1.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from engine.face import detect_faces
+from engine.motion.track import MotionTrack
+from engine.render import PortraitRig, frame_landmarks, render_frame
+from engine.render import topology as topo
+from engine.render_eval import delta_e2000, inner_mouth_lab, ssim
+
+ROOT = Path(__file__).resolve().parent.parent
+LUMA = np.array([0.299, 0.587, 0.114])
+
+
+def _rig(rgb: np.ndarray) -> PortraitRig:
+    faces = detect_faces(rgb)
+    assert faces, "engine.face found no face"
+    return PortraitRig.build(rgb, None, faces[0].landmarks)
+
+
+def _track(basis: np.ndarray, coeffs: list[float], lids: float = 0.0) -> MotionTrack:
+    t = len(coeffs)
+    return MotionTrack(25.0, basis[None].astype(np.float32),
+                       np.asarray(coeffs, np.float32)[:, None], np.zeros((t, 6), np.float32),
+                       np.full((t, 2), lids, np.float32), np.zeros(t, np.float32))
+
+
+def _closing(rig: PortraitRig) -> np.ndarray:
+    """``(468, 3)`` at weight 1 the lips meet a third of the way down the portrait's gap:
+    the lower lip and chin come up, the upper lip down (as a rest pose closes a mouth)."""
+    n = rig.neutral.astype(np.float64)
+    d = np.zeros_like(n)
+    up, lo = topo.LIPS_INNER_UPPER[1:-1], topo.LIPS_INNER_LOWER[1:-1]
+    meet = n[up] + 0.35 * (n[lo] - n[up])
+    d[up], d[lo] = meet - n[up], meet - n[lo]
+    d[topo.LIPS_OUTER_UPPER[1:-1]] = 0.5 * d[up]
+    d[topo.LIPS_OUTER_LOWER[1:-1]] = 0.8 * d[lo]
+    d[topo.CHIN] = 0.6 * d[lo].mean(axis=0)
+    return d
+
+
+def _mask(shape: tuple[int, ...], pts: np.ndarray) -> np.ndarray:
+    m = np.zeros(shape[:2], np.uint8)
+    cv2.fillPoly(m, [np.round(pts).astype(np.int32)], 1)
+    return m.astype(bool)
+
+
+@pytest.fixture(scope="module")
+def smile() -> tuple[np.ndarray, PortraitRig]:
+    """The astronaut at 1024 px (smiling, eyes open)."""
+    from skimage import data
+
+    rgb = cv2.resize(data.astronaut(), (1024, 1024), interpolation=cv2.INTER_CUBIC)
+    return rgb, _rig(rgb)
+
+
+@pytest.fixture(scope="module")
+def s4hq_teeth(grid: Path) -> tuple[np.ndarray, PortraitRig]:
+    """GRID s4hq pwip6a, first frame: parted lips over her own (yellowish) teeth."""
+    import av
+
+    with av.open(str(grid / "s4hq" / "video" / "pwip6a.mp4")) as c:
+        rgb = next(c.decode(c.streams.video[0])).to_ndarray(format="rgb24")
+    rig = _rig(rgb)
+    assert rig.open_at_rest and rig.keep_teeth
+    return rgb, rig
+
+
+def test_lips_close_over_own_teeth(s4hq_teeth) -> None:
+    rgb, rig = s4hq_teeth
+    m = _track(_closing(rig), [1.0])
+    out = render_frame(rig, m, 0)
+    # The portrait's opening, shrunk a little: after closing, all lip.
+    xy0 = rig.landmarks[:, :2]
+    opening = _mask(rgb.shape, xy0[topo.LIPS_INNER])
+    k = max(3, int(0.02 * rig.iod) | 1)
+    core = cv2.erode(opening.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
+    central = core & (np.arange(rgb.shape[1])[None, :] > xy0[topo.LIPS_INNER_UPPER[2], 0]) \
+        & (np.arange(rgb.shape[1])[None, :] < xy0[topo.LIPS_INNER_UPPER[-3], 0])
+    before, after = rgb[central].astype(np.float64), out[central].astype(np.float64)
+    lum_before, lum_after = before @ LUMA, after @ LUMA
+    # Her yellowish teeth against her red lips: closer to which colour?
+    teeth_rgb = np.median(before[lum_before > np.percentile(lum_before, 50)], 0)
+    lip = rig.lip_rgb.astype(np.float64)
+
+    def teeth_like(px: np.ndarray) -> float:
+        return float((np.linalg.norm(px - teeth_rgb, axis=1)
+                      < np.linalg.norm(px - lip, axis=1)).mean())
+
+    assert teeth_like(before) > 0.4  # her teeth were there
+    assert teeth_like(after) < 0.05, "teeth still show between the closed lips"
+    # Lip-coloured, and no dark slit where the lips meet.
+    lab_lip = cv2.cvtColor(rig.lip_rgb.astype(np.uint8)[None, None], cv2.COLOR_RGB2LAB)[0, 0]
+    lab_out = cv2.cvtColor(out[central][None].astype(np.uint8), cv2.COLOR_RGB2LAB)[0]
+    assert np.abs(np.median(lab_out[:, 1:].astype(float), 0) - lab_lip[1:]).max() < 12
+    lip_lum = float(rig.lip_rgb @ LUMA)
+    assert np.percentile(lum_after, 5) > 0.55 * lip_lum, (np.percentile(lum_after, 5), lip_lum)
+
+
+def test_half_closed_shows_own_teeth_unpainted(s4hq_teeth) -> None:
+    """Half-way closed, the lips cover the teeth's edges; what shows between them is
+    the portrait's own teeth where they were (the teeth stay with the head)."""
+    rgb, rig = s4hq_teeth
+    m = _track(_closing(rig), [0.5])
+    out = render_frame(rig, m, 0)
+    xy = frame_landmarks(rig, m, 0)
+    gap = _mask(rgb.shape, xy[topo.LIPS_INNER])
+    k = max(3, int(0.02 * rig.iod) | 1)
+    gap = cv2.erode(gap.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
+    assert gap.sum() > 50
+    diff = np.abs(out[gap].astype(np.float64) - rgb[gap].astype(np.float64)).mean()
+    assert diff < 10.0, diff
+
+
+def test_closed_portrait_opens_onto_a_real_interior(grid: Path, monkeypatch) -> None:
+    """A portrait with closed lips: teeth from GRID s1 in the portrait's light, not paint."""
+    import av
+
+    from engine.render import mouth
+
+    with av.open(str(grid / "s4hq" / "video" / "bbaf2a.mp4")) as c:
+        rgb = [f.to_ndarray(format="rgb24") for _, f in zip(range(13), c.decode(video=0),
+                                                             strict=False)][-1]
+    rig = _rig(rgb)
+    assert not rig.open_at_rest
+    jaw = np.zeros((468, 3))
+    jaw[topo.LIPS_INNER_LOWER[1:-1], 1] = 1.0
+    jaw[topo.LIPS_OUTER_LOWER[1:-1], 1] = 0.9
+    jaw[topo.CHIN, 1] = 0.8
+    m = _track(jaw, [0.14])
+    xy = frame_landmarks(rig, m, 0)
+    inside = _mask(rgb.shape, xy[topo.LIPS_INNER])
+    out = render_frame(rig, m, 0)
+    px = out[inside].astype(np.float64)
+    skin_lum = float(rig.skin_rgb @ LUMA)
+    assert 0.2 * skin_lum < float((px @ LUMA).mean()) < 0.9 * skin_lum
+    assert float((px @ LUMA).std()) > 8.0  # teeth, gaps and shade: not a flat band
+    assert np.all(np.median(px, 0)[:2] >= np.median(px, 0)[1:])  # warm like her light: R>=G>=B
+    monkeypatch.setattr(mouth, "bank", lambda: None)  # the flat paint it replaced
+    assert not np.array_equal(render_frame(rig, m, 0), out)
+
+
+def test_ssim_and_ciede2000_reference_values() -> None:
+    img = (np.random.default_rng(0).random((72, 106)) * 255).astype(np.uint8)
+    assert ssim(img, img) == pytest.approx(1.0)
+    assert ssim(img, np.roll(img, 3, axis=1)) < 0.3
+    # Sharma, Wu and Dalal (2005), test pairs 1, 7 and 17.
+    assert delta_e2000(np.array([50, 2.6772, -79.7751]), np.array([50, 0, -82.7485])) == \
+        pytest.approx(2.0425, abs=1e-4)
+    assert delta_e2000(np.array([50, 0, 0]), np.array([50, -1, 2])) == \
+        pytest.approx(2.3669, abs=1e-4)
+    assert delta_e2000(np.array([50, 2.5, 0]), np.array([73, 25, -18])) == \
+        pytest.approx(27.1492, abs=1e-4)
+    white = np.full((20, 20, 3), 255, np.uint8)
+    lm = np.zeros((468, 2))
+    lm[topo.LIPS_INNER] = [[2 + 16 * np.cos(a), 10 + 6 * np.sin(a)] for a in
+                           np.linspace(0, 2 * np.pi, 20, endpoint=False)]
+    assert inner_mouth_lab(white, lm)[0] == pytest.approx(100.0, abs=0.01)
+
+
+@pytest.mark.parametrize("clip", ["s34/video/lbwh5n.mp4", "s30/video/pgbb4s.mp4"])
+def test_rendered_mouth_closer_to_real_than_still(grid: Path, tmp_path_factory, clip) -> None:
+    """The real video's tracked face replayed on its first frame: at the frames where
+    the real mouth is widest, the render's mouth is closer to the real frame than the
+    still portrait's, and its inner colour within CIEDE2000 12 of the real one."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from mouth_eval import eval_clip
+
+    r = eval_clip(grid / clip, ["oracle"], tmp_path_factory.mktemp("cache"))
+    assert r["oracle"]["gain"] > 0.0, r
+    assert r["oracle"]["de"] is not None and r["oracle"]["de"] < 12.0, r
+
+
+def test_blink_seen_by_an_independent_tracker(smile, grid: Path) -> None:
+    if importlib.util.find_spec("dlib") is None:
+        pytest.skip("dlib is an evaluation extra: pip install -e .[eval]")
+    sys.path.insert(0, str(ROOT / "tools"))
+    import blink_check as bc
+
+    models = bc.predictor()
+    limits = bc.calibrate(models, clips=["bgaa8p", "bgwu9a", "briz7s"])
+    for rgb in (smile[0], bc.scaled(bc.PORTRAITS["grid_s4hq"][1]())):
+        rig = _rig(rgb)
+        m = _track(np.zeros((468, 3)), [0.0, 0.0], lids=0.0)
+        shut = _track(np.zeros((468, 3)), [0.0], lids=1.0)
+        img_open, img_shut = render_frame(rig, m, 0), render_frame(rig, shut, 0)
+        box, _ = bc.face_box(models, img_open, rig.landmarks)
+        e_open, e_shut = bc.eye_ears(models, img_open, box), bc.eye_ears(models, img_shut, box)
+        assert np.all(e_shut <= limits["ear_closed"]), (e_open, e_shut, limits)
+        assert np.all(e_shut <= limits["ratio"] * e_open), (e_open, e_shut, limits)

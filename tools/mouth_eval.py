@@ -1,0 +1,228 @@
+"""Does the rendered mouth look like the real one? Every validation clip, two motions.
+
+For each clip (GRID s4hq, s30, s33, s34 and CREMA-D 1001 by default), the
+portrait is the clip's FIRST frame and the voice is the clip's own audio.
+At the frames where the real mouth is most open (:data:`TOP` frames by the
+tracked inner-lip gap), the rendered frame's mouth patch
+(:func:`engine.render_eval.mouth_patch`: eye line level, scaled by the
+inter-ocular distance) is compared by SSIM with the real video frame's, and
+so is the still portrait's; the gain is rendered minus still, averaged over
+those frames. The mean colour inside the inner lips is compared by CIEDE2000
+(:func:`engine.render_eval.delta_e2000`) with the real frame's.
+
+Motion sources (``--motion``, one or more):
+
+- ``gan``: the app's default motion (``engine.Animation`` with default
+  settings): what a user gets. When the speech model is replaced, rerun
+  this command: it renders with whatever the app ships.
+- ``oracle``: the real video's own tracked landmarks replayed on the portrait
+  (:func:`engine.render_eval.oracle_motion`): rendering quality without the
+  motion model's errors.
+- ``phonetic``: the phonetic baseline.
+
+The tracked landmarks come from the prepare-data cache
+(:mod:`engine.model.data`, the same ``.npz`` files as ``make model``); clips
+missing from it are tracked and added.
+
+Run: ``python tools/mouth_eval.py [--motion gan oracle] [--out out/mouth_eval]``
+(about 6 minutes on 2 cores for the 64 clips, tracking cached). Writes
+``report.md`` and ``results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+log = logging.getLogger("mouth_eval")
+
+DATA = ROOT.parent / "shared" / "data"
+SETS = {
+    "s4hq": DATA / "grid" / "s4hq" / "video",
+    "s30": DATA / "grid" / "s30" / "video",
+    "s33": DATA / "grid" / "s33" / "video",
+    "s34": DATA / "grid" / "s34" / "video",
+    "crema-1001": DATA / "crema-d" / "1001" / "video",
+}
+#: Frames per clip where the real mouth is most open.
+TOP = 6
+#: Targets of issue 14.
+GAIN_TARGET, DE_MEDIAN, DE_MAX = 0.03, 6.0, 12.0
+
+
+def decode(path: Path) -> list[np.ndarray]:
+    """Every frame of a video as ``(H, W, 3) uint8`` RGB (PyAV)."""
+    import av
+
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24") for f in container.decode(container.streams.video[0])]
+
+
+def tracked(video: Path, cache: Path) -> dict:
+    """The prepare-data cache entry of ``video`` (tracked and stored when missing)."""
+    from engine.model import data
+
+    path = data.cache_path(video, video.parent.parent, cache)
+    if not path.is_file():
+        log.info("tracking %s", video.name)
+        data.prepare_clip(video, path)
+    with np.load(path) as d:
+        return {k: d[k] for k in ("landmarks", "presence", "fps")}
+
+
+def most_open(landmarks: np.ndarray, presence: np.ndarray, top: int = TOP) -> np.ndarray:
+    """Indices of the ``top`` frames with the widest inner-lip gap (IOD units)."""
+    iod = np.linalg.norm(landmarks[:, 263, :2] - landmarks[:, 33, :2], axis=1)
+    gap = np.linalg.norm(landmarks[:, 14, :2] - landmarks[:, 13, :2], axis=1) / iod
+    gap[presence < 0.5] = -1.0
+    return np.sort(np.argsort(-gap)[:top])
+
+
+def motion_for(source: str, portrait, clip: dict, audio_path: Path):
+    """``(motion track, frame index of a real frame -> track index)`` for one source."""
+    from engine import Animation, analyse_audio, load_audio
+    from engine.render_eval import oracle_motion
+    from engine.settings import Settings
+
+    fps = float(clip["fps"])
+    if source == "oracle":
+        return oracle_motion(clip["landmarks"], fps), (lambda i: i)
+    rate = min((24, 25, 30, 60), key=lambda r: abs(r - fps))
+    audio = analyse_audio(load_audio(audio_path))
+    anim = Animation(portrait, audio, Settings(fps=rate, motion_source=source))
+    return anim.motion, (lambda i: anim.frame_index(i / fps))
+
+
+def eval_clip(video: Path, sources: list[str], cache: Path) -> dict:
+    """Per-source SSIM gain and inner-mouth colour difference of one clip."""
+    from engine.analysis import analyse_portrait
+    from engine.media.image import Image
+    from engine.model.data import find_audio
+    from engine.render import frame_landmarks, render_frame
+    from engine.render_eval import delta_e2000, inner_mouth_lab, mouth_patch, ssim
+
+    clip = tracked(video, cache)
+    frames = decode(video)
+    n = min(len(frames), clip["landmarks"].shape[0])
+    lm = clip["landmarks"][:n]
+    portrait = analyse_portrait(Image(frames[0], None, str(video)))
+    rig = portrait.rig
+    still_patch = mouth_patch(frames[0], rig.landmarks)
+    still_lab = inner_mouth_lab(frames[0], rig.landmarks)
+    picks = most_open(lm, clip["presence"][:n])
+    out: dict = {"clip": video.stem, "frames": [int(i) for i in picks]}
+    real = [(mouth_patch(frames[i], lm[i]), inner_mouth_lab(frames[i], lm[i])) for i in picks]
+    s_still = [ssim(still_patch, p) for p, _ in real]
+    de_still = [delta_e2000(still_lab, c) for _, c in real if c is not None and
+                still_lab is not None]
+    out["still"] = {"ssim": float(np.mean(s_still)),
+                    "de": float(np.mean(de_still)) if de_still else None}
+    for source in sources:
+        motion, index = motion_for(source, portrait, clip, find_audio(video))
+        s_r, de_r = [], []
+        for (patch, lab), i in zip(real, picks, strict=True):
+            k = index(int(i))
+            img = render_frame(rig, motion, k)
+            xy = frame_landmarks(rig, motion, k)
+            s_r.append(ssim(mouth_patch(img, xy), patch))
+            lab_r = inner_mouth_lab(img, xy)
+            if lab is not None and lab_r is not None:
+                de_r.append(delta_e2000(lab_r, lab))
+        out[source] = {"ssim": float(np.mean(s_r)),
+                       "gain": float(np.mean(np.subtract(s_r, s_still))),
+                       "de": float(np.mean(de_r)) if de_r else None,
+                       "de_frames": len(de_r)}
+    return out
+
+
+def summary(rows: list[dict], source: str) -> dict:
+    """Median and worst over clips of one source."""
+    gains = np.array([r[source]["gain"] for r in rows])
+    des = np.array([r[source]["de"] for r in rows if r[source]["de"] is not None])
+    de_still = np.array([r["still"]["de"] for r in rows if r["still"]["de"] is not None])
+    worst = rows[int(np.argmin(gains))]["clip"]
+    return {
+        "clips": len(rows),
+        "ssim_median": float(np.median([r[source]["ssim"] for r in rows])),
+        "still_ssim_median": float(np.median([r["still"]["ssim"] for r in rows])),
+        "gain_median": float(np.median(gains)),
+        "gain_min": float(gains.min()),
+        "gain_min_clip": worst,
+        "positive": int((gains > 0).sum()),
+        "de_median": float(np.median(des)) if len(des) else None,
+        "de_max": float(des.max()) if len(des) else None,
+        "de_clips": len(des),
+        "still_de_median": float(np.median(de_still)) if len(de_still) else None,
+    }
+
+
+def markdown(results: dict) -> str:
+    """The report table: one row per source and speaker set, then all clips."""
+    lines = [
+        "| motion | clips | SSIM rendered / still (median) | SSIM gain median | worst gain "
+        "(clip) | clips with gain > 0 | inner-mouth ΔE2000 median / max |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for source, per_set in results["summary"].items():
+        for name, s in per_set.items():
+            de = ("n/a" if s["de_median"] is None
+                  else f"{s['de_median']:.1f} / {s['de_max']:.1f}")
+            lines.append(
+                f"| {source} | {name} ({s['clips']}) | {s['ssim_median']:.3f} / "
+                f"{s['still_ssim_median']:.3f} | {s['gain_median']:+.3f} | "
+                f"{s['gain_min']:+.3f} ({s['gain_min_clip']}) | {s['positive']}/{s['clips']} | "
+                f"{de} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--motion", nargs="+", default=["gan", "oracle"],
+                    choices=["gan", "oracle", "phonetic"])
+    ap.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    ap.add_argument("--limit", type=int, default=None, help="at most this many clips per set")
+    ap.add_argument("--cache", type=Path, default=ROOT / "cache" / "model" / "grid")
+    ap.add_argument("--out", type=Path, default=ROOT / "out" / "mouth_eval")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    for name in ("engine", "pocketsphinx"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    t0 = time.perf_counter()
+    rows: dict[str, list[dict]] = {}
+    for name in args.sets:
+        videos = sorted(SETS[name].glob("*.mp4"))[: args.limit]
+        rows[name] = []
+        for v in videos:
+            r = eval_clip(v, args.motion, args.cache)
+            log.info("%s %s: still %.3f %s", name, v.stem, r["still"]["ssim"],
+                     " ".join(f"{s} {r[s]['ssim']:.3f} ({r[s]['gain']:+.3f}) "
+                              f"dE {r[s]['de'] if r[s]['de'] is None else round(r[s]['de'], 1)}"
+                              for s in args.motion))
+            rows[name].append(r)
+    everything = [r for v in rows.values() for r in v]
+    results = {
+        "summary": {s: {**{n: summary(v, s) for n, v in rows.items()},
+                        "all": summary(everything, s)} for s in args.motion},
+        "clips": rows,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1))
+    (args.out / "report.md").write_text(markdown(results))
+    sys.stdout.write(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
