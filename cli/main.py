@@ -46,7 +46,11 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"blinks per minute (default {d.blink_rate:.1f})")
     r.add_argument("--blink-duration", type=float,
                    help=f"seconds (default {d.blink_duration:.3f})")
-    r.add_argument("--head-motion", type=float, help="0 locks the head (default 1)")
+    r.add_argument("--liveliness", type=float, help="how much the head and brows move with "
+                   "the speech: 1 = a real speaker's level (default), 0 keeps the head still")
+    r.add_argument("--keep-expression", action="store_true", default=None,
+                   help="keep the portrait's own expression at rest (default: relax the face "
+                   "to closed lips)")
     r.add_argument("--mouth-intensity", type=float, help="default 1")
     r.add_argument("--motion", choices=("gan", "phonetic"), help=f"default {d.motion_source}")
     r.add_argument("--crf", type=int, help=f"H.264 quality, lower is better (default {d.crf})")
@@ -79,7 +83,8 @@ def _parser() -> argparse.ArgumentParser:
 _SETTING_OPTIONS = {
     "fps": "fps", "size": "size", "seed": "seed", "mouth_intensity": "mouth_intensity",
     "blink_rate": "blink_rate", "blink_duration": "blink_duration",
-    "head_motion": "head_motion", "motion": "motion_source", "crf": "crf",
+    "liveliness": "liveliness", "keep_expression": "keep_expression",
+    "motion": "motion_source", "crf": "crf",
     "start": "start", "end": "end",
 }
 
@@ -91,8 +96,8 @@ def _validate(s: engine.Settings, output: Path) -> None:
         raise engine.TalkieError("--blink-rate must be between 0 and 120 blinks per minute.")
     if not 0.05 <= s.blink_duration <= 1.0:
         raise engine.TalkieError("--blink-duration must be between 0.05 and 1 second.")
-    if not 0 <= s.head_motion <= 5:
-        raise engine.TalkieError("--head-motion must be between 0 and 5.")
+    if not 0 <= s.liveliness <= 2:
+        raise engine.TalkieError("--liveliness must be between 0 and 2.")
     if not 0 <= s.mouth_intensity <= 3:
         raise engine.TalkieError("--mouth-intensity must be between 0 and 3.")
     if not 0 <= s.crf <= 51:

@@ -25,7 +25,10 @@ class Settings:
         blink_rate: blinks per minute (default 25: between the two GRID
             speakers measured, 43.7 and 6.8; see :class:`BlinkParams`).
         blink_duration: mean blink duration in seconds (default: measured).
-        head_motion: head-motion amount, 0 = locked head, 1 = default.
+        liveliness: 0..2, how much the head and brows move with the speech; 1 = a real
+            speaker's level, 0 keeps the head still. (Older projects: ``head_motion``.)
+        keep_expression: keep the portrait's own expression at rest instead of
+            relaxing the face to closed lips.
         motion_source: ``"gan"`` or ``"phonetic"``.
         crf: H.264 quality (lower is better), 0..51.
         start: start of the rendered stretch in seconds.
@@ -38,7 +41,8 @@ class Settings:
     mouth_intensity: float = 1.0
     blink_rate: float = BlinkParams.rate_per_min
     blink_duration: float = BlinkParams.mean_duration
-    head_motion: float = 1.0
+    liveliness: float = 1.0
+    keep_expression: bool = False
     motion_source: MotionSource = "gan"
     crf: int = 18
     start: float = 0.0
@@ -53,4 +57,6 @@ class Settings:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:
         known = {f.name for f in fields(cls)}
+        if "head_motion" in data and "liveliness" not in data:
+            data = {**data, "liveliness": data["head_motion"]}
         return cls(**{k: v for k, v in data.items() if k in known})

@@ -60,7 +60,7 @@ def test_silence_gives_a_still_face_that_blinks(
     portrait: engine.PortraitAnalysis, tmp_path: Path
 ) -> None:
     wav = write_wav(tmp_path / "silence.wav", np.zeros(16000 * 4, dtype=np.float32))
-    anim = animation_for(portrait, wav, head_motion=0.0, blink_rate=20.0)
+    anim = animation_for(portrait, wav, liveliness=0.0, blink_rate=20.0)
     assert np.all(anim.motion.coeffs == 0)
     assert len(anim.blink_events) >= 1
     out = engine.export(anim, tmp_path / "silence.mp4")

@@ -332,7 +332,7 @@ def build_motion_track(
     Args:
         phones, loudness_db, fps, frame_count: as :func:`phonetic_motion`.
         settings: :class:`engine.settings.Settings` (mouth_intensity, seed,
-            head_motion, blink_rate, blink_duration); default ``Settings()``.
+            liveliness, blink_rate, blink_duration); default ``Settings()``.
         blinks: blink events; ``None`` generates them from the settings' seed.
 
     Returns:
@@ -350,7 +350,7 @@ def build_motion_track(
     if blinks is None:
         blinks = generate_blinks(frame_count / fps, BlinkParams.from_settings(s), s.seed)
     activity = speech_activity(phones, frame_count, fps)
-    pose = head_motion(frame_count, fps, s.head_motion, s.seed, activity)
+    pose = head_motion(frame_count, fps, s.liveliness, s.seed, activity)
     eyelids = eyelid_track(list(blinks), frame_count, fps)
     return MotionTrack(fps=float(fps), basis=basis, coeffs=coeffs, pose=pose,
                        eyelids=eyelids, mouth_open=mouth_open)

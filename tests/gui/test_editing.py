@@ -96,7 +96,7 @@ def test_settings_undo_redo(loaded, qtbot):
 
 def test_slider_drag_is_one_undo_step(loaded, qtbot):
     w = loaded
-    row = w.inspector.rows["head_motion"]
+    row = w.inspector.rows["liveliness"]
     row.slider.setSliderDown(True)
     for v in range(20, 40, 2):
         row.slider.setValue(v)
@@ -106,7 +106,7 @@ def test_slider_drag_is_one_undo_step(loaded, qtbot):
     assert w.undo.count() == 1
     w.undo.undo()
     wait_frame(qtbot, w)
-    assert w.doc.settings.head_motion == 1.0
+    assert w.doc.settings.liveliness == 1.0
 
 
 def test_reroll_and_regenerate(loaded, qtbot):

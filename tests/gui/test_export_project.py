@@ -110,7 +110,7 @@ def test_autosave_and_recovery(loaded, qtbot):
     from gui.project_io import recovery_path
 
     w = loaded
-    w.inspector.rows["head_motion"].spin.setValue(0.5)
+    w.inspector.rows["liveliness"].spin.setValue(0.5)
     wait_frame(qtbot, w)
     w.projects.autosave()
     assert recovery_path().exists()
@@ -118,7 +118,7 @@ def test_autosave_and_recovery(loaded, qtbot):
     assert "Recover" in w.banner.label.text()
     w.projects.open(recovery_path(), recovered=True)
     wait_frame(qtbot, w)
-    assert w.doc.settings.head_motion == 0.5
+    assert w.doc.settings.liveliness == 0.5
     assert w.doc.dirty          # recovered work is not saved anywhere yet
     w.projects.clear_recovery()
     assert not recovery_path().exists()

@@ -187,7 +187,7 @@ def test_gaze_keys_move_the_irises(loaded, qtbot):
 def test_head_pose_keys_change_the_pose(loaded, qtbot):
     w = loaded
     no_generated_blinks(w, qtbot)
-    w.inspector.rows["head_motion"].spin.setValue(0.0)   # only the keys move the head
+    w.inspector.rows["liveliness"].spin.setValue(0.0)   # only the keys move the head
     wait_frame(qtbot, w)
     t = 1.2
     rest = landmarks_at(w, t)

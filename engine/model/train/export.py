@@ -2,8 +2,9 @@
 
 The exported graph takes
 
-- ``audio (1, T, COLS, N_MELS) float32``: the 0.2 s log-mel window of each frame
-  (:func:`engine.model.features.audio_windows`);
+- ``audio (1, T, COLS, CHANNELS) float32``: the 0.2 s feature window of each frame
+  (:func:`engine.model.features.audio_windows`: normalised log-mel, phone classes,
+  loudness, pitch, voicing);
 - ``identity (1, 1404) float32``: ``(neutral - neutral_mean) * identity_scale``,
   the neutral face in the canonical frame;
 - ``noise (1, T, Z) float32``: N(0, noise_sigma) per frame (seeded by the caller);
@@ -102,7 +103,9 @@ def build_metadata(st: dict, norm: Normalisers) -> dict:
         "n_fft": features.N_FFT,
         "n_mels": features.N_MELS,
         "cols": features.COLS,
-        "scale_db": features.SCALE_DB,
+        "channels": features.CHANNELS,
+        "features_version": features.FEATURES_VERSION,
+        "phone_classes": list(features.PHONE_CLASSES),
         "noise_dim": int(net["noise_dim"]),
         "noise_sigma": float(cfg.get("noise_sigma", 0.33)),
         "identity_scale": 10.0,
@@ -119,7 +122,7 @@ def build_metadata(st: dict, norm: Normalisers) -> dict:
 
 def example_inputs(net: dict, t: int = 50, seed: int = 0) -> tuple[torch.Tensor, ...]:
     gen = torch.Generator().manual_seed(seed)
-    return (torch.randn(1, t, features.COLS, features.N_MELS, generator=gen),
+    return (torch.randn(1, t, features.COLS, features.CHANNELS, generator=gen),
             torch.randn(1, 468 * 3, generator=gen) * 0.1,
             torch.randn(1, t, int(net["noise_dim"]), generator=gen) * 0.33,
             torch.rand(1, t, 1, generator=gen))

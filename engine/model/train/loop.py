@@ -57,7 +57,8 @@ class TrainConfig:
     w_l1: float = 1500.0
     w_pose: float = 0.2
     noise_sigma: float = 0.33
-    freq_shift: int = 3
+    vtln: tuple[float, float] = (0.85, 1.2)
+    phone_noise: float = 0.15
     id_jitter: float = 1.5
     level_aug: bool = True
     any_frame_neutral: float = 0.5
