@@ -130,7 +130,7 @@ class Inspector(QScrollArea):
             ("mouth_intensity", "Mouth", 0.0, 2.0, 0.05, 2, "×"),
             ("blink_rate", "Blink rate", 0.0, 90.0, 0.5, 1, "/min"),
             ("blink_duration", "Blink length", 0.05, 1.0, 0.001, 3, " s"),
-            ("head_motion", "Head motion", 0.0, 2.0, 0.05, 2, "×"),
+            ("liveliness", "Liveliness", 0.0, 2.0, 0.05, 2, "×"),
         ):
             row = SliderRow(lo, hi, step, dec, suffix)
             row.edited.connect(lambda v, final, n=name: self._edited(n, v, final))
