@@ -247,7 +247,12 @@ def fit_normalisers(clips: list[Clip], k: int = 20) -> Normalisers:
 
 def project(clip: Clip, norm: Normalisers) -> np.ndarray:
     """``(T, K) float32`` normalised PCA coefficients of a clip's expression."""
-    x = (clip.expr - norm.mean).reshape(len(clip.expr), -1)
+    return project_expr(clip.expr, norm)
+
+
+def project_expr(expr: np.ndarray, norm: Normalisers) -> np.ndarray:
+    """``(T, K) float32`` normalised PCA coefficients of expressions ``(T, 468, 3)``."""
+    x = (expr - norm.mean).reshape(len(expr), -1)
     return ((x @ norm.basis.reshape(len(norm.basis), -1).T) / norm.coeff_std).astype(np.float32)
 
 

@@ -214,7 +214,8 @@ class MotionModel:
         basis = np.concatenate([self.basis, self.mean[None]], 0).astype(np.float32)
         full = np.concatenate([coeffs, np.ones((len(coeffs), 1), np.float32)], 1) * k
         if gate:
-            full = full * speech_gate(voice.samples, frames, fps, self.gate)[:, None]
+            full = full * speech_gate(voice.samples, frames, fps, self.gate,
+                                      list(voice.phones))[:, None]
         base = self.neutral_mean if neutral is None else np.asarray(neutral, np.float32)
         disp = np.tensordot(full, basis, axes=1) if len(full) else np.zeros((0, 468, 3))
         gap0 = float(np.linalg.norm(base[LIP_UP, :2] - base[LIP_LO, :2]))

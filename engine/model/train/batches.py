@@ -1,6 +1,8 @@
 """Training batches: random crops of prepared clips, with augmentation.
 
-Aimed at voices, microphones and faces other than GRID s1's: tempo (audio and
+Targets are the real motion, except in silence, where the face rests (a voice track
+that stops should leave the lips closed). Augmentation is aimed at voices,
+microphones and faces other than GRID s1's: tempo (audio and
 motion resampled together), vocal-tract-length warping of the spectrum (other
 voices' formants), a random spectral tilt and noise floor (other microphones and
 rooms), recogniser errors in the phone channels, and a rest face estimated from
@@ -33,7 +35,10 @@ class Batcher:
         self.norm = norm
         self.cfg = cfg
         self.rng = rng
-        self.coeffs = [ds.project(c, norm) for c in clips]
+        # where the voice is silent the target is the rest face: real lips part there too
+        # (breath, lingering), but a face should rest when its voice does
+        self.targets = [rest_in_silence(c) for c in clips]
+        self.coeffs = [ds.project_expr(e, norm) for e in self.targets]
         self.basis_t = norm.basis.reshape(len(norm.basis), -1).T.astype(np.float32)
         self.mouth = [c.expr[:, list(MOUTH), :2] for c in clips]
         # the mel bands' centre frequencies, for vocal-tract-length warping
@@ -160,9 +165,22 @@ class Batcher:
             out["pose"].append(interp(c.pose) / self.norm.pose_std)
             out["eyelids"].append(interp(c.eyelids[:, :1]))
             out["identity"].append(identity_vector(self._jitter(ident), self.norm))
-            out["mj"].append(interp(c.expr[:, ds.MOUTH_JAW_IDX]))
+            out["mj"].append(interp(self.targets[i][:, ds.MOUTH_JAW_IDX]))
         return {k: torch.from_numpy(np.ascontiguousarray(np.stack(v), dtype=np.float32))
                 for k, v in out.items()}
+
+
+#: Frames marked silent by the corpus and this far under the clip's speech level (dB) get
+#: the rest face as their target (see :data:`engine.model.train.export.DEEP_SILENCE_DB`).
+REST_SILENCE_DB = 30.0
+
+
+def rest_in_silence(c: ds.Clip) -> np.ndarray:
+    """``(T, 468, 3) float32`` the clip's expression with its silent frames at rest."""
+    deep = c.silence & (c.loudness < np.percentile(c.loudness, 95) - REST_SILENCE_DB)
+    out = c.expr.copy()
+    out[deep] = 0.0
+    return out
 
 
 def identity_vector(neutral: np.ndarray, norm: ds.Normalisers) -> np.ndarray:
