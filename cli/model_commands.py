@@ -127,6 +127,8 @@ def add_evaluate_model(sub) -> argparse.ArgumentParser:
     p.add_argument("--no-phonetic", action="store_true", help="skip the phonetic baseline")
     p.add_argument("--ungated", action="store_true",
                    help="also evaluate each model without its pause gate")
+    p.add_argument("--rendered", action="store_true",
+                   help="also render every clip and track the rendered mouth (minutes)")
     p.set_defaults(func=run_evaluate_model)
     return p
 
@@ -136,7 +138,7 @@ def run_evaluate_model(args: argparse.Namespace) -> int:
 
     res = evaluate_all(args.data, models=args.model, shared=args.shared, split=args.split,
                        out=args.out, phonetic=not args.no_phonetic, sets=args.sets,
-                       ungated=args.ungated)
+                       ungated=args.ungated, rendered=args.rendered)
     print(res["markdown"])
     return 0
 

@@ -140,31 +140,37 @@ def _initial_landmarks(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     return best
 
 
+def track_frames(frames) -> tuple[np.ndarray, np.ndarray]:
+    """Landmarks of a sequence of ``(H, W, 3) uint8`` RGB frames, tracked frame to frame:
+    ``(landmarks (T, 468, 3) float32 px, presence (T,) float32)``."""
+    lms: list[np.ndarray] = []
+    pres: list[float] = []
+    prev: np.ndarray | None = None
+    for rgb in frames:
+        if prev is None:
+            lm, score = _initial_landmarks(rgb)
+        else:
+            lm, score = landmarks_in_roi(rgb, _roi_from_landmarks(prev))
+            if score < MIN_PRESENCE:
+                lm2, score2 = _initial_landmarks(rgb)
+                if score2 > score:
+                    lm, score = lm2, score2
+        lms.append(lm)
+        pres.append(score)
+        prev = lm if score >= MIN_PRESENCE else prev
+    return np.stack(lms), np.asarray(pres, np.float32)
+
+
 def track_video(path: Path | str) -> tuple[np.ndarray, np.ndarray, float, tuple[int, int]]:
     """Landmarks of every frame: ``(landmarks (T,468,3), presence (T,), fps, (W, H))``."""
     import av
 
-    lms: list[np.ndarray] = []
-    pres: list[float] = []
-    prev: np.ndarray | None = None
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         fps = float(stream.average_rate or 25)
         size = (stream.codec_context.width, stream.codec_context.height)
-        for frame in container.decode(stream):
-            rgb = frame.to_ndarray(format="rgb24")
-            if prev is None:
-                lm, score = _initial_landmarks(rgb)
-            else:
-                lm, score = landmarks_in_roi(rgb, _roi_from_landmarks(prev))
-                if score < MIN_PRESENCE:
-                    lm2, score2 = _initial_landmarks(rgb)
-                    if score2 > score:
-                        lm, score = lm2, score2
-            lms.append(lm)
-            pres.append(score)
-            prev = lm if score >= MIN_PRESENCE else prev
-    return np.stack(lms), np.asarray(pres, np.float32), fps, size
+        lm, pres = track_frames(f.to_ndarray(format="rgb24") for f in container.decode(stream))
+    return lm, pres, fps, size
 
 
 def read_align(path: Path, frames: int, fps: float) -> np.ndarray | None:
@@ -204,7 +210,8 @@ def audio_analysis(samples: np.ndarray) -> dict[str, np.ndarray]:
 
     f0, aper = yin(samples)
     phones = recognise_phones(samples)
-    return {"mel": features.mel_spectrogram(samples), "f0": f0, "aper": aper,
+    return {"audio_version": np.asarray(AUDIO_VERSION, np.int32),
+            "mel": features.mel_spectrogram(samples), "f0": f0, "aper": aper,
             "phone_labels": np.asarray([p.label for p in phones], dtype="<U8"),
             "phone_times": np.asarray([[p.start, p.end] for p in phones], np.float32)
             .reshape(-1, 2)}
@@ -212,6 +219,9 @@ def audio_analysis(samples: np.ndarray) -> dict[str, np.ndarray]:
 
 #: Keys every cached clip holds (older caches lack the speech analysis; see :func:`upgrade_clip`).
 AUDIO_KEYS = ("mel", "f0", "aper", "phone_labels", "phone_times")
+#: Bump when :func:`audio_analysis` computes anything differently: cached clips of another
+#: version get their speech analysis again (landmarks kept). 2: YIN at 8 kHz.
+AUDIO_VERSION = 2
 
 
 def _save_npz(out: Path, arrays: dict) -> None:
@@ -259,10 +269,10 @@ def upgrade_clip(video: Path, out: Path) -> dict:
 
 
 def needs_upgrade(path: Path) -> bool:
-    """Whether a cached clip lacks part of :data:`AUDIO_KEYS`."""
+    """Whether a cached clip's speech analysis is missing or of another :data:`AUDIO_VERSION`."""
     try:
         with np.load(path) as d:
-            return not set(AUDIO_KEYS) <= set(d.files)
+            return "audio_version" not in d.files or int(d["audio_version"]) != AUDIO_VERSION
     except (OSError, ValueError):
         return False
 

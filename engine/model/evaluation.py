@@ -144,6 +144,7 @@ class EvalClip:
     clip: ds.Clip
     samples: np.ndarray          # (N,) float32, 16 kHz
     memo: Path
+    video: Path
 
     @functools.cached_property
     def voice(self) -> Voice:
@@ -181,8 +182,9 @@ def validation_clips(data: Path, shared: Path = SHARED,
         for sp in speakers:
             for p in sorted((Path(data) / sp).glob("*.npz")):
                 clip = ds.load_clip(p)
-                samples = audio_for(Path(shared) / root / sp, p.stem)
-                out.append(EvalClip(p.stem, name, clip, samples, Path(data) / "_memo"))
+                folder = Path(shared) / root / sp
+                out.append(EvalClip(p.stem, name, clip, audio_for(folder, p.stem),
+                                    Path(data) / "_memo", folder / "video" / f"{p.stem}.mp4"))
     return out
 
 
@@ -266,6 +268,54 @@ def make_sources(models: dict[str, Path], train: list[ds.Clip] | None,
     return sources
 
 
+# ----------------------------------------------------------------------------- rendered
+def rendered_opening(ec: EvalClip, frame: int, model: Path | None, size: int = 512
+                     ) -> np.ndarray:
+    """``(T,)`` inner-lip opening (IOD units) of the *rendered* video, re-tracked.
+
+    The portrait is the clip's real frame ``frame`` (faces found by the app's detector);
+    the motion is the app's (:func:`engine.motion.speech.speech_motion`); every frame is
+    rendered at ``size`` px and tracked again with the face mesh, as the real video was.
+    """
+    from engine.analysis import analyse_portrait
+    from engine.face.align import to_canonical
+    from engine.media.image import Image
+    from engine.media.video import iter_frames
+    from engine.model.data import track_frames
+    from engine.model.landmarks import mouth_opening
+    from engine.motion.blinks import eyelid_track
+    from engine.motion.speech import speech_motion
+    from engine.motion.track import MotionTrack
+    from engine.render import render_frame
+
+    c = ec.clip
+    still = next(f for i, f in enumerate(iter_frames(ec.video)) if i == frame)
+    portrait = analyse_portrait(Image(rgb=still, alpha=None, path=str(ec.video)))
+    m = speech_motion(ec.voice, c.fps, c.frames, portrait.rig.neutral, blinks=c.blinks,
+                      model=model)
+    track = MotionTrack(c.fps, m.basis, m.coeffs, m.pose, eyelid_track(c.blinks, c.frames,
+                                                                          c.fps), m.mouth_open)
+    lm, _ = track_frames(render_frame(portrait.rig, track, i, size) for i in range(c.frames))
+    return np.asarray([mouth_opening(to_canonical(x)[0][None])[0] for x in lm], np.float32)
+
+
+def rendered_rows(clips: list[EvalClip], models: dict[str, Path]) -> list[dict]:
+    """``r`` and ``lag`` of the re-tracked render's mouth against the real one."""
+    rows = []
+    for ec in clips:
+        for choice in PORTRAITS:
+            frame = portrait_frame(ec.clip, choice)
+            for name, path in models.items():
+                op = rendered_opening(ec, frame, path)
+                ok = ec.clip.valid
+                rows.append({"set": ec.set, "speaker": ec.clip.speaker, "clip": ec.name,
+                             "portrait": choice, "source": f"{name} (rendered)",
+                             "r": pearson(op[ok], ec.clip.opening[ok]),
+                             "lag": best_lag(op, ec.clip.opening)})
+        log.info("rendered %s/%s", ec.clip.speaker, ec.name)
+    return rows
+
+
 # ----------------------------------------------------------------------------- running
 def evaluate_clips(clips: list[EvalClip], sources: dict[str, Source]) -> list[dict]:
     """One row per (clip, portrait, source) with :func:`clip_metrics`."""
@@ -308,7 +358,8 @@ def summarise(rows: list[dict], group: Callable[[dict], str | None]) -> dict:
         for src, rs in by_src.items():
             res[g][src] = {"n": len(rs)}
             for k in METRICS:
-                if k == "head_ratio" and not any(r["set"] in HEAD_SETS for r in rs):
+                if k not in rs[0] or (k == "head_ratio" and
+                                      not any(r["set"] in HEAD_SETS for r in rs)):
                     continue
                 use = [r for r in rs if k != "head_ratio" or r["set"] in HEAD_SETS]
                 v = np.array([r[k] for r in use], np.float64)
@@ -347,7 +398,7 @@ def markdown(summary: dict) -> str:
 def evaluate_all(data: Path | str, models: list | None = None, shared: Path | str | None = None,
                  split: Path | str | None = None, out: Path | str | None = None,
                  phonetic: bool = True, sets: list[str] | None = None,
-                 ungated: bool = False) -> dict:
+                 ungated: bool = False, rendered: bool = False) -> dict:
     """Evaluate models and baselines on the validation sets; ``{"rows", "summary", "markdown"}``.
 
     Args:
@@ -358,6 +409,8 @@ def evaluate_all(data: Path | str, models: list | None = None, shared: Path | st
         out: write ``eval.json`` and ``eval.md`` here.
         sets: validation set names (default all of :data:`VALIDATION`).
         ungated: also evaluate each model without its pause gate.
+        rendered: also render every clip and re-track the rendered mouth
+            (:func:`rendered_rows`; minutes).
     """
     data = Path(data)
     named: dict[str, Path] = {}
@@ -377,6 +430,8 @@ def evaluate_all(data: Path | str, models: list | None = None, shared: Path | st
     chosen = {k: v for k, v in VALIDATION.items() if sets is None or k in sets}
     clips = validation_clips(data, Path(shared) if shared else SHARED, chosen)
     rows = evaluate_clips(clips, make_sources(named, train, phonetic, ungated))
+    if rendered:
+        rows += rendered_rows(clips, named)
     summary = summarise(rows, lambda r: r["set"])
     summary.update(summarise(rows, lambda r: "all validation clips"))
     summary.update(summarise(rows, lambda r: f"all, portrait = {r['portrait']} frame"))
