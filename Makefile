@@ -50,17 +50,20 @@ package: $(PYINSTALLER)
 smoke: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/smoke_test.py
 
-# Retrain the shipped speech model from the GRID clips in ../shared (about an hour
-# on 2 CPU cores) and evaluate it beside the shipped one (docs/model.md).
+# Retrain the shipped speech model from the GRID clips in ../shared (s1 only; the
+# validation speakers are prepared for evaluate-model) and evaluate it beside the
+# shipped one on the unseen speakers (docs/model.md).
 MODEL_DATA ?= cache/model/grid
 MODEL_RUN ?= runs/main
+MODEL_STEPS ?= 4000
 model: $(STAMP)
 	$(BIN)/python main.py prepare-data ../shared/data/grid --out $(MODEL_DATA) --workers 2
-	$(BIN)/python main.py train --data $(MODEL_DATA) --out $(MODEL_RUN) --steps 4477 --threads 1
+	$(BIN)/python main.py prepare-data ../shared/data/crema-d --out $(MODEL_DATA) --workers 2
+	$(BIN)/python main.py train --data $(MODEL_DATA) --out $(MODEL_RUN) --steps $(MODEL_STEPS) --threads 1
 	$(BIN)/python main.py export-model $(MODEL_RUN) $(MODEL_RUN)/talkie_motion.onnx
 	$(BIN)/python main.py evaluate-model --data $(MODEL_DATA) --split $(MODEL_RUN)/split.json \
 		--model retrained=$(MODEL_RUN)/talkie_motion.onnx \
-		--model shipped=assets/models/talkie_motion.onnx --out $(MODEL_RUN)/eval
+		--model shipped=assets/models/talkie_motion.onnx --ungated --out $(MODEL_RUN)/eval
 
 clean:
 	rm -rf out build dist .pytest_cache .mypy_cache .ruff_cache

@@ -2,10 +2,15 @@
 
 Measured on the shipped ``assets/models/talkie_motion.onnx``:
 
-- ``gan_60s_total_s``: :func:`engine.model.inference.gan_motion` for 60 s of
-  GRID s1 speech at 25 fps (log-mel features + noise + the ONNX run + the
-  outputs), median of 5 warm runs; target <= 0.5 s;
-- ``gan_60s_onnx_s``: the onnxruntime ``session.run`` alone, median of 5;
+- ``voice_60s_s``: :meth:`engine.audio.voice.Voice.analyse` for 60 s of GRID s1
+  speech (log-mel, YIN pitch, accents, phrases): once per voice track, beside the
+  phone recognition;
+- ``gan_60s_total_s``: :meth:`engine.model.inference.MotionModel.motion` for those
+  60 s at 25 fps (features + noise + the ONNX run + the pause gate + the outputs),
+  median of 5 warm runs; target <= 0.5 s;
+- ``gan_60s_onnx_s``: the onnxruntime ``session.run`` alone (on one chunk of at most
+  60 s), median of 5;
+- ``head_60s_s``: :func:`engine.motion.head.speech_head` (nods, phrases, brows);
 - ``gan_load_s``: loading the model (session + metadata), cold;
 - ``gan_600s_total_s``: the same for 10 minutes of audio (it scales linearly).
 
@@ -43,7 +48,10 @@ def _speech(seconds: float) -> np.ndarray:
 
 
 def main() -> dict[str, Any]:
-    from engine.model import inference
+    from engine.audio.phones import recognise_phones
+    from engine.audio.voice import Voice
+    from engine.model import features, inference
+    from engine.motion.head import speech_head
 
     path = inference.default_model_path()
     if not path.is_file():
@@ -56,16 +64,24 @@ def main() -> dict[str, Any]:
     for seconds, key in ((60, "gan_60s"), (600, "gan_600s")):
         x = _speech(seconds)
         frames = int(round(seconds * 25))
-        model.motion(x, 25, frames, seed=0)  # warm-up
+        phones = recognise_phones(x)
+        t = time.perf_counter()
+        voice = Voice.analyse(x, phones)
+        if seconds == 60:
+            out["voice_60s_s"] = {"value": round(time.perf_counter() - t, 3), "unit": "s"}
+            t = time.perf_counter()
+            speech_head(voice, 25, frames)
+            out["head_60s_s"] = {"value": round(time.perf_counter() - t, 3), "unit": "s"}
+        model.motion(voice, 25, frames, seed=0)  # warm-up
         tot, onnx = [], []
         for i in range(5 if seconds <= 60 else 2):
             t = time.perf_counter()
-            model.motion(x, 25, frames, seed=i)
+            model.motion(voice, 25, frames, seed=i)
             tot.append(time.perf_counter() - t)
-        audio = model.audio_windows(x, frames)[None]
+        audio = features.frame_windows(voice.features(), min(frames, inference.CHUNK), 25)[None]
         feeds = {"audio": audio, "identity": model.identity_input(None),
-                 "noise": np.zeros((1, frames, model.noise_dim), np.float32),
-                 "eyelids": np.zeros((1, frames, 1), np.float32)}
+                 "noise": np.zeros((1, audio.shape[1], model.noise_dim), np.float32),
+                 "eyelids": np.zeros((1, audio.shape[1], 1), np.float32)}
         for _ in range(5 if seconds <= 60 else 2):
             t = time.perf_counter()
             model.session.run(None, feeds)

@@ -117,11 +117,18 @@ def add_evaluate_model(sub) -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, required=True, help="cache folder from prepare-data")
     p.add_argument("--model", type=Path, action="append", default=None,
                    help="ONNX model(s) to evaluate (name=path allowed); default the shipped one")
-    p.add_argument("--grid", type=Path, default=None,
-                   help="GRID folder for the audio (default ../shared/data/grid)")
-    p.add_argument("--split", type=Path, default=None, help="split.json of a run (held-out s1)")
+    p.add_argument("--shared", type=Path, default=None,
+                   help="the data folder with the audio (default ../shared/data)")
+    p.add_argument("--split", type=Path, default=None,
+                   help="split.json of a run (its training clips fit the loudness baseline)")
+    p.add_argument("--set", dest="sets", action="append", default=None,
+                   help="only this validation set (repeatable)")
     p.add_argument("--out", type=Path, default=None, help="write results JSON + Markdown here")
     p.add_argument("--no-phonetic", action="store_true", help="skip the phonetic baseline")
+    p.add_argument("--ungated", action="store_true",
+                   help="also evaluate each model without its pause gate")
+    p.add_argument("--rendered", action="store_true",
+                   help="also render every clip and track the rendered mouth (minutes)")
     p.set_defaults(func=run_evaluate_model)
     return p
 
@@ -129,8 +136,9 @@ def add_evaluate_model(sub) -> argparse.ArgumentParser:
 def run_evaluate_model(args: argparse.Namespace) -> int:
     from engine.model.evaluation import evaluate_all
 
-    res = evaluate_all(args.data, models=args.model, grid=args.grid, split=args.split,
-                       out=args.out, phonetic=not args.no_phonetic)
+    res = evaluate_all(args.data, models=args.model, shared=args.shared, split=args.split,
+                       out=args.out, phonetic=not args.no_phonetic, sets=args.sets,
+                       ungated=args.ungated, rendered=args.rendered)
     print(res["markdown"])
     return 0
 

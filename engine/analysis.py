@@ -6,6 +6,7 @@ This is the first stage of the one-way data flow
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ import numpy as np
 
 from engine.audio.features import loudness
 from engine.audio.phones import Phone, recognise_phones
+from engine.audio.voice import Voice
 from engine.cancel import CancelToken, ProgressFn, no_progress
 from engine.errors import AudioError, FaceTooSmallError, NoFaceError
 from engine.face import MIN_FACE_SIZE, Face, detect_faces
@@ -67,6 +69,11 @@ class AudioAnalysis:
     @property
     def duration(self) -> float:
         return self.audio.duration
+
+    @functools.cached_property
+    def voice(self) -> Voice:
+        """The track analysed for motion (log-mel, pitch, accents, phrases), computed once."""
+        return Voice.analyse(self.audio.samples, self.phones)
 
     def loudness(self, fps: float) -> np.ndarray:
         """``(T,) float32`` dB per video frame."""
@@ -135,4 +142,6 @@ def analyse_audio(
             "Use a recording of at least a fraction of a second."
         )
     phones = recognise_phones(audio.samples, progress=progress, cancel=cancel)
-    return AudioAnalysis(audio, phones)
+    analysis = AudioAnalysis(audio, phones)
+    _ = analysis.voice  # in the caller's (worker) thread, not when the motion is first built
+    return analysis

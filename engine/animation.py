@@ -7,6 +7,7 @@ blink makes a new Animation (cheap: analysis is reused).
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from dataclasses import dataclass, field
@@ -15,41 +16,16 @@ import numpy as np
 
 from engine.analysis import AudioAnalysis, PortraitAnalysis
 from engine.audio.features import frame_count
-from engine.errors import AudioError, ModelError, TalkieError
+from engine.errors import AudioError, TalkieError
 from engine.keyframes import EXPRESSION_LANES, NOD_HZ, Keyframes, frame_times
 from engine.motion.blinks import BlinkEvent, BlinkParams, eyelid_track, generate_blinks
-from engine.motion.head import head_motion
-from engine.motion.phonetic import phonetic_motion, speech_activity
+from engine.motion.expressions import expression_shapes
+from engine.motion.speech import speech_motion
 from engine.motion.track import MotionTrack
 from engine.render import render_frame as _render
 from engine.settings import Settings
 
 log = logging.getLogger(__name__)
-
-_EXPRESSIONS: np.ndarray | None = None
-
-
-def expression_shapes() -> np.ndarray:
-    """``(3, 468, 3) float32`` smile, brow raise and frown at weight 1, canonical units.
-
-    Loaded once from ``assets/motion/expressions.npz`` (``tools/measure_expressions.py``).
-    """
-    global _EXPRESSIONS
-    if _EXPRESSIONS is None:
-        from engine.paths import asset
-
-        path = asset("motion", "expressions.npz")
-        try:
-            with np.load(path) as data:
-                shapes = np.stack([np.asarray(data[k], np.float32) for k in EXPRESSION_LANES])
-        except (OSError, KeyError, ValueError) as exc:
-            raise ModelError(
-                f"The expression shapes ({path}) are missing or damaged. Reinstall Talkie."
-            ) from exc
-        shapes.setflags(write=False)
-        _EXPRESSIONS = shapes
-    return _EXPRESSIONS
-
 
 def keyframe_pose(keyframes: Keyframes, frames: int, fps: float) -> np.ndarray:
     """``(T, 6) float32`` pose offsets from the head lanes (radians in pitch, yaw, roll).
@@ -130,36 +106,28 @@ class Animation:
         object.__setattr__(self, "blink_events", list(blinks))
         warnings: list[str] = []
         source = s.motion_source
-        basis = coeffs = mouth_open = None
+        make = functools.partial(
+            speech_motion, self.audio.voice, s.fps, frames, self.portrait.rig.neutral,
+            seed=s.seed, intensity=s.mouth_intensity, liveliness=s.liveliness,
+            keep_expression=s.keep_expression, blinks=blinks)
+        speech = None
         if source == "gan":
             try:
-                from engine.face.align import to_canonical
-                from engine.model.inference import gan_motion
-
-                basis, coeffs, mouth_open = gan_motion(
-                    self.audio.audio.samples, s.fps, frames, s.seed, s.mouth_intensity,
-                    blinks, neutral=to_canonical(self.portrait.landmarks)[0],
-                )
+                speech = make(source="gan")
             except (TalkieError, ImportError) as exc:
                 msg = getattr(exc, "message", None) or "The speech model is not available."
                 warnings.append(f"{msg} Using phonetic motion instead.")
                 log.warning("GAN motion unavailable (%s); falling back to phonetic", exc)
                 source = "phonetic"
-        if basis is None or coeffs is None or mouth_open is None:
-            loud = self.audio.loudness(s.fps)
-            basis, coeffs, mouth_open = phonetic_motion(
-                self.audio.phones, loud, s.fps, frames, s.mouth_intensity
-            )
-        activity = speech_activity(self.audio.phones, frames, s.fps)
-        pose = head_motion(frames, s.fps, s.liveliness, s.seed, activity)
-        eyelids = eyelid_track(blinks, frames, s.fps)
+        if speech is None:
+            speech = make(source="phonetic")
         motion = MotionTrack(
             fps=float(s.fps),
-            basis=basis,
-            coeffs=coeffs,
-            pose=pose,
-            eyelids=eyelids,
-            mouth_open=mouth_open,
+            basis=speech.basis,
+            coeffs=speech.coeffs,
+            pose=speech.pose,
+            eyelids=eyelid_track(blinks, frames, s.fps),
+            mouth_open=speech.mouth_open,
         )
         if self.keyframes is None:
             object.__setattr__(self, "keyframes", Keyframes())

@@ -198,6 +198,8 @@ class Settings:
         if "head_motion" in data and "liveliness" not in data:
             data["liveliness"] = data["head_motion"]
         known = {f.name for f in fields(cls)}
+        if "head_motion" in data and "liveliness" not in data:
+            data = {**data, "liveliness": data["head_motion"]}
         return cls(**{k: v for k, v in data.items() if k in known})
 
 

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 import engine
-from engine.animation import apply_keyframes, expression_shapes
+from engine.animation import apply_keyframes
 from engine.errors import ProjectError
 from engine.face import detect_faces, mesh
 from engine.keyframes import LANES, Keyframe, Keyframes, evaluate
+from engine.motion.expressions import expression_shapes
 from engine.motion.track import MotionTrack
 from engine.render import PortraitRig, frame_landmarks, render_frame
 from engine.render.gaze import eye_polygon

@@ -75,7 +75,14 @@ def test_prepared_clip_is_complete(tiny_data):
     np.testing.assert_allclose(iod, 1.0, atol=1e-4)
     assert c.silence[:5].all() and not c.silence.all()  # GRID clips start in silence
     assert c.opening[~c.silence].mean() > c.opening[c.silence].mean()
-    assert c.audio.shape[1:] == (20, 40)
+    from engine.model import features
+
+    assert c.audio.shape[1:] == (20, features.CHANNELS)
+    # pocketsphinx heard speech where GRID's alignment says there is speech
+    speech_cols = c.phones[:, 0] < 0.5
+    frame_cols = (np.arange(c.frames)[~c.silence] + 0.5) / c.fps * 100
+    assert speech_cols[frame_cols.astype(int).clip(0, len(speech_cols) - 1)].mean() > 0.7
+    assert (c.f0 > 0).mean() > 0.1  # voiced speech has a pitch
 
 
 def test_forward_shapes_of_generator_and_discriminators():
@@ -83,7 +90,7 @@ def test_forward_shapes_of_generator_and_discriminators():
 
     cfg = NetConfig(k=7, **TINY_NET)
     b, t = 2, 11
-    audio = torch.randn(b, t, cfg.cols, cfg.n_mels)
+    audio = torch.randn(b, t, cfg.cols, cfg.channels)
     ident = torch.randn(b, 468 * 3)
     coeffs, pose = Generator(cfg)(audio, ident, torch.randn(b, t, cfg.noise_dim),
                                   torch.rand(b, t, 1))
@@ -91,7 +98,7 @@ def test_forward_shapes_of_generator_and_discriminators():
     assert FrameD(cfg)(coeffs, ident).shape == (b, t)
     assert SequenceD(cfg)(coeffs, pose, torch.rand(b, t, 1)).shape == (b,)
     n = 3
-    logits = SyncD(cfg)(torch.randn(b, n, cfg.cols, cfg.n_mels),
+    logits = SyncD(cfg)(torch.randn(b, n, cfg.cols, cfg.channels),
                         torch.randn(b, n, 5, cfg.mouth_points, 2))
     assert logits.shape == (b, n)
 
@@ -151,23 +158,37 @@ def test_metadata_round_trip(tiny_run, tiny_onnx):
     assert m.gate == GateParams.from_dict(m.meta["gate"])
 
 
-def test_inference_output(tiny_onnx):
-    from engine.model.inference import gan_motion, gan_motion_full
+def test_inference_output(tiny_onnx, grid):
+    from engine.audio.phones import recognise_phones
+    from engine.audio.voice import Voice
+    from engine.media.audio import load_audio
+    from engine.model.inference import load_model
     from engine.motion.blinks import BlinkEvent
 
     path, _ = tiny_onnx
-    sr = 16000
-    t = np.arange(sr * 2) / sr
-    samples = (0.3 * np.sin(2 * np.pi * 220 * t) * (t > 0.5)).astype(np.float32)
-    basis, coeffs, mouth = gan_motion(samples, 30, 60, seed=3, intensity=1.0,
-                                      blinks=[BlinkEvent(1.0, 0.2)], model=path)
-    assert basis.shape[1:] == (468, 3) and coeffs.shape == (60, basis.shape[0])
-    assert mouth.shape == (60,) and (mouth >= 0).all()
-    again = gan_motion_full(samples, 30, 60, seed=3, blinks=[BlinkEvent(1.0, 0.2)], model=path)
-    np.testing.assert_array_equal(again.coeffs, coeffs)
-    assert again.pose.shape == (60, 6)
-    other = gan_motion_full(samples, 30, 60, seed=4, blinks=[BlinkEvent(1.0, 0.2)], model=path)
-    assert not np.array_equal(other.coeffs, coeffs)  # the seed drives the noise stream
+    samples = load_audio(grid / "s1" / "audio" / "bbaf2n.flac").samples
+    voice = Voice.analyse(samples, recognise_phones(samples))
+    m = load_model(path)
+    blinks = [BlinkEvent(1.0, 0.2)]
+    out = m.motion(voice, 30, 90, seed=3, intensity=1.0, blinks=blinks)
+    assert out.basis.shape[1:] == (468, 3) and out.coeffs.shape == (90, out.basis.shape[0])
+    assert out.mouth_open.shape == (90,) and (out.mouth_open >= 0).all()
+    assert out.pose.shape == (90, 6)
+    again = m.motion(voice, 30, 90, seed=3, intensity=1.0, blinks=blinks)
+    np.testing.assert_array_equal(again.coeffs, out.coeffs)
+    other = m.motion(voice, 30, 90, seed=4, intensity=1.0, blinks=blinks)
+    assert not np.array_equal(other.coeffs, out.coeffs)  # the seed drives the noise stream
+    # a long track runs in chunks with context; the result is that of one piece
+    from engine.model import inference
+
+    one = m.run(voice.features(), 75, seed=1)
+    old = inference.CHUNK, inference.CONTEXT
+    try:
+        inference.CHUNK, inference.CONTEXT = 30, 40
+        chunked = m.run(voice.features(), 75, seed=1)
+    finally:
+        inference.CHUNK, inference.CONTEXT = old
+    np.testing.assert_allclose(chunked[0], one[0], atol=1e-4)
 
 
 def test_resume_after_interruption_matches_uninterrupted(tiny_data, tmp_path):
@@ -198,14 +219,18 @@ def test_resume_after_interruption_matches_uninterrupted(tiny_data, tmp_path):
 
 
 def test_missing_and_damaged_model_raise_model_error(tmp_path):
-    from engine.model.inference import MotionModel, gan_motion
+    from engine.model.inference import MotionModel
+    from engine.motion.speech import speech_motion
 
     with pytest.raises(ModelError, match="missing"):
         MotionModel(tmp_path / "nope.onnx")
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"\x08\x01garbage" * 100)
     with pytest.raises(ModelError, match="damaged"):
-        gan_motion(np.zeros(16000, np.float32), 25, 25, model=bad)
+        from engine.audio.voice import Voice
+
+        speech_motion(Voice.analyse(np.zeros(16000, np.float32), []), 25, 25,
+                      np.zeros((468, 3)), model=bad)
 
 
 def test_foreign_onnx_is_refused(tmp_path):

@@ -34,10 +34,12 @@ def _clip(grid: Path, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("name", ["bbaf2n", "lgbs6n", "swwv9a"])
 def test_gate_rests_in_the_clips_pauses_and_not_in_its_words(grid: Path, name: str) -> None:
+    from engine.audio.phones import recognise_phones
     from engine.model.inference import load_model
 
     samples, sil = _clip(grid, name)
-    gate = speech_gate(samples, len(sil), FPS, load_model().gate)  # the shipped constants
+    # the shipped constants, with the phones the app hears
+    gate = speech_gate(samples, len(sil), FPS, load_model().gate, recognise_phones(samples))
     assert gate.shape == sil.shape and gate.dtype == np.float32
     # more than 3 frames (the fade) from any word, the face is at rest
     words = np.flatnonzero(~sil)
@@ -72,33 +74,48 @@ def test_the_gate_fades_into_a_pause_over_its_reach() -> None:
     assert np.all(g[13:27] == 0)
 
 
-def test_fit_on_real_clips_beats_the_default_and_stays_on_the_grid(grid: Path,
-                                                                   tmp_path: Path) -> None:
+def _gate_clips(grid: Path, tmp_path: Path) -> list[GateClip]:
+    """Real clips with a stand-in generator that follows the real mouth but opens it by
+    0.03 IOD in every pause (as a generator trained on other voices may)."""
     from engine.model.data import prepare_clip
     from engine.model.dataset import load_clip
-    from engine.model.pause_gate import gate_clip
 
     clips = []
     for name in ("bbaf2n", "lgbs6n"):
         out = tmp_path / f"{name}.npz"
         prepare_clip(grid / "s1" / "video" / f"{name}.mp4", out)
-        clips.append(gate_clip(load_clip(out)))
-    params, score = fit_gate(clips)
+        c = load_clip(out)
+        cols = np.clip(((np.arange(c.frames) + 0.5) / c.fps * 100).astype(int), 0,
+                       len(c.phones) - 1)
+        rest = np.array([0.0, -float(np.median(c.opening[c.silence]))])
+        gen = np.zeros((c.frames, 2))
+        gen[:, 1] = -(c.opening + 0.03 * c.silence) - rest[1]
+        clips.append(GateClip(c.loudness, c.phones[cols, 0] < 0.5, c.silence, c.opening,
+                              c.valid, c.fps, rest, gen))
+    return clips
+
+
+def test_fit_closes_the_pauses_and_keeps_the_words(grid: Path, tmp_path: Path) -> None:
+    clips = _gate_clips(grid, tmp_path)
+    r0, closed0 = gate_score(clips, None)
+    assert closed0 < 0.5 and r0 > 0.5  # the stand-in opens its mouth in the pauses
+    params, fit = fit_gate(clips)
     assert params.fraction in GRID["fraction"] and params.reach_s in GRID["reach_s"]
-    assert score == pytest.approx(gate_score(clips, params))
-    assert score >= gate_score(clips, GateParams())
-    assert 0.5 < score <= 1.0
+    r, closed = gate_score(clips, params)
+    assert fit["r"] == pytest.approx(r, abs=1e-4)
+    assert fit["closed"] == pytest.approx(closed, abs=1e-4)
+    assert closed >= 0.95 and r > r0  # closing the pauses makes it *more* like the real mouth
+    # no other setting on the grid that closes the pauses follows the real mouth better
+    for f in GRID["fraction"][::3]:
+        rr, cc = gate_score(clips, GateParams(f, params.min_pause_s, params.reach_s))
+        assert cc < 0.95 or rr <= r + 1e-9
 
 
-def test_score_rewards_resting_where_the_real_mouth_rests() -> None:
-    t = 50
-    loud = np.full(t, -20.0)
-    loud[:15] = -40.0  # a pause, not digital silence
-    silence = np.zeros(t, bool)
-    silence[:15] = True
-    opening = np.where(silence, 0.0, 0.05).astype(np.float32)
-    clip = GateClip(loud.astype(np.float32), silence, opening, np.ones(t, bool), FPS)
-    exact = gate_score([clip], GateParams(0.5, 0.2, 0.0))
-    # a 6-frame fade keeps the 3 pause frames nearest the speech at >= 0.5: 12/15 at rest
-    wide = gate_score([clip], GateParams(0.5, 0.2, 0.24))
-    assert exact == pytest.approx(1.0) and wide == pytest.approx(0.5 * (12 / 15 + 1))
+def test_speech_phones_are_never_pauses() -> None:
+    p = GateParams(fraction=0.5, min_pause_s=0.2, reach_s=0.0)
+    loud = np.full(60, -20.0)
+    loud[30:50] = -60.0
+    heard = np.zeros(60, bool)
+    heard[30:40] = True  # a soft consonant the recogniser heard
+    g = gate_from_loudness(loud, FPS, p, heard)
+    assert np.all(g[30:40] == 1) and np.all(g[40:50] == 0)

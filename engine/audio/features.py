@@ -68,11 +68,11 @@ def loudness(
     return out
 
 
-def _hz_to_mel(f: np.ndarray) -> np.ndarray:
+def hz_to_mel(f: np.ndarray) -> np.ndarray:
     return 2595.0 * np.log10(1.0 + f / 700.0)
 
 
-def _mel_to_hz(m: np.ndarray) -> np.ndarray:
+def mel_to_hz(m: np.ndarray) -> np.ndarray:
     return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
 
 
@@ -81,7 +81,7 @@ def mel_filterbank(
 ) -> np.ndarray:
     """``(n_mels, n_fft // 2 + 1) float32`` triangular HTK-mel filters, unit peak."""
     bins = np.fft.rfftfreq(n_fft, 1.0 / SAMPLE_RATE)
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(np.array(fmin)), _hz_to_mel(np.array(fmax)),
+    edges = mel_to_hz(np.linspace(hz_to_mel(np.array(fmin)), hz_to_mel(np.array(fmax)),
                                    n_mels + 2))
     fb = np.zeros((n_mels, len(bins)), np.float64)
     for m in range(n_mels):

@@ -10,6 +10,10 @@ writes ``out/<speaker>/<stem>.npz`` with:
   only on the first frame or when the face is lost);
 - ``presence (T,) float32``: the mesh's face-presence probability;
 - ``mel (M, 40) float32``: log-mel (dB) at a 10 ms hop (:mod:`engine.model.features`);
+- ``f0``, ``aper (M,) float32``: pitch (Hz, 0 unvoiced) and aperiodicity at the same hop
+  (:func:`engine.audio.pitch.yin`);
+- ``phone_labels (P,) str``, ``phone_times (P, 2) float32``: pocketsphinx's phones
+  (:func:`engine.audio.phones.recognise_phones`, the recogniser the app runs), seconds;
 - ``loudness (T,) float32``: dB per video frame (:func:`engine.audio.features.loudness`);
 - ``silence (T,) bool``: frames inside the ``sil`` of a GRID ``.align`` file when one
   exists, else frames 35 dB below the clip's loudest;
@@ -19,7 +23,8 @@ Alignment to the canonical frame, pose and expression are computed from these
 at training time (:mod:`engine.model.dataset`), which is fast and keeps the
 slow part (the face mesh) independent of those choices. Work runs in
 ``workers`` processes, one thread each, and is resumable: finished clips
-(complete ``.npz``, written atomically) are skipped.
+(complete ``.npz``, written atomically) are skipped; clips cached before the
+speech analysis was added get it added, landmarks kept.
 """
 
 from __future__ import annotations
@@ -135,31 +140,37 @@ def _initial_landmarks(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     return best
 
 
+def track_frames(frames) -> tuple[np.ndarray, np.ndarray]:
+    """Landmarks of a sequence of ``(H, W, 3) uint8`` RGB frames, tracked frame to frame:
+    ``(landmarks (T, 468, 3) float32 px, presence (T,) float32)``."""
+    lms: list[np.ndarray] = []
+    pres: list[float] = []
+    prev: np.ndarray | None = None
+    for rgb in frames:
+        if prev is None:
+            lm, score = _initial_landmarks(rgb)
+        else:
+            lm, score = landmarks_in_roi(rgb, _roi_from_landmarks(prev))
+            if score < MIN_PRESENCE:
+                lm2, score2 = _initial_landmarks(rgb)
+                if score2 > score:
+                    lm, score = lm2, score2
+        lms.append(lm)
+        pres.append(score)
+        prev = lm if score >= MIN_PRESENCE else prev
+    return np.stack(lms), np.asarray(pres, np.float32)
+
+
 def track_video(path: Path | str) -> tuple[np.ndarray, np.ndarray, float, tuple[int, int]]:
     """Landmarks of every frame: ``(landmarks (T,468,3), presence (T,), fps, (W, H))``."""
     import av
 
-    lms: list[np.ndarray] = []
-    pres: list[float] = []
-    prev: np.ndarray | None = None
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         fps = float(stream.average_rate or 25)
         size = (stream.codec_context.width, stream.codec_context.height)
-        for frame in container.decode(stream):
-            rgb = frame.to_ndarray(format="rgb24")
-            if prev is None:
-                lm, score = _initial_landmarks(rgb)
-            else:
-                lm, score = landmarks_in_roi(rgb, _roi_from_landmarks(prev))
-                if score < MIN_PRESENCE:
-                    lm2, score2 = _initial_landmarks(rgb)
-                    if score2 > score:
-                        lm, score = lm2, score2
-            lms.append(lm)
-            pres.append(score)
-            prev = lm if score >= MIN_PRESENCE else prev
-    return np.stack(lms), np.asarray(pres, np.float32), fps, size
+        lm, pres = track_frames(f.to_ndarray(format="rgb24") for f in container.decode(stream))
+    return lm, pres, fps, size
 
 
 def read_align(path: Path, frames: int, fps: float) -> np.ndarray | None:
@@ -190,17 +201,45 @@ def find_audio(video: Path) -> Path:
     return cand if cand.is_file() else video
 
 
+def audio_analysis(samples: np.ndarray) -> dict[str, np.ndarray]:
+    """The speech side of a clip: ``mel (M, 40)`` dB, ``f0``/``aper`` (M,) (pitch, YIN),
+    and pocketsphinx's phones as ``phone_labels (P,) str`` and ``phone_times (P, 2)`` s."""
+    from engine.audio.phones import recognise_phones
+    from engine.audio.pitch import yin
+    from engine.model import features
+
+    f0, aper = yin(samples)
+    phones = recognise_phones(samples)
+    return {"audio_version": np.asarray(AUDIO_VERSION, np.int32),
+            "mel": features.mel_spectrogram(samples), "f0": f0, "aper": aper,
+            "phone_labels": np.asarray([p.label for p in phones], dtype="<U8"),
+            "phone_times": np.asarray([[p.start, p.end] for p in phones], np.float32)
+            .reshape(-1, 2)}
+
+
+#: Keys every cached clip holds (older caches lack the speech analysis; see :func:`upgrade_clip`).
+AUDIO_KEYS = ("mel", "f0", "aper", "phone_labels", "phone_times")
+#: Bump when :func:`audio_analysis` computes anything differently: cached clips of another
+#: version get their speech analysis again (landmarks kept). 2: YIN at 8 kHz.
+AUDIO_VERSION = 2
+
+
+def _save_npz(out: Path, arrays: dict) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.stem + f".tmp{os.getpid()}.npz")
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, out)
+
+
 def prepare_clip(video: Path, out: Path) -> dict:
     """Extract one clip into ``out`` (atomic). Returns a summary dict."""
     from engine.audio.features import loudness
     from engine.media.audio import load_audio
-    from engine.model import features
 
     t0 = time.perf_counter()
     lm, pres, fps, size = track_video(video)
     t_n = lm.shape[0]
     samples = load_audio(find_audio(video)).samples
-    mel = features.mel_spectrogram(samples)
     loud = loudness(samples, fps)
     if len(loud) < t_n:
         loud = np.concatenate([loud, np.full(t_n - len(loud), loud.min() if len(loud) else
@@ -209,14 +248,33 @@ def prepare_clip(video: Path, out: Path) -> dict:
     sil = read_align(video.parent.parent / "align" / (video.stem + ".align"), t_n, fps)
     if sil is None:
         sil = loudness_silence(loud)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.stem + f".tmp{os.getpid()}.npz")
-    np.savez_compressed(tmp, landmarks=lm.astype(np.float32), presence=pres, mel=mel,
-                        loudness=loud, silence=sil,
-                        fps=np.float32(fps), size=np.asarray(size, np.int32))
-    os.replace(tmp, out)
+    _save_npz(out, {"landmarks": lm.astype(np.float32), "presence": pres, "loudness": loud,
+                    "silence": sil, "fps": np.float32(fps), "size": np.asarray(size, np.int32),
+                    **audio_analysis(samples)})
     return {"clip": video.stem, "frames": t_n, "seconds": time.perf_counter() - t0,
             "min_presence": float(pres.min()) if t_n else 0.0}
+
+
+def upgrade_clip(video: Path, out: Path) -> dict:
+    """Add the speech analysis to a clip cached by an older version (landmarks kept)."""
+    from engine.media.audio import load_audio
+
+    t0 = time.perf_counter()
+    with np.load(out) as d:
+        arrays = {k: d[k] for k in d.files}
+    arrays.update(audio_analysis(load_audio(find_audio(video)).samples))
+    _save_npz(out, arrays)
+    return {"clip": video.stem, "frames": int(len(arrays["landmarks"])),
+            "seconds": time.perf_counter() - t0, "min_presence": float(arrays["presence"].min())}
+
+
+def needs_upgrade(path: Path) -> bool:
+    """Whether a cached clip's speech analysis is missing or of another :data:`AUDIO_VERSION`."""
+    try:
+        with np.load(path) as d:
+            return "audio_version" not in d.files or int(d["audio_version"]) != AUDIO_VERSION
+    except (OSError, ValueError):
+        return False
 
 
 def _worker_init() -> None:
@@ -232,6 +290,8 @@ def _worker_init() -> None:
 
 def _job(video: str, out: str) -> dict:
     try:
+        if Path(out).is_file():
+            return upgrade_clip(Path(video), Path(out))
         return prepare_clip(Path(video), Path(out))
     except Exception as exc:  # report and carry on with the other clips
         return {"clip": Path(video).stem, "error": f"{type(exc).__name__}: {exc}"}
@@ -269,7 +329,8 @@ def prepare(src: Path | str, out: Path | str, workers: int = 2, limit: int | Non
         for v in videos:
             by.setdefault(str(cache_path(v, src, out).parent), []).append(v)
         videos = [v for vs in by.values() for v in vs[:limit]]
-    todo = [v for v in videos if not cache_path(v, src, out).is_file()]
+    todo = [v for v in videos if not cache_path(v, src, out).is_file()
+            or needs_upgrade(cache_path(v, src, out))]
     skipped = len(videos) - len(todo)
     t0 = time.perf_counter()
     done = failed = 0

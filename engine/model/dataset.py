@@ -4,7 +4,7 @@ For each clip: canonical landmarks (:func:`engine.face.align.to_canonical`,
 the same alignment the app applies to a portrait), head pose, the clip's
 neutral face (median canonical shape over its silent frames), the expression
 residual, blink events from the eye aspect ratio and their eyelid track, and
-the 0.2 s log-mel window of every frame.
+the 0.2 s feature window of every frame (:mod:`engine.model.features`).
 
 The expression basis is a PCA of the residuals of the training clips, with
 the eyelid landmarks left out (the renderer closes the lids from the eyelid
@@ -43,14 +43,17 @@ class Clip:
     first: np.ndarray        # (468, 3) float32, canonical first frame
     expr: np.ndarray         # (T, 468, 3) float32 residual vs neutral
     pose: np.ndarray         # (T, 6) float32 relative to the clip's median
-    audio: np.ndarray        # (T, COLS, N_MELS) float32
+    audio: np.ndarray        # (T, COLS, CHANNELS) float32 model input (features.assemble)
     eyelids: np.ndarray      # (T, 2) float32 closure from blink events
     blinks: list             # [BlinkEvent]
     silence: np.ndarray      # (T,) bool
     loudness: np.ndarray     # (T,) float32 dB
     opening: np.ndarray      # (T,) float32 real inner-lip gap, IOD units
     valid: np.ndarray        # (T,) bool face present
-    mel: np.ndarray          # (M, N_MELS) float32 normalised log-mel, 10 ms hop
+    mel: np.ndarray          # (M, N_MELS) float32 log-mel dB, 10 ms hop (raw, for augmentation)
+    phones: np.ndarray       # (M, N_PHONE) float32 one-hot phone classes, 10 ms hop
+    f0: np.ndarray           # (M,) float32 pitch, Hz (0 unvoiced)
+    aper: np.ndarray         # (M,) float32 aperiodicity 0..1
 
     @property
     def frames(self) -> int:
@@ -104,6 +107,7 @@ def blinks_of(canon: np.ndarray, valid: np.ndarray, fps: float) -> list:
 
 def load_clip(path: Path | str) -> Clip:
     """Read one ``.npz`` of the prepare-data cache."""
+    from engine.audio.phones import Phone
     from engine.motion.blinks import eyelid_track
 
     p = Path(path)
@@ -114,6 +118,11 @@ def load_clip(path: Path | str) -> Clip:
         loud = d["loudness"]
         sil = d["silence"].astype(bool)
         fps = float(d["fps"])
+        if "f0" not in d.files:
+            raise ValueError(f"{p} was prepared by an older version: run prepare-data again")
+        f0, aper = d["f0"], d["aper"]
+        phones = [Phone(str(lab), float(a), float(b)) for lab, (a, b) in
+                  zip(d["phone_labels"], d["phone_times"], strict=True)]
     valid = presence >= 0.5
     canon, pose = canonical_and_pose(lm)
     opening = mouth_opening(canon)
@@ -126,17 +135,19 @@ def load_clip(path: Path | str) -> Clip:
     expr = (canon - neutral).astype(np.float32)
     expr[:, list(EYELID_POINTS)] = 0.0
     t_n = canon.shape[0]
-    mel_n = features.normalise(mel)
-    audio = features.frame_windows(mel_n, t_n, fps)
+    onehot = features.phone_channels(phones, len(mel))
+    audio = features.frame_windows(features.assemble(mel, onehot, f0, aper), t_n, fps)
     blinks = blinks_of(canon, valid, fps)
     return Clip(p.stem, p.parent.name, fps, canon, neutral, canon[0].copy(), expr, pose,
                 audio, eyelid_track(blinks, t_n, fps), blinks, sil, loud.astype(np.float32),
-                opening, valid, mel_n)
+                opening, valid, mel.astype(np.float32), onehot, f0.astype(np.float32),
+                aper.astype(np.float32))
 
 
 #: Bump when :func:`load_clip` derives anything differently: memoised clips of
 #: another version are rebuilt. 2: blinks from :mod:`engine.motion.blink_detect`.
-CLIP_VERSION = 2
+#: 3: speaker-independent features (phones, pitch, normalised mel).
+CLIP_VERSION = 3
 
 
 def _stamp(paths: list[Path]) -> list[tuple[int, int] | None]:
@@ -236,7 +247,12 @@ def fit_normalisers(clips: list[Clip], k: int = 20) -> Normalisers:
 
 def project(clip: Clip, norm: Normalisers) -> np.ndarray:
     """``(T, K) float32`` normalised PCA coefficients of a clip's expression."""
-    x = (clip.expr - norm.mean).reshape(len(clip.expr), -1)
+    return project_expr(clip.expr, norm)
+
+
+def project_expr(expr: np.ndarray, norm: Normalisers) -> np.ndarray:
+    """``(T, K) float32`` normalised PCA coefficients of expressions ``(T, 468, 3)``."""
+    x = (expr - norm.mean).reshape(len(expr), -1)
     return ((x @ norm.basis.reshape(len(norm.basis), -1).T) / norm.coeff_std).astype(np.float32)
 
 

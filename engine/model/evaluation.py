@@ -1,51 +1,72 @@
-"""Evaluation of motion sources against real video (numpy + onnxruntime, no torch).
+"""Validation of motion sources against real talking video (numpy + onnxruntime, no torch).
 
-For every validation clip (from the prepare-data cache): take the clip's own
-audio and the neutral face from its first frame (canonical frame), generate
-motion, and compare with the landmarks tracked in the real video:
+For every validation clip (from the prepare-data cache) and for **two portraits**
+of it, its first frame and the frame where its real mouth is widest, generate
+motion from the clip's own audio as the app would (rest pose, mouth, head) and
+compare it with the landmarks tracked in the real video:
 
 - ``r``: Pearson r of the inner-lip opening (13-14), generated vs real, at lag 0;
 - ``lag``: the lag in frames (-5..5) that maximises that r (positive = generated
   later than real);
 - ``lmd``: mean distance of the 40 lip landmarks (x/y, canonical frame, so in
-  units of inter-ocular distance), generated vs real;
-- ``sil_open``: mean opening above the neutral face's in silent frames (real
-  silence: GRID ``.align`` for s1, loudness 35 dB under the peak otherwise);
-  the real video's own value is reported in the ``real`` row;
-- ``sil_closed``: the share of silent frames whose opening exceeds the neutral
-  face's by less than :data:`CLOSED` (0.02 IOD, about 1.3 mm on an adult face);
-- ``std_ratio`` and ``speed_ratio``: the standard deviation of the opening and its
-  mean frame-to-frame change, generated over real (1 = as lively as the real
-  mouth; an L1-trained generator regresses to the mean and scores below 1).
+  inter-ocular distances), generated vs real;
+- ``closed``: the share of silent frames (loudness 35 dB under the clip's peak, or
+  GRID's ``sil`` where an alignment exists) whose generated opening is below
+  :data:`CLOSED` (0.02 IOD, about 1.3 mm on an adult face);
+- ``std_ratio``: the standard deviation of the opening, generated over real;
+- ``head_ratio``: the standard deviation of the head rotation (root of the summed
+  variances of pitch, yaw and roll), generated over real.
 
-Sources: the GAN (one or more ONNX models), the phonetic motion
-(:func:`engine.motion.phonetic.phonetic_motion` on pocketsphinx phones) and a
-loudness baseline (the mean training mouth-opening shape scaled by loudness).
-Blink statistics compare the real clips' blinks (eye aspect ratio) with the
-blink process the app uses (:func:`engine.motion.blinks.generate_blinks`).
+Sources (:func:`make_sources`): the app's motion with one or more ONNX models, and
+two baselines with the same rest pose and the head sway Talkie had before this
+model: phonetic (pocketsphinx phones -> measured mouth shapes) and loudness (the
+training clips' mean opening shape scaled by loudness).
+
+Summaries give, per set and over all validation clips, the median and the worst
+clip of each metric (:data:`WORST`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from engine.audio.voice import Voice
 from engine.model import dataset as ds
 from engine.model.landmarks import LIP_LO, LIP_UP, MOUTH
 
 log = logging.getLogger(__name__)
 
 MAX_LAG = 5
-#: A mouth counts as closed when its opening exceeds the neutral face's by less than this (IOD).
+#: A generated mouth counts as closed when its inner-lip opening is below this (IOD).
 CLOSED = 0.02
-GRID_DEFAULT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "grid"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+#: Validation sets: name -> (root under ../shared/data, speaker folders). No model or
+#: constant is ever fitted on these speakers.
+VALIDATION: dict[str, tuple[str, tuple[str, ...]]] = {
+    "GRID s30/s33/s34": ("grid", ("s30", "s33", "s34")),
+    "CREMA-D 1001": ("crema-d", ("1001",)),
+    "GRID s4hq": ("grid", ("s4hq",)),
+}
+#: Sets whose speakers move their heads naturally (GRID speakers were asked to keep
+#: still): the head-rotation ratio is judged on these.
+HEAD_SETS = ("CREMA-D 1001", "GRID s4hq")
+PORTRAITS = ("first", "widest")
+METRICS = ("r", "lag", "lmd", "closed", "std_ratio", "head_ratio")
+#: How the worst clip of each metric is chosen: "min", "max", or "far" (furthest from 1
+#: in ratio, i.e. largest |log|).
+WORST = {"r": "min", "lag": "absmax", "lmd": "max", "closed": "min", "std_ratio": "far",
+         "head_ratio": "far"}
 
 
 def opening_of(shapes: np.ndarray) -> np.ndarray:
+    """``(T,)`` inner-lip opening (13-14, x/y) of ``(T, 468, 3)`` canonical shapes."""
     return np.linalg.norm(shapes[:, LIP_UP, :2] - shapes[:, LIP_LO, :2], axis=-1)
 
 
@@ -67,29 +88,124 @@ def best_lag(gen: np.ndarray, real: np.ndarray, max_lag: int = MAX_LAG) -> int:
     return lag_best
 
 
-def clip_metrics(disp: np.ndarray, clip: ds.Clip) -> dict:
-    """Metrics of a generated expression ``disp (T, 468, 3)`` (added to the first frame)."""
-    shapes = clip.first[None] + disp
+def rotation_std(pose: np.ndarray) -> float:
+    """Degrees: root of the summed variances of pitch, yaw and roll of ``(T, 6)`` poses."""
+    if len(pose) < 2:
+        return 0.0
+    return float(np.degrees(np.sqrt(np.var(np.asarray(pose)[:, :3], axis=0).sum())))
+
+
+def portrait_frame(clip: ds.Clip, choice: str) -> int:
+    """The clip's frame used as the portrait: ``"first"`` or ``"widest"`` (real mouth)."""
+    if choice == "first":
+        return 0
+    if choice == "widest":
+        op = np.where(clip.valid, clip.opening, -1.0)
+        return int(np.argmax(op))
+    raise ValueError(f"unknown portrait choice {choice!r}")
+
+
+def clip_metrics(disp: np.ndarray, pose: np.ndarray, clip: ds.Clip, frame: int) -> dict:
+    """Metrics of generated motion for one clip and one portrait frame.
+
+    Args:
+        disp: ``(T, 468, 3)`` displacement from the portrait's face, canonical units.
+        pose: ``(T, 6)`` generated head pose (radians in the first three columns).
+        clip: the real clip.
+        frame: the portrait's frame in the clip.
+    """
+    shapes = clip.canon[frame][None] + disp
     gen_op = opening_of(shapes)
     real_op = clip.opening
     ok = clip.valid
     mouth = list(MOUTH)
     lmd = float(np.linalg.norm(shapes[ok][:, mouth, :2] - clip.canon[ok][:, mouth, :2],
                                axis=-1).mean())
-    base = float(opening_of(clip.first[None])[0])
     sil = clip.silence & ok
-    sil_open = float(np.maximum(gen_op[sil] - base, 0).mean()) if sil.any() else float("nan")
-    real_sil = float(np.maximum(real_op[sil] - base, 0).mean()) if sil.any() else float("nan")
-    closed = float((gen_op[sil] - base < CLOSED).mean()) if sil.any() else float("nan")
-    real_closed = float((real_op[sil] - base < CLOSED).mean()) if sil.any() else float("nan")
-    real_std = float(np.std(real_op[ok]))
-    real_speed = float(np.abs(np.diff(real_op[ok])).mean()) if ok.sum() > 1 else 0.0
-    return {"r": pearson(gen_op[ok], real_op[ok]), "lag": best_lag(gen_op, real_op),
-            "lmd": lmd, "sil_open": sil_open, "real_sil_open": real_sil,
-            "sil_closed": closed, "real_sil_closed": real_closed,
-            "std_ratio": float(np.std(gen_op[ok])) / max(real_std, 1e-9),
-            "speed_ratio": (float(np.abs(np.diff(gen_op[ok])).mean()) / max(real_speed, 1e-9)
-                            if ok.sum() > 1 else float("nan"))}
+    real_head = rotation_std(clip.pose[ok])
+    return {
+        "r": pearson(gen_op[ok], real_op[ok]), "lag": best_lag(gen_op, real_op), "lmd": lmd,
+        "closed": float((gen_op[sil] < CLOSED).mean()) if sil.any() else float("nan"),
+        "real_closed": float((real_op[sil] < CLOSED).mean()) if sil.any() else float("nan"),
+        "silent_frames": int(sil.sum()),
+        "std_ratio": float(np.std(gen_op[ok])) / max(float(np.std(real_op[ok])), 1e-9),
+        "head_ratio": rotation_std(pose[ok]) / max(real_head, 1e-9),
+        "real_head_deg": real_head, "real_open_std": float(np.std(real_op[ok])),
+    }
+
+
+# ----------------------------------------------------------------------------- inputs
+@dataclass
+class EvalClip:
+    """A validation clip with what every source needs."""
+
+    name: str
+    set: str
+    clip: ds.Clip
+    samples: np.ndarray          # (N,) float32, 16 kHz
+    memo: Path
+    video: Path
+
+    @functools.cached_property
+    def voice(self) -> Voice:
+        """The clip's audio analysed as the app analyses a voice track."""
+        return Voice.analyse(self.samples, self.phones())
+
+    def phones(self) -> list:
+        from engine.audio.phones import Phone, recognise_phones
+
+        path = self.memo / "phones" / f"{self.clip.speaker}_{self.clip.name}.json"
+        if path.is_file():
+            return [Phone(p[0], p[1], p[2]) for p in json.loads(path.read_text())]
+        phones = recognise_phones(self.samples)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps([[p.label, p.start, p.end] for p in phones]))
+        return phones
+
+
+def audio_for(speaker_dir: Path, stem: str) -> np.ndarray:
+    """16 kHz samples of a clip: ``audio/<stem>.flac``, else the video's own sound."""
+    from engine.media.audio import load_audio
+
+    for cand in (speaker_dir / "audio" / f"{stem}.flac", speaker_dir / "video" / f"{stem}.mp4"):
+        if cand.is_file():
+            return load_audio(cand).samples
+    raise FileNotFoundError(f"no audio for {stem} under {speaker_dir}")
+
+
+def validation_clips(data: Path, shared: Path = SHARED,
+                     sets: dict[str, tuple[str, tuple[str, ...]]] | None = None
+                     ) -> list[EvalClip]:
+    """Every prepared clip of the validation sets (``data/<speaker>/<clip>.npz``)."""
+    out = []
+    for name, (root, speakers) in (sets or VALIDATION).items():
+        for sp in speakers:
+            for p in sorted((Path(data) / sp).glob("*.npz")):
+                clip = ds.load_clip(p)
+                folder = Path(shared) / root / sp
+                out.append(EvalClip(p.stem, name, clip, audio_for(folder, p.stem),
+                                    Path(data) / "_memo", folder / "video" / f"{p.stem}.mp4"))
+    return out
+
+
+# ----------------------------------------------------------------------------- sources
+#: A source maps (clip, portrait frame) to (disp (T, 468, 3), pose (T, 6)).
+Source = Callable[[EvalClip, int], tuple[np.ndarray, np.ndarray]]
+
+
+def _old_sway(ec: EvalClip) -> np.ndarray:
+    """The head motion Talkie had before the prosody model: seeded sinusoids, amount 1."""
+    from engine.motion.head import head_motion
+    from engine.motion.phonetic import speech_activity
+
+    c = ec.clip
+    return head_motion(c.frames, c.fps, 1.0, 0, speech_activity(ec.phones(), c.frames, c.fps))
+
+
+def _rest(ec: EvalClip, frame: int) -> np.ndarray:
+    from engine.motion.rest import rest_offset
+
+    return rest_offset(ec.clip.canon[frame])
 
 
 def loudness_shape(train: list[ds.Clip]) -> tuple[np.ndarray, float]:
@@ -117,171 +233,212 @@ def loud_z(loud: np.ndarray) -> np.ndarray:
     return np.clip((loud - ref) / 35.0, 0.0, 1.0)
 
 
-def _phones(samples: np.ndarray, memo: Path):
-    from engine.audio.phones import Phone, recognise_phones
-
-    if memo.is_file():
-        return [Phone(p[0], p[1], p[2]) for p in json.loads(memo.read_text())]
-    phones = recognise_phones(samples)
-    memo.parent.mkdir(parents=True, exist_ok=True)
-    memo.write_text(json.dumps([[p.label, p.start, p.end] for p in phones]))
-    return phones
-
-
-def _audio_for(clip_path: Path, grid: Path) -> np.ndarray:
-    from engine.media.audio import load_audio
-
-    speaker, stem = clip_path.parent.name, clip_path.stem
-    for cand in (grid / speaker / "audio" / f"{stem}.flac", grid / speaker / "video" /
-                 f"{stem}.mp4"):
-        if cand.is_file():
-            return load_audio(cand).samples
-    raise FileNotFoundError(f"no audio for {speaker}/{stem} under {grid}")
-
-
-def evaluate_sets(sets: dict[str, list[Path]], sources: dict[str, Callable], grid: Path,
-                  memo: Path) -> dict:
-    """``{set: {source: {metric: mean}}}`` plus a ``real`` row per set."""
-    out: dict = {}
-    for name, paths in sets.items():
-        rows: dict[str, list[dict]] = {k: [] for k in sources}
-        real_sil, real_closed = [], []
-        blinks_real, dur_real, seconds = 0, [], 0.0
-        for p in paths:
-            clip = ds.load_clip(p)
-            samples = _audio_for(Path(p), grid)
-            ctx = {"samples": samples, "clip": clip,
-                   "phones": lambda s=samples, p=p: _phones(
-                       s, memo / "phones" / f"{Path(p).parent.name}_{Path(p).stem}.json")}
-            for src, fn in sources.items():
-                disp = fn(ctx)
-                rows[src].append(clip_metrics(disp, clip))
-            real_sil.append(rows[next(iter(sources))][-1]["real_sil_open"])
-            real_closed.append(rows[next(iter(sources))][-1]["real_sil_closed"])
-            blinks_real += len(clip.blinks)
-            dur_real += [b.duration for b in clip.blinks]
-            seconds += clip.frames / clip.fps
-        res = {}
-        for src, rs in rows.items():
-            res[src] = {k: float(np.nanmean([r[k] for r in rs])) for k in
-                        ("r", "lag", "lmd", "sil_open", "sil_closed", "std_ratio",
-                         "speed_ratio")}
-            res[src]["lag_median"] = float(np.median([r["lag"] for r in rs]))
-        res["real"] = {"sil_open": float(np.nanmean(real_sil)),
-                       "sil_closed": float(np.nanmean(real_closed)),
-                       "blink_rate_per_min": blinks_real / max(seconds, 1e-9) * 60,
-                       "blink_mean_duration": float(np.mean(dur_real)) if dur_real else 0.0,
-                       "clips": len(paths), "seconds": seconds}
-        out[name] = res
-    return out
-
-
-def blink_process_stats(seconds: float = 3600.0, seed: int = 0) -> dict:
-    """Rate and mean duration of the app's blink process with its defaults."""
-    from engine.motion.blinks import BlinkParams, generate_blinks
-
-    ev = generate_blinks(seconds, BlinkParams(), seed)
-    return {"blink_rate_per_min": len(ev) / seconds * 60,
-            "blink_mean_duration": float(np.mean([e.duration for e in ev])) if ev else 0.0}
-
-
 def make_sources(models: dict[str, Path], train: list[ds.Clip] | None,
-                 phonetic: bool = True, raw: bool = True) -> dict[str, Callable]:
-    from engine.model.inference import MotionModel
+                 phonetic: bool = True, ungated: bool = False) -> dict[str, Source]:
+    """The app's motion with each model (and without its pause gate), and the baselines."""
+    from engine.motion.speech import speech_motion
 
-    sources: dict[str, Callable] = {}
+    sources: dict[str, Source] = {}
     for name, path in models.items():
-        m = MotionModel(path)
-
-        def gan(ctx, m=m, gate=True):
-            c = ctx["clip"]
-            mo = m.motion(ctx["samples"], c.fps, c.frames, seed=0, blinks=c.blinks,
-                          neutral=c.first, gate=gate)
-            return np.tensordot(mo.coeffs, mo.basis, axes=1)
-        sources[name] = gan
-        if raw:
-            sources[f"{name} (no pause gate)"] = lambda ctx, gan=gan: gan(ctx, gate=False)
+        for gate in (True, False) if ungated else (True,):
+            def gan(ec: EvalClip, frame: int, path=path, gate=gate
+                    ) -> tuple[np.ndarray, np.ndarray]:
+                c = ec.clip
+                m = speech_motion(ec.voice, c.fps, c.frames, c.canon[frame], blinks=c.blinks,
+                                  model=path, gate=gate)
+                return np.tensordot(m.coeffs, m.basis, axes=1), m.pose
+            sources[name if gate else f"{name}, no pause gate"] = gan
     if phonetic:
         from engine.motion.phonetic import phonetic_motion
 
-        def phon(ctx):
-            c = ctx["clip"]
-            basis, coeffs, _ = phonetic_motion(ctx["phones"](), c.loudness, c.fps, c.frames)
-            return np.tensordot(coeffs, basis, axes=1)
-        sources["phonetic"] = phon
+        def phon(ec: EvalClip, frame: int) -> tuple[np.ndarray, np.ndarray]:
+            c = ec.clip
+            basis, coeffs, _ = phonetic_motion(ec.phones(), c.loudness, c.fps, c.frames)
+            disp = np.tensordot(coeffs, basis, axes=1) + _rest(ec, frame)
+            return disp, _old_sway(ec)
+        sources["phonetic baseline"] = phon
     if train:
         direction, gain = loudness_shape(train)
 
-        def loudb(ctx):
-            c = ctx["clip"]
-            return (gain * loud_z(c.loudness))[:, None, None] * direction[None]
-        sources["loudness"] = loudb
+        def loudb(ec: EvalClip, frame: int) -> tuple[np.ndarray, np.ndarray]:
+            c = ec.clip
+            disp = (gain * loud_z(c.loudness))[:, None, None] * direction[None] + _rest(ec, frame)
+            return disp, _old_sway(ec)
+        sources["loudness baseline"] = loudb
     return sources
 
 
-def markdown(results: dict, blink_model: dict | None = None) -> str:
+# ----------------------------------------------------------------------------- rendered
+def rendered_opening(ec: EvalClip, frame: int, model: Path | None, size: int = 512
+                     ) -> np.ndarray:
+    """``(T,)`` inner-lip opening (IOD units) of the *rendered* video, re-tracked.
+
+    The portrait is the clip's real frame ``frame`` (faces found by the app's detector);
+    the motion is the app's (:func:`engine.motion.speech.speech_motion`); every frame is
+    rendered at ``size`` px and tracked again with the face mesh, as the real video was.
+    """
+    from engine.analysis import analyse_portrait
+    from engine.face.align import to_canonical
+    from engine.media.image import Image
+    from engine.media.video import iter_frames
+    from engine.model.data import track_frames
+    from engine.model.landmarks import mouth_opening
+    from engine.motion.blinks import eyelid_track
+    from engine.motion.speech import speech_motion
+    from engine.motion.track import MotionTrack
+    from engine.render import render_frame
+
+    c = ec.clip
+    still = next(f for i, f in enumerate(iter_frames(ec.video)) if i == frame)
+    portrait = analyse_portrait(Image(rgb=still, alpha=None, path=str(ec.video)))
+    m = speech_motion(ec.voice, c.fps, c.frames, portrait.rig.neutral, blinks=c.blinks,
+                      model=model)
+    track = MotionTrack(c.fps, m.basis, m.coeffs, m.pose, eyelid_track(c.blinks, c.frames,
+                                                                          c.fps), m.mouth_open)
+    lm, _ = track_frames(render_frame(portrait.rig, track, i, size) for i in range(c.frames))
+    return np.asarray([mouth_opening(to_canonical(x)[0][None])[0] for x in lm], np.float32)
+
+
+def rendered_rows(clips: list[EvalClip], models: dict[str, Path]) -> list[dict]:
+    """``r`` and ``lag`` of the re-tracked render's mouth against the real one."""
+    rows = []
+    for ec in clips:
+        for choice in PORTRAITS:
+            frame = portrait_frame(ec.clip, choice)
+            for name, path in models.items():
+                op = rendered_opening(ec, frame, path)
+                ok = ec.clip.valid
+                rows.append({"set": ec.set, "speaker": ec.clip.speaker, "clip": ec.name,
+                             "portrait": choice, "source": f"{name} (rendered)",
+                             "r": pearson(op[ok], ec.clip.opening[ok]),
+                             "lag": best_lag(op, ec.clip.opening)})
+        log.info("rendered %s/%s", ec.clip.speaker, ec.name)
+    return rows
+
+
+# ----------------------------------------------------------------------------- running
+def evaluate_clips(clips: list[EvalClip], sources: dict[str, Source]) -> list[dict]:
+    """One row per (clip, portrait, source) with :func:`clip_metrics`."""
+    rows = []
+    for ec in clips:
+        for choice in PORTRAITS:
+            frame = portrait_frame(ec.clip, choice)
+            for src, fn in sources.items():
+                disp, pose = fn(ec, frame)
+                m = clip_metrics(disp, pose, ec.clip, frame)
+                rows.append({"set": ec.set, "speaker": ec.clip.speaker, "clip": ec.name,
+                             "portrait": choice, "frame": frame, "source": src, **m})
+        log.info("evaluated %s/%s", ec.clip.speaker, ec.name)
+    return rows
+
+
+def _worst(values: np.ndarray, how: str) -> float:
+    v = values[np.isfinite(values)]
+    if not len(v):
+        return float("nan")
+    if how == "min":
+        return float(v.min())
+    if how == "max":
+        return float(v.max())
+    if how == "absmax":
+        return float(v[np.argmax(np.abs(v))])
+    return float(v[np.argmax(np.abs(np.log(np.maximum(v, 1e-9))))])
+
+
+def summarise(rows: list[dict], group: Callable[[dict], str | None]) -> dict:
+    """``{group: {source: {metric: {"median", "worst", "worst_clip"}}}}``."""
+    out: dict = {}
+    for row in rows:
+        g = group(row)
+        if g is not None:
+            out.setdefault(g, {}).setdefault(row["source"], []).append(row)
+    res: dict = {}
+    for g, by_src in out.items():
+        res[g] = {}
+        for src, rs in by_src.items():
+            res[g][src] = {"n": len(rs)}
+            for k in METRICS:
+                if k not in rs[0] or (k == "head_ratio" and
+                                      not any(r["set"] in HEAD_SETS for r in rs)):
+                    continue
+                use = [r for r in rs if k != "head_ratio" or r["set"] in HEAD_SETS]
+                v = np.array([r[k] for r in use], np.float64)
+                how = WORST[k]
+                w = _worst(v, how)
+                wc = next((f"{r['speaker']}/{r['clip']} ({r['portrait']})" for r in use
+                           if r[k] == w), "")
+                res[g][src][k] = {"median": float(np.nanmedian(v)) if np.isfinite(v).any()
+                                  else float("nan"), "worst": w, "worst_clip": wc}
+    return res
+
+
+def _cell(m: dict, k: str, fmt: str, scale: float = 1.0) -> str:
+    if k not in m:
+        return "n/a"
+    return f"{m[k]['median'] * scale:{fmt}} / {m[k]['worst'] * scale:{fmt}}"
+
+
+def markdown(summary: dict) -> str:
     lines = []
-    for name, res in results.items():
-        real = res["real"]
-        lines.append(f"**{name}** ({real['clips']} clips, {real['seconds']:.0f} s)\n")
-        lines.append("| source | mouth-opening r (higher better) | mouth LMD / IOD (lower better) "
-                     "| lag, frames (mean / median) | opening in silence / IOD "
-                     "| closed in silence | opening std, gen / real | speed, gen / real |")
-        lines.append("|---|---|---|---|---|---|---|---|")
-        for src, m in res.items():
-            if src == "real":
-                continue
-            lines.append(f"| {src} | {m['r']:.3f} | {m['lmd']:.4f} | {m['lag']:+.2f} / "
-                         f"{m['lag_median']:+.0f} | {m['sil_open']:.4f} | "
-                         f"{100 * m['sil_closed']:.0f}% | {m['std_ratio']:.2f} | "
-                         f"{m['speed_ratio']:.2f} |")
-        lines.append(f"| real video | 1 | 0 | 0 | {real['sil_open']:.4f} | "
-                     f"{100 * real['sil_closed']:.0f}% | 1 | 1 |")
+    for g, by_src in summary.items():
+        n = next(iter(by_src.values()))["n"]
+        lines.append(f"**{g}** ({n} clip x portrait pairs; median / worst clip)\n")
+        lines.append("| source | mouth-opening r | lag, frames | mouth LMD / IOD | closed in "
+                     "silence | opening std, gen / real | head rotation std, gen / real |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for src, m in by_src.items():
+            cells = [_cell(m, "r", ".2f"), _cell(m, "lag", "+.0f"), _cell(m, "lmd", ".4f"),
+                     _cell(m, "closed", ".0f", 100.0) + " %", _cell(m, "std_ratio", ".2f"),
+                     _cell(m, "head_ratio", ".2f")]
+            lines.append(f"| {src} | " + " | ".join(cells) + " |")
         lines.append("")
-        lines.append(f"Blinks in the real clips: {real['blink_rate_per_min']:.1f}/min, mean "
-                     f"{real['blink_mean_duration'] * 1000:.0f} ms.")
-        lines.append("")
-    if blink_model:
-        lines.append(f"Blink process (app defaults): {blink_model['blink_rate_per_min']:.1f}/min, "
-                     f"mean {blink_model['blink_mean_duration'] * 1000:.0f} ms.")
     return "\n".join(lines)
 
 
-def evaluate_all(data: Path | str, models: list | None = None, grid: Path | str | None = None,
+def evaluate_all(data: Path | str, models: list | None = None, shared: Path | str | None = None,
                  split: Path | str | None = None, out: Path | str | None = None,
-                 phonetic: bool = True, s4hq: bool = True, val_s1: bool = True) -> dict:
-    """Evaluate models and baselines; returns ``{"results", "markdown"}``."""
+                 phonetic: bool = True, sets: list[str] | None = None,
+                 ungated: bool = False, rendered: bool = False) -> dict:
+    """Evaluate models and baselines on the validation sets; ``{"rows", "summary", "markdown"}``.
+
+    Args:
+        data: the prepare-data cache (validation speakers and s1 for the loudness baseline).
+        models: ONNX models, ``name=path`` or a path; default the shipped one.
+        shared: ``../shared/data`` (audio).
+        split: a run's ``split.json``; its training clips fit the loudness baseline.
+        out: write ``eval.json`` and ``eval.md`` here.
+        sets: validation set names (default all of :data:`VALIDATION`).
+        ungated: also evaluate each model without its pause gate.
+        rendered: also render every clip and re-track the rendered mouth
+            (:func:`rendered_rows`; minutes).
+    """
     data = Path(data)
-    grid = Path(grid) if grid else GRID_DEFAULT
     named: dict[str, Path] = {}
     for m in models or []:
         s = str(m)
-        if "=" in s:
-            k, v = s.split("=", 1)
-            named[k] = Path(v)
-        else:
-            named["gan" if not named else Path(s).stem] = Path(s)
+        k, _, v = s.partition("=") if "=" in s else ("", "", s)
+        named[k or ("gan" if not named else Path(v).stem)] = Path(v)
     if not named:
         from engine.model.inference import default_model_path
         named["gan"] = default_model_path()
     if split:
-        sp = json.loads(Path(split).read_text())
+        train_paths = json.loads(Path(split).read_text())["train"]
     else:
-        sp = ds.split_clips(data)
-    sets: dict[str, list[Path]] = {}
-    if s4hq and sp.get("s4hq"):
-        sets["s4hq"] = [Path(p) for p in sp["s4hq"]]
-    if val_s1 and sp.get("val_s1"):
-        sets["s1 held-out"] = [Path(p) for p in sp["val_s1"]]
-    train = ds.load_clips([Path(p) for p in sp["train"][::5]], data / "_memo" / "eval_train.pkl")
-    sources = make_sources(named, train, phonetic)
-    results = evaluate_sets(sets, sources, grid, data / "_memo")
-    bm = blink_process_stats()
-    md = markdown(results, bm)
+        train_paths = [str(p) for p in sorted((data / "s1").glob("*.npz"))]
+    train = ds.load_clips([Path(p) for p in train_paths[::5]], data / "_memo" / "eval_train.pkl") \
+        if train_paths else []
+    chosen = {k: v for k, v in VALIDATION.items() if sets is None or k in sets}
+    clips = validation_clips(data, Path(shared) if shared else SHARED, chosen)
+    rows = evaluate_clips(clips, make_sources(named, train, phonetic, ungated))
+    if rendered:
+        rows += rendered_rows(clips, named)
+    summary = summarise(rows, lambda r: r["set"])
+    summary.update(summarise(rows, lambda r: "all validation clips"))
+    summary.update(summarise(rows, lambda r: f"all, portrait = {r['portrait']} frame"))
+    md = markdown(summary)
     if out:
         o = Path(out)
         o.mkdir(parents=True, exist_ok=True)
-        (o / "eval.json").write_text(json.dumps({"results": results, "blink_process": bm},
-                                                indent=1))
+        (o / "eval.json").write_text(json.dumps({"rows": rows, "summary": summary}, indent=1))
         (o / "eval.md").write_text(md + "\n")
-    return {"results": results, "blink_process": bm, "markdown": md}
+    return {"rows": rows, "summary": summary, "markdown": md}

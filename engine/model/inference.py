@@ -1,6 +1,7 @@
 """Run the shipped motion generator with onnxruntime (no torch).
 
-:func:`gan_motion` is what :class:`engine.animation.Animation` calls. The model
+:meth:`MotionModel.motion` is what :func:`engine.motion.speech.speech_motion` (the app's
+speech motion) calls. The model
 file is ``assets/models/talkie_motion.onnx``; its constants (fps, sample rate,
 window, PCA basis, normalisers, version) come from its metadata
 (:mod:`engine.model.metadata`), and the input names and shapes from the loaded
@@ -16,6 +17,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +25,9 @@ from engine.errors import ModelError
 from engine.model import metadata
 from engine.model.landmarks import LIP_LO, LIP_UP
 from engine.model.pause_gate import GateParams, speech_gate
+
+if TYPE_CHECKING:
+    from engine.audio.voice import Voice
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +37,8 @@ MODEL_NAME = "talkie_motion.onnx"
 CHUNK = 1500
 CONTEXT = 100
 SUPPORTED_VERSIONS = (1,)
+#: The feature set this Talkie computes (:data:`engine.model.features.FEATURES_VERSION`).
+FEATURES_VERSION = 2
 _LOCK = threading.Lock()
 _CACHE: dict[tuple[str, float, int], MotionModel] = {}
 
@@ -124,14 +131,15 @@ class MotionModel:
         self.gate = GateParams.from_dict(self.meta.get("gate"))
 
     # ------------------------------------------------------------------ inputs
-    def audio_windows(self, samples16k: np.ndarray, frames: int) -> np.ndarray:
+    def check_features(self) -> None:
+        """Raise :class:`ModelError` unless the model hears the features this Talkie computes."""
         from engine.model import features
 
-        if (int(self.meta["n_mels"]) != features.N_MELS or int(self.meta["cols"]) != features.COLS
-                or int(self.meta["hop"]) != features.HOP):
+        meta = self.meta
+        if (int(meta.get("features_version", 1)) != FEATURES_VERSION
+                or int(meta["cols"]) != features.COLS or int(meta["hop"]) != features.HOP):
             raise ModelError("The speech model was made for other audio features than this "
                              "Talkie computes. Update Talkie or re-export the model.")
-        return features.audio_windows(samples16k, frames, self.fps)
 
     def identity_input(self, neutral: np.ndarray | None) -> np.ndarray:
         if neutral is None:
@@ -140,12 +148,19 @@ class MotionModel:
         return ((n - self.neutral_mean) * float(self.meta["identity_scale"])).reshape(1, -1)
 
     # ------------------------------------------------------------------ run
-    def run(self, samples16k: np.ndarray, frames: int, seed: int = 0,
+    def run(self, feats: np.ndarray, frames: int, seed: int = 0,
             eyelids: np.ndarray | None = None, neutral: np.ndarray | None = None
             ) -> tuple[np.ndarray, np.ndarray]:
-        """Raw model output at the model's fps: ``(coeffs (T, K), pose (T, 6))``."""
+        """Raw model output at the model's fps: ``(coeffs (T, K), pose (T, 6))``.
+
+        Args:
+            feats: ``(M, CHANNELS) float32`` audio features
+                (:meth:`engine.audio.voice.Voice.features`).
+        """
+        from engine.model import features
+
+        self.check_features()
         t = max(int(frames), 1)
-        audio = self.audio_windows(np.asarray(samples16k, np.float32), t)[None]
         rng = np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, 0x6A4]))
         noise = (rng.standard_normal((1, t, self.noise_dim)) *
                  float(self.meta["noise_sigma"])).astype(np.float32)
@@ -156,12 +171,13 @@ class MotionModel:
         ident = self.identity_input(neutral)
         coeffs = np.zeros((t, int(self.basis.shape[0])), np.float32)
         pose = np.zeros((t, 6), np.float32)
-        # Long tracks run in chunks with context on both sides, so that the network's
-        # activations (about 7 kB per frame) stay bounded whatever the track's length.
+        # Long tracks run in chunks with context on both sides, so that the windows and
+        # the network's activations (about 7 kB per frame) stay bounded whatever the length.
         for a in range(0, t, CHUNK):
             b = min(a + CHUNK, t)
             lo, hi = max(a - CONTEXT, 0), min(b + CONTEXT, t)
-            feeds = {"audio": audio[:, lo:hi], "identity": ident, "noise": noise[:, lo:hi],
+            win = features.frame_windows(feats, hi - lo, self.fps, start=lo)
+            feeds = {"audio": win[None], "identity": ident, "noise": noise[:, lo:hi],
                      "eyelids": lids[:, lo:hi]}
             try:
                 c, p = self.session.run(["coeffs", "pose"], feeds)
@@ -171,7 +187,7 @@ class MotionModel:
             pose[a:b] = p[0, a - lo:b - lo]
         return coeffs, pose
 
-    def motion(self, samples16k: np.ndarray, fps: float, frames: int, seed: int = 0,
+    def motion(self, voice: Voice, fps: float, frames: int, seed: int = 0,
                intensity: float = 1.0, blinks: list | None = None,
                neutral: np.ndarray | None = None, gate: bool = True) -> Motion:
         """Motion for ``frames`` frames at ``fps`` (resampled from the model's own fps).
@@ -186,7 +202,7 @@ class MotionModel:
         dur = frames / float(fps)
         tm = max(int(round(dur * self.fps)), 1)
         lids = eyelid_track(list(blinks or []), tm, self.fps)[:, :1]
-        coeffs, pose = self.run(samples16k, tm, seed, lids, neutral)
+        coeffs, pose = self.run(voice.features(), tm, seed, lids, neutral)
         if tm != frames or fps != self.fps:
             src = (np.arange(tm) + 0.5) / self.fps
             dst = (np.arange(frames) + 0.5) / fps
@@ -198,7 +214,8 @@ class MotionModel:
         basis = np.concatenate([self.basis, self.mean[None]], 0).astype(np.float32)
         full = np.concatenate([coeffs, np.ones((len(coeffs), 1), np.float32)], 1) * k
         if gate:
-            full = full * speech_gate(samples16k, frames, fps, self.gate)[:, None]
+            full = full * speech_gate(voice.samples, frames, fps, self.gate,
+                                      list(voice.phones))[:, None]
         base = self.neutral_mean if neutral is None else np.asarray(neutral, np.float32)
         disp = np.tensordot(full, basis, axes=1) if len(full) else np.zeros((0, 468, 3))
         gap0 = float(np.linalg.norm(base[LIP_UP, :2] - base[LIP_LO, :2]))
@@ -223,35 +240,3 @@ def load_model(path: Path | str | None = None) -> MotionModel:
             _CACHE.clear()
             _CACHE[key] = m
         return m
-
-
-def gan_motion(samples16k: np.ndarray, fps: float, frames: int, seed: int = 0,
-               intensity: float = 1.0, blinks: list | None = None,
-               neutral: np.ndarray | None = None, model: Path | str | None = None
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(basis (K,468,3), coeffs (T,K), mouth_open (T,))`` from the GAN for a voice track.
-
-    Args:
-        samples16k: ``(N,) float32`` mono audio at 16 kHz.
-        fps: output frame rate; frames: ``T``.
-        seed: seeds the generator's noise (micro-motion).
-        intensity: scales the expression, 0..2.
-        blinks: blink events (:class:`engine.motion.blinks.BlinkEvent`) fed to the
-            generator's eyelid channel.
-        neutral: the portrait's neutral face in the canonical frame (``(468, 3)``,
-            :func:`engine.face.align.to_canonical`); ``None`` uses the training mean.
-        model: a model path; default the shipped one.
-
-    Raises:
-        ModelError: the model is missing, damaged or cannot run.
-    """
-    m = load_model(model).motion(samples16k, fps, frames, seed, intensity, blinks, neutral)
-    return m.basis, m.coeffs, m.mouth_open
-
-
-def gan_motion_full(samples16k: np.ndarray, fps: float, frames: int, seed: int = 0,
-                    intensity: float = 1.0, blinks: list | None = None,
-                    neutral: np.ndarray | None = None, model: Path | str | None = None
-                    ) -> Motion:
-    """Like :func:`gan_motion`, with the generator's head-pose offsets too."""
-    return load_model(model).motion(samples16k, fps, frames, seed, intensity, blinks, neutral)

@@ -13,10 +13,14 @@ pauses keep it going. ``amount=0`` gives exact zeros.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.motion.track import POSE_FIELDS
+
+if TYPE_CHECKING:
+    from engine.audio.voice import Voice
 
 #: Largest rotation (pitch, yaw, roll) at ``amount=1``, degrees.
 MAX_ROTATION_DEG = 2.0
@@ -122,3 +126,108 @@ def head_motion(
             raise ValueError(f"activity has {len(act)} frames, expected {frame_count}")
         out *= activity_envelope(act, fps)[:, None].astype(np.float32)
     return out
+
+
+# ----------------------------------------------------------------------------- speech head
+#: A full-strength accent's nod (pitch down and back), degrees at liveliness 1.
+NOD_DEG = 2.0
+#: Half-width of a nod, seconds, and how far its centre leads the syllable's peak.
+NOD_HALF_S = 0.22
+NOD_LEAD_S = 0.04
+#: Each phrase settles the head into a new orientation: standard deviations, degrees.
+PHRASE_DEG = {"pitch": 0.8, "yaw": 1.8, "roll": 1.0}
+#: Time to move into a phrase's orientation, seconds; pauses longer than
+#: :data:`RETURN_PAUSE_S` ease back towards the rest orientation over :data:`RETURN_S`.
+SETTLE_S = 0.5
+RETURN_PAUSE_S = 1.0
+RETURN_S = 0.8
+#: The phrase-final lowering of the head, degrees.
+FINAL_DEG = 0.8
+#: The seeded sway under it all (:func:`head_motion` at this amount).
+SWAY = 0.5
+#: Accents at least this strong raise the brows, by up to :data:`BROW_WEIGHT`.
+BROW_ACCENT = 0.6
+BROW_WEIGHT = 0.5
+BROW_HALF_S = 0.3
+#: Liveliness 1 = a real speaker's level: this gain brings the median head-rotation
+#: standard deviation over GRID s1's speech (the training speaker's audio) to
+#: :data:`TARGET_ROTATION_DEG` (``tools/calibrate_head.py``).
+GAIN = 1.0
+#: The level of real, freely moving speakers: the geometric mean of the median rotation
+#: standard deviations measured on GRID s4hq (0.88 degrees) and CREMA-D 1001 (2.21).
+TARGET_ROTATION_DEG = 1.40
+
+
+def _bump(t: np.ndarray, centre: float, half: float) -> np.ndarray:
+    """Raised-cosine bump of height 1 at ``centre``, zero beyond ``half`` seconds."""
+    x = np.clip((t - centre) / half, -1.0, 1.0)
+    return 0.5 * (1.0 + np.cos(np.pi * x))
+
+
+def _ease(t: np.ndarray, t0: float, dur: float) -> np.ndarray:
+    """0 before ``t0``, 1 after ``t0 + dur``, a smoothstep between."""
+    x = np.clip((t - t0) / max(dur, 1e-6), 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def speech_head(voice: Voice, fps: float, frame_count: int, liveliness: float = 1.0,
+                seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Head motion and brow raises that follow the prosody of a voice track.
+
+    - each accented syllable (:func:`engine.audio.prosody.accents`) nods the head
+      down and back, by its strength;
+    - each phrase (:func:`engine.audio.prosody.phrases`) turns, tilts and tips the
+      head into a new seeded orientation, and lowers it a little at its end; long
+      pauses ease back to the rest orientation;
+    - the strongest accents raise the brows;
+    - a seeded sway (:func:`head_motion`) keeps the head alive in between.
+
+    Args:
+        voice: the analysed voice track (accents, phrases, phones).
+        fps: frame rate; frame_count: ``T``.
+        liveliness: 0 = still head and brows, 1 = a real speaker's level, up to 2.
+        seed: the same seed gives the same motion.
+
+    Returns:
+        ``(pose (T, 6) float32, brows (T,) float32)``: pose offsets
+        (:data:`engine.motion.track.POSE_FIELDS`) and the brow-raise weight.
+    """
+    from engine.motion.phonetic import speech_activity
+
+    n = max(int(frame_count), 0)
+    pose = np.zeros((n, len(POSE_FIELDS)), np.float64)
+    brows = np.zeros(n, np.float64)
+    live = float(np.clip(liveliness, 0.0, 2.0))
+    if n == 0 or live <= 0:
+        return pose.astype(np.float32), brows.astype(np.float32)
+    t = (np.arange(n) + 0.5) / fps
+    duration = voice.duration
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, 0x9E7D]))
+    rad = math.radians
+    for a in voice.accents:
+        pose[:, 0] += rad(NOD_DEG) * a.strength * _bump(t, a.time - NOD_LEAD_S, NOD_HALF_S)
+        if a.strength >= BROW_ACCENT:
+            w = (a.strength - BROW_ACCENT) / (1.0 - BROW_ACCENT)
+            brows += BROW_WEIGHT * w * _bump(t, a.time - NOD_LEAD_S, BROW_HALF_S)
+    # phrase orientations: a piecewise target, eased at each change
+    level = np.zeros((n, 3))
+    current = np.zeros(3)
+    sig = np.radians([PHRASE_DEG["pitch"], PHRASE_DEG["yaw"], PHRASE_DEG["roll"]])
+    prev_end = -1e9
+    for ph in voice.phrases:
+        if ph.start - prev_end >= RETURN_PAUSE_S and prev_end > 0:
+            back = _ease(t, prev_end + 0.2, RETURN_S)
+            level += (np.zeros(3) - current)[None, :] * back[:, None]
+            current = np.zeros(3)
+        target = rng.normal(0.0, 1.0, 3) * sig
+        level += (target - current)[None, :] * _ease(t, ph.start - 0.15, SETTLE_S)[:, None]
+        current = target
+        pose[:, 0] += rad(FINAL_DEG) * _bump(t, ph.end - 0.1, 0.35)
+        prev_end = ph.end
+    if prev_end > 0 and duration - prev_end >= RETURN_PAUSE_S:
+        level += (np.zeros(3) - current)[None, :] * _ease(t, prev_end + 0.2, RETURN_S)[:, None]
+    pose[:, :3] += level
+    pose += head_motion(n, fps, SWAY, seed, speech_activity(voice.phones, n, fps))
+    pose *= GAIN * live
+    brows = np.clip(brows * live, 0.0, 1.0)
+    return pose.astype(np.float32), brows.astype(np.float32)

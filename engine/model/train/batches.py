@@ -1,8 +1,13 @@
 """Training batches: random crops of prepared clips, with augmentation.
 
-Tempo (audio and motion resampled together), mel-band shift (pitch and
-formants), recording level and noise floor, and a randomly chosen neutral
-frame, all aimed at voices and faces other than GRID s1's.
+Targets are the real motion, except in silence, where the face rests (a voice track
+that stops should leave the lips closed). Augmentation is aimed at voices,
+microphones and faces other than GRID s1's: tempo (audio and
+motion resampled together), vocal-tract-length warping of the spectrum (other
+voices' formants), a random spectral tilt and noise floor (other microphones and
+rooms), recogniser errors in the phone channels, and a rest face estimated from
+a frame with parted lips (portraits caught mid-word). The features are
+normalised after augmentation, exactly as the app normalises a voice track.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from engine.audio.features import hz_to_mel, mel_to_hz
 from engine.model import dataset as ds
+from engine.model import features
 from engine.model.landmarks import MOUTH
 
 if TYPE_CHECKING:
@@ -20,7 +27,7 @@ if TYPE_CHECKING:
 
 
 class Batcher:
-    """Random crops of training clips, with frequency-shift and tempo augmentation."""
+    """Random crops of training clips, with augmentation aimed at other voices and faces."""
 
     def __init__(self, clips: list[ds.Clip], norm: ds.Normalisers, cfg: TrainConfig,
                  rng: np.random.Generator) -> None:
@@ -28,9 +35,25 @@ class Batcher:
         self.norm = norm
         self.cfg = cfg
         self.rng = rng
-        self.coeffs = [ds.project(c, norm) for c in clips]
+        # where the voice is silent the target is the rest face: real lips part there too
+        # (breath, lingering), but a face should rest when its voice does
+        self.targets = [rest_in_silence(c) for c in clips]
+        self.coeffs = [ds.project_expr(e, norm) for e in self.targets]
         self.basis_t = norm.basis.reshape(len(norm.basis), -1).T.astype(np.float32)
         self.mouth = [c.expr[:, list(MOUTH), :2] for c in clips]
+        # the mel bands' centre frequencies, for vocal-tract-length warping
+        top = hz_to_mel(np.array(features.SAMPLE_RATE / 2.0))
+        self.band_mel = np.linspace(0.0, float(top), features.N_MELS + 2)[1:-1]
+        self.rest_idents = [self._rest_face(c) for c in clips]
+
+    @staticmethod
+    def _rest_face(c: ds.Clip) -> np.ndarray:
+        """The clip's widest-open frame with its lips closed by the app's rest estimate: what
+        the generator sees of a portrait caught mid-word."""
+        from engine.motion.rest import rest_offset
+
+        j = int(np.argmax(c.opening))
+        return (c.canon[j] + rest_offset(c.canon[j])).astype(np.float32)
 
     def _jitter(self, neutral: np.ndarray) -> np.ndarray:
         """Identity augmentation: s1 is one face, so move its neutral shape towards or past
@@ -45,22 +68,69 @@ class Batcher:
         noise = self.rng.normal(0.0, 0.01 * a, neutral.shape)
         return (neutral + u * (CANONICAL - self.norm.neutral_mean) + noise).astype(np.float32)
 
-    def _levels(self, mel: np.ndarray) -> np.ndarray:
-        """Recording-level augmentation of a normalised log-mel (0 = the clip's speech level).
+    def _vtln(self, mel: np.ndarray) -> np.ndarray:
+        """Vocal-tract-length warping of a log-mel ``(M, N_MELS)`` dB: the spectrum of a voice
+        whose formants sit ``alpha`` times higher (alpha log-uniform in the configured range)."""
+        lo, hi = self.cfg.vtln
+        alpha = float(np.exp(self.rng.uniform(np.log(lo), np.log(hi))))
+        src_hz = mel_to_hz(self.band_mel) / alpha
+        src = np.interp(hz_to_mel(src_hz), self.band_mel, np.arange(features.N_MELS))
+        i0 = np.clip(np.floor(src).astype(int), 0, features.N_MELS - 1)
+        i1 = np.clip(i0 + 1, 0, features.N_MELS - 1)
+        w = (src - i0)[None, :]
+        return ((1 - w) * mel[:, i0] + w * mel[:, i1]).astype(np.float32)
 
-        Scales the dynamic range below and above the speech level by U(0.6, 1.6) and,
-        half of the time, adds a noise floor 20..60 dB under the speech level with a
-        random spectral tilt, so that pauses look like pauses whatever the room and the
-        microphone (s1's recordings have a ~17 dB floor; other voices differ).
-        """
+    def _room(self, mel: np.ndarray) -> np.ndarray:
+        """Another microphone and room: a random spectral tilt, and half of the time a noise
+        floor 15..50 dB under the speech level (added in power)."""
         rng = self.rng
-        m = mel * float(rng.uniform(0.6, 1.6))
+        tilt = float(rng.uniform(-6.0, 6.0)) * np.linspace(-1, 1, features.N_MELS)
+        out = mel + tilt[None, :]
         if rng.uniform() < 0.5:
-            floor = -float(rng.uniform(1.0, 3.0))
-            tilt = float(rng.uniform(-0.5, 0.5)) * np.linspace(-1, 1, m.shape[1])
-            n = (floor + tilt)[None, :].astype(np.float32)
-            m = 0.5 * np.log10(10.0 ** (2 * m) + 10.0 ** (2 * n))
-        return np.clip(m, -4.0, 3.0).astype(np.float32)
+            e = features.energy_db(out)
+            speech = float(np.percentile(e, 95)) - 10 * np.log10(features.N_MELS)
+            floor = speech - float(rng.uniform(15.0, 50.0))
+            ntilt = float(rng.uniform(-10.0, 10.0)) * np.linspace(-1, 1, features.N_MELS)
+            noise = floor + ntilt[None, :] + rng.normal(0.0, 2.0, out.shape)
+            out = 10.0 * np.log10(10.0 ** (out / 10.0) + 10.0 ** (noise / 10.0))
+        return out.astype(np.float32)
+
+    def _phone_noise(self, onehot: np.ndarray) -> np.ndarray:
+        """Recogniser errors: each phone run's class is replaced by a random one with
+        probability ``cfg.phone_noise``, and the whole track shifts by up to 30 ms."""
+        rng = self.rng
+        cls = onehot.argmax(1)
+        if self.cfg.phone_noise > 0 and len(cls):
+            starts = np.flatnonzero(np.r_[True, cls[1:] != cls[:-1]])
+            ends = np.r_[starts[1:], len(cls)]
+            for a, b in zip(starts, ends, strict=True):
+                if rng.uniform() < self.cfg.phone_noise:
+                    cls[a:b] = int(rng.integers(features.N_PHONE))
+        shift = int(rng.integers(-3, 4))
+        if shift:
+            cls = np.roll(cls, shift)
+        out = np.zeros_like(onehot)
+        out[np.arange(len(cls)), cls] = 1.0
+        return out
+
+    def _features(self, c: ds.Clip, rate: float) -> np.ndarray:
+        """The clip's augmented model features ``(M', CHANNELS)``, resampled by ``rate``."""
+        mel, ph, f0, ap = c.mel, c.phones, c.f0, c.aper
+        m = len(mel)
+        if rate != 1.0:
+            src = np.arange(0, m - 1e-6, rate)
+            lo = np.floor(src).astype(int)
+            hi = np.minimum(lo + 1, m - 1)
+            w = (src - lo).astype(np.float32)
+            near = np.round(src).astype(int).clip(0, m - 1)
+            mel = (1 - w)[:, None] * mel[lo] + w[:, None] * mel[hi]
+            ph, f0, ap = ph[near], f0[near], ap[near]
+        if self.cfg.vtln:
+            mel = self._vtln(mel)
+        if self.cfg.level_aug:
+            mel = self._room(mel)
+        ph = self._phone_noise(ph)
+        return features.assemble(mel, ph, f0, ap)
 
     def sample(self) -> dict[str, torch.Tensor]:
         cfg, rng = self.cfg, self.rng
@@ -83,47 +153,34 @@ class Batcher:
                 ww = w.reshape(-1, *([1] * (a.ndim - 1)))
                 return (1 - ww) * a[lo] + ww * a[hi]
 
-            # audio: resample the mel columns by the same rate, then cut windows
-            mel = c.mel
-            if rate != 1.0:
-                m_src = np.arange(0, mel.shape[0] - 1e-6, rate)
-                ml = np.floor(m_src).astype(int)
-                mh = np.minimum(ml + 1, mel.shape[0] - 1)
-                mw = (m_src - ml)[:, None].astype(np.float32)
-                mel = (1 - mw) * mel[ml] + mw * mel[mh]
-            shift = int(rng.integers(-cfg.freq_shift, cfg.freq_shift + 1)) if cfg.freq_shift else 0
-            if shift:
-                mel = np.roll(mel, shift, axis=1)
-                if shift > 0:
-                    mel[:, :shift] = mel[:, shift:shift + 1]
-                else:
-                    mel[:, shift:] = mel[:, shift - 1:shift]
-            if cfg.level_aug:
-                mel = self._levels(mel)
+            feats = self._features(c, rate)
             # frames of the new clip: frame k of the crop is at new-time (start/rate + k)
             k0 = int(round(start / rate))
-            frames_new = k0 + length
-            win = ds.features.frame_windows(mel, frames_new, c.fps)[k0:k0 + length]
-            # the neutral face: the clip's rest shape, or (half of the time) a random
-            # frame, as a portrait may show parted lips or a smile; targets are then
-            # relative to that frame, so the generator learns to read the identity's mouth
-            if rng.uniform() < cfg.any_frame_neutral:
-                j = int(rng.integers(c.frames))
-                ref_expr = c.expr[j]
-                ident = c.canon[j]
-                dc = (ref_expr.reshape(-1) @ self.basis_t) / self.norm.coeff_std
-            else:
-                ref_expr = np.zeros((468, 3), np.float32)
-                ident = c.neutral
-                dc = 0.0
+            win = features.frame_windows(feats, k0 + length, c.fps)[k0:k0 + length]
+            # the identity is the rest face: the clip's own, or (half of the time) the app's
+            # estimate from a frame with parted lips; targets stay relative to the real rest
+            ident = self.rest_idents[i] if rng.uniform() < cfg.any_frame_neutral else c.neutral
             out["audio"].append(win)
-            out["coeffs"].append(interp(self.coeffs[i]) - dc)
+            out["coeffs"].append(interp(self.coeffs[i]))
             out["pose"].append(interp(c.pose) / self.norm.pose_std)
             out["eyelids"].append(interp(c.eyelids[:, :1]))
             out["identity"].append(identity_vector(self._jitter(ident), self.norm))
-            out["mj"].append(interp(c.expr[:, ds.MOUTH_JAW_IDX]) - ref_expr[ds.MOUTH_JAW_IDX])
+            out["mj"].append(interp(self.targets[i][:, ds.MOUTH_JAW_IDX]))
         return {k: torch.from_numpy(np.ascontiguousarray(np.stack(v), dtype=np.float32))
                 for k, v in out.items()}
+
+
+#: Frames marked silent by the corpus and this far under the clip's speech level (dB) get
+#: the rest face as their target (see :data:`engine.model.train.export.DEEP_SILENCE_DB`).
+REST_SILENCE_DB = 30.0
+
+
+def rest_in_silence(c: ds.Clip) -> np.ndarray:
+    """``(T, 468, 3) float32`` the clip's expression with its silent frames at rest."""
+    deep = c.silence & (c.loudness < np.percentile(c.loudness, 95) - REST_SILENCE_DB)
+    out = c.expr.copy()
+    out[deep] = 0.0
+    return out
 
 
 def identity_vector(neutral: np.ndarray, norm: ds.Normalisers) -> np.ndarray:

@@ -2,8 +2,10 @@
 
 The exported graph takes
 
-- ``audio (1, T, COLS, N_MELS) float32``: the 0.2 s log-mel window of each frame
-  (:func:`engine.model.features.audio_windows`);
+- ``audio (1, T, COLS, CHANNELS) float32``: the 0.2 s feature window of each frame
+  (:func:`engine.model.features.frame_windows` of :meth:`engine.audio.voice.Voice.features`:
+  normalised log-mel, phone classes,
+  loudness, pitch, voicing);
 - ``identity (1, 1404) float32``: ``(neutral - neutral_mean) * identity_scale``,
   the neutral face in the canonical frame;
 - ``noise (1, T, Z) float32``: N(0, noise_sigma) per frame (seeded by the caller);
@@ -30,6 +32,7 @@ from torch import nn
 from engine.model import features, metadata
 from engine.model.dataset import Normalisers
 from engine.model.landmarks import CANON_CONVENTION
+from engine.model.train.batches import REST_SILENCE_DB
 from engine.model.train.nets import Generator, NetConfig
 
 OPSET = 17
@@ -63,6 +66,36 @@ def load_checkpoint(path: Path | str) -> tuple[Generator, Normalisers, dict]:
     return g, Normalisers.from_dict(st["normalisers"]), st
 
 
+#: The gate must close the mouth where the voice is silent: frames the corpus marks as
+#: silence *and* at least this far under the clip's speech level (95th percentile of
+#: loudness), dB. GRID's ``sp`` and the lead-in also mark the breath before a word, where
+#: real lips part; 30 dB keeps 10 % of s1's frames, 96 % of them marked silent. Training
+#: takes the rest face as the target in the same frames.
+DEEP_SILENCE_DB = REST_SILENCE_DB
+
+
+def gate_clips(g: Generator, norm: Normalisers, clips: list) -> list:
+    """The pause gate's view of training clips: the real opening and the generator's."""
+    from engine.model.landmarks import LIP_LO, LIP_UP
+    from engine.model.pause_gate import GateClip
+    from engine.model.train.loop import generate
+
+    basis = norm.basis[:, [LIP_UP, LIP_LO], :2]                    # (K, 2, 2)
+    mean = norm.mean[[LIP_UP, LIP_LO], :2]
+    out = []
+    for c in clips:
+        coeffs, _ = generate(g, c, norm, 0, int(g.cfg.noise_dim))
+        lips = np.tensordot(coeffs * norm.coeff_std, basis, axes=1) + mean  # (T, 2, 2)
+        deep = c.silence & (c.loudness < np.percentile(c.loudness, 95) - DEEP_SILENCE_DB)
+        cols = np.clip(((np.arange(c.frames) + 0.5) / c.fps * 100).astype(int), 0,
+                       len(c.phones) - 1)
+        heard = c.phones[cols, 0] < 0.5  # column 0 of the phone channels is silence
+        out.append(GateClip(c.loudness, heard, deep, c.opening, c.valid, c.fps,
+                            c.neutral[LIP_UP, :2] - c.neutral[LIP_LO, :2],
+                            lips[:, 0] - lips[:, 1]))
+    return out
+
+
 def fit_run_gate(ckpt: Path | str, every: int = 5) -> dict:
     """Fit the pause gate on every ``every``-th training clip of the checkpoint's run.
 
@@ -71,7 +104,7 @@ def fit_run_gate(ckpt: Path | str, every: int = 5) -> dict:
     or its clips are gone.
     """
     from engine.model import dataset as ds
-    from engine.model.pause_gate import fit_gate, gate_clip
+    from engine.model.pause_gate import fit_gate
 
     p = Path(ckpt)
     split = (p if p.is_dir() else p.parent) / "split.json"
@@ -81,9 +114,9 @@ def fit_run_gate(ckpt: Path | str, every: int = 5) -> dict:
         log.warning("pause gate not fitted: the run's training clips (%s) are not here; "
                     "the model carries the default gate", split)
         return {}
-    params, score = fit_gate([gate_clip(c) for c in ds.load_clips(paths)])
-    return {"gate": params.to_dict(),
-            "gate_fit": {"clips": len(paths), "balanced_accuracy": round(score, 4)}}
+    g, norm, _ = load_checkpoint(ckpt)
+    params, fit = fit_gate(gate_clips(g, norm, ds.load_clips(paths)))
+    return {"gate": params.to_dict(), "gate_fit": fit}
 
 
 def build_metadata(st: dict, norm: Normalisers) -> dict:
@@ -102,7 +135,9 @@ def build_metadata(st: dict, norm: Normalisers) -> dict:
         "n_fft": features.N_FFT,
         "n_mels": features.N_MELS,
         "cols": features.COLS,
-        "scale_db": features.SCALE_DB,
+        "channels": features.CHANNELS,
+        "features_version": features.FEATURES_VERSION,
+        "phone_classes": list(features.PHONE_CLASSES),
         "noise_dim": int(net["noise_dim"]),
         "noise_sigma": float(cfg.get("noise_sigma", 0.33)),
         "identity_scale": 10.0,
@@ -119,7 +154,7 @@ def build_metadata(st: dict, norm: Normalisers) -> dict:
 
 def example_inputs(net: dict, t: int = 50, seed: int = 0) -> tuple[torch.Tensor, ...]:
     gen = torch.Generator().manual_seed(seed)
-    return (torch.randn(1, t, features.COLS, features.N_MELS, generator=gen),
+    return (torch.randn(1, t, features.COLS, features.CHANNELS, generator=gen),
             torch.randn(1, 468 * 3, generator=gen) * 0.1,
             torch.randn(1, t, int(net["noise_dim"]), generator=gen) * 0.33,
             torch.rand(1, t, 1, generator=gen))

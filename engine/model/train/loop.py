@@ -57,7 +57,8 @@ class TrainConfig:
     w_l1: float = 1500.0
     w_pose: float = 0.2
     noise_sigma: float = 0.33
-    freq_shift: int = 3
+    vtln: tuple[float, float] = (0.85, 1.2)
+    phone_noise: float = 0.15
     id_jitter: float = 1.5
     level_aug: bool = True
     any_frame_neutral: float = 0.5
@@ -237,12 +238,12 @@ def train_step(bundle: Bundle, batch: dict, gen: torch.Generator, world: int = 1
 @torch.no_grad()
 def generate(g: Generator, clip: ds.Clip, norm: ds.Normalisers, seed: int = 0,
              noise_dim: int = 10, sigma: float = 0.33) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised ``(coeffs (T,K), pose (T,6))`` for a clip (first frame as identity)."""
+    """Normalised ``(coeffs (T,K), pose (T,6))`` for a clip, its rest face as the identity."""
     gen = torch.Generator().manual_seed(seed)
     t = clip.frames
     noise = torch.randn(1, t, noise_dim, generator=gen) * sigma
     audio = torch.from_numpy(clip.audio[None])
-    ident = torch.from_numpy(identity_vector(clip.first, norm)[None])
+    ident = torch.from_numpy(identity_vector(clip.neutral, norm)[None])
     eyel = torch.from_numpy(np.ascontiguousarray(clip.eyelids[None, :, :1]))
     c, p = g(audio, ident, noise, eyel)
     return c[0].numpy(), p[0].numpy()
@@ -261,7 +262,7 @@ def validate(g: Generator, clips: list[ds.Clip], norm: ds.Normalisers,
     for c in clips:
         coeffs, _ = generate(g, c, norm, 0, noise_dim, sigma)
         disp = ((coeffs * norm.coeff_std) @ basis).reshape(-1, 468, 3) + norm.mean
-        shape = c.first[None] + disp
+        shape = c.neutral[None] + disp
         op = np.linalg.norm(shape[:, LIP_UP, :2] - shape[:, LIP_LO, :2], axis=-1)
         real = c.canon if c.canon is not None else None
         if np.std(op) > 1e-9 and np.std(c.opening) > 1e-9:

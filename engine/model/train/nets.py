@@ -1,6 +1,6 @@
 """The networks: one generator and three discriminators (torch).
 
-Shapes (B batch, T frames, C = COLS mel columns, M = N_MELS bands, K basis size):
+Shapes (B batch, T frames, C = COLS feature columns, M = features.CHANNELS, K basis size):
 
 - :class:`Generator` ``(audio (B,T,C,M), identity (B,468*3), noise (B,T,Z),
   eyelids (B,T,1)) -> (coeffs (B,T,K), pose (B,T,6))``, both in normalised units.
@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from engine.model import features
+
 #: Landmark pairs whose distances describe the neutral face's mouth state: inner-lip
 #: gaps (middle, left, right) and outer-lip height. (Mouth width and face proportions
 #: are traits of a person; with one training face they only add a way to fail.)
@@ -25,7 +27,7 @@ ID_PAIRS = ((13, 14), (82, 87), (312, 317), (0, 17))
 @dataclass
 class NetConfig:
     k: int = 20
-    n_mels: int = 40
+    channels: int = features.CHANNELS
     cols: int = 20
     audio_dim: int = 128
     content_dim: int = 96
@@ -40,12 +42,12 @@ class NetConfig:
 
 
 class AudioEncoder(nn.Module):
-    """One 0.2 s log-mel window -> a code: a 1-D CNN over time with mel bands as channels."""
+    """One 0.2 s feature window -> a code: a 1-D CNN over time with the features as channels."""
 
-    def __init__(self, n_mels: int, cols: int, dim: int) -> None:
+    def __init__(self, channels: int, cols: int, dim: int) -> None:
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv1d(n_mels, 64, 3, padding=1), nn.LeakyReLU(0.2),
+            nn.Conv1d(channels, 64, 3, padding=1), nn.LeakyReLU(0.2),
             nn.Conv1d(64, 64, 3, stride=2, padding=1), nn.LeakyReLU(0.2),
             nn.Conv1d(64, 96, 3, stride=2, padding=1), nn.LeakyReLU(0.2),
         )
@@ -69,7 +71,7 @@ class Generator(nn.Module):
     def __init__(self, cfg: NetConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.audio = AudioEncoder(cfg.n_mels, cfg.cols, cfg.audio_dim)
+        self.audio = AudioEncoder(cfg.channels, cfg.cols, cfg.audio_dim)
         self.content = nn.GRU(cfg.audio_dim, cfg.content_dim, num_layers=2, batch_first=True,
                               bidirectional=cfg.bidirectional)
         self.noise = nn.GRU(cfg.noise_dim, cfg.noise_dim, batch_first=True)
@@ -148,7 +150,7 @@ class SyncD(nn.Module):
 
     def __init__(self, cfg: NetConfig, emb: int = 64) -> None:
         super().__init__()
-        self.audio = AudioEncoder(cfg.n_mels, cfg.cols, emb)
+        self.audio = AudioEncoder(cfg.channels, cfg.cols, emb)
         self.mouth = nn.Sequential(nn.Linear(5 * cfg.mouth_points * 2, 128), nn.LeakyReLU(0.2),
                                    nn.Linear(128, emb), nn.Tanh())
         self.classifier = nn.Linear(1, 1)

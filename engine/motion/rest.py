@@ -1,0 +1,86 @@
+"""The portrait's rest face: relaxed, lips closed, whatever the portrait shows.
+
+A portrait is not a rest pose: a photo or a video still may catch the mouth
+open mid-word, the lips parted in a smile, or the teeth showing. Motion is
+articulated from the *rest* face, and silence returns to it, so the rest must
+have closed lips; otherwise the mouth opens in the pauses and closes when the
+voice is loud (the mouth of a mid-word portrait animates backwards).
+
+:func:`rest_offset` finds the smallest plausible articulation that closes the
+lips: a displacement in the span of the measured mouth/jaw basis
+(``assets/motion/phonetic_shapes.npz``, GRID s1's speech), with a Gaussian
+prior on its coefficients, that brings the inner-lip gaps to those of closed
+lips; what the basis cannot close is closed by moving the inner-lip points
+themselves. Lips that are already closed (or pressed) are left as they are.
+Everything is in the canonical frame (:mod:`engine.face.align`; inter-ocular
+distance 1).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+#: Inner-lip landmark pairs (upper, lower) from one mouth corner to the other.
+INNER_PAIRS = ((191, 95), (80, 88), (81, 178), (82, 87), (13, 14), (312, 317), (311, 402),
+               (310, 318), (415, 324))
+#: Inner-lip gap (lower y - upper y) of closed lips per pair, inter-ocular distances.
+#: Medians over 8720 silent frames of 225 GRID s1 clips (``tools/measure_rest.py``):
+#: MediaPipe keeps a sliver between the contours of closed lips.
+CLOSED_GAP = np.array([0.0136, 0.0122, 0.0112, 0.0110, 0.0094, 0.0108, 0.0105, 0.0122, 0.0140])
+#: Gaps this far above closed still count as closed (no correction below it), IOD.
+TOLERANCE = 0.004
+#: Weight of the coefficient prior against the gap fit (gaps in IOD, coefficients in
+#: units of their spread over the measured phone shapes).
+PRIOR_WEIGHT = 1e-3
+
+
+def lip_gaps(canon: np.ndarray) -> np.ndarray:
+    """``(..., 9) float64``: inner-lip gaps (lower minus upper lip, y) of canonical faces."""
+    c = np.asarray(canon, np.float64)
+    up = [p[0] for p in INNER_PAIRS]
+    lo = [p[1] for p in INNER_PAIRS]
+    return c[..., lo, 1] - c[..., up, 1]
+
+
+@functools.lru_cache(maxsize=1)
+def _basis() -> tuple[np.ndarray, np.ndarray]:
+    """``(basis (K, 468, 3), spread (K,))`` of the mouth/jaw articulation basis."""
+    from engine.motion.phonetic import load_shapes
+
+    sh = load_shapes()
+    coeffs = np.stack(list(sh.phone_coeffs.values()))
+    spread = np.sqrt((coeffs.astype(np.float64) ** 2).mean(0)) + 1e-6
+    return np.asarray(sh.basis, np.float64), spread
+
+
+def rest_offset(canon: np.ndarray) -> np.ndarray:
+    """``(468, 3) float32`` displacement from a portrait's face to its rest (canonical units).
+
+    Args:
+        canon: ``(468, 3)`` the portrait's face in the canonical frame.
+
+    Returns:
+        ``rest - canon``: zero when the lips are already closed.
+    """
+    c = np.asarray(canon, np.float64).reshape(468, 3)
+    gaps = lip_gaps(c)
+    excess = gaps - CLOSED_GAP
+    if not np.any(excess > TOLERANCE):
+        return np.zeros((468, 3), np.float32)
+    target = np.minimum(gaps, CLOSED_GAP)  # close what is open; never open pressed lips
+    basis, spread = _basis()
+    a = lip_gaps(basis)                   # (K, 9): gap change per unit coefficient
+    # least squares: min |gaps + a.T c - target|^2 + PRIOR_WEIGHT |c / spread|^2
+    lhs = a @ a.T + PRIOR_WEIGHT * np.diag(1.0 / spread ** 2)
+    rhs = a @ (target - gaps)
+    coef = np.linalg.solve(lhs, rhs)
+    disp = np.tensordot(coef, basis, axes=1)
+    # what the basis leaves open: move the inner-lip contours towards each other
+    left = lip_gaps(c + disp) - target
+    for (u, lo), r in zip(INNER_PAIRS, left, strict=True):
+        if r > 0:
+            disp[u, 1] += 0.5 * r
+            disp[lo, 1] -= 0.5 * r
+    return disp.astype(np.float32)

@@ -1,0 +1,108 @@
+"""Speech motion for one portrait and one voice: rest pose + mouth + head, as the app uses it.
+
+This is the motion stage of the data flow for the speech model. The evaluation
+(:mod:`engine.model.evaluation`) calls the same function, so the figures it
+reports are those of the app.
+
+- **Rest.** The portrait's face is not its rest: :func:`engine.motion.rest.rest_offset`
+  closes parted lips. The offset is one extra basis row with coefficient 1 on
+  every frame (``keep_expression`` leaves it out).
+- **Mouth.** The generator's expression, articulated from the rest face.
+- **Head and brows.** Nods on accented syllables, a new orientation for each
+  phrase, brow raises on the strongest accents (:func:`engine.motion.head.speech_head`),
+  scaled by ``liveliness``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.audio.voice import Voice
+from engine.model.landmarks import LIP_LO, LIP_UP
+
+
+@dataclass(frozen=True)
+class SpeechMotion:
+    """Per-frame motion of the face.
+
+    Attributes:
+        basis: ``(K, 468, 3) float32`` canonical units.
+        coeffs: ``(T, K) float32``; frame ``i``'s displacement from the portrait's
+            face is ``coeffs[i] @ basis``.
+        pose: ``(T, 6) float32`` head-pose offsets (:data:`engine.motion.track.POSE_FIELDS`).
+        mouth_open: ``(T,) float32`` inner-lip opening (13-14), canonical units.
+    """
+
+    basis: np.ndarray
+    coeffs: np.ndarray
+    pose: np.ndarray
+    mouth_open: np.ndarray
+
+
+def with_rest(basis: np.ndarray, coeffs: np.ndarray, offset: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Append the rest offset ``(468, 3)`` as a basis row with coefficient 1 everywhere."""
+    b = np.concatenate([basis, np.asarray(offset, np.float32)[None]], 0).astype(np.float32)
+    c = np.concatenate([coeffs, np.ones((len(coeffs), 1), np.float32)], 1)
+    return b, c
+
+
+def opening(portrait: np.ndarray, basis: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
+    """``(T,) float32`` inner-lip opening (13-14, x/y) of ``portrait + coeffs @ basis``."""
+    d = basis[:, LIP_UP, :2] - basis[:, LIP_LO, :2]            # (K, 2)
+    g = (portrait[LIP_UP, :2] - portrait[LIP_LO, :2])[None] + coeffs @ d
+    return np.linalg.norm(g, axis=-1).astype(np.float32)
+
+
+def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *,
+                  source: str = "gan", seed: int = 0,
+                  intensity: float = 1.0, liveliness: float = 1.0,
+                  keep_expression: bool = False, blinks: list | None = None,
+                  model: Path | str | None = None, gate: bool = True) -> SpeechMotion:
+    """The motion of a portrait speaking a voice track.
+
+    Args:
+        voice: the analysed voice track (:class:`engine.audio.voice.Voice`).
+        fps: frame rate; frames: ``T``.
+        portrait: ``(468, 3)`` the portrait's face in the canonical frame.
+        source: ``"gan"`` (the speech model) or ``"phonetic"`` (phones -> measured shapes).
+        seed: seeds the stochastic parts.
+        intensity: scales the mouth, 0..2.
+        liveliness: scales head motion and brow raises: 0 = still, 1 = a real speaker's.
+        keep_expression: articulate from the portrait as it is, not from its rest.
+        blinks: blink events, fed to the generator's eyelid channel.
+        model: an ONNX model path; default the shipped one.
+        gate: rest the generated mouth in the pauses (:mod:`engine.model.pause_gate`);
+            off only to measure what the gate does.
+
+    Raises:
+        ModelError: the speech model is missing, damaged or cannot run (``source="gan"``).
+    """
+    from engine.motion.expressions import shape
+    from engine.motion.head import speech_head
+    from engine.motion.rest import rest_offset
+
+    face = np.asarray(portrait, np.float32).reshape(468, 3)
+    offset = np.zeros((468, 3), np.float32) if keep_expression else rest_offset(face)
+    if source == "gan":
+        from engine.model.inference import load_model
+
+        m = load_model(model).motion(voice, fps, frames, seed, intensity, blinks, face + offset,
+                                     gate)
+        basis, coeffs = m.basis, m.coeffs
+    elif source == "phonetic":
+        from engine.audio.features import loudness
+        from engine.motion.phonetic import phonetic_motion
+
+        basis, coeffs, _ = phonetic_motion(voice.phones, loudness(voice.samples, fps), fps,
+                                           frames, intensity)
+    else:
+        raise ValueError(f"unknown motion source {source!r}")
+    pose, brows = speech_head(voice, fps, frames, liveliness, seed)
+    basis = np.concatenate([basis, shape("brow_raise")[None]], 0)
+    coeffs = np.concatenate([coeffs, brows[:, None]], 1)
+    basis, coeffs = with_rest(basis, coeffs, offset)
+    return SpeechMotion(basis, coeffs, pose, opening(face, basis, coeffs))

@@ -1,0 +1,133 @@
+"""Speech motion on real data: the rest pose of a portrait caught mid-word, pitch, prosodic
+accents, and the head and brow motion that follows them (GRID and CREMA-D clips)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.audio.phones import recognise_phones
+from engine.audio.pitch import semitones, yin
+from engine.audio.voice import Voice
+from engine.media.audio import load_audio
+from engine.model import evaluation as ev
+from engine.motion import rest
+from engine.motion.head import speech_head
+
+FPS = 25
+CLIPS = ("bbaf2n", "lgif2p", "prwd6p")
+
+
+@pytest.fixture(scope="module")
+def voices(grid: Path) -> list[Voice]:
+    out = []
+    for name in CLIPS:
+        x = load_audio(grid / "s1" / "audio" / f"{name}.flac").samples
+        out.append(Voice.analyse(x, recognise_phones(x)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def s1_clips(grid: Path, tmp_path_factory) -> list:
+    """Two s1 clips tracked with the engine's face mesh (prepare-data's own code)."""
+    from engine.model.data import prepare_clip
+    from engine.model.dataset import load_clip
+
+    out = tmp_path_factory.mktemp("prep")
+    clips = []
+    for name in CLIPS[:2]:
+        p = out / f"{name}.npz"
+        prepare_clip(grid / "s1" / "video" / f"{name}.mp4", p)
+        clips.append(load_clip(p))
+    return clips
+
+
+# ------------------------------------------------------------------ rest pose ---
+def test_rest_closes_a_mouth_caught_mid_word(s1_clips) -> None:
+    from engine.model.landmarks import MOUTH
+
+    mouth = list(MOUTH)
+    for c in s1_clips:
+        j = int(np.argmax(c.opening))
+        face = c.canon[j].astype(np.float64)
+        assert c.opening[j] > 0.05  # the widest frame is open
+        fixed = face + rest.rest_offset(face)
+        gaps = rest.lip_gaps(fixed)
+        assert np.all(gaps < rest.CLOSED_GAP + 0.006), gaps
+        # the estimate is the real rest face (median of the silent frames), not just any
+        # closed mouth: its lips are much closer to it than the portrait's are
+        before = np.linalg.norm(face[mouth, :2] - c.neutral[mouth, :2], axis=1).mean()
+        after = np.linalg.norm(fixed[mouth, :2] - c.neutral[mouth, :2], axis=1).mean()
+        assert after < 0.5 * before, (before, after)
+
+
+def test_rest_leaves_closed_lips_alone(s1_clips) -> None:
+    for c in s1_clips:
+        sil = np.flatnonzero(c.silence & (c.opening < 0.015))
+        assert len(sil)
+        assert not rest.rest_offset(c.canon[sil[0]]).any()
+
+
+# ------------------------------------------------------------------ pitch ---
+def test_yin_finds_the_pitch_of_harmonic_tones() -> None:
+    sr = 16000
+    t = np.arange(sr) / sr
+    for f in (85.0, 140.0, 230.0, 380.0):
+        x = sum(np.sin(2 * np.pi * k * f * t) / k for k in range(1, 6)).astype(np.float32) * 0.2
+        f0, aper = yin(x)
+        mid = f0[10:-10]
+        assert (mid > 0).all() and np.median(np.abs(mid - f) / f) < 0.01, f
+    f0, _ = yin(np.random.default_rng(0).normal(0, 0.1, sr).astype(np.float32))
+    assert (f0 > 0).mean() < 0.2  # noise is mostly unvoiced
+
+
+def test_pitch_of_real_voices_is_in_their_range(voices, grid) -> None:
+    for v in voices:  # GRID s1, a man
+        f = v.f0[v.f0 > 0]
+        assert 0.1 < len(f) / len(v.f0) < 0.8
+        assert 80 < np.median(f) < 160
+    x = load_audio(next((grid / "s4hq" / "audio").glob("*.flac"))).samples  # a woman
+    f0, _ = yin(x)
+    assert 170 < np.median(f0[f0 > 0]) < 300
+    st = semitones(f0)
+    assert abs(np.median(st[f0 > 0])) < 0.5
+
+
+# ------------------------------------------------------------------ prosody ---
+def test_accents_are_the_syllables_of_a_grid_sentence(voices, grid) -> None:
+    for name, v in zip(CLIPS, voices, strict=True):
+        words = [w for w in (grid / "s1" / "align" / f"{name}.align").read_text().split()[2::3]
+                 if w not in ("sil", "sp")]
+        assert len(words) == 6
+        # six words, one to two syllables each ("seven" has two, "w" three)
+        assert 4 <= len(v.accents) <= 11, [a.time for a in v.accents]
+        speech = [p for p in v.phones if p.label != "sil"]
+        t0, t1 = speech[0].start, speech[-1].end
+        assert all(t0 - 0.05 <= a.time <= t1 + 0.05 for a in v.accents)
+        assert max(a.strength for a in v.accents) > 0.6
+        assert len(v.phrases) >= 1
+
+
+# ------------------------------------------------------------------ head ---
+def test_speech_head_follows_accents_and_scales_with_liveliness(voices) -> None:
+    for v in voices:
+        n = int(round(v.duration * FPS))
+        still, brows0 = speech_head(v, FPS, n, 0.0, seed=1)
+        assert not still.any() and not brows0.any()
+        pose, brows = speech_head(v, FPS, n, 1.0, seed=1)
+        again, _ = speech_head(v, FPS, n, 1.0, seed=1)
+        np.testing.assert_array_equal(pose, again)
+        assert not np.array_equal(pose, speech_head(v, FPS, n, 1.0, seed=2)[0])
+        double, _ = speech_head(v, FPS, n, 2.0, seed=1)
+        np.testing.assert_allclose(double, 2 * pose, atol=1e-6)
+        # a real speaker's level: about 1.4 degrees of rotation (std) over a sentence
+        assert 0.5 < ev.rotation_std(pose) < 3.0
+        # the head nods down (positive pitch) around the strongest accent, more than in
+        # the leading silence
+        top = max(v.accents, key=lambda a: a.strength)
+        k = int(top.time * FPS)
+        lead = int(v.phrases[0].start * FPS) - 8
+        assert pose[k - 4:k + 3, 0].max() > pose[: max(lead, 1), 0].max() + np.radians(0.5)
+        assert brows[k - 4:k + 3].max() > 0.05 and brows.max() <= 1.0
