@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 ORG = "Talkie"
 
 
+log = logging.getLogger(__name__)
+
+
 def create_app(argv: list[str] | None = None) -> QApplication:
     """The QApplication (reused if one exists), named and themed."""
     app = QApplication.instance()
@@ -67,6 +70,17 @@ def main(argv: list[str] | None = None) -> int:
     # A quit that did not close the window (app.exit) must still stop the workers: a
     # thread still running when Python tears Qt down aborts the process.
     window.shutdown()
+    from gui.workers import running_threads
+
+    if running_threads():
+        # A worker is inside a step that cannot stop half-way (decoding a huge picture on
+        # a busy machine) and outlived the bounded wait. The work is already saved or
+        # discarded by the user; leave now rather than let Qt abort on a running thread.
+        log.warning("leaving with %d worker(s) still running", len(running_threads()))
+        logging.shutdown()
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(code)
     return code
 
 
