@@ -33,7 +33,8 @@ class SpeechMotion:
         coeffs: ``(T, K) float32``; frame ``i``'s displacement from the portrait's
             face is ``coeffs[i] @ basis``.
         pose: ``(T, 6) float32`` head-pose offsets (:data:`engine.motion.track.POSE_FIELDS`).
-        mouth_open: ``(T,) float32`` inner-lip opening (13-14), canonical units.
+        mouth_open: ``(T,) float32`` how far the inner lips (13-14) part beyond the rest
+            face's, canonical units, >= 0 (0 at rest).
     """
 
     basis: np.ndarray
@@ -55,6 +56,10 @@ def opening(portrait: np.ndarray, basis: np.ndarray, coeffs: np.ndarray) -> np.n
     d = basis[:, LIP_UP, :2] - basis[:, LIP_LO, :2]            # (K, 2)
     g = (portrait[LIP_UP, :2] - portrait[LIP_LO, :2])[None] + coeffs @ d
     return np.linalg.norm(g, axis=-1).astype(np.float32)
+
+
+def _gap(face: np.ndarray) -> float:
+    return float(np.linalg.norm(face[LIP_UP, :2] - face[LIP_LO, :2]))
 
 
 def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *,
@@ -105,4 +110,6 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
     basis = np.concatenate([basis, shape("brow_raise")[None]], 0)
     coeffs = np.concatenate([coeffs, brows[:, None]], 1)
     basis, coeffs = with_rest(basis, coeffs, offset)
-    return SpeechMotion(basis, coeffs, pose, opening(face, basis, coeffs))
+    # for the timeline: how far the lips part beyond the rest face's, 0 at rest
+    mouth = np.maximum(opening(face, basis, coeffs) - _gap(face + offset), 0.0)
+    return SpeechMotion(basis, coeffs, pose, mouth.astype(np.float32))
