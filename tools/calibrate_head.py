@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def main() -> int:
     from engine.audio.phones import Phone
+    from engine.audio.voice import Voice
     from engine.media.audio import load_audio
     from engine.model.evaluation import SHARED, rotation_std
     from engine.motion import head
@@ -39,7 +40,7 @@ def main() -> int:
                       zip(d["phone_labels"], d["phone_times"], strict=True)]
             fps, frames = float(d["fps"]), int(len(d["landmarks"]))
         samples = load_audio(SHARED / "grid" / "s1" / "audio" / f"{p.stem}.flac").samples
-        pose, _ = head.speech_head(samples, phones, fps, frames, 1.0, 0)
+        pose, _ = head.speech_head(Voice.analyse(samples, phones), fps, frames, 1.0, 0)
         stds.append(rotation_std(pose / head.GAIN))
     med = float(np.median(stds))
     print(f"{len(stds)} s1 clips: median rotation std at gain 1 = {med:.3f} deg; "
