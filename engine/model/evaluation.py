@@ -23,7 +23,8 @@ model: phonetic (pocketsphinx phones -> measured mouth shapes) and loudness (the
 training clips' mean opening shape scaled by loudness).
 
 Summaries give, per set and over all validation clips, the median and the worst
-clip of each metric (:data:`WORST`).
+clip of each metric (:data:`WORST`); for ``closed``, the share of all silent frames
+and the worst clip with at least :data:`MIN_SILENT` of them.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ VALIDATION: dict[str, tuple[str, tuple[str, ...]]] = {
 HEAD_SETS = ("CREMA-D 1001", "GRID s4hq")
 PORTRAITS = ("first", "widest")
 METRICS = ("r", "lag", "lmd", "closed", "std_ratio", "head_ratio")
+#: Clips with fewer silent frames than this have no worst "closed in silence" (one or two
+#: frames of silence say little). The median of "closed" is the share of all silent frames.
+MIN_SILENT = 5
 #: How the worst clip of each metric is chosen: "min", "max", or "far" (furthest from 1
 #: in ratio, i.e. largest |log|).
 WORST = {"r": "min", "lag": "absmax", "lmd": "max", "closed": "min", "std_ratio": "far",
@@ -363,12 +367,16 @@ def summarise(rows: list[dict], group: Callable[[dict], str | None]) -> dict:
                     continue
                 use = [r for r in rs if k != "head_ratio" or r["set"] in HEAD_SETS]
                 v = np.array([r[k] for r in use], np.float64)
-                how = WORST[k]
-                w = _worst(v, how)
+                med = float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan")
+                if k == "closed":  # the share of all silent frames; worst of clips with some
+                    n = np.array([r["silent_frames"] for r in use], np.float64)
+                    med = float(np.nansum(v * n) / max(n.sum(), 1.0))
+                    use = [r for r in use if r["silent_frames"] >= MIN_SILENT]
+                    v = np.array([r[k] for r in use], np.float64)
+                w = _worst(v, WORST[k])
                 wc = next((f"{r['speaker']}/{r['clip']} ({r['portrait']})" for r in use
                            if r[k] == w), "")
-                res[g][src][k] = {"median": float(np.nanmedian(v)) if np.isfinite(v).any()
-                                  else float("nan"), "worst": w, "worst_clip": wc}
+                res[g][src][k] = {"median": med, "worst": w, "worst_clip": wc}
     return res
 
 
@@ -382,7 +390,8 @@ def markdown(summary: dict) -> str:
     lines = []
     for g, by_src in summary.items():
         n = next(iter(by_src.values()))["n"]
-        lines.append(f"**{g}** ({n} clip x portrait pairs; median / worst clip)\n")
+        lines.append(f"**{g}** ({n} clip x portrait pairs; median / worst clip; closed in "
+                     f"silence: share of all silent frames / worst clip)\n")
         lines.append("| source | mouth-opening r | lag, frames | mouth LMD / IOD | closed in "
                      "silence | opening std, gen / real | head rotation std, gen / real |")
         lines.append("|---|---|---|---|---|---|---|")
