@@ -383,7 +383,8 @@ def summarise(rows: list[dict], group: Callable[[dict], str | None]) -> dict:
 def _cell(m: dict, k: str, fmt: str, scale: float = 1.0) -> str:
     if k not in m:
         return "n/a"
-    return f"{m[k]['median'] * scale:{fmt}} / {m[k]['worst'] * scale:{fmt}}"
+    med, worst = m[k]["median"] * scale, m[k]["worst"] * scale
+    return f"{med:{fmt}} / " + (f"{worst:{fmt}}" if np.isfinite(worst) else "n/a")
 
 
 def markdown(summary: dict) -> str:
