@@ -58,8 +58,7 @@ def opening(portrait: np.ndarray, basis: np.ndarray, coeffs: np.ndarray) -> np.n
     return np.linalg.norm(g, axis=-1).astype(np.float32)
 
 
-def _gap(face: np.ndarray) -> float:
-    return float(np.linalg.norm(face[LIP_UP, :2] - face[LIP_LO, :2]))
+
 
 
 def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *,
@@ -110,6 +109,10 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
     basis = np.concatenate([basis, shape("brow_raise")[None]], 0)
     coeffs = np.concatenate([coeffs, brows[:, None]], 1)
     basis, coeffs = with_rest(basis, coeffs, offset)
-    # for the timeline: how far the lips part beyond the rest face's, 0 at rest
-    mouth = np.maximum(opening(face, basis, coeffs) - _gap(face + offset), 0.0)
+    # for the timeline: how far the lips part beyond the rest face's, 0 at rest (the rest
+    # is the last basis row alone, computed the same way so that it cancels exactly)
+    rest = np.zeros((1, coeffs.shape[1]), np.float32)
+    rest[0, -1] = 1.0
+    mouth = opening(face, basis, coeffs) - opening(face, basis, rest)
+    mouth[mouth < 1e-6] = 0.0  # rounding, not motion
     return SpeechMotion(basis, coeffs, pose, mouth.astype(np.float32))
