@@ -2,7 +2,8 @@
 
 - Lips that close over a portrait's own teeth meet with their own texture;
   a mouth that opens again shows the portrait's own teeth, unpainted.
-- A portrait with closed lips opens onto GRID s1's real interior.
+- A portrait with closed lips opens onto GRID s1's real interior; one that
+  shows only its upper teeth uncovers lower teeth as the jaw drops.
 - The metrics of ``engine.render_eval`` (SSIM, CIEDE2000) on known values,
   and the mouth measurement of ``tools/mouth_eval.py`` on two validation clips.
 - dlib's 68-point model (an independent face tracker; ``pip install -e .[eval]``)
@@ -127,6 +128,33 @@ def test_half_closed_shows_own_teeth_unpainted(s4hq_teeth) -> None:
     assert gap.sum() > 50
     diff = np.abs(out[gap].astype(np.float64) - rgb[gap].astype(np.float64)).mean()
     assert diff < 10.0, diff
+
+
+def test_dropping_lip_uncovers_lower_teeth(s4hq_teeth, monkeypatch) -> None:
+    """Her portrait shows upper teeth only: as her jaw drops, lower teeth in her own
+    teeth's colour rise behind the lower lip (GRID s1's shape), not a black hole."""
+    from engine.render import mouth
+
+    rgb, rig = s4hq_teeth
+    assert rig.mouth_split[3:6].min() > 0.9  # no lower teeth of her own in the middle
+    jaw = np.zeros((468, 3))
+    jaw[topo.LIPS_INNER_LOWER[1:-1], 1] = 1.0
+    jaw[topo.LIPS_OUTER_LOWER[1:-1], 1] = 0.9
+    jaw[topo.CHIN, 1] = 0.8
+    m = _track(jaw, [0.1])
+    xy = frame_landmarks(rig, m, 0)
+    # Just above the lower inner lip, across the middle of the mouth.
+    lip = xy[topo.LIPS_INNER_LOWER[3:-3]]
+    band = np.concatenate([lip, lip[::-1] - [0.0, 0.025 * rig.iod]])
+    inside = _mask(rgb.shape, band)
+    assert inside.sum() > 30
+    out = render_frame(rig, m, 0)[inside].astype(np.float64)
+    teeth, cavity = rig.teeth_rgb.astype(np.float64), rig.cavity_rgb.astype(np.float64)
+    closer = np.linalg.norm(out - teeth, axis=1) < np.linalg.norm(out - cavity, axis=1)
+    assert closer.mean() > 0.6, closer.mean()
+    monkeypatch.setattr(mouth, "bank", lambda: None)
+    hole = render_frame(rig, m, 0)[inside].astype(np.float64)
+    assert (hole @ LUMA).mean() < (out @ LUMA).mean() - 15.0
 
 
 def test_closed_portrait_opens_onto_a_real_interior(grid: Path, monkeypatch) -> None:

@@ -143,21 +143,44 @@ def light_gain(b: InteriorBank, skin_rgb: np.ndarray, lip_rgb: np.ndarray) -> np
     return np.clip(ratio, *GAIN_RANGE).astype(np.float32)
 
 
+def strip(b: InteriorBank, which: str, u: np.ndarray, dist: np.ndarray,
+          iod: float) -> tuple[np.ndarray, np.ndarray]:
+    """One of s1's teeth strips laid from a lip: ``(image (h, w, 3) float32 0..255,
+    alpha (h, w) float32)`` at mouth coordinate ``u`` (0..1 across) and ``dist``
+    pixels from the lip, both ``(h, w)``. ``which`` is ``"upper"`` or ``"lower"``;
+    the alpha fades to the cavity over the strip's last fifth."""
+    img, rows, height = ((b.upper, UPPER_ROWS, UPPER_IOD) if which == "upper"
+                         else (b.lower, LOWER_ROWS, LOWER_IOD))
+    mx = (np.clip(u, 0.0, 1.0) * WIDTH - 0.5).astype(np.float32)
+    t = dist / max(height * iod, 1e-6)
+    my = (np.clip(t, 0.0, 1.0) * rows - 0.5).astype(np.float32)
+    out = cv2.remap(img, mx, my, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    return out.astype(np.float32), np.clip((1.0 - t) / 0.2, 0.0, 1.0).astype(np.float32)
+
+
+@cache
+def bank_teeth_rgb() -> np.ndarray | None:
+    """``(3,) float32`` s1's teeth colour (the median of the brighter half of the
+    shipped strips), or None without the asset."""
+    b = bank()
+    if b is None:
+        return None
+    px = np.concatenate([b.upper.reshape(-1, 3), b.lower.reshape(-1, 3)]).astype(np.float32)
+    lum = px @ np.array([0.299, 0.587, 0.114], np.float32)
+    out = np.median(px[lum >= np.median(lum)], axis=0).astype(np.float32)
+    out.setflags(write=False)
+    return out
+
+
 def fill(b: InteriorBank, u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
          iod: float) -> np.ndarray:
     """The interior at mouth coordinate ``u`` (0..1 across) and distances ``d_top``,
     ``d_bot`` (pixels) below the upper and above the lower lip, all ``(h, w)``:
     ``(h, w, 3) float32`` 0..255, in s1's light. Back to front: the cavity, the
     lower teeth, the upper teeth."""
-    mx = (np.clip(u, 0.0, 1.0) * WIDTH - 0.5).astype(np.float32)
     out = np.empty(u.shape + (3,), np.float32)
     out[...] = b.cavity_rgb
-    for strip, rows, height, dist in ((b.lower, LOWER_ROWS, LOWER_IOD, d_bot),
-                                      (b.upper, UPPER_ROWS, UPPER_IOD, d_top)):
-        t = dist / max(height * iod, 1e-6)
-        my = (np.clip(t, 0.0, 1.0) * rows - 0.5).astype(np.float32)
-        img = cv2.remap(strip, mx, my, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
-        # Fade to the cavity over the strip's last fifth.
-        a = np.clip((1.0 - t) / 0.2, 0.0, 1.0)[..., None]
-        out += a * (img.astype(np.float32) - out)
+    for which, dist in (("lower", d_bot), ("upper", d_top)):
+        img, a = strip(b, which, u, dist, iod)
+        out += a[..., None] * (img - out)
     return out

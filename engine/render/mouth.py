@@ -6,7 +6,9 @@ lower edge. What fills it:
 
 - a portrait that shows its own teeth: its own darkest mouth colour, a little
   lighter near the teeth, fading in only as the gap widens (a narrow gap shows
-  the teeth's edges drawn out);
+  the teeth's edges drawn out); where the portrait shows no lower teeth, the
+  lower teeth that a dropping lip uncovers are GRID s1's, in the colour of the
+  portrait's own teeth;
 - a human portrait with closed lips (or parted lips and no teeth): GRID s1's
   real teeth and cavity (:mod:`engine.render.interior`), in the portrait's light;
 - flat art whose skin is no human tone (a green cartoon, blue fur): a painted
@@ -20,7 +22,16 @@ import cv2
 import numpy as np
 
 from engine.render import topology as topo
-from engine.render.interior import bank, contour_profile, fill, light_gain
+from engine.render.interior import (
+    GAIN_RANGE,
+    LOWER_IOD,
+    bank,
+    bank_teeth_rgb,
+    contour_profile,
+    fill,
+    light_gain,
+    strip,
+)
 from engine.render.lips import COLUMNS, mouth_normal
 from engine.render.rig import PortraitRig
 
@@ -28,6 +39,11 @@ from engine.render.rig import PortraitRig
 FADE_IN = (0.004, 0.035)
 #: ... and the dark between a portrait's own teeth.
 OWN_FADE_IN = (0.02, 0.08)
+#: A portrait's own lower content thinner than this (IODs) shows no lower teeth
+#: (fully drawn in below the first value, not at all above the second).
+OWN_LOWER = (0.012, 0.03)
+#: Share of the gap's height that those lower teeth fill at most.
+OWN_LOWER_SHARE = 0.5
 #: Largest visible upper-teeth height, inter-ocular distances.
 TEETH_MAX = 0.085
 #: Excess opening at which the tongue starts to show, and where it is full.
@@ -155,6 +171,7 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     b = bank()
     if rig.keep_teeth and np.any(rig.cavity_rgb > 0):
         color = _own_cavity(rig, d_top, d_bot, u, iod)
+        _own_lower_teeth(color, rig, u, d_bot, gap, iod)
     elif b is not None and _skin_hue(rig.skin_rgb):
         color = fill(b, u, d_top, d_bot, iod) * light_gain(b, rig.skin_rgb, rig.lip_rgb)
     else:
@@ -184,6 +201,29 @@ def _own_cavity(rig: PortraitRig, d_top: np.ndarray, d_bot: np.ndarray, u: np.nd
     edge = np.exp(-near / max(0.04 * iod, 1.0))
     shade = (0.3 + 0.45 * edge) * (1.0 - 0.4 * side**2)
     return shade[..., None] * rig.cavity_rgb.astype(np.float32)
+
+
+def _own_lower_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_bot: np.ndarray,
+                     gap: np.ndarray, iod: float) -> None:
+    """Lay s1's lower teeth, recoloured to the portrait's own teeth, over the
+    ``(h, w, 3) float32`` gap colour in place, along the columns where the
+    portrait shows no lower teeth of its own (its lower content is thinner than
+    :data:`OWN_LOWER` IODs): a lip that drops uncovers teeth there, not a hole.
+    They rise from behind the lip tips first, over at most :data:`OWN_LOWER_SHARE`
+    of the gap (the dark between the biting edges stays)."""
+    b, ref = bank(), bank_teeth_rgb()
+    if b is None or ref is None or not np.any(rig.teeth_rgb > 0):
+        return
+    lower_h = (1.0 - rig.mouth_split) * rig.rest_gap
+    need = 1.0 - _smooth(lower_h, *OWN_LOWER)
+    if not np.any(need > 0):
+        return
+    w = np.interp(u, np.linspace(0.1, 0.9, COLUMNS), need).astype(np.float32)
+    tips = 0.8 * LOWER_IOD * iod  # where the strip's teeth end and it fades to dark
+    shown = np.minimum(tips, OWN_LOWER_SHARE * gap)
+    img, a = strip(b, "lower", u, d_bot + (tips - shown), iod)
+    img *= np.clip(rig.teeth_rgb / np.maximum(ref, 1.0), *GAIN_RANGE)
+    color += (w * a)[..., None] * (img - color)
 
 
 def _painted(rig: PortraitRig, opening: float, gap: np.ndarray, d_top: np.ndarray,

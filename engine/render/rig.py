@@ -93,6 +93,9 @@ class PortraitRig:
             and what the jaw carries, as a share of the gap from the upper lip
             (:func:`engine.render.lips.content_split` where the portrait shows
             teeth).
+        teeth_rgb: ``(3,) float32`` the bright (teeth) colour between the
+            portrait's own parted lips (:func:`engine.render.lips.content_colours`),
+            0..255; zeros when the lips are closed.
         cavity_rgb: ``(3,) float32`` the dark of the portrait's own open mouth
             (:func:`engine.render.lips.content_colours`), 0..255; zeros when
             its lips are closed.
@@ -128,6 +131,7 @@ class PortraitRig:
     keep_teeth: bool
     lip_edge: np.ndarray
     mouth_split: np.ndarray
+    teeth_rgb: np.ndarray
     cavity_rgb: np.ndarray
     eye_skin_rgb: np.ndarray
     eye_roundness: np.ndarray
@@ -254,10 +258,10 @@ class PortraitRig:
         content = content_colours(face_rgb, face_lm[:, :2]) if open_at_rest else None
         if content is None:
             edges = np.zeros((2, 9))
-            cavity = np.zeros(3, np.float32)
+            teeth, cavity = np.zeros(3, np.float32), np.zeros(3, np.float32)
         else:
             edges = lip_edges(face_rgb, face_lm[:, :2], iod, lip_rgb, content)
-            cavity = content[1]
+            teeth, cavity = content[0], content[1]
         split = content_split(face_rgb, face_lm[:, :2]) if keep_teeth \
             else np.full(9, MOUTH_SPLIT)
         n_lm = lm.shape[0]
@@ -295,7 +299,7 @@ class PortraitRig:
             keep_teeth,
         )
         frozen = (lm, neutral, to_pixels, axes, pivot, ring32, vertices, lid_slack, tris)
-        colours = (lip_rgb, skin_rgb, cavity, eye_skin)
+        colours = (lip_rgb, skin_rgb, teeth, cavity, eye_skin)
         for arr in (*frozen, *colours, rest_gap, edges, split, roundness):
             arr.setflags(write=False)
         return cls(
@@ -320,6 +324,7 @@ class PortraitRig:
             keep_teeth=keep_teeth,
             lip_edge=edges,
             mouth_split=split,
+            teeth_rgb=teeth,
             cavity_rgb=cavity,
             eye_skin_rgb=eye_skin,
             eye_roundness=roundness,
