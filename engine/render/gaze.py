@@ -86,7 +86,8 @@ def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray) -> None:
         src[...] = np.clip(sclera + 0.5, 0, 255).astype(np.uint8)
         src[inside] = patch[inside]
         # Shift weight: 1 in the middle of the eye, 0 at the corners.
-        yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        yy = np.arange(y0, y1, dtype=np.float32)[:, None]
+        xx = np.arange(x0, x1, dtype=np.float32)[None, :]
         u = ((xx - c0[0]) * axis[0] + (yy - c0[1]) * axis[1]) / width
         t = np.clip(np.minimum(u, 1.0 - u) / TAPER, 0.0, 1.0)
         wgt = t * t * (3.0 - 2.0 * t)

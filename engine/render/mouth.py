@@ -23,7 +23,6 @@ import numpy as np
 
 from engine.render import topology as topo
 from engine.render.interior import (
-    GAIN_RANGE,
     LOWER_IOD,
     bank,
     bank_teeth_rgb,
@@ -44,6 +43,8 @@ OWN_FADE_IN = (0.02, 0.08)
 OWN_LOWER = (0.012, 0.03)
 #: Share of the gap's height that those lower teeth fill at most.
 OWN_LOWER_SHARE = 0.5
+#: Those lower teeth stand in the shade of the upper ones: this share of their light.
+OWN_LOWER_SHADE = 0.85
 #: Largest visible upper-teeth height, inter-ocular distances.
 TEETH_MAX = 0.085
 #: Excess opening at which the tongue starts to show, and where it is full.
@@ -150,7 +151,8 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     y1 = min(int(np.ceil(poly[:, 1].max())) + pad + 1, h)
     if x1 <= x0 or y1 <= y0:
         return
-    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    ys = np.arange(y0, y1, dtype=np.float32)[:, None]  # broadcast against xs: (h, w)
+    xs = np.arange(x0, x1, dtype=np.float32)[None, :]
     px, py = xs - np.float32(c0[0]), ys - np.float32(c0[1])
     u = (px * np.float32(axis[0]) + py * np.float32(axis[1])) / np.float32(length)
     v = px * np.float32(normal[0]) + py * np.float32(normal[1])  # pixels, down the face
@@ -218,12 +220,22 @@ def _own_lower_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_bot: 
     need = 1.0 - _smooth(lower_h, *OWN_LOWER)
     if not np.any(need > 0):
         return
-    w = np.interp(u, np.linspace(0.1, 0.9, COLUMNS), need).astype(np.float32)
     tips = 0.8 * LOWER_IOD * iod  # where the strip's teeth end and it fades to dark
-    shown = np.minimum(tips, OWN_LOWER_SHARE * gap)
-    img, a = strip(b, "lower", u, d_bot + (tips - shown), iod)
-    img *= np.clip(rig.teeth_rgb / np.maximum(ref, 1.0), *GAIN_RANGE)
-    color += (w * a)[..., None] * (img - color)
+    dist = d_bot + (tips - np.minimum(tips, OWN_LOWER_SHARE * gap))
+    # Only the rows and columns the teeth reach are sampled.
+    rows = np.flatnonzero((dist < LOWER_IOD * iod).any(axis=1))
+    if len(rows) == 0:
+        return
+    sub = (slice(rows[0], rows[-1] + 1), slice(None))
+    w = np.interp(u[sub], np.linspace(0.1, 0.9, COLUMNS), need).astype(np.float32)
+    img, a = strip(b, "lower", u[sub], dist[sub], iod)
+    # s1's shading (teeth, the gaps between them) in the portrait's own teeth
+    # colour: a per-channel gain would tint white teeth with s1's brown light.
+    luma = np.array([0.299, 0.587, 0.114], np.float32)
+    shade = (img @ luma) / max(float(ref @ luma), 1.0)
+    teeth = np.minimum(OWN_LOWER_SHADE * shade[..., None] * rig.teeth_rgb.astype(np.float32),
+                       255.0)
+    color[sub] += (w * a)[..., None] * (teeth - color[sub])
 
 
 def _painted(rig: PortraitRig, opening: float, gap: np.ndarray, d_top: np.ndarray,

@@ -308,7 +308,8 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
             idx = np.concatenate([topo.EYE_UPPER[e], topo.EYE_LOWER[e][1:-1]])
             sim, _ = cv2.estimateAffinePartial2D(geo[idx].astype(np.float32),
                                                  src_lm[idx, :2].astype(np.float32))
-            yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+            yy = np.arange(y0, y1, dtype=np.float32)[:, None]
+            xx = np.arange(x0, x1, dtype=np.float32)[None, :]
             px = sim[0, 0] * xx + sim[0, 1] * yy + sim[0, 2] - plate.origin[0]
             py = sim[1, 0] * xx + sim[1, 1] * yy + sim[1, 2] - plate.origin[1]
         else:
@@ -338,9 +339,12 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
             thick = width * iod
             if plate.human:  # lashes thin out towards the corners
                 k = np.linspace(0.0, np.pi, len(pts) - 1)
-                for j in range(len(pts) - 1):
-                    tj = max(1, int(round(thick * (0.35 + 0.65 * np.sin(k[j])))))
-                    cv2.line(line, tuple(pts[j]), tuple(pts[j + 1]), 1.0, tj, cv2.LINE_AA, 4)
+                tj = np.maximum(1, np.round(thick * (0.35 + 0.65 * np.sin(k)))).astype(int)
+                # One polyline per run of segments of the same whole-pixel width.
+                cuts = np.flatnonzero(np.diff(tj)) + 1
+                for s0, s1 in zip(np.r_[0, cuts], np.r_[cuts, len(tj)], strict=True):
+                    cv2.polylines(line, [pts[s0 : s1 + 1]], False, 1.0, int(tj[s0]),
+                                  cv2.LINE_AA, 4)
             else:
                 cv2.polylines(line, [pts], False, 1.0, max(1, int(round(thick))), cv2.LINE_AA, 4)
             soft = cv2.GaussianBlur(line, (0, 0), max(0.5, (HUMAN_LASH_SOFT if plate.human

@@ -7,6 +7,8 @@ vertices). The map is evaluated exactly at grid samples every ``step``
 pixels, then upsampled with bilinear interpolation, which is exact where the
 map is affine and smooths the creases a piecewise-affine warp leaves on
 straight texture. Where no triangle covers a sample the map is the identity.
+Each triangle is scanned row by row over the columns it covers (its span from
+the three edge inequalities), so no sample outside it is ever evaluated.
 """
 
 from __future__ import annotations
@@ -58,7 +60,6 @@ def backward_map(
     grid[..., 1] = ys[:, None]
 
     tgt = (np.asarray(target, dtype=np.float64) - (gx0, gy0)) / step  # grid units
-    src = np.asarray(source, dtype=np.float64)
     tri = np.asarray(triangles, dtype=np.int64)
     a, b, c = tgt[tri[:, 0]], tgt[tri[:, 1]], tgt[tri[:, 2]]
     det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1])
@@ -68,40 +69,53 @@ def backward_map(
     i0 = np.maximum(np.ceil(lo[:, 1] - 1e-6), 0).astype(np.int64)
     j1 = np.minimum(np.floor(hi[:, 0] + 1e-6), nx - 1).astype(np.int64)
     i1 = np.minimum(np.floor(hi[:, 1] + 1e-6), ny - 1).astype(np.int64)
-    tw = j1 - j0 + 1
     th = i1 - i0 + 1
-    keep = (tw > 0) & (th > 0) & (np.abs(det) > 1e-9)
+    keep = (j1 >= j0) & (th > 0) & (np.abs(det) > 1e-9)
     if not np.any(keep):
         return _upsample(grid, step, pad, w, h)
-    k_idx = np.nonzero(keep)[0]
-    counts = (tw * th)[k_idx]
-    total = int(counts.sum())
-    owner = np.repeat(k_idx, counts)  # triangle of each candidate sample
-    starts = np.cumsum(counts) - counts
-    local = np.arange(total, dtype=np.int64) - np.repeat(starts, counts)
-    tw_o = tw[owner]
-    ii = i0[owner] + local // tw_o
-    jj = j0[owner] + local % tw_o
+    k = np.nonzero(keep)[0]
+    a, b, c, det = a[k], b[k], c[k], det[k]
+    th, i0, t = th[k], i0[k], tri[k]
+    # Inside one triangle the barycentric weights w1, w2 and the source x, y are
+    # affine in the sample's column j and row i: coefficients per triangle.
+    inv = 1.0 / det
+    w1j, w1i = (c[:, 1] - a[:, 1]) * inv, -(c[:, 0] - a[:, 0]) * inv
+    w2j, w2i = -(b[:, 1] - a[:, 1]) * inv, (b[:, 0] - a[:, 0]) * inv
+    w1c = -(a[:, 0] * w1j + a[:, 1] * w1i)
+    w2c = -(a[:, 0] * w2j + a[:, 1] * w2i)
+    src = np.asarray(source, dtype=np.float64)
+    s0 = src[t[:, 0]]
+    d1, d2 = src[t[:, 1]] - s0, src[t[:, 2]] - s0
+    sj = d1 * w1j[:, None] + d2 * w2j[:, None]  # (k, 2): d(source x, y) / dj
+    si = d1 * w1i[:, None] + d2 * w2i[:, None]
+    sc = s0 + d1 * w1c[:, None] + d2 * w2c[:, None]
 
-    ax, ay = a[owner, 0], a[owner, 1]
-    px = jj - ax
-    py = ii - ay
-    inv = 1.0 / det[owner]
-    bx, by = b[owner, 0] - ax, b[owner, 1] - ay
-    cx, cy = c[owner, 0] - ax, c[owner, 1] - ay
-    w1 = (px * cy - cx * py) * inv
-    w2 = (bx * py - px * by) * inv
-    w0 = 1.0 - w1 - w2
-    inside = (w0 >= -_EDGE_EPS) & (w1 >= -_EDGE_EPS) & (w2 >= -_EDGE_EPS)
-    owner, ii, jj = owner[inside], ii[inside], jj[inside]
-    w0, w1, w2 = w0[inside], w1[inside], w2[inside]
-    t = tri[owner]
-    sx = w0 * src[t[:, 0], 0] + w1 * src[t[:, 1], 0] + w2 * src[t[:, 2], 0]
-    sy = w0 * src[t[:, 0], 1] + w1 * src[t[:, 1], 1] + w2 * src[t[:, 2], 1]
+    # Scanlines: per (triangle, row), the span of columns where all three weights
+    # are >= -eps (w0 = 1 - w1 - w2), so that only samples inside are visited.
+    rows = np.repeat(np.arange(len(k)), th)
+    ii_r = i0[rows] + (np.arange(len(rows)) - (np.cumsum(th) - th)[rows])
+    fi = ii_r.astype(np.float64)
+    lo_r = j0[k][rows].astype(np.float64)
+    hi_r = j1[k][rows].astype(np.float64)
+    a1, b1 = w1j[rows], w1i[rows] * fi + w1c[rows]
+    a2, b2 = w2j[rows], w2i[rows] * fi + w2c[rows]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for slope, off in ((a1, b1), (a2, b2), (-(a1 + a2), 1.0 - b1 - b2)):
+            bound = (-_EDGE_EPS - off) / slope
+            lo_r = np.where(slope > 0, np.maximum(lo_r, bound), lo_r)
+            hi_r = np.where(slope < 0, np.minimum(hi_r, bound), hi_r)
+            hi_r = np.where((slope == 0) & (off < -_EDGE_EPS), -1.0, hi_r)
+    jlo = np.ceil(lo_r).astype(np.int64)
+    count = np.maximum(np.floor(hi_r).astype(np.int64) - jlo + 1, 0)
+    span = np.repeat(np.arange(len(rows)), count)
+    jj = jlo[span] + (np.arange(len(span)) - (np.cumsum(count) - count)[span])
+    ii = ii_r[span]
+    owner = rows[span]
+    jf, if_ = jj.astype(np.float64), ii.astype(np.float64)
     # Fancy assignment: with repeated (ii, jj) the last write wins, so later
     # triangles (in the order given) cover earlier ones deterministically.
-    grid[ii, jj, 0] = sx
-    grid[ii, jj, 1] = sy
+    grid[ii, jj, 0] = sj[owner, 0] * jf + si[owner, 0] * if_ + sc[owner, 0]
+    grid[ii, jj, 1] = sj[owner, 1] * jf + si[owner, 1] * if_ + sc[owner, 1]
     return _upsample(grid, step, pad, w, h)
 
 
