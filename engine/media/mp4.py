@@ -299,6 +299,14 @@ class Mp4Writer:
         vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
         return vf.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
 
+    @staticmethod
+    def luma(picture: av.VideoFrame) -> np.ndarray:
+        """``(height, width) uint8`` a writable view of a :meth:`convert` picture's
+        limited-range luma plane (for marking it in place)."""
+        plane = picture.planes[0]
+        rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
+        return rows[:, : plane.width]
+
     def write(self, frame: np.ndarray | av.VideoFrame) -> None:
         """Append one frame: ``(height, width, 3) uint8`` RGB (4 channels, RGBA, for
         writers that keep alpha), or the result of :meth:`convert`.
