@@ -44,7 +44,7 @@ HUMAN_PULL = 0.6
 HUMAN_MEET = 0.3
 #: A human lid's lash line: width (inter-ocular distances), strength, the
 #: closure at which it is complete, and the shade on the lid's rim above it.
-HUMAN_LASH_WIDTH = 0.015
+HUMAN_LASH_WIDTH = 0.026
 HUMAN_LASH_STRENGTH = 0.95
 #: Softness of a human lash line (inter-ocular distances): lashes, not a pen stroke.
 HUMAN_LASH_SOFT = 0.006
