@@ -176,17 +176,20 @@ def test_eyelids_close_over_the_eyes(closed_mouth) -> None:
     # while dlib, the independent tracker of tools/blink_check.py, reads it shut.
     assert open_ear > 0.2
     assert closed_ear < 0.85 * open_ear, (open_ear, closed_ear)
-    # The eye is covered by lid skin: its colour moves towards the skin around the eye.
+    # The eye is covered by lid skin: its colour moves towards the skin around the
+    # eye. Measured on the upper half of the opening: the lids meet, and the lash
+    # line lies, below it (HUMAN_MEET of the way up from the lower lid).
     for e in range(2):
-        ring = np.r_[topo.EYE_UPPER[e], topo.EYE_LOWER[e][-2:0:-1]]
-        eye = _poly_mask(rgb.shape, rig.landmarks[ring, :2])
-        k = max(3, int(0.04 * rig.iod) | 1)
+        up = rig.landmarks[topo.EYE_UPPER[e], :2]
+        mid = 0.5 * (up + rig.landmarks[topo.EYE_LOWER[e], :2])
+        eye = _poly_mask(rgb.shape, np.concatenate([up, mid[-2:0:-1]]))
+        k = max(3, int(0.02 * rig.iod) | 1)
         eye = cv2.erode(eye.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
-        # (the closed lid's lash line crosses the eye: medians, not means)
+        assert eye.sum() > 20
         skin = rig.eye_skin_rgb[e].astype(np.float64)
         before = np.median(np.abs(rgb[eye].astype(np.float64) - skin).mean(axis=1))
         after = np.median(np.abs(out[eye].astype(np.float64) - skin).mean(axis=1))
-        # (measured 0.65: the lid keeps the texture of the skin above it)
+        # (measured 0.40 and 0.46: the lid keeps the texture of the skin above it)
         assert after < 0.75 * before, (e, before, after)
 
 
