@@ -12,9 +12,10 @@ Measured, per output long edge 256, 512 and 1024 px (``size=`` of
 p50 and p95 of the wall time of one call, over every frame of the track,
 after one warm-up call per size (which builds the cached downscaled copy),
 and the p50 of the process CPU time per call (a figure that other load on
-the machine does not inflate as much as it does the wall time).
-Targets: p95 <= 25 ms at 512 (scrubbing); <= 15 ms at 1024 (the warp's
-share of a 40 ms export frame).
+the machine does not inflate as much as it does the wall time). Each frame's
+time is the least of :data:`REPEATS` passes over the whole track, so that a
+pause of a shared machine does not pass for a slow frame.
+Targets: p95 <= 25 ms at 512 (scrubbing); <= 8 ms at 1024 (issue 14).
 
 Run: ``python -m bench --only render`` or ``python bench/bench_render.py``.
 """
@@ -37,7 +38,9 @@ if str(ROOT) not in sys.path:
 SIZES = (256, 512, 1024)
 FPS = 25.0
 SECONDS = 4.0
-TARGETS = {512: 25.0, 1024: 15.0}
+TARGETS = {512: 25.0, 1024: 8.0}
+#: Passes over the track; each frame's time is its least over the passes.
+REPEATS = 3
 
 
 def portrait(side: int = 1024) -> np.ndarray:
@@ -102,15 +105,19 @@ def jaw_basis(neutral: np.ndarray) -> np.ndarray:
     return basis.astype(np.float32)
 
 
-def _time(fn: Any, n: int) -> tuple[list[float], list[float]]:
-    """Wall and CPU (this process, all threads) milliseconds of ``fn(i)`` for ``i < n``."""
-    wall, cpu = [], []
-    for i in range(n):
-        c0, t0 = time.process_time(), time.perf_counter()
-        fn(i)
-        wall.append((time.perf_counter() - t0) * 1000.0)
-        cpu.append((time.process_time() - c0) * 1000.0)
-    return wall, cpu
+def _time(fn: Any, n: int, repeats: int = REPEATS) -> tuple[list[float], list[float]]:
+    """Wall and CPU (this process, all threads) milliseconds of ``fn(i)`` for ``i < n``:
+    per frame, the least of ``repeats`` passes over all the frames (a pause of the
+    machine lands on one pass, not on the frame's cost)."""
+    wall = np.full((repeats, n), np.inf)
+    cpu = np.full((repeats, n), np.inf)
+    for r in range(repeats):
+        for i in range(n):
+            c0, t0 = time.process_time(), time.perf_counter()
+            fn(i)
+            wall[r, i] = (time.perf_counter() - t0) * 1000.0
+            cpu[r, i] = (time.process_time() - c0) * 1000.0
+    return wall.min(axis=0).tolist(), cpu.min(axis=0).tolist()
 
 
 def main() -> dict[str, Any]:
@@ -139,7 +146,8 @@ def main() -> dict[str, Any]:
             "p50": {
                 "value": round(float(np.percentile(times, 50)), 2),
                 "unit": "ms",
-                "note": f"astronaut 1024x1024 rig, jaw + blinks + head sway, {frames} frames",
+                "note": f"astronaut 1024x1024 rig, jaw + blinks + head sway, {frames} frames, "
+                        f"least of {REPEATS} passes",
             },
             "p95": {
                 "value": round(float(np.percentile(times, 95)), 2),

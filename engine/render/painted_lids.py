@@ -248,6 +248,20 @@ def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float, human: np.n
     return plates[0], plates[1]
 
 
+def _similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """``(2, 3) float64`` the rotation, uniform scale and shift that best map the
+    points ``src (n, 2)`` onto ``dst (n, 2)`` (least squares, closed form)."""
+    s = np.asarray(src, np.float64)
+    d = np.asarray(dst, np.float64)
+    sc, dc = s.mean(axis=0), d.mean(axis=0)
+    s0, d0 = s - sc, d - dc
+    norm = max(float((s0 * s0).sum()), 1e-12)
+    a = float((s0 * d0).sum()) / norm                                       # s cos
+    b = float((s0[:, 0] * d0[:, 1] - s0[:, 1] * d0[:, 0]).sum()) / norm     # s sin
+    m = np.array([[a, -b], [b, a]])
+    return np.hstack([m, (dc - m @ sc)[:, None]])
+
+
 def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
                xy: np.ndarray, mapping: np.ndarray, box: tuple[int, int, int, int],
                scale: np.ndarray, closure: np.ndarray, iod: float,
@@ -306,8 +320,7 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
         # Where each pixel comes from in the full-resolution portrait, then in the plate.
         if plate.human and open_xy is not None and src_lm is not None:
             idx = np.concatenate([topo.EYE_UPPER[e], topo.EYE_LOWER[e][1:-1]])
-            sim, _ = cv2.estimateAffinePartial2D(geo[idx].astype(np.float32),
-                                                 src_lm[idx, :2].astype(np.float32))
+            sim = _similarity(geo[idx], src_lm[idx, :2])
             yy = np.arange(y0, y1, dtype=np.float32)[:, None]
             xx = np.arange(x0, x1, dtype=np.float32)[None, :]
             px = sim[0, 0] * xx + sim[0, 1] * yy + sim[0, 2] - plate.origin[0]
