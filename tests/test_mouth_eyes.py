@@ -57,6 +57,15 @@ def _closing(rig: PortraitRig) -> np.ndarray:
     return d
 
 
+def _jaw() -> np.ndarray:
+    """``(468, 3)`` at weight 1 the lower lip and the chin drop (canonical units)."""
+    jaw = np.zeros((468, 3))
+    jaw[topo.LIPS_INNER_LOWER[1:-1], 1] = 1.0
+    jaw[topo.LIPS_OUTER_LOWER[1:-1], 1] = 0.9
+    jaw[topo.CHIN, 1] = 0.8
+    return jaw
+
+
 def _mask(shape: tuple[int, ...], pts: np.ndarray) -> np.ndarray:
     m = np.zeros(shape[:2], np.uint8)
     cv2.fillPoly(m, [np.round(pts).astype(np.int32)], 1)
@@ -137,11 +146,7 @@ def test_dropping_lip_uncovers_lower_teeth(s4hq_teeth, monkeypatch) -> None:
 
     rgb, rig = s4hq_teeth
     assert rig.mouth_split[3:6].min() > 0.9  # no lower teeth of her own in the middle
-    jaw = np.zeros((468, 3))
-    jaw[topo.LIPS_INNER_LOWER[1:-1], 1] = 1.0
-    jaw[topo.LIPS_OUTER_LOWER[1:-1], 1] = 0.9
-    jaw[topo.CHIN, 1] = 0.8
-    m = _track(jaw, [0.1])
+    m = _track(_jaw(), [0.1])
     xy = frame_landmarks(rig, m, 0)
     # Just above the lower inner lip, across the middle of the mouth.
     lip = xy[topo.LIPS_INNER_LOWER[3:-3]]
@@ -168,11 +173,7 @@ def test_closed_portrait_opens_onto_a_real_interior(grid: Path, monkeypatch) -> 
                                                              strict=False)][-1]
     rig = _rig(rgb)
     assert not rig.open_at_rest
-    jaw = np.zeros((468, 3))
-    jaw[topo.LIPS_INNER_LOWER[1:-1], 1] = 1.0
-    jaw[topo.LIPS_OUTER_LOWER[1:-1], 1] = 0.9
-    jaw[topo.CHIN, 1] = 0.8
-    m = _track(jaw, [0.14])
+    m = _track(_jaw(), [0.14])
     xy = frame_landmarks(rig, m, 0)
     inside = _mask(rgb.shape, xy[topo.LIPS_INNER])
     out = render_frame(rig, m, 0)
