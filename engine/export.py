@@ -34,25 +34,13 @@ from engine.errors import TalkieError
 from engine.media.files import refuse_input_as_output
 from engine.media.formats import check_export_target, format_for
 from engine.media.image import flatten
+from engine.media.mp4 import Mp4Writer
 from engine.media.prefetch import prefetch
 from engine.provenance import Watermarker, provenance_tags, sha256_file
 from engine.settings import MAX_LONG_EDGE, OutputOptions
 from engine.version import __version__
 
 log = logging.getLogger(__name__)
-
-
-@contextlib.contextmanager
-def _cv_threads(n: int) -> Iterator[None]:
-    """Run with OpenCV's thread count at ``n`` (process-wide), then restore it."""
-    import cv2
-
-    before = cv2.getNumThreads()
-    cv2.setNumThreads(n)
-    try:
-        yield
-    finally:
-        cv2.setNumThreads(before)
 
 #: Frames rendered ahead of the encoder (each 3-16 MB at 1024-2048 px); 0 renders
 #: and encodes one after the other on one thread (the benchmark's reference).
@@ -66,6 +54,19 @@ PIPELINE_WORKERS = 2
 #: on top costs CPU time (the watermark: 5.6 ms of CPU a 1024 px frame on two
 #: threads against 4.2 ms on one).
 EXPORT_CV_THREADS = 1
+
+
+@contextlib.contextmanager
+def _cv_threads(n: int) -> Iterator[None]:
+    """Run with OpenCV's thread count at ``n`` (process-wide), then restore it."""
+    import cv2
+
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(n)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
 
 
 @dataclass(frozen=True)
@@ -232,9 +233,10 @@ def export(
         metadata=tags,
     ) as writer:
 
-        # H.264's picture is YUV: the mark goes on its luma plane after the
-        # conversion (a third of the work of marking R, G and B before it).
-        luma = getattr(writer, "luma", None) if marker is not None and not alpha else None
+        # H.264's picture is 8-bit YUV 4:2:0: the mark goes on its luma plane after
+        # the conversion (half the CPU time of marking R, G and B before it). The
+        # alpha formats' writers (its subclasses) keep the mark on R, G and B.
+        luma = marker is not None and not alpha and type(writer) is Mp4Writer
 
         def produce(item: tuple[int, int]) -> object:
             """Render, mark and convert one frame (on a prefetch thread)."""
@@ -242,9 +244,9 @@ def export(
             frame = (probe if n == 0 else animation.render_index(i, size))[:height, :width]
             rgb = np.ascontiguousarray(frame[..., :3] if alpha
                                        else flatten(frame, output.background))
-            if marker is not None and luma is not None:
+            if luma and marker is not None:
                 picture = writer.convert(rgb)
-                marker.embed_luma(luma(picture), n)  # the file's frame number: time n / fps
+                marker.embed_luma(Mp4Writer.luma(picture), n)  # time in the file: n / fps
                 return picture
             if marker is not None:
                 rgb = marker.embed(rgb, n)

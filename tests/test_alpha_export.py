@@ -92,6 +92,22 @@ def test_alpha_survives_a_decode_and_the_file_says_what_it_is(
             assert c.streams.audio, "the sound is in the file"
 
 
+@pytest.mark.parametrize("name", ["opaque.mp4", "opaque.mov", "opaque.webm"])
+def test_an_opaque_portrait_is_marked_in_every_video_format(
+    grid: Path, tmp_path: Path, name: str
+) -> None:
+    """H.264 is marked on its luma plane, the alpha formats on R, G and B; an opaque
+    portrait takes either path according to the format, and the mark is found."""
+    portrait = engine.analyse_portrait(engine.load_image(PORTRAIT))
+    audio = engine.analyse_audio(engine.load_audio(grid / "s1" / "audio" / "bbaf2n.flac"))
+    anim = engine.Animation(portrait, audio, engine.Settings(motion_source="phonetic"))
+    out = tmp_path / name
+    result = engine.export(anim, out, OUTPUT)
+    check = engine.verify(out)
+    assert check.marked, check.score
+    assert check.provenance["export_id"] == result.export_id
+
+
 def test_png_sequence_is_numbered_for_after_effects_and_blender(
     animation: engine.Animation, tmp_path: Path
 ) -> None:

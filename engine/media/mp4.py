@@ -302,7 +302,13 @@ class Mp4Writer:
     @staticmethod
     def luma(picture: av.VideoFrame) -> np.ndarray:
         """``(height, width) uint8`` a writable view of a :meth:`convert` picture's
-        limited-range luma plane (for marking it in place)."""
+        limited-range luma plane (for marking it in place).
+
+        Raises:
+            ValueError: the picture is not 8-bit YUV 4:2:0.
+        """
+        if picture.format.name != "yuv420p":
+            raise ValueError(f"expected a yuv420p picture, got {picture.format.name}")
         plane = picture.planes[0]
         rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
         return rows[:, : plane.width]

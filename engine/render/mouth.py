@@ -222,7 +222,7 @@ def _own_lower_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_bot: 
         return
     tips = 0.8 * LOWER_IOD * iod  # where the strip's teeth end and it fades to dark
     dist = d_bot + (tips - np.minimum(tips, OWN_LOWER_SHARE * gap))
-    # Only the rows and columns the teeth reach are sampled.
+    # Only the rows the teeth reach are sampled.
     rows = np.flatnonzero((dist < LOWER_IOD * iod).any(axis=1))
     if len(rows) == 0:
         return
