@@ -3,7 +3,7 @@
 :class:`Mp4Writer` takes RGB frames one at a time (memory stays O(1) in the
 number of frames) and the sound as a ``(C, M) float32`` array or as an
 iterator of ``(C, k) float32`` chunks (see :meth:`engine.media.audio.Audio.iter_original`),
-so long exports never hold the whole sound either.
+so long exports never hold the whole sound either (:mod:`engine.media.sound_track`).
 
 The file written:
 
@@ -37,11 +37,10 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from typing import cast
 
 import av
 import numpy as np
@@ -49,12 +48,12 @@ import numpy as np
 from engine.cancel import CancelToken, ProgressFn
 from engine.errors import Cancelled, OutputError
 from engine.media.files import PART_EXTRA, name_too_long, part_path, reason, remove_stale_parts
+from engine.media.sound_track import AudioSource, SoundTrack
 
 log = logging.getLogger(__name__)
 
 #: Sample rates the AAC encoder accepts, Hz.
 AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
-_AAC_FRAME = 1024
 _COLOR_BT709 = 1  # AVCOL_SPC/PRI/TRC_BT709
 _RANGE_MPEG = 1  # AVCOL_RANGE_MPEG (limited, 16-235)
 
@@ -99,9 +98,6 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
         raise OutputError(f"Talkie cannot write in the folder {folder} "
                           f"({why}). Choose another place to save.") from e
     return p
-
-
-AudioSource = np.ndarray | Iterable[np.ndarray]
 
 
 def check_frame(frame: np.ndarray, width: int, height: int, channels: tuple[int, ...]) -> None:
@@ -237,39 +233,10 @@ class Mp4Writer:
         return vs
 
     def _setup_audio(self, audio: AudioSource | None, rate: int) -> None:
-        self._astream: av.audio.stream.AudioStream | None = None
-        if audio is None:
-            return
-        chunks: Iterator[np.ndarray]
-        if isinstance(audio, np.ndarray):
-            arr = audio.reshape(1, -1) if audio.ndim == 1 else audio
-            chunks = (arr[:, i : i + 65536] for i in range(0, max(arr.shape[1], 1), 65536))
-        else:
-            chunks = iter(audio)
-        first = next(chunks, None)
-        if first is None:
-            return
-        first = np.atleast_2d(first)
-        self._in_channels = int(first.shape[0])
-        self._in_rate = rate
-        self._out_rate = rate if rate in self.audio_rates or not self.audio_rates else 48000
-        c_out = self._in_channels if self._in_channels in (1, 2, 6) else 2
-        self._out_layout = {1: "mono", 2: "stereo", 6: "5.1"}[c_out]
-        self._out_channels = c_out
-        self._pending: Iterator[np.ndarray] | None = _prepend(first, chunks)
-        self._resampler = (av.AudioResampler(format="fltp", layout=self._out_layout,
-                                             rate=self._out_rate)
-                           if self._out_rate != rate else None)
-        self._abuf = np.zeros((c_out, 0), np.float32)  # FIFO of resampled sound
-        self._asent = 0  # samples per channel encoded so far
         assert self._container is not None
-        a = cast("av.audio.stream.AudioStream",
-                 self._container.add_stream(self.audio_codec, rate=self._out_rate,
-                                            layout=self._out_layout))
-        if not self.audio_codec.startswith("pcm_"):
-            a.codec_context.bit_rate = 96000 * c_out if c_out <= 2 else 384000
-        a.time_base = Fraction(1, self._out_rate)
-        self._astream = a  # PyAV re-chunks for encoders with a fixed frame size (Opus)
+        self._sound = None if audio is None else SoundTrack.open(
+            self._container, audio, rate, self.audio_codec, self.audio_rates,
+            self.audio_sample_format)
 
     # ------------------------------------------------------------------ writing
 
@@ -338,8 +305,8 @@ class Mp4Writer:
             for packet in self._vstream.encode(vf):
                 self._container.mux(packet)
             self.frame_count += 1
-            if self._astream is not None:
-                self._feed_audio(self._audio_target(), final=False)
+            if self._sound is not None:
+                self._sound.feed(self._container, self.frame_count, self.fps, final=False)
         except (av.FFmpegError, OSError) as e:
             self.abort()
             raise OutputError(f"Writing {self.path.name} failed ({reason(e)}). "
@@ -356,13 +323,12 @@ class Mp4Writer:
             self.abort()
             raise OutputError("No frames were written, so no video was saved.")
         try:
-            if self._astream is not None:
-                self._feed_audio(self._audio_target(), final=True)
+            if self._sound is not None:
+                self._sound.feed(self._container, self.frame_count, self.fps, final=True)
             for packet in self._vstream.encode(None):
                 self._container.mux(packet)
-            if self._astream is not None:
-                for packet in self._astream.encode(None):
-                    self._container.mux(packet)
+            if self._sound is not None:
+                self._sound.flush(self._container)
             self._container.close()
             self._container = None
             os.replace(self.temp_path, self.path)
@@ -413,83 +379,3 @@ class Mp4Writer:
             self._last_report = frac
             self._last_report_t = now
             self._progress(frac, f"Encoding frame {self.frame_count} of {self._total}")
-
-    def _audio_target(self) -> int:
-        """Samples per channel that match ``frame_count / fps`` exactly (rounded)."""
-        return int(round(self.frame_count * self._out_rate / self.fps))
-
-    def _pull(self) -> bool:
-        """Move one more source chunk into the FIFO. False when the source is exhausted."""
-        if self._pending is None:
-            return False
-        chunk = next(self._pending, None)
-        if chunk is None:
-            self._pending = None
-            if self._resampler is not None:
-                self._append(list(self._resampler.resample(None)))
-            return False
-        data = self._to_out_channels(np.atleast_2d(np.asarray(chunk, dtype=np.float32)))
-        if data.shape[1] == 0:
-            return True
-        if self._resampler is None:
-            self._abuf = np.concatenate([self._abuf, data], axis=1)
-        else:
-            fr = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format="fltp",
-                                            layout=self._out_layout)
-            fr.sample_rate = self._in_rate
-            self._append(list(self._resampler.resample(fr)))
-        return True
-
-    def _append(self, frames: list[av.AudioFrame]) -> None:
-        if frames:
-            self._abuf = np.concatenate([self._abuf] + [f.to_ndarray() for f in frames], axis=1)
-
-    def _to_out_channels(self, data: np.ndarray) -> np.ndarray:
-        if data.shape[0] != self._in_channels:
-            raise ValueError(f"audio chunk has {data.shape[0]} channels, "
-                             f"expected {self._in_channels}")
-        if data.shape[0] == self._out_channels:
-            return data
-        # Other layouts: even-numbered channels to the left, odd to the right.
-        return np.stack([data[0::2].mean(axis=0), data[1::2].mean(axis=0)])
-
-    def _audio_frame(self, block: np.ndarray) -> av.AudioFrame:
-        """An encoder frame from ``(C, n) float32`` in [-1, 1]."""
-        fmt = self.audio_sample_format
-        if fmt == "fltp":
-            data = block
-        elif fmt == "flt":  # packed: one plane of interleaved samples
-            data = np.ascontiguousarray(block.T).reshape(1, -1)
-        else:  # "s16", packed
-            data = np.ascontiguousarray((block.T * 32767.0).round().astype(np.int16)).reshape(1, -1)
-        return av.AudioFrame.from_ndarray(data, format=fmt, layout=self._out_layout)
-
-    def _feed_audio(self, target: int, final: bool) -> None:
-        """Encode sound up to ``target`` samples; when ``final``, pad with silence to it."""
-        assert self._astream is not None and self._container is not None
-        while self._asent + self._abuf.shape[1] < target and self._pull():
-            pass
-        have = self._asent + self._abuf.shape[1]
-        if final and have < target:
-            pad = np.zeros((self._out_channels, target - have), np.float32)
-            self._abuf = np.concatenate([self._abuf, pad], axis=1)
-        while True:
-            n = min(_AAC_FRAME, target - self._asent, self._abuf.shape[1])
-            if n <= 0 or (n < _AAC_FRAME and not final):
-                break
-            block = np.ascontiguousarray(np.clip(self._abuf[:, :n], -1.0, 1.0))
-            self._abuf = self._abuf[:, n:]
-            fr = self._audio_frame(block)
-            fr.sample_rate = self._out_rate
-            fr.pts = self._asent
-            fr.time_base = Fraction(1, self._out_rate)
-            self._asent += n
-            for packet in self._astream.encode(fr):
-                self._container.mux(packet)
-        if final:
-            self._abuf = self._abuf[:, :0]
-
-
-def _prepend(first: np.ndarray, rest: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-    yield first
-    yield from rest
