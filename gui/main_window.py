@@ -5,7 +5,8 @@ and get the document (not this window): :class:`gui.loading.Loader`,
 :class:`gui.project_io.ProjectController`, :class:`gui.face_fit.FaceFitter`,
 :class:`gui.playhead.Playhead`, :class:`gui.frames.FrameRequests`. They talk
 to the artist through :class:`gui.notices.Notices`, which this window shows
-in its banner and status bar. Widgets display the document through its signals.
+in its banner and status bar. Widgets display the document through its signals,
+connected by :class:`gui.window_display.WindowDisplay`.
 """
 
 from __future__ import annotations
@@ -42,13 +43,14 @@ from gui.menus import build_menus
 from gui.notices import Action, Notices
 from gui.playback import Player, sound_devices
 from gui.playhead import Playhead
-from gui.preview import Preview, to_qimage
+from gui.preview import Preview
 from gui.project_io import ProjectController
 from gui.recent import RecentFiles
 from gui.recorder import RecordDialog
 from gui.spectrogram import LiveSpectrogram
 from gui.timeline import Timeline
 from gui.transport import Transport
+from gui.window_display import WindowDisplay
 from gui.workers import Job, shutdown_all, user_message
 
 #: The window's first size; smaller screens get the space they have (see fit_to_screen).
@@ -107,6 +109,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([insp], [380], Qt.Orientation.Horizontal)
         self.resizeDocks([tl], [440], Qt.Orientation.Vertical)
         self._build_status()
+        self.display = WindowDisplay(self)
         self._wire()
         self.inspector.set_settings(self.doc.settings)
         self.inspector.set_output(self.doc.output)
@@ -116,8 +119,8 @@ class MainWindow(QMainWindow):
             self.actions_.record.setToolTip(f"Recording is unavailable: {devices.input_reason}")
             self.actions_.record.setStatusTip(self.actions_.record.toolTip())
         self._restore_layout()
-        self.update_title()
-        self._update_enabled()
+        self.display.update_title()
+        self.display.update_enabled()
 
     # ----------------------------------------------------------------- build
     def fit_to_screen(self) -> None:
@@ -159,18 +162,7 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         d = self.doc
-        d.portraitChanged.connect(self._portrait_changed)
-        d.faceFitChanged.connect(self._portrait_changed)
-        d.audioChanged.connect(self._audio_changed)
-        d.settingsChanged.connect(lambda: self.inspector.set_settings(d.settings))
-        d.outputChanged.connect(lambda: self.inspector.set_output(d.output))
-        d.blinksChanged.connect(self._blinks_changed)
-        d.keyframesChanged.connect(lambda: self.timeline.set_keyframes(d.keyframes))
-        d.animationChanged.connect(self._animation_changed)
-        d.positionChanged.connect(lambda _t: self._show_position())
-        d.loopChanged.connect(self._loop_changed)
-        d.dirtyChanged.connect(lambda _: self.update_title())
-        d.projectChanged.connect(self.update_title)
+        self.display.connect()
         d.problem.connect(self.notices.error)
         n = self.notices
         n.message.connect(self._show_message)
@@ -196,10 +188,10 @@ class MainWindow(QMainWindow):
         self.fitter.left.connect(self.restore_preview)
         self.loader.noFace.connect(self.fitter.start)
         self.loader.projectDropped.connect(self.projects.open)
-        self.loader.busyChanged.connect(lambda _: self._update_enabled())
+        self.loader.busyChanged.connect(lambda _: self.display.update_enabled())
         self.projects.opened.connect(self.loader.check_keys_past_end)
         self.player.positionChanged.connect(self.timeline.follow)
-        self.player.playingChanged.connect(self._playing_changed)
+        self.player.playingChanged.connect(self.display.playing_changed)
         self.player.notice.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self.undo.cleanChanged.connect(self._clean_changed)
         self.recent.changed.connect(self._fill_recent)
@@ -210,86 +202,6 @@ class MainWindow(QMainWindow):
 
     def _show_message(self, text: str, level: str, actions: list[Action], timeout: int) -> None:
         self.banner.show_message(text, level, actions, None if timeout < 0 else timeout)
-
-    # ------------------------------------------------------------- document
-    def _portrait_changed(self) -> None:
-        p = self.doc.portrait
-        self.frames.forget()
-        self.statusBar().clearMessage()
-        if p is None:
-            self.preview.clear()
-            self.inspector.set_portrait(None)
-            self._update_enabled()
-            return
-        w, h = p.size
-        self.preview.set_portrait_size(w, h)
-        self.preview.show_frame(to_qimage(p.image.rgb), -1)
-        self.preview.set_landmarks(p.landmarks)
-        self.preview.set_mesh(p.landmarks)
-        self.preview.set_faces([(float(f.box[0]), float(f.box[1]), float(f.box[2]),
-                                 float(f.box[3])) for f in p.faces], p.face_index)
-        self.inspector.set_portrait(Path(p.image.path).name, w, h, len(p.faces), p.face_index)
-        self.inspector.set_fitted(self.doc.face_points is not None or p.face_index < 0)
-        self._update_enabled()
-        self.frames.request()
-
-    def _audio_changed(self) -> None:
-        a = self.doc.audio
-        if a is None:
-            self.timeline.set_audio(None, 16000, None)
-            self.player.set_audio(None, 16000)
-            self.inspector.set_audio(None)
-            self._update_enabled()
-            return
-        au = a.audio
-        self.timeline.set_audio(au.samples, au.sample_rate, self.doc.spectrogram)
-        self.timeline.set_phones(a.phones)
-        self.timeline.set_keyframes(self.doc.keyframes)
-        if au.original is not None:
-            self.player.set_audio(au.original, au.original_rate)
-        else:
-            self.player.set_audio(au.samples, au.sample_rate)
-        self.inspector.set_audio(Path(au.path).name, au.duration, au.original_rate, au.channels)
-        self.doc.set_position(min(self.doc.position, au.duration))
-        self._loop_changed()
-        self._show_position()
-        self._update_enabled()
-
-    def _blinks_changed(self) -> None:
-        self.timeline.set_blinks(self.doc.blink_events(), self.doc.settings.blink_duration)
-
-    def _animation_changed(self) -> None:
-        anim = self.doc.animation
-        self._update_enabled()
-        if anim is None:
-            return
-        self.timeline.set_mouth(anim.motion.mouth_open, anim.fps)
-        self.timeline.set_blinks(self.doc.blink_events(), anim.settings.blink_duration)
-        source = "GAN" if anim.motion_source == "gan" else "phonetic"
-        self.motion_label.setText(f"motion: {source} · {anim.frame_count} frames "
-                                  f"@ {anim.fps} fps")
-        self.inspector.set_motion_note(" ".join(anim.warnings))
-        self._show_position()
-
-    def _loop_changed(self) -> None:
-        loop, on = self.doc.loop, self.doc.looping
-        a, b = loop if loop is not None else (0.0, 0.0)
-        self.timeline.set_loop(a, b, on)
-        self.transport.set_loop(a, b, on)
-        action = self.actions_.loop
-        action.blockSignals(True)
-        action.setChecked(on)
-        action.blockSignals(False)
-
-    def _show_position(self) -> None:
-        t = self.doc.position
-        self.timeline.set_position(t)
-        self.live.show_at(self.doc.spectrogram, t)
-        anim = self.doc.animation
-        frames = anim.frame_count if anim is not None else 0
-        index = anim.frame_index(t) if anim is not None else 0
-        self.transport.set_time(t, self.doc.duration, index, frames)
-        self.frames.request()
 
     # ------------------------------------------------------------ playhead
     @property
@@ -324,13 +236,6 @@ class MainWindow(QMainWindow):
     def frame_on_screen(self) -> bool:
         """True when the preview shows the current animation's frame at the playhead."""
         return self.frames.on_screen()
-
-    def _playing_changed(self, playing: bool) -> None:
-        self.transport.set_playing(playing)
-        if playing:
-            self.live.follow(self.doc.spectrogram, self.player.position)
-        else:
-            self.live.stop()
 
     # ------------------------------------------------------------ directing
     def _setting_edited(self, name: str, value: Any, key: str) -> None:
@@ -387,7 +292,7 @@ class MainWindow(QMainWindow):
     def restore_preview(self) -> None:
         """Back from fit mode: the portrait's overlays and the frame at the playhead."""
         self.preview.set_mesh_visible(self.actions_.mesh.isChecked())
-        self._portrait_changed()
+        self.display.portrait_changed()
 
     def set_overlay(self, on: bool) -> None:
         self.preview.set_overlay_visible(on)
@@ -408,20 +313,8 @@ class MainWindow(QMainWindow):
         if self.projects.job is not None:
             self.projects.job.cancel()
 
-    def _update_enabled(self) -> None:
-        has_anim = self.doc.animation is not None
-        for a in (self.actions_.export, self.actions_.add_blink, self.actions_.regen_blinks):
-            a.setEnabled(has_anim)
-        self.actions_.place_face.setEnabled(self.doc.portrait is not None)
-        self.inspector.place_face.setEnabled(self.doc.portrait is not None)
-        has_audio = self.doc.audio is not None
-        for a in (self.actions_.play, self.actions_.stop, self.actions_.loop):
-            a.setEnabled(has_audio)
-
     def update_title(self) -> None:
-        name = self.doc.project_path.name if self.doc.project_path else "Untitled"
-        self.setWindowTitle(f"{name}[*] — Talkie")
-        self.setWindowModified(self.doc.dirty)
+        self.display.update_title()
 
     # ------------------------------------------------------ dialogs, files
     def show_export(self) -> ExportDialog | None:
