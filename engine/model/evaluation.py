@@ -22,9 +22,10 @@ two baselines with the same rest pose and the head sway Talkie had before this
 model: phonetic (pocketsphinx phones -> measured mouth shapes) and loudness (the
 training clips' mean opening shape scaled by loudness).
 
-Summaries give, per set and over all validation clips, the median and the worst
-clip of each metric (:data:`engine.model.eval_summary.WORST`); for ``closed``, the share of all silent frames
-and the worst clip with at least :data:`engine.model.eval_summary.MIN_SILENT` of them.
+Summaries (:mod:`engine.model.eval_summary`) give, per set and over all
+validation clips, the median and the worst clip of each metric; for ``closed``,
+the share of all silent frames and the worst clip with at least ``MIN_SILENT``
+of them.
 """
 
 from __future__ import annotations
