@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from engine.render import topology as topo
+from engine.render.colour import LUMA
 
 #: Largest horizontal iris travel, as a fraction of the eye's width (gaze 1):
 #: about 25 degrees of eye rotation by geometry (12 mm eyeball radius, 28 mm eye
@@ -80,7 +81,7 @@ def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray) -> None:
         # Source: the eye, with everything outside it the colour of its white.
         inside = hard > 0
         px = patch[inside].astype(np.float32)
-        lum = px @ np.array([0.299, 0.587, 0.114], np.float32)
+        lum = px @ LUMA
         sclera = np.median(px[lum >= np.percentile(lum, 75)], axis=0)
         src = np.empty_like(patch)
         src[...] = np.clip(sclera + 0.5, 0, 255).astype(np.uint8)

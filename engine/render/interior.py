@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from engine.render import topology as topo
+from engine.render.colour import LUMA
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ def bank_teeth_rgb() -> np.ndarray | None:
     if b is None:
         return None
     px = np.concatenate([b.upper.reshape(-1, 3), b.lower.reshape(-1, 3)]).astype(np.float32)
-    lum = px @ np.array([0.299, 0.587, 0.114], np.float32)
+    lum = px @ LUMA
     out = np.median(px[lum >= np.median(lum)], axis=0).astype(np.float32)
     out.setflags(write=False)
     return out

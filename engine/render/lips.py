@@ -34,6 +34,7 @@ from functools import cache
 import numpy as np
 
 from engine.render import topology as topo
+from engine.render.colour import LUMA
 
 #: Where the portrait's mouth content is split between the upper and the lower
 #: content (fraction of the inner-lip gap from the upper lip). Upper teeth
@@ -158,7 +159,7 @@ def content_split(rgb: np.ndarray, xy: np.ndarray) -> np.ndarray:
     prof = cv2.remap(np.ascontiguousarray(rgb[..., :3]), pts[..., 0].astype(np.float32),
                      pts[..., 1].astype(np.float32), cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-    lum = cv2.GaussianBlur(prof @ np.array([0.299, 0.587, 0.114], np.float32), (3, 1), 0)
+    lum = cv2.GaussianBlur(prof @ LUMA, (3, 1), 0)
     split = np.empty(COLUMNS)
     search = t >= 1.0 / 3.0
     for k in range(COLUMNS):
@@ -203,7 +204,7 @@ def content_colours(rgb: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
     inner = rgb[mask > 0].astype(np.float32)
     if len(inner) < 10:
         return None
-    lum = inner @ np.array([0.299, 0.587, 0.114], np.float32)
+    lum = inner @ LUMA
     bright = np.median(inner[lum >= np.median(lum)], axis=0)
     dark = np.median(inner[lum <= np.percentile(lum, 10)], axis=0)
     return np.stack([bright, dark]).astype(np.float32)

@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from engine.render import topology as topo
+from engine.render.colour import LUMA
 from engine.render.interior import (
     LOWER_IOD,
     bank,
@@ -231,8 +232,7 @@ def _own_lower_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_bot: 
     img, a = strip(b, "lower", u[sub], dist[sub], iod)
     # s1's shading (teeth, the gaps between them) in the portrait's own teeth
     # colour: a per-channel gain would tint white teeth with s1's brown light.
-    luma = np.array([0.299, 0.587, 0.114], np.float32)
-    shade = (img @ luma) / max(float(ref @ luma), 1.0)
+    shade = (img @ LUMA) / max(float(ref @ LUMA), 1.0)
     teeth = np.minimum(OWN_LOWER_SHADE * shade[..., None] * rig.teeth_rgb.astype(np.float32),
                        255.0)
     color[sub] += (w * a)[..., None] * (teeth - color[sub])

@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from engine.render import topology as topo
+from engine.render.colour import LUMA
 
 #: Eyes at least this round (rest lid gap over corner distance, lid slack included)
 #: get painted lids. Measured: human eyes 0.45-0.59 (the sample portrait, GRID s1
@@ -222,7 +223,7 @@ def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float, human: np.n
         wide_up, wide_lo = lid_outline(upper, lower, 3 * margin + 2.0)
         ring = (_fill(np.concatenate([wide_up, wide_lo[::-1]]), (x0, y0), crop.shape[:2]) > 0) \
             & (mask == 0)
-        lum = crop.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+        lum = crop.astype(np.float32) @ LUMA
         if ring.any():
             ink_px = ring & (lum < INK_LUMA * float(np.median(lum[ring])))
             ink_px = cv2.dilate(ink_px.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
