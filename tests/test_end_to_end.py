@@ -99,7 +99,10 @@ def test_mouth_follows_the_real_speakers_mouth(
     n = min(len(real), len(ours), len(found))
     lag, _, r0 = best_lag(ours[:n], real[:n], max_lag=5)
     assert abs(lag) <= 1 and r0 > EXPECT[animation.motion_source][0], (lag, r0)
-    lag, _, r0 = best_lag(found[:n], ours[:n], max_lag=5)
+    # Syllables come about five frames apart, so r against a copy shifted by five frames
+    # is nearly as high as in time (phonetic motion: 0.738 at lag 5, 0.733 at 0, 0.66 and
+    # 0.72 at -1 and +1): in time means the peak nearest lag 0 is within a frame of it.
+    lag, _, r0 = best_lag(found[:n], ours[:n], max_lag=2)
     assert abs(lag) <= 1 and r0 > 0.6, (lag, r0)
 
 

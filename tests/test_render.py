@@ -234,3 +234,30 @@ def test_full_resolution_1024(astronaut) -> None:
     assert out.shape == (1024, 1024, 3)
     assert np.array_equal(_outside_box(out, rig.box), _outside_box(big, rig.box))
     assert not rig.image.flags.writeable
+
+
+def test_fold_edges_are_antialiased(astronaut) -> None:
+    """Where the map jumps (a lip sliding over the teeth), the pixels on both sides
+    of the jump are blended; the rest of the patch is left byte for byte."""
+    from engine.render.warp import remap_box, soften_jumps
+
+    rgb = astronaut[0]
+    h, w = 60, 80
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    mapping = np.stack([xs + 200, ys + 250], axis=-1)
+    fold = ys > 0.5 * xs + 10  # a staircase edge: below it the source jumps 25 px
+    mapping[fold, 1] += 25
+    patch = remap_box(rgb, mapping)
+    before = patch.copy()
+    soften_jumps(patch, mapping)
+    edge = np.zeros((h, w), bool)
+    edge[:-1] |= fold[:-1] != fold[1:]
+    edge[1:] |= fold[:-1] != fold[1:]
+    edge[:, :-1] |= fold[:, :-1] != fold[:, 1:]
+    edge[:, 1:] |= fold[:, :-1] != fold[:, 1:]
+    assert np.array_equal(patch[~edge], before[~edge])
+    assert np.array_equal(patch[edge], cv2.GaussianBlur(before, (3, 3), 0.6)[edge])
+    # Along the edge the steps between neighbours shrink.
+    step = np.abs(np.diff(patch.astype(int) @ LUMA, axis=0))[edge[1:] & edge[:-1]].mean()
+    step0 = np.abs(np.diff(before.astype(int) @ LUMA, axis=0))[edge[1:] & edge[:-1]].mean()
+    assert step < 0.8 * step0, (step, step0)

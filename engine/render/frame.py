@@ -19,7 +19,7 @@ from engine.render.pose import (
     head_landmarks,
 )
 from engine.render.rig import PortraitRig
-from engine.render.warp import backward_map, remap_box
+from engine.render.warp import backward_map, remap_box, soften_jumps
 
 log = logging.getLogger(__name__)
 
@@ -39,35 +39,42 @@ _MOUTH_IDX = topo.LIPS_INNER
 _EYE_IDX = [np.concatenate([topo.EYE_UPPER[e], topo.EYE_LOWER[e]]) for e in range(2)]
 
 
+def _around(
+    tgt_v: np.ndarray, idx: np.ndarray, box: tuple[int, int, int, int], step: int
+) -> tuple[int, int, int, int] | None:
+    """The pixel box ``(x0, y0, x1, y1)`` of the targets of vertices ``idx``, with a
+    margin of two grid steps, inside ``box``; None when empty."""
+    bx0, by0, bx1, by1 = box
+    pts = tgt_v[idx]
+    m = 2 * max(step, 1)
+    x0 = max(int(np.floor(pts[:, 0].min())) - m, bx0)
+    y0 = max(int(np.floor(pts[:, 1].min())) - m, by0)
+    x1 = min(int(np.ceil(pts[:, 0].max())) + m + 1, bx1)
+    y1 = min(int(np.ceil(pts[:, 1].max())) + m + 1, by1)
+    return None if x1 <= x0 or y1 <= y0 else (x0, y0, x1, y1)
+
+
 def _refine(
     mapping: np.ndarray,
     tgt_v: np.ndarray,
     src_v: np.ndarray,
     rig: PortraitRig,
     box: tuple[int, int, int, int],
+    sub: tuple[int, int, int, int],
     step: int,
-    idx: np.ndarray,
 ) -> None:
-    """Recompute the map at every pixel around the vertices ``idx`` (in place).
+    """Recompute the map at every pixel of ``sub`` (in place; ``mapping`` covers ``box``).
 
     Where a lip slides over the teeth, or a lid over the eye, the map jumps
     at its edge from lip to tooth, or lid to eye; interpolating the coarse
-    grid across the jump would smear one into the other, so the box of those
-    vertices' targets (with a margin of two grid steps) is evaluated again on
-    a grid :data:`REFINE` times finer.
+    grid across the jump would smear one into the other, so the box around
+    those vertices (:func:`_around`) is evaluated again on a grid
+    :data:`REFINE` times finer.
     """
-    bx0, by0, bx1, by1 = box
-    pts = tgt_v[idx]
-    m = 2 * step
-    x0 = max(int(np.floor(pts[:, 0].min())) - m, bx0)
-    y0 = max(int(np.floor(pts[:, 1].min())) - m, by0)
-    x1 = min(int(np.ceil(pts[:, 0].max())) + m + 1, bx1)
-    y1 = min(int(np.ceil(pts[:, 1].max())) + m + 1, by1)
-    if x1 <= x0 or y1 <= y0:
-        return
+    x0, y0, x1, y1 = sub
     # A fine grid (a quarter of the coarse step) keeps the jump within a pixel or two.
-    exact = backward_map(tgt_v, src_v, rig.triangles, (x0, y0, x1, y1), max(1, step // REFINE))
-    mapping[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0] = exact
+    exact = backward_map(tgt_v, src_v, rig.triangles, sub, max(1, step // REFINE))
+    mapping[y0 - box[1] : y1 - box[1], x0 - box[0] : x1 - box[0]] = exact
 
 
 def _gaze(motion: MotionTrack, index: int) -> np.ndarray:
@@ -139,13 +146,21 @@ def render_frame(
     step = int(np.clip(np.floor(iod / GRID_PER_IOD), 1, MAX_STEP))
     mapping = backward_map(tgt_v, src_v, rig.triangles, (bx0, by0, bx1, by1), step)
     k = xy.shape[0] + rig.ring.shape[0]
+    box = (bx0, by0, bx1, by1)
+    lips = _around(tgt_v, _MOUTH_IDX, box, step) if not np.array_equal(tgt_v[k:], src_v[k:]) \
+        else None
     if step > 1:
-        if not np.array_equal(tgt_v[k:], src_v[k:]):
-            _refine(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, _MOUTH_IDX)
+        if lips is not None:
+            _refine(mapping, tgt_v, src_v, rig, box, lips, step)
         for e in range(2):
-            if closing[e]:
-                _refine(mapping, tgt_v, src_v, rig, (bx0, by0, bx1, by1), step, _EYE_IDX[e])
+            eye = _around(tgt_v, _EYE_IDX[e], box, step) if closing[e] else None
+            if eye is not None:
+                _refine(mapping, tgt_v, src_v, rig, box, eye, step)
     out[by0:by1, bx0:bx1] = remap_box(base, mapping)
+    if lips is not None:
+        # The lips' edges over the teeth, exact to the pixel, are anti-aliased.
+        x0, y0, x1, y1 = lips
+        soften_jumps(out[y0:y1, x0:x1], mapping[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0])
     if np.any(gaze):
         shift_irises(out, tgt_v, gaze)
     paint_mouth(out, rig, tgt_v, iod)

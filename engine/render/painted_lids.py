@@ -51,6 +51,9 @@ HUMAN_LASH_STRENGTH = 0.95
 HUMAN_LASH_SOFT = 0.006
 HUMAN_LASH_FULL = 0.15
 HUMAN_RIM_SHADE = 0.18
+#: ... but never thinner than this (pixels) in the middle: on a small face a one-pixel
+#: anti-aliased line reads as a slit, not as a shut eye.
+HUMAN_LASH_MIN_PX = 2.0
 #: A human lash line's colour: the darkest 3 % of the eye's rim, times this.
 HUMAN_INK = 0.7
 #: Lash line: width (inter-ocular distances) and how far it goes to the ink colour.
@@ -350,7 +353,7 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
                 shade = cv2.GaussianBlur(shade, (0, 0), max(0.8, 1.5 * width * iod))
                 patch *= (1.0 - HUMAN_RIM_SHADE * t * np.clip(shade, 0.0, 1.0))[..., None]
             line = np.zeros_like(mask)
-            thick = width * iod
+            thick = max(width * iod, HUMAN_LASH_MIN_PX) if plate.human else width * iod
             if plate.human:  # lashes thin out towards the corners
                 k = np.linspace(0.0, np.pi, len(pts) - 1)
                 tj = np.maximum(1, np.round(thick * (0.35 + 0.65 * np.sin(k)))).astype(int)
