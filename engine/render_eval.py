@@ -11,7 +11,8 @@ few clips). Numpy and OpenCV only.
   2004: Gaussian window, sigma 1.5, K1 0.01, K2 0.03, data range 255).
 - :func:`inner_mouth_lab` and :func:`delta_e2000`: the mean colour inside
   the inner lips in CIELAB (D65, sRGB) and the CIEDE2000 difference of two
-  such colours (Sharma, Wu and Dalal 2005).
+  such colours (Sharma, Wu and Dalal 2005);
+  :func:`inner_mouth_contrast`: the spread of lightness inside the inner lips.
 - :func:`oracle_motion`: a :class:`MotionTrack` that replays a real video's
   tracked landmarks on a portrait of its first frame: rendering quality
   without the motion model's errors.
@@ -83,16 +84,28 @@ def _srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
                      200 * (f[..., 1] - f[..., 2])], -1)
 
 
-def inner_mouth_lab(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray | None:
-    """``(3,)`` CIELAB of the mean sRGB colour inside the inner lips, or None when
-    the lips are closed (fewer than 4 pixels between them)."""
+def _inner_mouth_pixels(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray | None:
+    """``(n, 3) float64`` sRGB pixels inside the inner lips, or None below 4 pixels."""
     mask = np.zeros(rgb.shape[:2], np.uint8)
     pts = np.round(landmarks[topo.LIPS_INNER, :2] * 16).astype(np.int32)
     cv2.fillPoly(mask, [pts], 255, cv2.LINE_8, 4)
     px = rgb[..., :3][mask > 0]
-    if len(px) < 4:
-        return None
-    return _srgb_to_lab(px.astype(np.float64).mean(axis=0))
+    return px.astype(np.float64) if len(px) >= 4 else None
+
+
+def inner_mouth_lab(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray | None:
+    """``(3,)`` CIELAB of the mean sRGB colour inside the inner lips, or None when
+    the lips are closed (fewer than 4 pixels between them)."""
+    px = _inner_mouth_pixels(rgb, landmarks)
+    return None if px is None else _srgb_to_lab(px.mean(axis=0))
+
+
+def inner_mouth_contrast(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:
+    """Standard deviation of CIELAB L* over the pixels inside the inner lips (how far
+    the teeth stand out from the dark behind them), or None when the lips are closed.
+    A flat band of one colour has the right mean and no contrast."""
+    px = _inner_mouth_pixels(rgb, landmarks)
+    return None if px is None else float(_srgb_to_lab(px)[:, 0].std())
 
 
 def delta_e2000(lab1: np.ndarray, lab2: np.ndarray) -> float:

@@ -8,7 +8,10 @@ tracked inner-lip gap), the rendered frame's mouth patch
 inter-ocular distance) is compared by SSIM with the real video frame's, and
 so is the still portrait's; the gain is rendered minus still, averaged over
 those frames. The mean colour inside the inner lips is compared by CIEDE2000
-(:func:`engine.render_eval.delta_e2000`) with the real frame's.
+(:func:`engine.render_eval.delta_e2000`) with the real frame's, and so is the
+spread of its lightness (:func:`engine.render_eval.inner_mouth_contrast`,
+rendered over real): a flat band of the right mean colour has the right ΔE
+and a contrast far below 1.
 
 Motion sources (``--motion``, one or more):
 
@@ -23,6 +26,9 @@ Motion sources (``--motion``, one or more):
 The tracked landmarks come from the prepare-data cache
 (:mod:`engine.model.data`, the same ``.npz`` files as ``make model``); clips
 missing from it are tracked and added.
+
+``--sets s1 --limit 20`` measures the training speaker instead, to calibrate the
+renderer's constants on his own mouth (never reported as validation).
 
 ``--voiced`` picks the most-open frames among those inside a recognised phone
 only. It is a diagnostic, not the issue's measure: a speaker who opens her
@@ -59,6 +65,9 @@ SETS = {
     "s34": DATA / "grid" / "s34" / "video",
     "crema-1001": DATA / "crema-d" / "1001" / "video",
 }
+#: The training speaker, never in the default sets: for calibrating the renderer's
+#: constants on s1's own mouth (``--sets s1 --limit 20``), never for reporting.
+TRAINING = {"s1": DATA / "grid" / "s1" / "video"}
 #: Frames per clip where the real mouth is most open.
 TOP = 6
 #: Targets of issue 14.
@@ -132,7 +141,13 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     from engine.media.image import Image
     from engine.model.data import find_audio
     from engine.render import frame_landmarks, render_frame
-    from engine.render_eval import delta_e2000, inner_mouth_lab, mouth_patch, ssim
+    from engine.render_eval import (
+        delta_e2000,
+        inner_mouth_contrast,
+        inner_mouth_lab,
+        mouth_patch,
+        ssim,
+    )
 
     clip = tracked(video, cache)
     frames = decode(video)
@@ -146,6 +161,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     picks = most_open(lm, clip["presence"][:n], allowed=allowed)
     out: dict = {"clip": video.stem, "frames": [int(i) for i in picks]}
     real = [(mouth_patch(frames[i], lm[i]), inner_mouth_lab(frames[i], lm[i])) for i in picks]
+    real_contrast = [inner_mouth_contrast(frames[i], lm[i]) for i in picks]
     s_still = [ssim(still_patch, p) for p, _ in real]
     de_still = [delta_e2000(still_lab, c) for _, c in real if c is not None and
                 still_lab is not None]
@@ -153,8 +169,8 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
                     "de": float(np.mean(de_still)) if de_still else None}
     for source in sources:
         motion, index = motion_for(source, portrait, clip, find_audio(video))
-        s_r, de_r = [], []
-        for (patch, lab), i in zip(real, picks, strict=True):
+        s_r, de_r, c_r, c_real = [], [], [], []
+        for (patch, lab), c, i in zip(real, real_contrast, picks, strict=True):
             k = index(int(i))
             img = render_frame(rig, motion, k)
             xy = frame_landmarks(rig, motion, k)
@@ -162,10 +178,16 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
             lab_r = inner_mouth_lab(img, xy)
             if lab is not None and lab_r is not None:
                 de_r.append(delta_e2000(lab_r, lab))
+            c_own = inner_mouth_contrast(img, xy)
+            if c is not None and c_own is not None:
+                c_r.append(c_own)
+                c_real.append(c)
         out[source] = {"ssim": float(np.mean(s_r)),
                        "gain": float(np.mean(np.subtract(s_r, s_still))),
                        "de": float(np.mean(de_r)) if de_r else None,
-                       "de_frames": len(de_r)}
+                       "de_frames": len(de_r),
+                       "contrast": float(np.mean(c_r)) / max(float(np.mean(c_real)), 1e-9)
+                       if c_r else None}
     return out
 
 
@@ -174,6 +196,8 @@ def summary(rows: list[dict], source: str) -> dict:
     gains = np.array([r[source]["gain"] for r in rows])
     des = np.array([r[source]["de"] for r in rows if r[source]["de"] is not None])
     de_still = np.array([r["still"]["de"] for r in rows if r["still"]["de"] is not None])
+    contrast = [r[source].get("contrast") for r in rows]
+    contrast = [c for c in contrast if c is not None]
     worst = rows[int(np.argmin(gains))]["clip"]
     return {
         "clips": len(rows),
@@ -187,6 +211,7 @@ def summary(rows: list[dict], source: str) -> dict:
         "de_max": float(des.max()) if len(des) else None,
         "de_clips": len(des),
         "still_de_median": float(np.median(de_still)) if len(de_still) else None,
+        "contrast_median": float(np.median(contrast)) if contrast else None,
     }
 
 
@@ -194,18 +219,20 @@ def markdown(results: dict) -> str:
     """The report table: one row per source and speaker set, then all clips."""
     lines = [
         "| motion | clips | SSIM rendered / still (median) | SSIM gain median | worst gain "
-        "(clip) | clips with gain > 0 | inner-mouth ΔE2000 median / max |",
-        "|---|---|---|---|---|---|---|",
+        "(clip) | clips with gain > 0 | inner-mouth ΔE2000 median / max | inner-mouth "
+        "contrast, rendered / real (median) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for source, per_set in results["summary"].items():
         for name, s in per_set.items():
             de = ("n/a" if s["de_median"] is None
                   else f"{s['de_median']:.1f} / {s['de_max']:.1f}")
+            con = "n/a" if s.get("contrast_median") is None else f"{s['contrast_median']:.2f}"
             lines.append(
                 f"| {source} | {name} ({s['clips']}) | {s['ssim_median']:.3f} / "
                 f"{s['still_ssim_median']:.3f} | {s['gain_median']:+.3f} | "
                 f"{s['gain_min']:+.3f} ({s['gain_min_clip']}) | {s['positive']}/{s['clips']} | "
-                f"{de} |"
+                f"{de} | {con} |"
             )
     return "\n".join(lines) + "\n"
 
@@ -214,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--motion", nargs="+", default=["gan", "oracle"],
                     choices=["gan", "oracle", "phonetic"])
-    ap.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    ap.add_argument("--sets", nargs="+", default=list(SETS), choices=[*SETS, *TRAINING])
     ap.add_argument("--voiced", action="store_true",
                     help="pick the most-open frames among those inside a spoken phone only "
                          "(a diagnostic: the issue's measure uses every frame)")
@@ -228,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     rows: dict[str, list[dict]] = {}
     for name in args.sets:
-        videos = sorted(SETS[name].glob("*.mp4"))[: args.limit]
+        videos = sorted({**SETS, **TRAINING}[name].glob("*.mp4"))[: args.limit]
         rows[name] = []
         for v in videos:
             r = eval_clip(v, args.motion, args.cache, args.voiced)

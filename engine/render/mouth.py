@@ -30,6 +30,7 @@ from engine.render.interior import (
     contour_profile,
     fill,
     light_gain,
+    restore_contrast,
     strip,
 )
 from engine.render.lips import COLUMNS, mouth_normal
@@ -177,6 +178,7 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
         _own_lower_teeth(color, rig, u, d_bot, gap, iod)
     elif b is not None and _skin_hue(rig.skin_rgb):
         color = fill(b, u, d_top, d_bot, iod) * light_gain(b, rig.skin_rgb, rig.lip_rgb)
+        restore_contrast(color, inside)
     else:
         color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod, teeth)
     alpha = (strength * inside)[..., None]
