@@ -56,6 +56,9 @@ JAW_TEETH = 0.75
 #: (:func:`lip_edges`), up to this reach (inter-ocular distances), plus this margin.
 EDGE_REACH = 0.05
 EDGE_MARGIN = 0.006
+#: Lips nearer than the first value (inter-ocular distances) have met, and show
+#: their inner edges as a lip that covers its content does; apart beyond the second.
+SHUT = (0.010, 0.016)
 
 _UP = topo.LIPS_INNER_UPPER[1:-1]
 _LO = topo.LIPS_INNER_LOWER[1:-1]
@@ -315,5 +318,13 @@ def mouth_rows(
     inset = (np.zeros((2, COLUMNS)) if edges is None else edges) + EDGE_MARGIN * iod
     slide_up = np.clip(up_top - us, 0.0, inset[0])
     slide_lo = np.clip(ls - lo_bot, 0.0, inset[1])
+    if edges is not None:
+        # Where parted lips have met, each shows its edge whether or not it slid
+        # over its content (the rest pose may close a mouth with one lip alone):
+        # fully once the gap is under SHUT and at most half the portrait's.
+        shut = 1.0 - np.clip(((lt - ut) / iod - SHUT[0]) / (SHUT[1] - SHUT[0]), 0.0, 1.0)
+        shrunk = np.clip(2.0 * (1.0 - (lt - ut) / np.maximum(ls - us, 1e-6)), 0.0, 1.0)
+        slide_up = np.maximum(slide_up, shut * shrunk * inset[0])
+        slide_lo = np.maximum(slide_lo, shut * shrunk * inset[1])
     lips = np.concatenate([u_s - slide_up[:, None] * n, l_s + slide_lo[:, None] * n])
     return target, source, lips

@@ -47,6 +47,15 @@ OWN_LOWER = (0.012, 0.03)
 OWN_LOWER_SHARE = 0.5
 #: Those lower teeth stand in the shade of the upper ones: this share of their light.
 OWN_LOWER_SHADE = 0.85
+#: Lips nearer than the first value (inter-ocular distances) have met (the rest
+#: pose leaves 0.009-0.014 between the contours); beyond the second they are apart and their
+#: gap is painted as a gap.
+SEAL_GAP = (0.010, 0.016)
+#: The crease where closed lips meet: its strength, its shade of the lip colour
+#: and its soft edge beyond the band between the lips (pixels).
+SEAL_ALPHA = 0.85
+SEAL_SHADE = 0.8
+SEAL_SOFT = 0.8
 #: Largest visible upper-teeth height, inter-ocular distances.
 TEETH_MAX = 0.085
 #: Excess opening at which the tongue starts to show, and where it is full.
@@ -126,6 +135,8 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
         iod: inter-ocular distance in ``out``'s pixels.
     """
     xy = verts[:468]
+    if rig.open_at_rest:
+        _seal(out, rig, xy, iod)
     upper, lower = gap_rows(verts, rig.ring.shape[0])
     normal = mouth_normal(xy)
     opening = gap_opening(upper, lower, normal, iod)
@@ -184,6 +195,63 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     alpha = (strength * inside)[..., None]
     patch = out[y0:y1, x0:x1, :3].astype(np.float32)
     patch += alpha * (color - patch)
+    out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
+
+
+def _seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None:
+    """Where parted lips have closed, draw the crease where they meet, in place.
+
+    Closed lips still leave a band a pixel or two wide between their contours
+    (the rest pose closes them to about 0.01 IOD, and the two contours bend at
+    different places along the mouth), and there the portrait's teeth or the
+    dark under its lips, squeezed to that band, show through as a dotted line.
+    The lips' inner edges, too, often carry the teeth's bright rim a pixel
+    in. Along the columns where the lips are nearer than :data:`SEAL_GAP`, the
+    band and a soft pixel either side (:data:`SEAL_SOFT`) take the lips' shade
+    (:data:`SEAL_SHADE` of their colour), as the shadow between real closed
+    lips does.
+    """
+    up = xy[topo.LIPS_INNER_UPPER].astype(np.float64)
+    lo = xy[topo.LIPS_INNER_LOWER].astype(np.float64)
+    normal = mouth_normal(xy)
+    c0, span = up[0], up[-1] - up[0]
+    length = float(np.linalg.norm(span))
+    if length < 2.0:
+        return
+    axis = span / length
+    uu, uv = contour_profile(up, c0, axis, normal, length)
+    lu, lv = contour_profile(lo, c0, axis, normal, length)
+    cols = np.linspace(0.0, 1.0, 33)
+    gap = np.interp(cols, lu, lv) - np.interp(cols, uu, uv)
+    if float(gap.min()) >= SEAL_GAP[1] * iod:
+        return
+    h, w = out.shape[:2]
+    pts = np.concatenate([up, lo])
+    pad = 2
+    x0 = max(int(np.floor(pts[:, 0].min())) - pad, 0)
+    y0 = max(int(np.floor(pts[:, 1].min())) - pad, 0)
+    x1 = min(int(np.ceil(pts[:, 0].max())) + pad + 1, w)
+    y1 = min(int(np.ceil(pts[:, 1].max())) + pad + 1, h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    ys = np.arange(y0, y1, dtype=np.float32)[:, None]
+    xs = np.arange(x0, x1, dtype=np.float32)[None, :]
+    px, py = xs - np.float32(c0[0]), ys - np.float32(c0[1])
+    u = (px * np.float32(axis[0]) + py * np.float32(axis[1])) / np.float32(length)
+    v = px * np.float32(normal[0]) + py * np.float32(normal[1])
+    top = np.interp(u, uu, uv).astype(np.float32)
+    bot = np.interp(u, lu, lv).astype(np.float32)
+    closed = 1.0 - _smooth((bot - top) / iod, *SEAL_GAP)
+    ends = _smooth(u, 0.0, 0.04) * _smooth(1.0 - u, 0.0, 0.04)
+    # The band, and a soft pixel either side over the lips' edges.
+    out_of_band = np.maximum(np.maximum(top - v, v - bot), 0.0)
+    line = np.exp(-0.5 * (out_of_band / np.float32(SEAL_SOFT)) ** 2)
+    alpha = (SEAL_ALPHA * closed * ends * line)[..., None]
+    if not np.any(alpha > 1e-3):
+        return
+    shade = SEAL_SHADE * rig.lip_rgb.astype(np.float32)
+    patch = out[y0:y1, x0:x1, :3].astype(np.float32)
+    patch += alpha * (shade - patch)
     out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
 
 
