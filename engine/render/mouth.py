@@ -148,32 +148,10 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     # A portrait with parted lips has its own content (teeth, or a dark mouth)
     # under each lip: the gap between them is cavity, never painted teeth.
     teeth = not rig.open_at_rest
-    c0 = upper[0]
-    span = upper[-1] - c0
-    length = float(np.linalg.norm(span))
-    if length < 2.0:
+    band = _band(out.shape, upper, lower, normal)
+    if band is None:
         return
-    axis = span / length
-
-    h, w = out.shape[:2]
-    poly = np.concatenate([upper, lower])
-    pad = 2
-    x0 = max(int(np.floor(poly[:, 0].min())) - pad, 0)
-    y0 = max(int(np.floor(poly[:, 1].min())) - pad, 0)
-    x1 = min(int(np.ceil(poly[:, 0].max())) + pad + 1, w)
-    y1 = min(int(np.ceil(poly[:, 1].max())) + pad + 1, h)
-    if x1 <= x0 or y1 <= y0:
-        return
-    ys = np.arange(y0, y1, dtype=np.float32)[:, None]  # broadcast against xs: (h, w)
-    xs = np.arange(x0, x1, dtype=np.float32)[None, :]
-    px, py = xs - np.float32(c0[0]), ys - np.float32(c0[1])
-    u = (px * np.float32(axis[0]) + py * np.float32(axis[1])) / np.float32(length)
-    v = px * np.float32(normal[0]) + py * np.float32(normal[1])  # pixels, down the face
-
-    uu, uv = contour_profile(upper, c0, axis, normal, length)
-    lu, lv = contour_profile(lower, c0, axis, normal, length)
-    top = np.interp(u, uu, uv).astype(np.float32)
-    bot = np.interp(u, lu, lv).astype(np.float32)
+    (x0, y0, x1, y1), u, v, top, bot, length = band
     gap = np.maximum(bot - top, 1e-3)
     d_top = v - top
     d_bot = bot - v
@@ -198,6 +176,41 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
 
 
+def _band(
+    shape: tuple[int, ...], upper: np.ndarray, lower: np.ndarray, normal: np.ndarray
+) -> tuple[tuple[int, int, int, int], np.ndarray, np.ndarray, np.ndarray, np.ndarray, float] | None:
+    """The pixels round two contours ``(n, 2)`` that run corner to corner, in the
+    mouth's own frame: ``(box (x0, y0, x1, y1), u, v, top, bot, length)``, where
+    ``u`` (0..1 corner to corner) and ``v`` (pixels down the face) are ``(h, w)
+    float32`` over the box, ``top`` and ``bot`` the contours' ``v`` at each
+    pixel's ``u``, and ``length`` the corner-to-corner distance; None when the
+    mouth is under 2 pixels wide or outside the frame."""
+    c0, span = upper[0], upper[-1] - upper[0]
+    length = float(np.linalg.norm(span))
+    if length < 2.0:
+        return None
+    axis = span / length
+    h, w = shape[:2]
+    poly = np.concatenate([upper, lower])
+    pad = 2
+    x0 = max(int(np.floor(poly[:, 0].min())) - pad, 0)
+    y0 = max(int(np.floor(poly[:, 1].min())) - pad, 0)
+    x1 = min(int(np.ceil(poly[:, 0].max())) + pad + 1, w)
+    y1 = min(int(np.ceil(poly[:, 1].max())) + pad + 1, h)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    ys = np.arange(y0, y1, dtype=np.float32)[:, None]  # broadcast against xs: (h, w)
+    xs = np.arange(x0, x1, dtype=np.float32)[None, :]
+    px, py = xs - np.float32(c0[0]), ys - np.float32(c0[1])
+    u = (px * np.float32(axis[0]) + py * np.float32(axis[1])) / np.float32(length)
+    v = px * np.float32(normal[0]) + py * np.float32(normal[1])
+    uu, uv = contour_profile(upper, c0, axis, normal, length)
+    lu, lv = contour_profile(lower, c0, axis, normal, length)
+    top = np.interp(u, uu, uv).astype(np.float32)
+    bot = np.interp(u, lu, lv).astype(np.float32)
+    return (x0, y0, x1, y1), u, v, top, bot, length
+
+
 def _seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None:
     """Where parted lips have closed, draw the crease where they meet, in place.
 
@@ -211,37 +224,14 @@ def _seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None
     (:data:`SEAL_SHADE` of their colour), as the shadow between real closed
     lips does.
     """
-    up = xy[topo.LIPS_INNER_UPPER].astype(np.float64)
-    lo = xy[topo.LIPS_INNER_LOWER].astype(np.float64)
-    normal = mouth_normal(xy)
-    c0, span = up[0], up[-1] - up[0]
-    length = float(np.linalg.norm(span))
-    if length < 2.0:
+    band = _band(out.shape, xy[topo.LIPS_INNER_UPPER].astype(np.float64),
+                 xy[topo.LIPS_INNER_LOWER].astype(np.float64), mouth_normal(xy))
+    if band is None:
         return
-    axis = span / length
-    uu, uv = contour_profile(up, c0, axis, normal, length)
-    lu, lv = contour_profile(lo, c0, axis, normal, length)
-    cols = np.linspace(0.0, 1.0, 33)
-    gap = np.interp(cols, lu, lv) - np.interp(cols, uu, uv)
-    if float(gap.min()) >= SEAL_GAP[1] * iod:
-        return
-    h, w = out.shape[:2]
-    pts = np.concatenate([up, lo])
-    pad = 2
-    x0 = max(int(np.floor(pts[:, 0].min())) - pad, 0)
-    y0 = max(int(np.floor(pts[:, 1].min())) - pad, 0)
-    x1 = min(int(np.ceil(pts[:, 0].max())) + pad + 1, w)
-    y1 = min(int(np.ceil(pts[:, 1].max())) + pad + 1, h)
-    if x1 <= x0 or y1 <= y0:
-        return
-    ys = np.arange(y0, y1, dtype=np.float32)[:, None]
-    xs = np.arange(x0, x1, dtype=np.float32)[None, :]
-    px, py = xs - np.float32(c0[0]), ys - np.float32(c0[1])
-    u = (px * np.float32(axis[0]) + py * np.float32(axis[1])) / np.float32(length)
-    v = px * np.float32(normal[0]) + py * np.float32(normal[1])
-    top = np.interp(u, uu, uv).astype(np.float32)
-    bot = np.interp(u, lu, lv).astype(np.float32)
+    (x0, y0, x1, y1), u, v, top, bot, _ = band
     closed = 1.0 - _smooth((bot - top) / iod, *SEAL_GAP)
+    if not np.any(closed > 0):
+        return
     ends = _smooth(u, 0.0, 0.04) * _smooth(1.0 - u, 0.0, 0.04)
     # The band, and a soft pixel either side over the lips' edges.
     out_of_band = np.maximum(np.maximum(top - v, v - bot), 0.0)
