@@ -133,6 +133,16 @@ def test_onnx_matches_torch(tiny_onnx):
     assert result["parity_max_abs"] < 1e-4
 
 
+def test_export_is_byte_for_byte_reproducible(tiny_run, tiny_onnx, tmp_path):
+    """Exporting the same run again gives the same file (no wall-clock time in it), so
+    that ``make model`` in two fresh clones can be compared with ``cmp``."""
+    from engine.model.train.export import export_onnx
+
+    again = tmp_path / "again.onnx"
+    export_onnx(tiny_run, again)
+    assert again.read_bytes() == tiny_onnx[0].read_bytes()
+
+
 def test_metadata_round_trip(tiny_run, tiny_onnx):
     from engine.model import metadata
     from engine.model.inference import MotionModel

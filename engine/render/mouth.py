@@ -211,6 +211,21 @@ def _band(
     return (x0, y0, x1, y1), u, v, top, bot, length
 
 
+def _gap_profile(xy: np.ndarray, n: int = 33) -> tuple[np.ndarray, np.ndarray]:
+    """``(u (n,), gap (n,) pixels)``: the inner lips' gap along the mouth, corner (0)
+    to corner (1), of landmarks ``xy (468, 2)``."""
+    up = xy[topo.LIPS_INNER_UPPER]
+    lo = xy[topo.LIPS_INNER_LOWER]
+    normal = mouth_normal(xy)
+    span = up[-1] - up[0]
+    length = max(float(np.linalg.norm(span)), 1e-6)
+    axis = span / length
+    uu, uv = contour_profile(up, up[0], axis, normal, length)
+    lu, lv = contour_profile(lo, up[0], axis, normal, length)
+    cols = np.linspace(0.0, 1.0, n)
+    return cols, np.interp(cols, lu, lv) - np.interp(cols, uu, uv)
+
+
 def _seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None:
     """Where parted lips have closed, draw the crease where they meet, in place.
 
@@ -229,7 +244,13 @@ def _seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None
     if band is None:
         return
     (x0, y0, x1, y1), u, v, top, bot, _ = band
-    closed = 1.0 - _smooth((bot - top) / iod, *SEAL_GAP)
+    gap = (bot - top) / iod
+    # Only where the lips have come together (fully once the gap is half the
+    # portrait's there): the corners of parted lips meet in the portrait too.
+    cols, own = _gap_profile(rig.landmarks[:, :2].astype(np.float64))
+    own_u = np.interp(u, cols, own / max(rig.iod, 1e-6)).astype(np.float32)
+    closed = (1.0 - _smooth(gap, *SEAL_GAP)) \
+        * np.clip(2.0 * (1.0 - gap / np.maximum(own_u, 1e-6)), 0.0, 1.0)
     if not np.any(closed > 0):
         return
     ends = _smooth(u, 0.0, 0.04) * _smooth(1.0 - u, 0.0, 0.04)

@@ -119,6 +119,15 @@ def fit_run_gate(ckpt: Path | str, every: int = 5) -> dict:
     return {"gate": params.to_dict(), "gate_fit": fit}
 
 
+def _created() -> dict:
+    """``{"created": ISO time}`` from ``SOURCE_DATE_EPOCH`` when it is set, else nothing:
+    the same run exports the same bytes (reproducible-builds.org's convention)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch.isdigit():
+        return {}
+    return {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(epoch)))}
+
+
 def build_metadata(st: dict, norm: Normalisers) -> dict:
     net = st["net"]
     cfg = st.get("config", {})
@@ -126,7 +135,7 @@ def build_metadata(st: dict, norm: Normalisers) -> dict:
         "format": metadata.FORMAT,
         "version": int(st.get("version", 1)),
         "trained_steps": int(st.get("step", 0)),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **_created(),
         "fps": 25.0,
         "sample_rate": features.SAMPLE_RATE,
         "window_s": features.WINDOW_S,
