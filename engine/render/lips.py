@@ -60,6 +60,19 @@ EDGE_MARGIN = 0.006
 #: their inner edges as a lip that covers its content does; apart beyond the second.
 SHUT = (0.010, 0.016)
 
+
+
+def met(gap: np.ndarray, own: np.ndarray, ease: bool = False) -> np.ndarray:
+    """0..1, how far lips ``gap`` apart (inter-ocular distances, any shape) have met:
+    1 under :data:`SHUT`'s first value, 0 beyond its second (linearly, or on a
+    smoothstep with ``ease``), and only where the gap has shrunk from the
+    portrait's own there (``own``, same shape; fully at half of it), since the
+    corners of parted lips meet in the portrait too."""
+    t = np.clip((gap - SHUT[0]) / (SHUT[1] - SHUT[0]), 0.0, 1.0)
+    shut = 1.0 - (t * t * (3.0 - 2.0 * t) if ease else t)
+    return shut * np.clip(2.0 * (1.0 - gap / np.maximum(own, 1e-6)), 0.0, 1.0)
+
+
 _UP = topo.LIPS_INNER_UPPER[1:-1]
 _LO = topo.LIPS_INNER_LOWER[1:-1]
 #: Columns of the mouth rows.
@@ -320,11 +333,9 @@ def mouth_rows(
     slide_lo = np.clip(ls - lo_bot, 0.0, inset[1])
     if edges is not None:
         # Where parted lips have met, each shows its edge whether or not it slid
-        # over its content (the rest pose may close a mouth with one lip alone):
-        # fully once the gap is under SHUT and at most half the portrait's.
-        shut = 1.0 - np.clip(((lt - ut) / iod - SHUT[0]) / (SHUT[1] - SHUT[0]), 0.0, 1.0)
-        shrunk = np.clip(2.0 * (1.0 - (lt - ut) / np.maximum(ls - us, 1e-6)), 0.0, 1.0)
-        slide_up = np.maximum(slide_up, shut * shrunk * inset[0])
-        slide_lo = np.maximum(slide_lo, shut * shrunk * inset[1])
+        # over its content (the rest pose may close a mouth with one lip alone).
+        shut = met((lt - ut) / iod, (ls - us) / iod)
+        slide_up = np.maximum(slide_up, shut * inset[0])
+        slide_lo = np.maximum(slide_lo, shut * inset[1])
     lips = np.concatenate([u_s - slide_up[:, None] * n, l_s + slide_lo[:, None] * n])
     return target, source, lips

@@ -33,7 +33,7 @@ from engine.render.interior import (
     restore_contrast,
     strip,
 )
-from engine.render.lips import COLUMNS, mouth_normal
+from engine.render.lips import COLUMNS, met, mouth_normal
 from engine.render.rig import PortraitRig
 
 #: Gap height (inter-ocular distances) over which the interior fades in...
@@ -47,10 +47,6 @@ OWN_LOWER = (0.012, 0.03)
 OWN_LOWER_SHARE = 0.5
 #: Those lower teeth stand in the shade of the upper ones: this share of their light.
 OWN_LOWER_SHADE = 0.85
-#: Lips nearer than the first value (inter-ocular distances) have met (the rest
-#: pose leaves 0.009-0.014 between the contours); beyond the second they are apart and their
-#: gap is painted as a gap.
-SEAL_GAP = (0.010, 0.016)
 #: The crease where closed lips meet: its strength, its shade of the lip colour
 #: and its soft edge beyond the band between the lips (pixels).
 SEAL_ALPHA = 0.85
@@ -214,8 +210,8 @@ def _band(
 def _gap_profile(xy: np.ndarray, n: int = 33) -> tuple[np.ndarray, np.ndarray]:
     """``(u (n,), gap (n,) pixels)``: the inner lips' gap along the mouth, corner (0)
     to corner (1), of landmarks ``xy (468, 2)``."""
-    up = xy[topo.LIPS_INNER_UPPER]
-    lo = xy[topo.LIPS_INNER_LOWER]
+    up = xy[topo.LIPS_INNER_UPPER].astype(np.float64)
+    lo = xy[topo.LIPS_INNER_LOWER].astype(np.float64)
     normal = mouth_normal(xy)
     span = up[-1] - up[0]
     length = max(float(np.linalg.norm(span)), 1e-6)
@@ -234,25 +230,23 @@ def _seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None
     different places along the mouth), and there the portrait's teeth or the
     dark under its lips, squeezed to that band, show through as a dotted line.
     The lips' inner edges, too, often carry the teeth's bright rim a pixel
-    in. Along the columns where the lips are nearer than :data:`SEAL_GAP`, the
+    in. Along the columns where the lips have met (:func:`engine.render.lips.met`), the
     band and a soft pixel either side (:data:`SEAL_SOFT`) take the lips' shade
     (:data:`SEAL_SHADE` of their colour), as the shadow between real closed
     lips does.
     """
+    # Most frames of speech have the lips apart: decide on the contours first.
+    cols, gap_now = _gap_profile(xy)
+    cols, own = _gap_profile(rig.landmarks[:, :2])
+    own = own / max(rig.iod, 1e-6)
+    if not np.any(met(gap_now / iod, own) > 0):
+        return
     band = _band(out.shape, xy[topo.LIPS_INNER_UPPER].astype(np.float64),
                  xy[topo.LIPS_INNER_LOWER].astype(np.float64), mouth_normal(xy))
     if band is None:
         return
     (x0, y0, x1, y1), u, v, top, bot, _ = band
-    gap = (bot - top) / iod
-    # Only where the lips have come together (fully once the gap is half the
-    # portrait's there): the corners of parted lips meet in the portrait too.
-    cols, own = _gap_profile(rig.landmarks[:, :2].astype(np.float64))
-    own_u = np.interp(u, cols, own / max(rig.iod, 1e-6)).astype(np.float32)
-    closed = (1.0 - _smooth(gap, *SEAL_GAP)) \
-        * np.clip(2.0 * (1.0 - gap / np.maximum(own_u, 1e-6)), 0.0, 1.0)
-    if not np.any(closed > 0):
-        return
+    closed = met((bot - top) / iod, np.interp(u, cols, own).astype(np.float32), ease=True)
     ends = _smooth(u, 0.0, 0.04) * _smooth(1.0 - u, 0.0, 0.04)
     # The band, and a soft pixel either side over the lips' edges.
     out_of_band = np.maximum(np.maximum(top - v, v - bot), 0.0)
