@@ -210,6 +210,48 @@ def test_closed_portrait_opens_onto_a_real_interior(grid: Path, monkeypatch) -> 
     assert not np.array_equal(render_frame(rig, m, 0), out)
 
 
+def test_wide_mouth_shows_cavity_and_tongue(grid: Path) -> None:
+    """Opened wider than GRID s1 ever opens (0.31 IOD, he reaches 0.14), a closed-lipped
+    portrait's mouth is not a wall of his teeth over a flat cavity: the middle of the gap
+    is dark (deep in the mouth), and under it the tongue, lighter and redder than the
+    teeth, rises behind the lower teeth."""
+    import av
+
+    from engine.render.lips import mouth_normal
+
+    with av.open(str(grid / "s4hq" / "video" / "bbaf2a.mp4")) as c:
+        rgb = [f.to_ndarray(format="rgb24") for _, f in zip(range(13), c.decode(video=0),
+                                                             strict=False)][-1]
+    rig = _rig(rgb)
+    m = _track(_jaw(), [0.3])
+    xy = frame_landmarks(rig, m, 0).astype(np.float64)
+    assert np.linalg.norm(xy[14] - xy[13]) / np.linalg.norm(xy[263] - xy[33]) > 0.28
+    out = render_frame(rig, m, 0)
+    ys, xs = np.nonzero(_mask(rgb.shape, xy[topo.LIPS_INNER]))
+    pts = np.stack([xs, ys], 1).astype(np.float64)
+    normal = mouth_normal(xy)
+    rel = (pts - xy[13]) @ normal / ((xy[14] - xy[13]) @ normal)  # 0 upper lip .. 1 lower
+    axis = (xy[291] - xy[61]) / np.linalg.norm(xy[291] - xy[61])
+    centre = np.abs((pts - 0.5 * (xy[13] + xy[14])) @ axis) < 0.25 * np.linalg.norm(
+        xy[291] - xy[61])
+    px = out[ys, xs].astype(np.float64)
+    lum = px @ LUMA
+
+    def band(lo: float, hi: float) -> np.ndarray:
+        return centre & (rel > lo) & (rel < hi)
+
+    teeth, middle, tongue = band(0.02, 0.15), band(0.4, 0.6), band(0.6, 0.8)
+    skin = float(rig.skin_rgb @ LUMA)
+    # Before: a flat cavity of s1's colour, 0.34 of the skin's lightness, and no tongue.
+    assert np.median(lum[middle]) < 0.2 * skin
+    assert np.median(lum[tongue]) > 1.8 * np.median(lum[middle])
+
+    def redness(sel: np.ndarray) -> float:
+        return float(np.median(px[sel, 0] / np.maximum(px[sel, 1], 1.0)))
+
+    assert redness(tongue) > redness(teeth) + 0.3
+
+
 def test_ssim_and_ciede2000_reference_values() -> None:
     img = (np.random.default_rng(0).random((72, 106)) * 255).astype(np.uint8)
     assert ssim(img, img) == pytest.approx(1.0)

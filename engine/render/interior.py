@@ -11,9 +11,12 @@ whatever the opening:
 - the lower teeth: the strip above the lower inner lip, :data:`LOWER_IOD` tall;
 - the cavity: the colour of the dark inside of the mouth.
 
-To fill a mouth gap the renderer lays them back to front (cavity, lower
-teeth, upper teeth in front), so a slightly parted mouth shows the edges of
-the teeth and a wide one the dark behind them. It is a pure function of the
+To fill a mouth gap the renderer lays them back to front (cavity, tongue,
+lower teeth, upper teeth in front), so a slightly parted mouth shows the edges
+of the teeth and a wide one the dark behind them. s1 never opens wider than
+about 0.14 IOD: beyond that the cavity darkens with depth (:func:`cavity_shade`),
+his upper teeth end where his own do, and a shaded tongue rises from the lower
+lip (:func:`lay_tongue`), as real wide mouths show. It is a pure function of the
 gap's shape: it holds still when the mouth does. Colours are carried from
 s1's light to the portrait's by the ratio of their cheek and lip colours
 (:func:`light_gain`), and the contrast the medians lost is given back
@@ -46,6 +49,29 @@ GAIN_RANGE = (0.45, 1.8)
 #: one's (``tools/mouth_eval.py --sets s1 --limit 20 --motion oracle``). The
 #: interior's lightness is stretched about its mean by this factor (1.09 there).
 CONTRAST = 1.2
+#: s1's cavity colour is the darkest tenth of mouths that open at most about 0.14 IOD,
+#: seen within a few hundredths of an IOD of the teeth. A wider mouth is a deeper hole:
+#: away from the lips and teeth that bound it, less light reaches in, and the cavity
+#: darkens from its measured colour (within ``CAVITY_DEPTH[0]`` IODs) to ``CAVITY_DEEP``
+#: of it (beyond ``CAVITY_DEPTH[1]``); the corners, in the cheeks' shadow, darken too.
+CAVITY_DEPTH = (0.02, 0.10)
+CAVITY_DEEP = 0.45
+#: s1 opens his mouth at most about 0.14 IOD, so the far rows of his upper strip hold
+#: his lower teeth: his upper teeth end about ``UPPER_TEETH[0]`` IODs under the lip (the
+#: end of the strip's bright plateau). In a mouth opening wider than he did (from
+#: ``UPPER_TEETH[1]`` to ``UPPER_TEETH[2]`` IODs) the lower teeth have dropped with the
+#: jaw, and the strip ends there instead: a wide mouth shows its cavity, not a wall of teeth.
+UPPER_TEETH = (0.07, 0.11, 0.16)
+#: The tongue shows once the gap at the mouth's middle is this tall (IODs), fully at the
+#: second; it rises behind the lower teeth up to ``TONGUE_SHARE`` of the gap.
+TONGUE = (0.10, 0.22)
+TONGUE_SHARE = 0.55
+
+
+def smoothstep(x: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
+    """0 below ``lo``, 1 above ``hi``, a smooth cubic between; float32."""
+    t = np.clip((np.asarray(x, dtype=np.float32) - lo) / max(hi - lo, 1e-6), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
 
 
 @dataclass(frozen=True)
@@ -152,18 +178,20 @@ def light_gain(b: InteriorBank, skin_rgb: np.ndarray, lip_rgb: np.ndarray) -> np
 
 
 def strip(b: InteriorBank, which: str, u: np.ndarray, dist: np.ndarray,
-          iod: float) -> tuple[np.ndarray, np.ndarray]:
+          iod: float, reach: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """One of s1's teeth strips laid from a lip: ``(image (h, w, 3) float32 0..255,
     alpha (h, w) float32)`` at mouth coordinate ``u`` (0..1 across) and ``dist``
     pixels from the lip, both ``(h, w)``. ``which`` is ``"upper"`` or ``"lower"``;
-    the alpha fades to the cavity over the strip's last fifth."""
+    the alpha fades to the cavity over the last fifth of the strip's height times
+    ``reach`` (0..1, a float or ``(h, w)``)."""
     img, rows, height = ((b.upper, UPPER_ROWS, UPPER_IOD) if which == "upper"
                          else (b.lower, LOWER_ROWS, LOWER_IOD))
     mx = (np.clip(u, 0.0, 1.0) * WIDTH - 0.5).astype(np.float32)
     t = dist / max(height * iod, 1e-6)
     my = (np.clip(t, 0.0, 1.0) * rows - 0.5).astype(np.float32)
     out = cv2.remap(img, mx, my, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
-    return out.astype(np.float32), np.clip((1.0 - t) / 0.2, 0.0, 1.0).astype(np.float32)
+    end = np.asarray(reach, np.float32)
+    return out.astype(np.float32), np.clip((end - t) / (0.2 * end), 0.0, 1.0).astype(np.float32)
 
 
 def restore_contrast(color: np.ndarray, weight: np.ndarray, k: float = CONTRAST) -> None:
@@ -194,15 +222,49 @@ def bank_teeth_rgb() -> np.ndarray | None:
     return out
 
 
+def cavity_shade(u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
+                 iod: float) -> np.ndarray:
+    """``(h, w) float32`` the light inside the mouth, 1 next to its lips and teeth, down to
+    :data:`CAVITY_DEEP` deep in a wide mouth, and less towards the corners; arguments
+    as :func:`fill`."""
+    near = np.maximum(np.minimum(d_top, d_bot), 0.0) / max(iod, 1e-6)
+    depth = smoothstep(near, *CAVITY_DEPTH)
+    side = np.abs(2.0 * u - 1.0)
+    return ((1.0 - (1.0 - CAVITY_DEEP) * depth) * (1.0 - 0.4 * side**2)).astype(np.float32)
+
+
+def lay_tongue(color: np.ndarray, lip_rgb: np.ndarray, opening: float, u: np.ndarray,
+               d_top: np.ndarray, d_bot: np.ndarray, iod: float) -> None:
+    """Lay the tongue over the interior ``color (h, w, 3) float32`` in place: a soft dome
+    rising from the lower lip once the mouth's ``opening`` (IODs, the gap at its middle)
+    passes :data:`TONGUE`, in the shade of the lip colour ``lip_rgb (3,)``."""
+    amount = float(smoothstep(opening, *TONGUE))
+    if amount <= 0.0:
+        return
+    side = np.abs(2.0 * u - 1.0)
+    gap = np.maximum(d_top + d_bot, 1e-3)
+    dome = TONGUE_SHARE * gap * np.sqrt(np.clip(1.0 - (side / 0.7) ** 2, 0.0, 1.0))
+    alpha = 0.85 * amount * np.clip((dome - d_bot) / max(1.0, 0.03 * iod), 0.0, 1.0)
+    depth = np.clip((dome - d_bot) / np.maximum(dome, 1e-3), 0.0, 1.0)
+    shade = (0.5 + 0.25 * depth) * (1.0 - 0.4 * side**2)
+    tongue = shade[..., None] * (np.asarray(lip_rgb, np.float32)
+                                 * np.array([1.0, 0.7, 0.7], dtype=np.float32))
+    color += alpha[..., None] * (tongue - color)
+
+
 def fill(b: InteriorBank, u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
-         iod: float) -> np.ndarray:
+         iod: float, opening: float) -> np.ndarray:
     """The interior at mouth coordinate ``u`` (0..1 across) and distances ``d_top``,
     ``d_bot`` (pixels) below the upper and above the lower lip, all ``(h, w)``:
-    ``(h, w, 3) float32`` 0..255, in s1's light. Back to front: the cavity, the
-    lower teeth, the upper teeth."""
-    out = np.empty(u.shape + (3,), np.float32)
-    out[...] = b.cavity_rgb
-    for which, dist in (("lower", d_bot), ("upper", d_top)):
-        img, a = strip(b, which, u, dist, iod)
+    ``(h, w, 3) float32`` 0..255, in s1's light. Back to front: the cavity (shaded by its
+    depth, :func:`cavity_shade`), the tongue of a mouth ``opening`` IODs wide
+    (:func:`lay_tongue`), the lower teeth, the upper teeth."""
+    out = cavity_shade(u, d_top, d_bot, iod)[..., None] * b.cavity_rgb
+    lay_tongue(out, b.lip_rgb, opening, u, d_top, d_bot, iod)
+    gap = np.maximum(d_top + d_bot, 0.0) / max(iod, 1e-6)
+    short = UPPER_TEETH[0] / UPPER_IOD
+    reach = 1.0 - (1.0 - short) * smoothstep(gap, *UPPER_TEETH[1:])
+    for which, dist, end in (("lower", d_bot, 1.0), ("upper", d_top, reach)):
+        img, a = strip(b, which, u, dist, iod, end)
         out += a[..., None] * (img - out)
     return out

@@ -29,8 +29,10 @@ from engine.render.interior import (
     bank_teeth_rgb,
     contour_profile,
     fill,
+    lay_tongue,
     light_gain,
     restore_contrast,
+    smoothstep,
     strip,
 )
 from engine.render.lips import COLUMNS, met, mouth_normal
@@ -54,8 +56,6 @@ SEAL_SHADE = 0.8
 SEAL_SOFT = 0.8
 #: Largest visible upper-teeth height, inter-ocular distances.
 TEETH_MAX = 0.085
-#: Excess opening at which the tongue starts to show, and where it is full.
-TONGUE = (0.10, 0.22)
 #: Gaps between upper teeth, as offsets from the mouth's centre in mouth widths
 #: (the gap between the central incisors first).
 _TOOTH_EDGES = (0.0, 0.085, 0.16, 0.22)
@@ -65,11 +65,6 @@ HUMAN_CAST = 0.15
 #: A typical skin colour and teeth colour under white light, sRGB 0..255.
 _SKIN_REF = np.array([222.0, 170.0, 142.0], dtype=np.float32)
 _TEETH_ALBEDO = np.array([232.0, 224.0, 206.0], dtype=np.float32)
-
-
-def _smooth(x: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
-    t = np.clip((np.asarray(x, dtype=np.float32) - lo) / max(hi - lo, 1e-6), 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
 
 
 def gap_rows(verts: np.ndarray, n_ring: int) -> tuple[np.ndarray, np.ndarray]:
@@ -99,7 +94,7 @@ def _human_skin(rig: PortraitRig) -> float:
     light, falling to 0 at twice that (a green cartoon, blue fur)."""
     light = np.clip(rig.skin_rgb.astype(np.float32) / _SKIN_REF, 0.25, 1.3)
     cast = float(np.abs(light / float(light.mean()) - 1.0).max())
-    return 1.0 - float(_smooth(cast, HUMAN_CAST, 2 * HUMAN_CAST))
+    return 1.0 - float(smoothstep(cast, HUMAN_CAST, 2 * HUMAN_CAST))
 
 
 def _teeth_colour(rig: PortraitRig) -> np.ndarray:
@@ -138,7 +133,7 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     opening = gap_opening(upper, lower, normal, iod)
     # Between a portrait's own teeth a narrow gap shows their edges drawn out;
     # the dark behind them fades in only as the gap widens.
-    strength = float(_smooth(opening, *(OWN_FADE_IN if rig.keep_teeth else FADE_IN)))
+    strength = float(smoothstep(opening, *(OWN_FADE_IN if rig.keep_teeth else FADE_IN)))
     if strength <= 0.0:
         return
     # A portrait with parted lips has its own content (teeth, or a dark mouth)
@@ -154,15 +149,16 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     feather = max(0.8, 0.015 * iod)
     # Opaque up to the contour, fading out over the lip: covers the lip seam.
     inside = np.clip(np.minimum(d_top, d_bot) / feather + 1.0, 0.0, 1.0)
-    inside *= _smooth(u, 0.0, 0.08) * _smooth(1.0 - u, 0.0, 0.08)
+    inside *= smoothstep(u, 0.0, 0.08) * smoothstep(1.0 - u, 0.0, 0.08)
     if not np.any(inside > 0):
         return
     b = bank()
     if rig.keep_teeth and np.any(rig.cavity_rgb > 0):
         color = _own_cavity(rig, d_top, d_bot, u, iod)
+        lay_tongue(color, rig.lip_rgb, opening, u, d_top, d_bot, iod)
         _own_lower_teeth(color, rig, u, d_bot, gap, iod)
     elif b is not None and _skin_hue(rig.skin_rgb):
-        color = fill(b, u, d_top, d_bot, iod) * light_gain(b, rig.skin_rgb, rig.lip_rgb)
+        color = fill(b, u, d_top, d_bot, iod, opening) * light_gain(b, rig.skin_rgb, rig.lip_rgb)
         restore_contrast(color, inside)
     else:
         color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod, teeth)
@@ -247,7 +243,7 @@ def _seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None
         return
     (x0, y0, x1, y1), u, v, top, bot, _ = band
     closed = met((bot - top) / iod, np.interp(u, cols, own).astype(np.float32), ease=True)
-    ends = _smooth(u, 0.0, 0.04) * _smooth(1.0 - u, 0.0, 0.04)
+    ends = smoothstep(u, 0.0, 0.04) * smoothstep(1.0 - u, 0.0, 0.04)
     # The band, and a soft pixel either side over the lips' edges.
     out_of_band = np.maximum(np.maximum(top - v, v - bot), 0.0)
     line = np.exp(-0.5 * (out_of_band / np.float32(SEAL_SOFT)) ** 2)
@@ -293,7 +289,7 @@ def _own_lower_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_bot: 
     if b is None or ref is None or not np.any(rig.teeth_rgb > 0):
         return
     lower_h = (1.0 - rig.mouth_split) * rig.rest_gap
-    need = 1.0 - _smooth(lower_h, *OWN_LOWER)
+    need = 1.0 - smoothstep(lower_h, *OWN_LOWER)
     if not np.any(need > 0):
         return
     tips = 0.8 * LOWER_IOD * iod  # where the strip's teeth end and it fades to dark
@@ -327,15 +323,7 @@ def _painted(rig: PortraitRig, opening: float, gap: np.ndarray, d_top: np.ndarra
     shade = (0.15 + 0.32 * edge) * (1.0 - 0.5 * side**2)
     color = shade[..., None] * (lip * np.array([1.0, 0.8, 0.8], dtype=np.float32))
 
-    # Tongue: a soft dome rising from the lower lip when the mouth is wide.
-    tongue_amt = float(_smooth(opening, *TONGUE))
-    if tongue_amt > 0:
-        dome = 0.4 * gap * np.sqrt(np.clip(1.0 - (side / 0.7) ** 2, 0.0, 1.0))
-        tongue_a = 0.85 * tongue_amt * np.clip((dome - d_bot) / max(1.0, 0.03 * iod), 0.0, 1.0)
-        depth = np.clip((dome - d_bot) / np.maximum(dome, 1e-3), 0.0, 1.0)
-        t_shade = (0.38 + 0.25 * depth) * (1.0 - 0.4 * side**2)
-        tongue = t_shade[..., None] * (lip * np.array([1.0, 0.7, 0.7], dtype=np.float32))
-        color += tongue_a[..., None] * (tongue - color)
+    lay_tongue(color, lip, opening, u, d_top, d_bot, iod)
 
     if teeth:
         color = _teeth(color, rig, opening, gap, d_top, d_bot, side, u, length, iod)
@@ -372,7 +360,7 @@ def _teeth(
             du = (u - 0.5 - sign * pos) * width
             sep = np.maximum(sep, np.exp(-((du / max(0.45, 0.006 * iod)) ** 2)) * (1 - 0.15 * k))
     th = th * (1.0 - 0.12 * sep)
-    ta = np.clip((th - d_top) / soft + 0.5, 0.0, 1.0) * _smooth(arch, 0.0, 0.5)
+    ta = np.clip((th - d_top) / soft + 0.5, 0.0, 1.0) * smoothstep(arch, 0.0, 0.5)
     # Shade: darker towards the corners, in the upper lip's shadow at the top,
     # and a little at the biting edge.
     lit = (0.45 + 0.55 * arch**1.5) * (0.7 + 0.3 * np.clip(d_top / max(0.03 * iod, 0.8), 0.0, 1.0))
