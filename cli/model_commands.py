@@ -18,10 +18,33 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import platform
 import sys
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+
+#: PyTorch's CPU kernels round differently on different processors: ATen's vectorised
+#: kernels by instruction set, MKL and oneDNN by their own dispatch. On an AMD EPYC with
+#: AVX-512 each of the three, switched alone, changed the weights within 60 steps, and
+#: the same 4000-step run trained there did not give back the model trained on another
+#: machine. Training and export pin all three to AVX2 (every x86-64 CPU since 2013), so
+#: that ``make model`` trains the same weights wherever it runs; a value already in the
+#: environment wins.
+PINNED_CPU_KERNELS = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2",
+                      "ONEDNN_MAX_CPU_ISA": "AVX2"}
+
+
+def pin_cpu_kernels() -> None:
+    """Set :data:`PINNED_CPU_KERNELS` on x86-64 unless set; call before torch is imported."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return
+    if "torch" in sys.modules:
+        log.warning("torch was imported before its CPU kernels were pinned: this run may "
+                    "not give the same weights on another machine")
+    for key, value in PINNED_CPU_KERNELS.items():
+        os.environ.setdefault(key, value)
 
 
 def _progress_printer(prefix: str):
@@ -71,6 +94,7 @@ def add_train(sub) -> argparse.ArgumentParser:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    pin_cpu_kernels()
     from engine.model.train.loop import TrainConfig, train
 
     cfg = TrainConfig()
@@ -104,6 +128,7 @@ def add_export_model(sub) -> argparse.ArgumentParser:
 
 
 def run_export_model(args: argparse.Namespace) -> int:
+    pin_cpu_kernels()  # the export runs the generator too (the pause gate's fit, parity)
     from engine.model.train.export import export_onnx
 
     r = export_onnx(args.ckpt, args.out)

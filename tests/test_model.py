@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -300,3 +301,22 @@ def test_two_process_gloo_training(tiny_data, tmp_path):
     res = json.loads((out / "result.json").read_text())
     assert res["world_size"] == 2 and res["ranks_in_sync"] is True
     assert shutil.which(sys.executable)
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
+                    reason="the kernels are pinned on x86-64 only")
+def test_training_pins_torch_cpu_kernels_to_avx2():
+    """Training and export run the AVX2 kernels whatever the CPU (a value set by the
+    user wins), so that make model gives the same weights on any machine."""
+    code = ("from cli.model_commands import pin_cpu_kernels; pin_cpu_kernels(); import os, "
+            "torch; print(torch.backends.cpu.get_cpu_capability(), os.environ['MKL_CBWR'], "
+            "os.environ['ONEDNN_MAX_CPU_ISA'])")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "ONEDNN_MAX_CPU_ISA")}
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split() == ["AVX2", "AVX2", "AVX2"]
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                       env=dict(env, ATEN_CPU_CAPABILITY="default"), timeout=120)
+    assert r.stdout.split()[0] == "DEFAULT"
