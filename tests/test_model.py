@@ -320,3 +320,26 @@ def test_training_pins_torch_cpu_kernels_to_avx2():
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                        env=dict(env, ATEN_CPU_CAPABILITY="default"), timeout=120)
     assert r.stdout.split()[0] == "DEFAULT"
+
+
+def test_tracking_does_not_depend_on_opencv_threads(grid):
+    """The prepare-data cache must be the same whoever fills it: GRID s1 bbaz5s's first
+    frame moved by 0.06 px with OpenCV's default thread count against one thread."""
+    import av
+    import cv2
+
+    from engine.model.data import track_frames, track_video
+
+    video = grid / "s1" / "video" / "bbaz5s.mp4"
+    threads = cv2.getNumThreads()
+    try:
+        cv2.setNumThreads(1)
+        with av.open(str(video)) as c:
+            first = [next(c.decode(c.streams.video[0])).to_ndarray(format="rgb24")]
+        one, _ = track_frames(first)
+        cv2.setNumThreads(4)
+        lm, _, _, _ = track_video(video)
+        assert cv2.getNumThreads() == 4  # restored
+    finally:
+        cv2.setNumThreads(threads)
+    assert np.array_equal(lm[0], one[0])

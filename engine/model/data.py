@@ -162,14 +162,27 @@ def track_frames(frames) -> tuple[np.ndarray, np.ndarray]:
 
 
 def track_video(path: Path | str) -> tuple[np.ndarray, np.ndarray, float, tuple[int, int]]:
-    """Landmarks of every frame: ``(landmarks (T,468,3), presence (T,), fps, (W, H))``."""
-    import av
+    """Landmarks of every frame: ``(landmarks (T,468,3), presence (T,), fps, (W, H))``.
 
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        fps = float(stream.average_rate or 25)
-        size = (stream.codec_context.width, stream.codec_context.height)
-        lm, pres = track_frames(f.to_ndarray(format="rgb24") for f in container.decode(stream))
+    Runs OpenCV on one thread: its result on some frames depends on the thread count
+    (GRID s1 bbaz5s moved by 0.06 px), and the cache, hence the trained model, must not
+    depend on who filled it (a prepare-data worker, which runs one thread, or an
+    evaluation tool in a process with the default).
+    """
+    import av
+    import cv2
+
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            fps = float(stream.average_rate or 25)
+            size = (stream.codec_context.width, stream.codec_context.height)
+            lm, pres = track_frames(f.to_ndarray(format="rgb24")
+                                    for f in container.decode(stream))
+    finally:
+        cv2.setNumThreads(threads)
     return lm, pres, fps, size
 
 
