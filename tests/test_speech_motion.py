@@ -63,6 +63,29 @@ def test_rest_closes_a_mouth_caught_mid_word(s1_clips) -> None:
         assert after < 0.5 * before, (before, after)
 
 
+def test_rest_of_a_shout_keeps_the_lips_full(grid: Path, tmp_path) -> None:
+    """CREMA-D 1001 shouting, caught at his widest (0.31 IOD, twice s1's widest): closing it
+    must not thin the lips to a line or stretch the mouth. Measured against his real rest
+    (median of his silent frames): upper lip 0.85 and lower lip 0.64 of its thickness, the
+    mouth 0.067 IOD wider; without keeping the portrait's lip shape, 0.57, 0.40 and 0.095."""
+    from engine.model.data import prepare_clip
+    from engine.model.dataset import load_clip
+
+    name = "1001_DFA_ANG_XX"
+    prepare_clip(grid.parent / "crema-d" / "1001" / "video" / f"{name}.mp4",
+                 tmp_path / f"{name}.npz")
+    c = load_clip(tmp_path / f"{name}.npz")
+    j = int(np.argmax(np.where(c.valid, c.opening, -1.0)))
+    assert c.opening[j] > 0.25
+    face = c.canon[j].astype(np.float64)
+    fixed = face + rest.rest_offset(face)
+    assert np.all(rest.lip_gaps(fixed) < rest.CLOSED_GAP + 0.006)
+    got, real = rest.lip_shape(fixed), rest.lip_shape(c.neutral)
+    assert got[0] > 0.75 * real[0], (got, real)    # upper lip, middle
+    assert got[5] > 0.6 * real[5], (got, real)     # lower lip, middle
+    assert got[10] < real[10] + 0.08, (got, real)  # width
+
+
 def test_rest_leaves_closed_lips_alone(s1_clips) -> None:
     for c in s1_clips:
         sil = np.flatnonzero(c.silence & (c.opening < 0.015))

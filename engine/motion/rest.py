@@ -10,8 +10,9 @@ voice is loud (the mouth of a mid-word portrait animates backwards).
 lips: a displacement in the span of the measured mouth/jaw basis
 (``assets/motion/phonetic_shapes.npz``, GRID s1's speech), with a Gaussian
 prior on its coefficients, that brings the inner-lip gaps to those of closed
-lips; what the basis cannot close is closed by moving the inner-lip points
-themselves. Lips that are already closed (or pressed) are left as they are.
+lips while keeping the portrait's own lip thickness and mouth width; what the
+basis cannot close is closed by moving the inner-lip points themselves. Lips
+that are already closed (or pressed) are left as they are.
 Everything is in the canonical frame (:mod:`engine.face.align`; inter-ocular
 distance 1).
 """
@@ -34,6 +35,20 @@ TOLERANCE = 0.004
 #: Weight of the coefficient prior against the gap fit (gaps in IOD, coefficients in
 #: units of their spread over the measured phone shapes).
 PRIOR_WEIGHT = 1e-3
+#: (outer, inner) landmark pairs across the upper and the lower lip: their vertical
+#: distance is the lip's thickness.
+UPPER_LIP = ((0, 13), (37, 82), (267, 312), (39, 81), (269, 311))
+LOWER_LIP = ((17, 14), (84, 87), (314, 317), (181, 178), (405, 402))
+#: Mouth corners (right, left).
+CORNERS = (61, 291)
+#: Weight of keeping the portrait's lip thicknesses and mouth width against closing the
+#: gaps (all in IOD). Without it the basis, extrapolated far beyond s1's widest openings
+#: (0.15 IOD; a shout opens 0.3), thinned the closed lips to a third of their real
+#: thickness and widened the mouth by 0.1 IOD (CREMA-D 1001's widest frames, seen at
+#: full size). s1's own widest frames (median opening 0.10 IOD) hardly choose: weights 0
+#: to 1 give a median lip distance of 0.0112 to 0.0122 IOD to his real rest (100
+#: clips), 2 gives 0.020. ``tools/measure_rest.py`` has the validation speakers' figures.
+KEEP_WEIGHT = 1.0
 
 
 def lip_gaps(canon: np.ndarray) -> np.ndarray:
@@ -42,6 +57,16 @@ def lip_gaps(canon: np.ndarray) -> np.ndarray:
     up = [p[0] for p in INNER_PAIRS]
     lo = [p[1] for p in INNER_PAIRS]
     return c[..., lo, 1] - c[..., up, 1]
+
+
+def lip_shape(canon: np.ndarray) -> np.ndarray:
+    """``(..., 11) float64``: the thicknesses of the upper and the lower lip at five
+    points each, then the mouth's width, of canonical faces (IOD)."""
+    c = np.asarray(canon, np.float64)
+    upper = [c[..., i, 1] - c[..., o, 1] for o, i in UPPER_LIP]
+    lower = [c[..., o, 1] - c[..., i, 1] for o, i in LOWER_LIP]
+    width = c[..., CORNERS[1], 0] - c[..., CORNERS[0], 0]
+    return np.stack([*upper, *lower, width], axis=-1)
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,11 +80,13 @@ def _basis() -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(sh.basis, np.float64), spread
 
 
-def rest_offset(canon: np.ndarray) -> np.ndarray:
+def rest_offset(canon: np.ndarray, keep_weight: float = KEEP_WEIGHT) -> np.ndarray:
     """``(468, 3) float32`` displacement from a portrait's face to its rest (canonical units).
 
     Args:
         canon: ``(468, 3)`` the portrait's face in the canonical frame.
+        keep_weight: :data:`KEEP_WEIGHT`; 0 closes the lips without regard to their
+            thickness and the mouth's width (the estimate before 2026-12-03).
 
     Returns:
         ``rest - canon``: zero when the lips are already closed.
@@ -71,10 +98,14 @@ def rest_offset(canon: np.ndarray) -> np.ndarray:
         return np.zeros((468, 3), np.float32)
     target = np.minimum(gaps, CLOSED_GAP)  # close what is open; never open pressed lips
     basis, spread = _basis()
-    a = lip_gaps(basis)                   # (K, 9): gap change per unit coefficient
-    # least squares: min |gaps + a.T c - target|^2 + PRIOR_WEIGHT |c / spread|^2
+    # Both are linear in the face: their change per unit coefficient, (K, 9) and (K, 11).
+    a, want = lip_gaps(basis), target - gaps
+    if keep_weight > 0:
+        a = np.concatenate([a, keep_weight * lip_shape(basis)], axis=1)
+        want = np.concatenate([want, np.zeros(a.shape[1] - len(gaps))])
+    # least squares: min |a.T c - want|^2 + PRIOR_WEIGHT |c / spread|^2
     lhs = a @ a.T + PRIOR_WEIGHT * np.diag(1.0 / spread ** 2)
-    rhs = a @ (target - gaps)
+    rhs = a @ want
     coef = np.linalg.solve(lhs, rhs)
     disp = np.tensordot(coef, basis, axes=1)
     # what the basis leaves open: move the inner-lip contours towards each other

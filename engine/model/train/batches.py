@@ -49,11 +49,17 @@ class Batcher:
     @staticmethod
     def _rest_face(c: ds.Clip) -> np.ndarray:
         """The clip's widest-open frame with its lips closed by the app's rest estimate: what
-        the generator sees of a portrait caught mid-word."""
+        the generator sees of a portrait caught mid-word.
+
+        Without the estimate's lip-shape term (``keep_weight=0``), as when the shipped model
+        was trained: on s1's widest frames the term moves the 40 lip points by 0.011 IOD
+        (median), any change here trains other weights, and a model trained with it was no
+        better (docs/model.md, 2026-12-03); so ``make model`` keeps giving back the shipped
+        one."""
         from engine.motion.rest import rest_offset
 
         j = int(np.argmax(c.opening))
-        return (c.canon[j] + rest_offset(c.canon[j])).astype(np.float32)
+        return (c.canon[j] + rest_offset(c.canon[j], keep_weight=0.0)).astype(np.float32)
 
     def _jitter(self, neutral: np.ndarray) -> np.ndarray:
         """Identity augmentation: s1 is one face, so move its neutral shape towards or past
