@@ -3,10 +3,10 @@
 Used by ``tools/mouth_eval.py`` (every validation clip) and by the tests (a
 few clips). Numpy and OpenCV only.
 
-- :func:`mouth_patch`: the mouth region of a frame, rotated so that the eye
-  line is level and scaled by the inter-ocular distance (IOD), so that a
-  rendered frame, the real video frame and the still portrait are compared
-  on the same face-relative grid whatever the head does.
+- :func:`mouth_patch` (and :func:`eye_patch`): the mouth (eyes) region of a
+  frame, rotated so that the eye line is level and scaled by the inter-ocular
+  distance (IOD), so that a rendered frame, the real video frame and the still
+  portrait are compared on the same face-relative grid whatever the head does.
 - :func:`ssim`: the structural similarity of two grey patches (Wang et al.
   2004: Gaussian window, sigma 1.5, K1 0.01, K2 0.03, data range 255).
 - :func:`inner_mouth_lab` and :func:`delta_e2000`: the mean colour inside
@@ -31,28 +31,46 @@ from engine.render import topology as topo
 PATCH_CENTRE = 1.05
 PATCH_W, PATCH_H = 1.1, 0.75
 PATCH_PX = 96
+#: Eye patch: the same for both eyes (the eye corners are 0.5 IOD either side of
+#: the midpoint; a little more takes in the outer corners and the lashes).
+EYE_PATCH_CENTRE = 0.0
+EYE_PATCH_W, EYE_PATCH_H = 1.7, 0.4
 
 
-def mouth_patch(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-    """``(72, 106) uint8`` grey mouth patch, eye line level, IOD = :data:`PATCH_PX`.
+def face_patch(rgb: np.ndarray, landmarks: np.ndarray, down: float, width: float,
+               height: float) -> np.ndarray:
+    """``(round(height x PATCH_PX), round(width x PATCH_PX)) uint8`` grey patch of a face,
+    eye line level, IOD = :data:`PATCH_PX` pixels.
 
     Args:
         rgb: ``(H, W, 3) uint8`` a frame.
         landmarks: ``(468, 2+)`` its face's landmarks, pixels.
+        down: the patch's centre below the eye midpoint, IODs.
+        width, height: the patch's size, IODs.
     """
     r, l_ = landmarks[topo.EYE_OUTER[0], :2], landmarks[topo.EYE_OUTER[1], :2]
     d = (l_ - r).astype(np.float64)
     iod = float(np.hypot(*d))
     ang = np.degrees(np.arctan2(d[1], d[0]))
-    down = np.array([-d[1], d[0]]) / iod
-    centre = 0.5 * (r + l_) + PATCH_CENTRE * iod * down
+    normal = np.array([-d[1], d[0]]) / iod
+    centre = 0.5 * (r + l_) + down * iod * normal
     scale = PATCH_PX / iod
-    w, h = int(round(PATCH_W * PATCH_PX)), int(round(PATCH_H * PATCH_PX))
+    w, h = int(round(width * PATCH_PX)), int(round(height * PATCH_PX))
     m = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), float(ang), scale)
     m[:, 2] += np.array([w / 2.0, h / 2.0]) - centre
     grey = cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2GRAY)
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     return cv2.warpAffine(grey, m, (w, h), flags=interp, borderMode=cv2.BORDER_REPLICATE)
+
+
+def mouth_patch(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """``(72, 106) uint8`` grey mouth patch (:func:`face_patch`)."""
+    return face_patch(rgb, landmarks, PATCH_CENTRE, PATCH_W, PATCH_H)
+
+
+def eye_patch(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """``(38, 163) uint8`` grey patch of both eyes, lids and lashes (:func:`face_patch`)."""
+    return face_patch(rgb, landmarks, EYE_PATCH_CENTRE, EYE_PATCH_W, EYE_PATCH_H)
 
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
