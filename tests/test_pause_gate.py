@@ -118,8 +118,24 @@ def test_fit_closes_the_pauses_and_keeps_the_words(grid: Path, tmp_path: Path) -
 def test_speech_phones_are_never_pauses() -> None:
     p = GateParams(fraction=0.5, min_pause_s=0.2, reach_s=0.0)
     loud = np.full(60, -20.0)
-    loud[30:50] = -60.0
+    loud[30:50] = -48.0  # quiet (28 dB under the speech), but not silent
     heard = np.zeros(60, bool)
     heard[30:40] = True  # a soft consonant the recogniser heard
     g = gate_from_loudness(loud, FPS, p, heard)
     assert np.all(g[30:40] == 1) and np.all(g[40:50] == 0)
+
+
+def test_a_phone_stretched_over_silence_rests() -> None:
+    """Silence proper (35 dB under the speech) for at least ``min_pause_s`` is a pause even
+    where the recogniser put a phone: on s4hq such phones left the lips apart in 37 silent
+    frames of 1224; a shorter silence inside a phone (a stop's closure) stays speech."""
+    p = GateParams(fraction=0.5, min_pause_s=0.2, reach_s=0.0)
+    loud = np.full(80, -20.0)
+    loud[30:50] = -60.0
+    loud[65:67] = -60.0
+    heard = np.zeros(80, bool)
+    heard[30:40] = True
+    heard[60:70] = True
+    g = gate_from_loudness(loud, FPS, p, heard)
+    assert np.all(g[30:50] == 0)
+    assert np.all(g[60:70] == 1)

@@ -59,7 +59,9 @@ def gate_from_loudness(loud: np.ndarray, fps: float, params: GateParams = GatePa
     """``(T,) float32`` 1 during speech, 0 in pauses, from loudness ``(T,)`` dB per frame.
 
     ``speech`` ``(T,) bool``, where given, marks frames the recogniser heard as speech
-    phones: they are never pauses, however quiet (a soft consonant, a dip between words).
+    phones: they are never pauses, however quiet (a soft consonant, a dip between words),
+    unless they lie in silence proper (:data:`SILENT_DB` under the speech level) for at
+    least ``min_pause_s``: a recogniser's phone stretched over a silence is not speech.
     Digital silence is all pause; a track without loudness contrast is all speech.
     """
     loud = np.asarray(loud, np.float32)
@@ -69,9 +71,13 @@ def gate_from_loudness(loud: np.ndarray, fps: float, params: GateParams = GatePa
     lo, hi = np.percentile(loud, [5, 95])
     if hi - lo < MIN_CONTRAST_DB:
         return np.full(t, 0.0 if hi <= -90 else 1.0, np.float32)
-    heard = np.zeros(t, bool) if speech is None else np.asarray(speech, bool)[:t]
-    speech = ((loud > lo + params.fraction * (hi - lo)) | heard).astype(np.float32)
+    heard = np.zeros(t, bool) if speech is None else np.array(speech, bool)[:t]
+    silent = loud < hi - SILENT_DB
     min_len = int(round(params.min_pause_s * fps))
+    for a, b in _runs(silent):
+        if b - a >= max(min_len, 1):
+            heard[a:b] = False
+    speech = ((loud > lo + params.fraction * (hi - lo)) | heard).astype(np.float32)
     for a, b in _runs(speech == 0):
         if b - a < min_len and a > 0 and b < t:  # a short quiet run inside speech
             speech[a:b] = 1.0
@@ -84,7 +90,7 @@ def gate_from_loudness(loud: np.ndarray, fps: float, params: GateParams = GatePa
         gate[k:] = np.maximum(gate[k:], w * speech[:-k])
         gate[:-k] = np.maximum(gate[:-k], w * speech[k:])
     # ...but not into silence proper: in a pause the face rests wherever the track is silent.
-    gate[(speech == 0) & (loud < hi - SILENT_DB)] = 0.0
+    gate[(speech == 0) & silent] = 0.0
     return gate
 
 
