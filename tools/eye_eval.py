@@ -47,13 +47,6 @@ BEFORE = 3
 DARKEST = 2.0
 
 
-def _frames(path: Path) -> list[np.ndarray]:
-    import av
-
-    with av.open(str(path)) as c:
-        return [f.to_ndarray(format="rgb24") for f in c.decode(c.streams.video[0])]
-
-
 def blinks(sets: list[str]) -> list[tuple[str, str, int, int]]:
     """``(speaker, clip, open frame, shut frame)`` of every unambiguous labelled blink."""
     labels = json.loads(LABELS.read_text())["clips"]
@@ -77,11 +70,12 @@ def darkest(patch: np.ndarray) -> float:
 
 def measure(speaker: str, clip: str, open_i: int, shut_i: int) -> dict:
     from engine.face import detect_faces
+    from engine.media.video import iter_frames
     from engine.motion.track import MotionTrack
     from engine.render import PortraitRig, render_frame
     from engine.render_eval import eye_patch, ssim
 
-    frames = _frames(DATA / speaker / "video" / f"{clip}.mp4")
+    frames = list(iter_frames(DATA / speaker / "video" / f"{clip}.mp4"))
     h, w = frames[0].shape[:2]
     f = SIZE / max(h, w)
     size = (round(w * f), round(h * f))
