@@ -81,8 +81,9 @@ def gate_from_loudness(loud: np.ndarray, fps: float, params: GateParams = GatePa
     heard = np.zeros(t, bool) if speech is None else np.array(speech, bool)[:t]
     silent = loud < hi - SILENT_DB
     min_len = int(round(params.min_pause_s * fps))
+    silent_pause = max(min_len, round(SILENT_PAUSE_S * fps), 1)
     for a, b in _runs(silent):
-        if b - a >= max(min_len, round(SILENT_PAUSE_S * fps), 1):
+        if b - a >= silent_pause:
             heard[a:b] = False
     speech = ((loud > lo + params.fraction * (hi - lo)) | heard).astype(np.float32)
     for a, b in _runs(speech == 0):
