@@ -129,6 +129,26 @@ def test_one_training_step_reduces_l1(tiny_data):
     assert l1() < before
 
 
+
+def test_extra_training_speaker_is_split_and_sampled_at_its_share(tiny_data):
+    """An extra training speaker (off by default) gets its own held-out clips and its
+    share of the crops; without one, s4hq is listed whole for the training log."""
+    from engine.model import dataset as ds
+    from engine.model.train.batches import Batcher
+
+    plain = ds.split_clips(tiny_data, held_out=1)
+    assert len(plain["train"]) == 2 and len(plain["val_s1"]) == 1 and len(plain["s4hq"]) == 1
+    assert not any("s4hq" in p for p in plain["train"])
+    two = ds.split_clips(tiny_data, held_out=1, extra={"s4hq": 0})
+    assert "s4hq" not in two and two["val_s4hq"] == []
+    assert sum("s4hq" in p for p in two["train"]) == 1
+    clips = [ds.load_clip(Path(p)) for p in two["train"]]
+    norm = ds.fit_normalisers(clips, k=6)
+    batcher = Batcher(clips, norm, _tiny_cfg(extra_speakers={"s4hq": 0}, extra_share=0.25),
+                      np.random.default_rng(0))
+    picks = [clips[batcher._pick()].speaker for _ in range(2000)]
+    assert 0.21 < picks.count("s4hq") / len(picks) < 0.29
+
 def test_onnx_matches_torch(tiny_onnx):
     _, result = tiny_onnx
     assert result["parity_max_abs"] < 1e-4

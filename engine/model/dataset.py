@@ -186,20 +186,28 @@ def load_clips(paths: list[Path], cache: Path | None = None) -> list[Clip]:
 
 
 def split_clips(data: Path, held_out: int = 50, seed: int = 0, train_speaker: str = "s1",
-                val_speakers: tuple[str, ...] = ("s4hq",)) -> dict:
-    """``{"train": [...], "val_s1": [...], "s4hq": [...]}`` lists of ``.npz`` paths.
+                extra: dict[str, int] | None = None,
+                watch: tuple[str, ...] = ("s4hq",)) -> dict:
+    """``{"train": [...], "val_s1": [...], "val_<speaker>": [...], "<speaker>": [...]}``
+    lists of ``.npz`` paths.
 
-    ``held_out`` clips of ``train_speaker``, drawn with ``seed``, are kept out of training.
+    ``held_out`` clips of ``train_speaker`` and ``extra[speaker]`` clips of each extra
+    training speaker, drawn with ``seed``, are kept out of training (``val_<speaker>``);
+    every clip of a ``watch`` speaker not trained on is listed under its name (the
+    training log follows the model on it).
     """
     data = Path(data)
-    train = sorted((data / train_speaker).glob("*.npz"))
     rng = np.random.default_rng(seed)
-    idx = rng.permutation(len(train))
-    hold = set(idx[: min(held_out, max(len(train) - 1, 0))].tolist())
-    out = {"train": [str(p) for i, p in enumerate(train) if i not in hold],
-           "val_s1": [str(p) for i, p in enumerate(train) if i in hold]}
-    for sp in val_speakers:
-        out[sp] = [str(p) for p in sorted((data / sp).glob("*.npz"))]
+    out: dict = {"train": []}
+    for sp, n in {train_speaker: held_out, **(extra or {})}.items():
+        clips = sorted((data / sp).glob("*.npz"))
+        idx = rng.permutation(len(clips))
+        hold = set(idx[: min(n, max(len(clips) - 1, 0))].tolist())
+        out["train"] += [str(p) for i, p in enumerate(clips) if i not in hold]
+        out[f"val_{sp}"] = [str(p) for i, p in enumerate(clips) if i in hold]
+    for sp in watch:
+        if sp not in (extra or {}):
+            out[sp] = [str(p) for p in sorted((data / sp).glob("*.npz"))]
     return out
 
 

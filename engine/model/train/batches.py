@@ -45,6 +45,19 @@ class Batcher:
         top = hz_to_mel(np.array(features.SAMPLE_RATE / 2.0))
         self.band_mel = np.linspace(0.0, float(top), features.N_MELS + 2)[1:-1]
         self.rest_idents = [self._rest_face(c) for c in clips]
+        extra = set(getattr(cfg, "extra_speakers", {}) or {})
+        self.extra_idx = [i for i, c in enumerate(clips) if c.speaker in extra]
+        self.main_idx = [i for i, c in enumerate(clips) if c.speaker not in extra]
+
+    def _pick(self) -> int:
+        """A training clip's index: ``cfg.extra_share`` of the crops from the extra speakers'
+        clips, the rest from s1's; uniform over all clips when only one side has any (the
+        draws of a run on s1 alone are those of the recipe before extra speakers)."""
+        rng = self.rng
+        if not self.extra_idx or not self.main_idx:
+            return int(rng.integers(len(self.clips)))
+        side = self.extra_idx if rng.uniform() < self.cfg.extra_share else self.main_idx
+        return side[int(rng.integers(len(side)))]
 
     @staticmethod
     def _rest_face(c: ds.Clip) -> np.ndarray:
@@ -144,7 +157,7 @@ class Batcher:
                                 ("audio", "coeffs", "pose", "eyelids", "identity", "mj")}
         length = cfg.length
         for _ in range(cfg.batch):
-            i = int(rng.integers(len(self.clips)))
+            i = self._pick()
             c = self.clips[i]
             rate = 1.0 + float(rng.uniform(-cfg.tempo, cfg.tempo)) if cfg.tempo > 0 else 1.0
             # target frames sampled at t_k = start + k * rate (in source frames)

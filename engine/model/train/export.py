@@ -156,8 +156,9 @@ def build_metadata(st: dict, norm: Normalisers) -> dict:
         "coeff_std": np.asarray(norm.coeff_std, np.float32),
         "pose_std": np.asarray(norm.pose_std, np.float32),
         "neutral_mean": np.asarray(norm.neutral_mean, np.float32),
-        "data": "GRID audio-visual corpus s1 (CC BY 4.0; Cooke, Barker, Cunningham and Shao, "
-                "JASA 2006)",
+        "data": "GRID audio-visual corpus "
+                + " and ".join(["s1", *sorted(cfg.get("extra_speakers") or {})])
+                + " (CC BY 4.0; Cooke, Barker, Cunningham and Shao, JASA 2006)",
     }
 
 
