@@ -149,6 +149,21 @@ def test_extra_training_speaker_is_split_and_sampled_at_its_share(tiny_data):
     picks = [clips[batcher._pick()].speaker for _ in range(2000)]
     assert 0.21 < picks.count("s4hq") / len(picks) < 0.29
 
+
+def test_closed_rest_keeps_the_motion_and_closes_the_lips(tiny_data):
+    """An extra speaker's motion is measured from her rest face with the lips closed: the
+    face in every frame is unchanged, the rest's inner lips meet (s4hq rests with them
+    apart)."""
+    from engine.model import dataset as ds
+    from engine.model.landmarks import mouth_opening
+
+    c = ds.load_clip(next((tiny_data / "s4hq").glob("*.npz")))
+    d = ds.with_closed_rest(c)
+    assert mouth_opening(d.neutral[None])[0] < 0.015 < mouth_opening(c.neutral[None])[0]
+    keep = np.setdiff1d(np.arange(468), list(ds.EYELID_POINTS))
+    np.testing.assert_allclose((d.neutral + d.expr)[:, keep], (c.neutral + c.expr)[:, keep],
+                               atol=1e-5)
+
 def test_onnx_matches_torch(tiny_onnx):
     _, result = tiny_onnx
     assert result["parity_max_abs"] < 1e-4

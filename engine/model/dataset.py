@@ -13,6 +13,7 @@ track, so the model must not close them a second time).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -142,6 +143,17 @@ def load_clip(path: Path | str) -> Clip:
                 audio, eyelid_track(blinks, t_n, fps), blinks, sil, loud.astype(np.float32),
                 opening, valid, mel.astype(np.float32), onehot, f0.astype(np.float32),
                 aper.astype(np.float32))
+
+
+def with_closed_rest(c: Clip) -> Clip:
+    """The clip with its rest face's lips closed by the app's rest estimate
+    (:func:`engine.motion.rest.rest_offset`) and its expression measured from there."""
+    from engine.motion.rest import rest_offset
+
+    off = rest_offset(c.neutral).astype(np.float32)
+    expr = (c.expr - off[None]).astype(np.float32)
+    expr[:, list(EYELID_POINTS)] = 0.0
+    return dataclasses.replace(c, neutral=(c.neutral + off).astype(np.float32), expr=expr)
 
 
 #: Bump when :func:`load_clip` derives anything differently: memoised clips of

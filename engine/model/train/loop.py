@@ -66,10 +66,14 @@ class TrainConfig:
     held_out: int = 50
     #: speakers trained on beside s1, each with the number of its clips held out, and
     #: the share of the crops drawn from them. Off: s4hq (a second face and voice, 40 of
-    #: her clips at 25 % of the crops, two seeds) made the unseen speakers worse
+    #: her clips at 25 % of the crops, four seeds) did not help the unseen speakers
     #: (docs/model.md, 2026-12-03). The validation speakers are never trained on.
     extra_speakers: dict = field(default_factory=dict)
     extra_share: float = 0.25
+    #: measure the extra speakers' motion from their rest face with the lips closed (the
+    #: app's rest estimate), as the app articulates it: s4hq rests with her lips apart,
+    #: so from her own rest face her speech opens the mouth less than s1's does
+    close_extra_rest: bool = True
     val_every: int = 250
     log_every: int = 25
     ckpt_every: int = 250
@@ -303,6 +307,10 @@ def load_data(data: Path, out: Path, cfg: TrainConfig) -> tuple[dict, list, list
     # s4hq: her held-out clips where she is trained on, all of them (older runs) where not
     s4 = split.get("val_s4hq", split.get("s4hq", []))
     other = ds.load_clips([Path(p) for p in s4], memo / f"s4hq_{cfg.seed}.pkl")
+    extra = set(cfg.extra_speakers)
+    if extra and cfg.close_extra_rest:
+        train = [ds.with_closed_rest(c) if c.speaker in extra else c for c in train]
+        other = [ds.with_closed_rest(c) if c.speaker in extra else c for c in other]
     return split, train, val, other
 
 
