@@ -45,7 +45,7 @@ class Batcher:
         top = hz_to_mel(np.array(features.SAMPLE_RATE / 2.0))
         self.band_mel = np.linspace(0.0, float(top), features.N_MELS + 2)[1:-1]
         self.rest_idents = [self._rest_face(c) for c in clips]
-        extra = set(getattr(cfg, "extra_speakers", {}) or {})
+        extra = set(cfg.extra_speakers)
         self.extra_idx = [i for i, c in enumerate(clips) if c.speaker in extra]
         self.main_idx = [i for i, c in enumerate(clips) if c.speaker not in extra]
 
