@@ -129,7 +129,6 @@ def test_one_training_step_reduces_l1(tiny_data):
     assert l1() < before
 
 
-
 def test_extra_training_speaker_is_split_and_sampled_at_its_share(tiny_data):
     """An extra training speaker (off by default) gets its own held-out clips and its
     share of the crops; without one, s4hq is listed whole for the training log."""
@@ -163,6 +162,7 @@ def test_closed_rest_keeps_the_motion_and_closes_the_lips(tiny_data):
     keep = np.setdiff1d(np.arange(468), list(ds.EYELID_POINTS))
     np.testing.assert_allclose((d.neutral + d.expr)[:, keep], (c.neutral + c.expr)[:, keep],
                                atol=1e-5)
+
 
 def test_onnx_matches_torch(tiny_onnx):
     _, result = tiny_onnx
