@@ -135,7 +135,7 @@ PORTRAITS: dict[str, tuple[str, Callable[[], np.ndarray]]] = {
     "crema_1001": ("video still, frontal", _frame("crema-d/1001/video/1001_DFA_NEU_XX.mp4", 0)),
     "crema_1001_happy": ("video still, smiling (narrowed eyes)", _frame(
         "crema-d/1001/video/1001_DFA_HAP_XX.mp4", 40)),
-    "cameraman": ("photo, three-quarter view, black and white", _skimage("camera")),
+    "cameraman": ("photo, turned 53°, black and white", _skimage("camera")),
 }
 
 
