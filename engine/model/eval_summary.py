@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-METRICS = ("r", "lag", "lmd", "closed", "std_ratio", "head_ratio")
+METRICS = ("r", "r_speech", "lag", "lmd", "closed", "std_ratio", "head_ratio")
 #: Sets whose speakers move their heads naturally (GRID speakers were asked to keep
 #: still): the head-rotation ratio is judged on these.
 HEAD_SETS = ("CREMA-D 1001", "GRID s4hq")
@@ -21,8 +21,8 @@ HEAD_SETS = ("CREMA-D 1001", "GRID s4hq")
 MIN_SILENT = 5
 #: How the worst clip of each metric is chosen: "min", "max", or "far" (furthest from 1
 #: in ratio, i.e. largest |log|).
-WORST = {"r": "min", "lag": "absmax", "lmd": "max", "closed": "min", "std_ratio": "far",
-         "head_ratio": "far"}
+WORST = {"r": "min", "r_speech": "min", "lag": "absmax", "lmd": "max", "closed": "min",
+         "std_ratio": "far", "head_ratio": "far"}
 
 
 def _worst(values: np.ndarray, how: str) -> float:
@@ -82,11 +82,13 @@ def markdown(summary: dict) -> str:
         n = next(iter(by_src.values()))["n"]
         lines.append(f"**{g}** ({n} clip x portrait pairs; median / worst clip; closed in "
                      f"silence: share of all silent frames / worst clip)\n")
-        lines.append("| source | mouth-opening r | lag, frames | mouth LMD / IOD | closed in "
-                     "silence | opening std, gen / real | head rotation std, gen / real |")
-        lines.append("|---|---|---|---|---|---|---|")
+        lines.append("| source | mouth-opening r | r inside speech | lag, frames | mouth LMD / "
+                     "IOD | closed in silence | opening std, gen / real | head rotation std, "
+                     "gen / real |")
+        lines.append("|---|---|---|---|---|---|---|---|")
         for src, m in by_src.items():
-            cells = [_cell(m, "r", ".2f"), _cell(m, "lag", "+.0f"), _cell(m, "lmd", ".4f"),
+            cells = [_cell(m, "r", ".2f"), _cell(m, "r_speech", ".2f"), _cell(m, "lag", "+.0f"),
+                     _cell(m, "lmd", ".4f"),
                      _cell(m, "closed", ".0f", 100.0) + " %", _cell(m, "std_ratio", ".2f"),
                      _cell(m, "head_ratio", ".2f")]
             lines.append(f"| {src} | " + " | ".join(cells) + " |")

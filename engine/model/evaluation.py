@@ -6,6 +6,8 @@ motion from the clip's own audio as the app would (rest pose, mouth, head) and
 compare it with the landmarks tracked in the real video:
 
 - ``r``: Pearson r of the inner-lip opening (13-14), generated vs real, at lag 0;
+- ``r_speech``: the same from the first to the last phone the recogniser hears (a
+  breath before the first word, say, left out);
 - ``lag``: the lag in frames (-5..5) that maximises that r (positive = generated
   later than real);
 - ``lmd``: mean distance of the 40 lip landmarks (x/y, canonical frame, so in
@@ -100,7 +102,8 @@ def portrait_frame(clip: ds.Clip, choice: str) -> int:
     raise ValueError(f"unknown portrait choice {choice!r}")
 
 
-def clip_metrics(disp: np.ndarray, pose: np.ndarray, clip: ds.Clip, frame: int) -> dict:
+def clip_metrics(disp: np.ndarray, pose: np.ndarray, clip: ds.Clip, frame: int,
+                 speech: tuple[int, int] | None = None) -> dict:
     """Metrics of generated motion for one clip and one portrait frame.
 
     Args:
@@ -108,6 +111,9 @@ def clip_metrics(disp: np.ndarray, pose: np.ndarray, clip: ds.Clip, frame: int) 
         pose: ``(T, 6)`` generated head pose (radians in the first three columns).
         clip: the real clip.
         frame: the portrait's frame in the clip.
+        speech: ``(first, end)`` frames from the first to the last recognised speech
+            phone; gives ``r_speech``, the opening's r inside them (what a speaker does
+            before and after speaking, a breath, say, left out).
     """
     shapes = clip.canon[frame][None] + disp
     gen_op = opening_of(shapes)
@@ -118,8 +124,14 @@ def clip_metrics(disp: np.ndarray, pose: np.ndarray, clip: ds.Clip, frame: int) 
                                axis=-1).mean())
     sil = clip.silence & ok
     real_head = rotation_std(clip.pose[ok])
+    inside = np.zeros_like(ok)
+    if speech is not None:
+        inside[speech[0]:speech[1]] = True
+    inside &= ok
     return {
         "r": pearson(gen_op[ok], real_op[ok]), "lag": best_lag(gen_op, real_op), "lmd": lmd,
+        "r_speech": pearson(gen_op[inside], real_op[inside]) if inside.sum() >= 3
+        else float("nan"),
         "closed": float((gen_op[sil] < CLOSED).mean()) if sil.any() else float("nan"),
         "real_closed": float((real_op[sil] < CLOSED).mean()) if sil.any() else float("nan"),
         "silent_frames": int(sil.sum()),
@@ -156,6 +168,14 @@ class EvalClip:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps([[p.label, p.start, p.end] for p in phones]))
         return phones
+
+    def speech_span(self) -> tuple[int, int] | None:
+        """``(first, end)`` frames from the first to the last recognised speech phone."""
+        said = [p for p in self.phones() if p.label != "sil"]
+        if not said:
+            return None
+        fps = self.clip.fps
+        return int(said[0].start * fps), int(np.ceil(said[-1].end * fps))
 
 
 def audio_for(speaker_dir: Path, stem: str) -> np.ndarray:
@@ -320,7 +340,7 @@ def evaluate_clips(clips: list[EvalClip], sources: dict[str, Source]) -> list[di
             frame = portrait_frame(ec.clip, choice)
             for src, fn in sources.items():
                 disp, pose = fn(ec, frame)
-                m = clip_metrics(disp, pose, ec.clip, frame)
+                m = clip_metrics(disp, pose, ec.clip, frame, ec.speech_span())
                 rows.append({"set": ec.set, "speaker": ec.clip.speaker, "clip": ec.name,
                              "portrait": choice, "frame": frame, "source": src, **m})
         log.info("evaluated %s/%s", ec.clip.speaker, ec.name)
