@@ -378,3 +378,22 @@ def test_tracking_does_not_depend_on_opencv_threads(grid):
     finally:
         cv2.setNumThreads(threads)
     assert np.array_equal(lm[0], one[0])
+
+
+def test_r_inside_speech_leaves_out_what_comes_before_and_after(tiny_data):
+    """``r_speech`` is the opening's r between the first and the last recognised phone:
+    a generated mouth that copies the real one there and does anything else around it
+    scores 1 inside speech and less over the whole clip."""
+    from engine.model import dataset as ds
+    from engine.model.evaluation import clip_metrics
+
+    c = ds.load_clip(next((tiny_data / "s1").glob("*.npz")))
+    t = c.frames
+    span = (t // 4, 3 * t // 4)
+    disp = (c.canon - c.canon[0][None]).astype(np.float32)
+    outside = np.r_[0:span[0], span[1]:t]
+    disp[outside] = disp[outside[::-1]]  # the mouth outside speech, played backwards
+    m = clip_metrics(disp, np.zeros((t, 6), np.float32), c, 0, span)
+    assert m["r_speech"] > 0.999
+    assert m["r"] < 0.99
+    assert np.isnan(clip_metrics(disp, np.zeros((t, 6), np.float32), c, 0)["r_speech"])
