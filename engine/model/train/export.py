@@ -78,7 +78,7 @@ def gate_clips(g: Generator, norm: Normalisers, clips: list) -> list:
     """The pause gate's view of training clips: the real opening and the generator's."""
     from engine.model.landmarks import LIP_LO, LIP_UP
     from engine.model.pause_gate import GateClip
-    from engine.model.train.loop import generate
+    from engine.model.train.validation import generate
 
     basis = norm.basis[:, [LIP_UP, LIP_LO], :2]                    # (K, 2, 2)
     mean = norm.mean[[LIP_UP, LIP_LO], :2]

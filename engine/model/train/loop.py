@@ -33,8 +33,10 @@ import torch.nn.functional as F
 
 from engine.model import dataset as ds
 from engine.model.landmarks import MOUTH
-from engine.model.train.batches import Batcher, identity_vector
+from engine.model.train.batches import Batcher
+from engine.model.train.distributed import average_grads, broadcast, rank_and_world
 from engine.model.train.nets import FrameD, Generator, NetConfig, SequenceD, SyncD
+from engine.model.train.validation import validate
 
 log = logging.getLogger(__name__)
 
@@ -85,34 +87,6 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
-
-
-# ----------------------------------------------------------------------------- distributed
-def _dist() -> tuple[int, int]:
-    ws = int(os.environ.get("WORLD_SIZE", "1"))
-    if ws > 1 and not torch.distributed.is_initialized():
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
-        torch.distributed.init_process_group(backend)
-    if ws > 1:
-        return torch.distributed.get_rank(), ws
-    return 0, 1
-
-
-def _average_grads(params, world: int) -> None:
-    if world <= 1:
-        return
-    for p in params:
-        if p.grad is not None:
-            torch.distributed.all_reduce(p.grad, op=torch.distributed.ReduceOp.SUM)
-            p.grad /= world
-
-
-def _broadcast(modules, world: int) -> None:
-    if world <= 1:
-        return
-    for m in modules:
-        for t in list(m.parameters()) + list(m.buffers()):
-            torch.distributed.broadcast(t.data, 0)
 
 
 class Bundle:
@@ -215,7 +189,7 @@ def train_step(bundle: Bundle, batch: dict, gen: torch.Generator, world: int = 1
             out["d_sync"] = float(lsy.detach())
         bundle.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
-        _average_grads([p for g in bundle.opt_d.param_groups for p in g["params"]], world)
+        average_grads([p for g in bundle.opt_d.param_groups for p in g["params"]], world)
         bundle.opt_d.step()
 
     # ---- generator
@@ -238,53 +212,10 @@ def train_step(bundle: Bundle, batch: dict, gen: torch.Generator, world: int = 1
         out["g_sync"] = float(ga.detach())
     bundle.opt_g.zero_grad(set_to_none=True)
     g_loss.backward()
-    _average_grads(list(bundle.g.parameters()), world)
+    average_grads(list(bundle.g.parameters()), world)
     bundle.opt_g.step()
     out.update(l1=float(l1.detach()), pose=float(lpose.detach()), g_total=float(g_loss.detach()))
     return out
-
-
-# ----------------------------------------------------------------------------- validation
-@torch.no_grad()
-def generate(g: Generator, clip: ds.Clip, norm: ds.Normalisers, seed: int = 0,
-             noise_dim: int = 10, sigma: float = 0.33) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised ``(coeffs (T,K), pose (T,6))`` for a clip, its rest face as the identity."""
-    gen = torch.Generator().manual_seed(seed)
-    t = clip.frames
-    noise = torch.randn(1, t, noise_dim, generator=gen) * sigma
-    audio = torch.from_numpy(clip.audio[None])
-    ident = torch.from_numpy(identity_vector(clip.neutral, norm)[None])
-    eyel = torch.from_numpy(np.ascontiguousarray(clip.eyelids[None, :, :1]))
-    c, p = g(audio, ident, noise, eyel)
-    return c[0].numpy(), p[0].numpy()
-
-
-def validate(g: Generator, clips: list[ds.Clip], norm: ds.Normalisers,
-             noise_dim: int, sigma: float) -> dict:
-    """Mean per-clip mouth-opening r and mouth LMD (IOD units) on ``clips``."""
-    from engine.model.landmarks import LIP_LO, LIP_UP
-
-    was = g.training
-    g.eval()
-    rs, lmds = [], []
-    basis = norm.basis.reshape(len(norm.basis), -1)
-    mouth = list(MOUTH)
-    for c in clips:
-        coeffs, _ = generate(g, c, norm, 0, noise_dim, sigma)
-        disp = ((coeffs * norm.coeff_std) @ basis).reshape(-1, 468, 3) + norm.mean
-        shape = c.neutral[None] + disp
-        op = np.linalg.norm(shape[:, LIP_UP, :2] - shape[:, LIP_LO, :2], axis=-1)
-        real = c.canon if c.canon is not None else None
-        if np.std(op) > 1e-9 and np.std(c.opening) > 1e-9:
-            rs.append(float(np.corrcoef(op, c.opening)[0, 1]))
-        else:
-            rs.append(0.0)
-        if real is not None:
-            lmds.append(float(np.linalg.norm(shape[:, mouth, :2] - real[:, mouth, :2],
-                                             axis=-1).mean()))
-    g.train(was)
-    return {"r": float(np.mean(rs)) if rs else float("nan"),
-            "lmd": float(np.mean(lmds)) if lmds else float("nan")}
 
 
 # ----------------------------------------------------------------------------- driver
@@ -319,7 +250,7 @@ def train(data: Path | str, out: Path | str, cfg: TrainConfig | None = None,
     """Train (or resume) into ``out``. Returns the final validation figures."""
     cfg = cfg or TrainConfig()
     data, out = Path(data), Path(out)
-    rank, world = _dist()
+    rank, world = rank_and_world()
     torch.set_num_threads(max(1, cfg.threads))
     torch.manual_seed(cfg.seed + rank)
     out.mkdir(parents=True, exist_ok=True)
@@ -353,7 +284,7 @@ def train(data: Path | str, out: Path | str, cfg: TrainConfig | None = None,
             rng.bit_generator.state = st["rng"]
             gen.set_state(st["torch_gen"])
         log.info("resumed from step %d", step)
-    _broadcast(bundle.modules(), world)
+    broadcast(bundle.modules(), world)
     batcher = Batcher(train_clips, norm, cfg, rng)
     log_path = out / "log.csv"
     fields = ["step", "kind", "seconds", "l1", "pose", "g_total", "g_frame", "g_seq", "g_sync",

@@ -1,0 +1,38 @@
+"""Data-parallel training helpers (``torch.distributed``; gloo on CPU, NCCL on GPUs).
+
+Each rank draws its own batches; gradients are averaged with ``all_reduce`` after
+every backward pass, and rank 0's initial weights are broadcast to the others.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+
+def rank_and_world() -> tuple[int, int]:
+    ws = int(os.environ.get("WORLD_SIZE", "1"))
+    if ws > 1 and not torch.distributed.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        torch.distributed.init_process_group(backend)
+    if ws > 1:
+        return torch.distributed.get_rank(), ws
+    return 0, 1
+
+
+def average_grads(params, world: int) -> None:
+    if world <= 1:
+        return
+    for p in params:
+        if p.grad is not None:
+            torch.distributed.all_reduce(p.grad, op=torch.distributed.ReduceOp.SUM)
+            p.grad /= world
+
+
+def broadcast(modules, world: int) -> None:
+    if world <= 1:
+        return
+    for m in modules:
+        for t in list(m.parameters()) + list(m.buffers()):
+            torch.distributed.broadcast(t.data, 0)
