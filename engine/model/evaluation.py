@@ -336,11 +336,12 @@ def evaluate_clips(clips: list[EvalClip], sources: dict[str, Source]) -> list[di
     """One row per (clip, portrait, source) with :func:`clip_metrics`."""
     rows = []
     for ec in clips:
+        span = ec.speech_span()
         for choice in PORTRAITS:
             frame = portrait_frame(ec.clip, choice)
             for src, fn in sources.items():
                 disp, pose = fn(ec, frame)
-                m = clip_metrics(disp, pose, ec.clip, frame, ec.speech_span())
+                m = clip_metrics(disp, pose, ec.clip, frame, span)
                 rows.append({"set": ec.set, "speaker": ec.clip.speaker, "clip": ec.name,
                              "portrait": choice, "frame": frame, "source": src, **m})
         log.info("evaluated %s/%s", ec.clip.speaker, ec.name)
