@@ -129,6 +129,27 @@ def test_one_training_step_reduces_l1(tiny_data):
     assert l1() < before
 
 
+def test_learning_rates_constant_or_falling_to_zero(tiny_data):
+    from engine.model import dataset as ds
+    from engine.model.train.loop import Bundle, set_learning_rates
+
+    clips = [ds.load_clip(p) for p in sorted((tiny_data / "s1").glob("*.npz"))]
+    norm = ds.fit_normalisers(clips, k=6)
+
+    def rates(cfg, step: int) -> tuple[float, float]:
+        bundle = Bundle(cfg, norm)
+        set_learning_rates(bundle, cfg, step)
+        return bundle.opt_g.param_groups[0]["lr"], bundle.opt_d.param_groups[0]["lr"]
+
+    constant = _tiny_cfg(steps=100)
+    assert rates(constant, 99) == (constant.lr_g, constant.lr_d)
+    falling = _tiny_cfg(steps=100, lr_decay_from=60)
+    assert rates(falling, 59) == (falling.lr_g, falling.lr_d)
+    g, d = rates(falling, 80)
+    assert g == pytest.approx(falling.lr_g / 2) and d == pytest.approx(falling.lr_d / 2)
+    assert rates(falling, 100) == (0.0, 0.0)
+
+
 def test_extra_training_speaker_is_split_and_sampled_at_its_share(tiny_data):
     """An extra training speaker (off by default) gets its own held-out clips and its
     share of the crops; without one, s4hq is listed whole for the training log."""

@@ -7,7 +7,14 @@ tracked inner-lip gap), the rendered frame's mouth patch
 (:func:`engine.render_eval.mouth_patch`: eye line level, scaled by the
 inter-ocular distance) is compared by SSIM with the real video frame's, and
 so is the still portrait's; the gain is rendered minus still, averaged over
-those frames. The mean colour inside the inner lips is compared by CIEDE2000
+those frames. All three patches are cut with one tracker's landmarks, the
+real video's (the still with its first frame's, a render with them moved by
+the render's own motion): the portrait analysis finds the eye corners a pixel
+or two away from where the video's tracking does, and a patch cut with the
+one against a patch cut with the other loses SSIM on identical pixels (0.67
+on CREMA-D NEU's first frame, 0.89 on s4hq sgbc3n's) whatever the renderer
+does. Until 2026-12-03 the still and the renders were cut with the portrait
+analysis's landmarks. The mean colour inside the inner lips is compared by CIEDE2000
 (:func:`engine.render_eval.delta_e2000`) with the real frame's, and so is the
 spread of its lightness (:func:`engine.render_eval.inner_mouth_contrast`,
 rendered over real): a flat band of the right mean colour has the right ΔE
@@ -134,9 +141,10 @@ def motion_for(source: str, portrait, clip: dict, audio_path: Path):
     return anim.motion, (lambda i: anim.frame_index(i / fps))
 
 
-def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False) -> dict:
+def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False,
+              picks: list[int] | None = None) -> dict:
     """Per-source SSIM gain and inner-mouth colour difference of one clip (at the
-    most-open frames while the voice speaks, with ``voiced``)."""
+    most-open frames while the voice speaks, with ``voiced``; at ``picks`` when given)."""
     from engine.analysis import analyse_portrait
     from engine.media.image import Image
     from engine.model.data import find_audio
@@ -155,10 +163,17 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     lm = clip["landmarks"][:n]
     portrait = analyse_portrait(Image(frames[0], None, str(video)))
     rig = portrait.rig
-    still_patch = mouth_patch(frames[0], rig.landmarks)
+    # Every patch is cut with the same tracker's landmarks as the real frames' (the
+    # prepare-data tracking): the still with frame 0's, a render with frame 0's moved by
+    # the render's own displacement. Cut with the portrait analysis's landmarks instead,
+    # the same pixels differ from themselves (CREMA-D NEU's first frame: SSIM 0.67).
+    base = lm[0][:, :2].astype(np.float32)
+    to_tracker = base - rig.landmarks[:, :2]
+    still_patch = mouth_patch(frames[0], base)
     still_lab = inner_mouth_lab(frames[0], rig.landmarks)
     allowed = voiced_frames(find_audio(video), n, float(clip["fps"])) if voiced else None
-    picks = most_open(lm, clip["presence"][:n], allowed=allowed)
+    if picks is None:
+        picks = most_open(lm, clip["presence"][:n], allowed=allowed)
     out: dict = {"clip": video.stem, "frames": [int(i) for i in picks]}
     real = [(mouth_patch(frames[i], lm[i]), inner_mouth_lab(frames[i], lm[i])) for i in picks]
     real_contrast = [inner_mouth_contrast(frames[i], lm[i]) for i in picks]
@@ -174,7 +189,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
             k = index(int(i))
             img = render_frame(rig, motion, k)
             xy = frame_landmarks(rig, motion, k)
-            s_r.append(ssim(mouth_patch(img, xy), patch))
+            s_r.append(ssim(mouth_patch(img, xy[:, :2] + to_tracker), patch))
             lab_r = inner_mouth_lab(img, xy)
             if lab is not None and lab_r is not None:
                 de_r.append(delta_e2000(lab_r, lab))

@@ -17,6 +17,8 @@ import dataclasses
 import json
 import logging
 import math
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,11 +191,16 @@ def load_clips(paths: list[Path], cache: Path | None = None) -> list[Clip]:
     clips = [load_clip(p) for p in paths]
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump({"version": CLIP_VERSION, "paths": [str(p) for p in paths], "clips": clips,
-                         "stamp": _stamp(paths)}, f, protocol=4)
-        tmp.replace(cache)
+        # a temporary file of its own: two evaluations started together share the memo
+        fd, tmp = tempfile.mkstemp(prefix=f".{cache.name}.", dir=cache.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump({"version": CLIP_VERSION, "paths": [str(p) for p in paths],
+                             "clips": clips, "stamp": _stamp(paths)}, f, protocol=4)
+            os.replace(tmp, cache)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return clips
 
 

@@ -76,6 +76,8 @@ class TrainConfig:
     #: app's rest estimate), as the app articulates it: s4hq rests with her lips apart,
     #: so from her own rest face her speech opens the mouth less than s1's does
     close_extra_rest: bool = True
+    #: from this step on, both learning rates fall linearly to 0 at ``steps`` (None: constant)
+    lr_decay_from: int | None = None
     val_every: int = 250
     log_every: int = 25
     ckpt_every: int = 250
@@ -219,6 +221,16 @@ def train_step(bundle: Bundle, batch: dict, gen: torch.Generator, world: int = 1
 
 
 # ----------------------------------------------------------------------------- driver
+def set_learning_rates(bundle: Bundle, cfg: TrainConfig, step: int) -> None:
+    """Constant rates, or a linear fall to 0 at ``cfg.steps`` from ``cfg.lr_decay_from``."""
+    scale = 1.0
+    if cfg.lr_decay_from is not None and step >= cfg.lr_decay_from:
+        scale = max(cfg.steps - step, 0) / max(cfg.steps - cfg.lr_decay_from, 1)
+    for opt, lr in ((bundle.opt_g, cfg.lr_g), (bundle.opt_d, cfg.lr_d)):
+        for group in opt.param_groups:
+            group["lr"] = lr * scale
+
+
 def _save(path: Path, obj: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     torch.save(obj, tmp)
@@ -334,6 +346,7 @@ def train(data: Path | str, out: Path | str, cfg: TrainConfig | None = None,
             if stop:
                 log.info("time budget of %.1f min reached at step %d", cfg.minutes, step)
                 break
+            set_learning_rates(bundle, cfg, step)
             batch = batcher.sample()
             losses = train_step(bundle, batch, gen, world)
             step += 1
