@@ -22,6 +22,7 @@ from engine.motion.blinks import BlinkEvent, BlinkParams, eyelid_track, generate
 from engine.motion.expressions import expression_shapes
 from engine.motion.speech import speech_motion
 from engine.motion.track import MotionTrack
+from engine.render import moving_box, output_size
 from engine.render import render_frame as _render
 from engine.settings import Settings
 
@@ -157,6 +158,12 @@ class Animation:
     def render_index(self, index: int, size: int | None = None) -> np.ndarray:
         """Frame ``index`` as ``(h, w, 3|4) uint8``; ``size`` is the long edge in pixels."""
         return _render(self.portrait.rig, self.motion, index, size)
+
+    def unmoving(self, size: int | None = None) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+        """``(still, box)``: the portrait at the frames' size, ``(h, w, 3|4) uint8``, and the
+        pixel box ``(x0, y0, x1, y1)`` outside which every frame equals it byte for byte."""
+        rig = self.portrait.rig
+        return rig.level(*output_size(rig, size)), moving_box(rig, size)
 
     def render_frame(self, t: float, size: int | None = None) -> np.ndarray:
         """The frame at time ``t`` seconds as ``(h, w, 3|4) uint8`` (pure, any order)."""

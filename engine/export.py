@@ -236,7 +236,13 @@ def export(
         # H.264's picture is 8-bit YUV 4:2:0: the mark goes on its luma plane after
         # the conversion (half the CPU time of marking R, G and B before it). The
         # alpha formats' writers (its subclasses) keep the mark on R, G and B.
-        luma = marker is not None and not alpha and type(writer) is Mp4Writer
+        h264 = not alpha and type(writer) is Mp4Writer
+        if h264:
+            # Outside the face's box every frame is the portrait: its picture is
+            # converted once, and each frame's only inside the box.
+            still, box = animation.unmoving(size)
+            still_picture = writer.convert(np.ascontiguousarray(
+                flatten(still[:height, :width], output.background)))
 
         def produce(item: tuple[int, int]) -> object:
             """Render, mark and convert one frame (on a prefetch thread)."""
@@ -244,9 +250,10 @@ def export(
             frame = (probe if n == 0 else animation.render_index(i, size))[:height, :width]
             rgb = np.ascontiguousarray(frame[..., :3] if alpha
                                        else flatten(frame, output.background))
-            if luma and marker is not None:
-                picture = writer.convert(rgb)
-                marker.embed_luma(Mp4Writer.luma(picture), n)  # time in the file: n / fps
+            if h264:
+                picture = writer.convert_changed(rgb, still_picture, box)
+                if marker is not None:  # time in the file: n / fps
+                    marker.embed_luma(Mp4Writer.luma(picture), n)
                 return picture
             if marker is not None:
                 rgb = marker.embed(rgb, n)

@@ -7,6 +7,8 @@ import threading
 import time
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 import engine
@@ -31,6 +33,35 @@ def test_overlapped_export_writes_the_same_bytes_as_the_serial_one(
     monkeypatch.setattr(export_module, "PIPELINE_DEPTH", 0)
     serial = export(anim, tmp_path / "b.mp4", output).path.read_bytes()
     assert overlapped == serial
+
+
+def test_converting_only_the_face_box_writes_the_same_bytes(
+    grid: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each H.264 picture is the portrait's, converted once, with the face's box converted
+    again: the file is the one a conversion of every whole frame gives, with and without
+    the watermark, on a transparent portrait flattened onto its background too."""
+    from engine.media.mp4 import Mp4Writer
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    rgb = engine.load_image(ROOT / "assets/samples/astronaut.png").rgb
+    alpha = np.zeros(rgb.shape[:2], np.uint8)
+    alpha[40:470, 60:450] = 255  # a cut-out: transparent round the edges
+    cut = tmp_path / "cut.png"
+    cv2.imwrite(str(cut), np.dstack([rgb[..., ::-1], alpha]))
+    audio = engine.analyse_audio(engine.load_audio(grid / "s1" / "audio" / "bbaf3s.flac"))
+    whole = Mp4Writer.convert
+    for image, size, mark in ((ROOT / "assets/samples/astronaut.png", 390, True),
+                              (cut, None, False)):
+        anim = engine.Animation(engine.analyse_portrait(engine.load_image(image)), audio)
+        output = engine.OutputOptions(size=size, end=1.2)
+        boxed = engine.export(anim, tmp_path / "a.mp4", output, watermark=mark).path.read_bytes()
+        monkeypatch.setattr(Mp4Writer, "convert_changed",
+                            lambda self, frame, still, box: whole(self, frame))
+        full = engine.export(anim, tmp_path / "b.mp4", output, watermark=mark).path.read_bytes()
+        monkeypatch.undo()
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        assert boxed == full
 
 
 def test_prefetch_overlaps_keeps_order_and_stops_with_the_consumer() -> None:

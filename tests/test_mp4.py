@@ -147,6 +147,33 @@ def test_silent_video_and_odd_sizes(tmp_path: Path) -> None:
     assert _leftovers(tmp_path) == []  # a wrong frame aborts the export
 
 
+@pytest.mark.parametrize("box", [(131, 77, 203, 181), (0, 0, 57, 33), (250, 190, 320, 240),
+                                 (0, 100, 320, 101), (10, 10, 10, 40)])
+def test_converting_a_box_gives_the_whole_frames_picture(tmp_path: Path, box) -> None:
+    """A frame that differs from the still only inside ``box`` (odd, at the edges, a line,
+    empty): the box converted and pasted on the still's picture is the whole frame's
+    conversion, byte for byte, and the still's picture is left as it was."""
+    rng = np.random.default_rng(sum(box))
+    still = rng.integers(0, 256, (H, W, 3), dtype=np.uint8)
+    frame = still.copy()
+    x0, y0, x1, y1 = box
+    frame[y0:y1, x0:x1] = rng.integers(0, 256, (y1 - y0, x1 - x0, 3), dtype=np.uint8)
+    with Mp4Writer(tmp_path / "x.mp4", W, H, FPS, preset="ultrafast") as w:
+        still_picture = w.convert(still)
+        before = [bytes(p) for p in still_picture.planes]
+        boxed, whole = w.convert_changed(frame, still_picture, box), w.convert(frame)
+        w.write(boxed)
+    for a, b in zip(boxed.planes, whole.planes, strict=True):
+        assert np.array_equal(_plane(a), _plane(b))
+    assert [bytes(p) for p in still_picture.planes] == before
+    assert (boxed.colorspace, boxed.color_range) == (whole.colorspace, whole.color_range)
+
+
+def _plane(plane) -> np.ndarray:
+    rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
+    return rows[:, : plane.width]
+
+
 def test_overwrites_atomically(tmp_path: Path) -> None:
     out = tmp_path / "again.mp4"
     out.write_bytes(b"old")

@@ -120,6 +120,21 @@ def test_outside_influence_untouched_under_large_motion(astronaut) -> None:
     assert not np.array_equal(out, rgb)
 
 
+def test_moving_box_bounds_every_change_at_any_size(astronaut) -> None:
+    from engine.render import moving_box
+
+    rgb, _, rig = astronaut
+    m = _motion(rig, jaw=0.2, lids=1.0, pose=(0.1, 0.15, 0.08, 0.08, 0.05, 0.05))
+    for size in (None, 300, 1024):
+        out = render_frame(rig, m, 0, size)
+        still = rig.level(out.shape[1], out.shape[0])
+        box = moving_box(rig, size)
+        assert np.array_equal(_outside_box(out, box), _outside_box(still, box))
+        x0, y0, x1, y1 = box
+        assert 0 <= x0 < x1 <= out.shape[1] and 0 <= y0 < y1 <= out.shape[0]
+    assert moving_box(rig) == rig.box
+
+
 def test_deterministic_in_any_order(astronaut) -> None:
     _, _, rig = astronaut
     jaw = 0.15 * np.sin(np.linspace(0, 3, 12))

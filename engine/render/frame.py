@@ -97,6 +97,19 @@ def output_size(rig: PortraitRig, size: int | None) -> tuple[int, int]:
     return max(1, int(round(w * f))), max(1, int(round(h * f)))
 
 
+def moving_box(rig: PortraitRig, size: int | None = None) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)`` pixels of a frame of long edge ``size`` (None: the portrait's
+    own) outside which every frame :func:`render_frame` makes is the portrait at that size
+    (:meth:`PortraitRig.level`) byte for byte: the rig's influence box, scaled."""
+    out_w, out_h = output_size(rig, size)
+    src_w, src_h = rig.size
+    fx, fy = out_w / src_w, out_h / src_h
+    x0, y0, x1, y1 = rig.box
+    bx0, by0 = max(int(np.floor(x0 * fx)), 0), max(int(np.floor(y0 * fy)), 0)
+    bx1, by1 = min(int(np.ceil(x1 * fx)), out_w), min(int(np.ceil(y1 * fy)), out_h)
+    return bx0, by0, max(bx1, bx0), max(by1, by0)
+
+
 def render_frame(
     rig: PortraitRig, motion: MotionTrack, index: int, size: int | None = None
 ) -> np.ndarray:
@@ -137,9 +150,7 @@ def render_frame(
     closing = [bool(lids[e] > 0 and rig.lid_plates[e].human) for e in range(2)]
     moved = not np.array_equal(tgt_v, src_v) or bool(np.any(gaze)) or paint
 
-    x0, y0, x1, y1 = rig.box
-    bx0, by0 = int(np.floor(x0 * fx)), int(np.floor(y0 * fy))
-    bx1, by1 = min(int(np.ceil(x1 * fx)), out_w), min(int(np.ceil(y1 * fy)), out_h)
+    bx0, by0, bx1, by1 = moving_box(rig, size)
     if not moved or bx1 <= bx0 or by1 <= by0:
         return out
     iod = rig.iod * float(np.sqrt(fx * fy))
