@@ -14,6 +14,7 @@ import pytest
 from engine.cancel import CancelToken
 from engine.errors import Cancelled, OutputError
 from engine.media import Mp4Writer, check_writable, even_size, load_audio
+from engine.media.mp4 import _plane
 from tests.test_media_audio import (
     assert_sentence,
     best_lag_corr,
@@ -167,11 +168,6 @@ def test_converting_a_box_gives_the_whole_frames_picture(tmp_path: Path, box) ->
         assert np.array_equal(_plane(a), _plane(b))
     assert [bytes(p) for p in still_picture.planes] == before
     assert (boxed.colorspace, boxed.color_range) == (whole.colorspace, whole.color_range)
-
-
-def _plane(plane) -> np.ndarray:
-    rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
-    return rows[:, : plane.width]
 
 
 def test_overwrites_atomically(tmp_path: Path) -> None:

@@ -108,10 +108,9 @@ def check_frame(frame: np.ndarray, width: int, height: int, channels: tuple[int,
                          f"uint8 frame, got {frame.shape} {frame.dtype}")
 
 
-
 #: :meth:`Mp4Writer.convert_changed`: pixels around the changed box pasted with it, and
 #: pixels beyond those converted with it. 2 and 8 already give the whole frame's
-#: conversion byte for byte (tests/test_export.py checks these).
+#: conversion byte for byte (tests/test_mp4.py and tests/test_export_pipeline.py check it).
 CHANGE_PAD, CONVERT_PAD = 4, 16
 
 
