@@ -36,3 +36,13 @@ def broadcast(modules, world: int) -> None:
     for m in modules:
         for t in list(m.parameters()) + list(m.buffers()):
             torch.distributed.broadcast(t.data, 0)
+
+
+def shutdown(world: int) -> None:
+    """Leave the process group once every rank is done (rank 0 validates after the last
+    step; the others wait for it). A rank that exits with gloo's threads still alive can
+    abort at exit ("terminate called without an active exception", seen once in a
+    two-process test run)."""
+    if world > 1 and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()

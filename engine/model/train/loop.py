@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from engine.model import dataset as ds
 from engine.model.landmarks import MOUTH
 from engine.model.train.batches import Batcher
-from engine.model.train.distributed import average_grads, broadcast, rank_and_world
+from engine.model.train.distributed import average_grads, broadcast, rank_and_world, shutdown
 from engine.model.train.nets import FrameD, Generator, NetConfig, SequenceD, SyncD
 from engine.model.train.validation import validate
 
@@ -394,6 +394,7 @@ def train(data: Path | str, out: Path | str, cfg: TrainConfig | None = None,
             save(out / "ckpt_final.pt")
             result["wall_seconds"] = round(elapsed(), 1)
             (out / "result.json").write_text(json.dumps(result, indent=1))
+        shutdown(world)
     finally:
         if fh:
             fh.close()
