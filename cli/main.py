@@ -32,6 +32,7 @@ RENDER_OPTIONS: dict[str, tuple[str, str]] = {
     "mouth_intensity": ("settings", "mouth_intensity"),
     "blink_rate": ("settings", "blink_rate"), "blink_duration": ("settings", "blink_duration"),
     "liveliness": ("settings", "liveliness"), "keep_expression": ("settings", "keep_expression"),
+    "breath": ("settings", "breath"),
     "motion": ("settings", "motion_source"),
     "size": ("output", "size"), "crf": ("output", "crf"), "start": ("output", "start"),
     "end": ("output", "end"), "background": ("output", "background"),
@@ -80,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
                    help=_limit_help("blink_duration", f", default {d.blink_duration:g}"))
     r.add_argument("--liveliness", type=float,
                    help=_limit_help("liveliness", f", default {d.liveliness:g}"))
+    r.add_argument("--breath", type=float,
+                   help=_limit_help("breath", f", default {d.breath:g}"))
     r.add_argument("--keep-expression", action="store_true", default=None,
                    help=engine.KEEP_EXPRESSION_HELP)
     r.add_argument("--mouth-intensity", type=float,

@@ -110,7 +110,7 @@ class Animation:
         make = functools.partial(
             speech_motion, self.audio.voice, s.fps, frames, self.portrait.rig.neutral,
             seed=s.seed, intensity=s.mouth_intensity, liveliness=s.liveliness,
-            keep_expression=s.keep_expression, blinks=blinks)
+            keep_expression=s.keep_expression, blinks=blinks, breath=s.breath)
         speech = None
         if source == "gan":
             try:

@@ -86,6 +86,9 @@ LIMITS: dict[str, Limit] = {
                             "Mean length of a blink, from closing to open again."),
     "liveliness": Limit(0.0, 2.0, "Liveliness", "", "How lively the head and face move with "
                         "the speech: 1 = a real speaker's level, 0 keeps the head still."),
+    "breath": Limit(0.0, 3.0, "Breath", "", "A breath before each phrase: the lips part as the "
+                    "speaker draws breath. 1 = as GRID's speaker s1 does (a slight parting), "
+                    "0 = none: the lips stay closed in every pause."),
     "size": Limit(16, 8192, "Size", "pixels", "Long edge of the video in pixels (default: the "
                   f"portrait's own, at most {MAX_LONG_EDGE}).", integer=True),
     "crf": Limit(0, 51, "Quality (CRF)", "", "H.264 quality: lower is better and larger (18 is "
@@ -152,6 +155,9 @@ class Settings:
             saved before it existed called it ``head_motion``.)
         keep_expression: keep the portrait's own expression at rest instead
             of relaxing the face to closed lips.
+        breath: 0..3, the lips part before each phrase as the speaker draws
+            breath; 1 = as measured on GRID s1, 0 (default) = lips closed in
+            every pause (:mod:`engine.motion.breath`).
         motion_source: ``"gan"`` or ``"phonetic"``.
 
     Ranges are in :data:`LIMITS`; :meth:`validate` checks them.
@@ -165,6 +171,7 @@ class Settings:
     liveliness: float = 1.0
     keep_expression: bool = False
     motion_source: MotionSource = "gan"
+    breath: float = 0.0
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -177,7 +184,8 @@ class Settings:
         """
         _check_choice("fps", self.fps, FPS_CHOICES,
                       "must be one of " + ", ".join(map(str, FPS_CHOICES)) + " frames per second")
-        for name in ("seed", "mouth_intensity", "blink_rate", "blink_duration", "liveliness"):
+        for name in ("seed", "mouth_intensity", "blink_rate", "blink_duration", "liveliness",
+                     "breath"):
             check_number(name, getattr(self, name))
         if not isinstance(self.keep_expression, bool):
             raise _error("keep_expression", "must be true or false", self.keep_expression)

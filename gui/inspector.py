@@ -38,7 +38,8 @@ BACKGROUND_TIP = ("The colour behind a transparent portrait: MP4 keeps no transp
                   "the export is flattened onto it.")
 #: The direction sliders: field, step, decimals, suffix (ranges from engine.LIMITS).
 SLIDERS = (("mouth_intensity", 0.05, 2, "×"), ("blink_rate", 0.5, 1, "/min"),
-           ("blink_duration", 0.001, 3, " s"), ("liveliness", 0.05, 2, "×"))
+           ("blink_duration", 0.001, 3, " s"), ("liveliness", 0.05, 2, "×"),
+           ("breath", 0.05, 2, "×"))
 
 
 class UndoPassThrough(QObject):

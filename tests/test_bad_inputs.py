@@ -96,6 +96,7 @@ def test_options_are_checked_before_any_work(tmp_path: Path, voice: Path) -> Non
         ("--end", "inf"): "--end must be",
         ("--blink-rate", "nan"): "--blink-rate must be",
         ("--liveliness", "3"): "--liveliness must be",
+        ("--breath", "4"): "--breath must be",
         ("--blink-duration", "0.05"): "--blink-duration must be",
         ("--start", "99"): "--start must be before the end of the voice track",
         ("--face", "5"): "There is no face 5 in this picture: 1 face was found",

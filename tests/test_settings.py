@@ -31,6 +31,8 @@ def test_settings_and_output_validate_each_field() -> None:
         Settings(blink_duration=0.05).validate()      # the engine's own minimum is 0.06
     with pytest.raises(engine.SettingsError, match="Liveliness"):
         Settings(liveliness=5.0).validate()            # the CLI used to allow 0..5
+    with pytest.raises(engine.SettingsError, match="Breath"):
+        Settings(breath=-0.1).validate()
     with pytest.raises(engine.SettingsError, match="Frame rate"):
         Settings(fps=23).validate()
     with pytest.raises(engine.SettingsError, match="End must come after the start"):

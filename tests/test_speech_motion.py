@@ -154,3 +154,50 @@ def test_speech_head_follows_accents_and_scales_with_liveliness(voices) -> None:
         lead = int(v.phrases[0].start * FPS) - 8
         assert pose[k - 4:k + 3, 0].max() > pose[: max(lead, 1), 0].max() + np.radians(0.5)
         assert brows[k - 4:k + 3].max() > 0.05 and brows.max() <= 1.0
+
+
+# ------------------------------------------------------------------ breath ---
+def test_breath_parts_the_lips_before_each_phrase_after_a_pause() -> None:
+    from engine.audio.prosody import Phrase
+    from engine.motion.breath import breath_shape, breath_weights
+    from engine.motion.speech import opening
+
+    phrases = [Phrase(1.0, 1.8), Phrase(1.9, 2.5), Phrase(3.4, 4.0)]
+    for fps in (25, 30):
+        w = breath_weights(phrases, fps, int(4.2 * fps))
+        t = (np.arange(len(w)) + 0.5) / fps
+        # before 1.0 s and 3.4 s (pauses of 1 s and 0.9 s), not before 1.9 s (0.1 s)
+        for start in (1.0, 3.4):
+            before = (t > start - 0.6) & (t < start)
+            assert 0.02 < w[before].max() < 0.026, (fps, start)   # s1's 0.023 IOD
+            assert start - 0.25 < t[before][np.argmax(w[before])] < start - 0.08
+        assert not w[(t > 1.0) & (t < 3.4 - 0.6)].any()             # nothing in speech
+        assert not w[(t > 1.8) & (t < 1.9)].any()
+        assert not w[t > 3.4].any()
+    assert breath_weights(phrases, 25, 100, 0.0).sum() == 0.0
+    # the shape parts the inner lips by one unit per unit of weight
+    rest = np.zeros((468, 3), np.float32)
+    lips = opening(rest, breath_shape()[None], np.array([[0.0], [0.02]], np.float32))
+    assert lips[1] == pytest.approx(0.02, abs=1e-5)
+
+
+def test_breath_only_adds_before_phrases(voices) -> None:
+    """On real speech: with Breath 1 the lips part before the first word and nothing else
+    changes; by default (0) the lips are closed there."""
+    from engine.face import mesh
+    from engine.motion.breath import breath_weights
+    from engine.motion.speech import speech_motion
+
+    v = voices[0]
+    frames = int(v.duration * FPS)
+    portrait = mesh.CANONICAL.astype(np.float32)
+    off = speech_motion(v, FPS, frames, portrait, source="phonetic")
+    on = speech_motion(v, FPS, frames, portrait, source="phonetic", breath=1.0)
+    first = int(v.phrases[0].start * FPS)
+    assert off.mouth_open[first - 8:first - 2].max() < 0.005
+    assert on.mouth_open[first - 8:first - 2].max() > 0.015
+    # the same rows with the breath's added before the rest's
+    assert np.array_equal(on.coeffs[:, :-2], off.coeffs[:, :-1])
+    still = breath_weights(v.phrases, FPS, frames) == 0
+    assert still.sum() > frames // 2
+    assert np.allclose(on.mouth_open[still], off.mouth_open[still], atol=1e-6)

@@ -11,6 +11,8 @@ reports are those of the app.
 - **Head and brows.** Nods on accented syllables, a new orientation for each
   phrase, brow raises on the strongest accents (:func:`engine.motion.head.speech_head`),
   scaled by ``liveliness``.
+- **Breath.** Optionally, the lips part before each phrase as the speaker draws
+  breath (:mod:`engine.motion.breath`), scaled by ``breath`` (off by default).
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
                   source: str = "gan", seed: int = 0,
                   intensity: float = 1.0, liveliness: float = 1.0,
                   keep_expression: bool = False, blinks: list | None = None,
-                  model: Path | str | None = None, gate: bool = True) -> SpeechMotion:
+                  model: Path | str | None = None, gate: bool = True,
+                  breath: float = 0.0) -> SpeechMotion:
     """The motion of a portrait speaking a voice track.
 
     Args:
@@ -81,6 +84,8 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
         model: an ONNX model path; default the shipped one.
         gate: rest the generated mouth in the pauses (:mod:`engine.model.pause_gate`);
             off only to measure what the gate does.
+        breath: the lips part before each phrase, 1 = as GRID s1 draws breath, 0 = never
+            (:func:`engine.motion.breath.breath_weights`); scaled by ``intensity`` too.
 
     Raises:
         ModelError: the speech model is missing, damaged or cannot run (``source="gan"``).
@@ -108,6 +113,12 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
     pose, brows = speech_head(voice, fps, frames, liveliness, seed)
     basis = np.concatenate([basis, shape("brow_raise")[None]], 0)
     coeffs = np.concatenate([coeffs, brows[:, None]], 1)
+    if breath > 0:
+        from engine.motion.breath import breath_shape, breath_weights
+
+        basis = np.concatenate([basis, breath_shape()[None]], 0)
+        w = breath_weights(voice.phrases, fps, frames, breath * intensity)
+        coeffs = np.concatenate([coeffs, w[:, None]], 1)
     basis, coeffs = with_rest(basis, coeffs, offset)
     # for the timeline: how far the lips part beyond the rest face's, 0 at rest (the rest
     # is the last basis row alone, computed the same way so that it cancels exactly)

@@ -110,6 +110,21 @@ def test_slider_drag_is_one_undo_step(loaded, qtbot):
     assert w.doc.settings.liveliness == 1.0
 
 
+def test_breath_slider_parts_the_lips_before_the_first_phrase(loaded, qtbot):
+    w = loaded
+    assert w.doc.settings.breath == 0.0
+    before = w.doc.animation.motion.mouth_open.copy()
+    w.inspector.rows["breath"].spin.setValue(1.5)
+    wait_frame(qtbot, w)
+    assert w.doc.settings.breath == 1.5
+    anim = w.doc.animation
+    first = anim.frame_index(anim.audio.voice.phrases[0].start)
+    assert anim.motion.mouth_open[first - 6:first].max() > before[first - 6:first].max() + 0.02
+    w.undo.undo()
+    wait_frame(qtbot, w)
+    assert w.doc.settings.breath == 0.0
+
+
 def test_reroll_and_regenerate(loaded, qtbot):
     w = loaded
     start = w.undo.count()
