@@ -126,7 +126,7 @@ def voiced_frames(audio_path: Path, n: int, fps: float) -> np.ndarray:
     return out
 
 
-def motion_for(source: str, portrait, clip: dict, audio_path: Path):
+def motion_for(source: str, portrait, clip: dict, audio_path: Path, breath: float = 0.0):
     """``(motion track, frame index of a real frame -> track index)`` for one source."""
     from engine import Animation, analyse_audio, load_audio
     from engine.render_eval import oracle_motion
@@ -137,12 +137,12 @@ def motion_for(source: str, portrait, clip: dict, audio_path: Path):
         return oracle_motion(clip["landmarks"], fps), (lambda i: i)
     rate = min((24, 25, 30, 60), key=lambda r: abs(r - fps))
     audio = analyse_audio(load_audio(audio_path))
-    anim = Animation(portrait, audio, Settings(fps=rate, motion_source=source))
+    anim = Animation(portrait, audio, Settings(fps=rate, motion_source=source, breath=breath))
     return anim.motion, (lambda i: anim.frame_index(i / fps))
 
 
 def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False,
-              picks: list[int] | None = None) -> dict:
+              picks: list[int] | None = None, breath: float = 0.0) -> dict:
     """Per-source SSIM gain and inner-mouth colour difference of one clip (at the
     most-open frames while the voice speaks, with ``voiced``; at ``picks`` when given)."""
     from engine.analysis import analyse_portrait
@@ -183,7 +183,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     out["still"] = {"ssim": float(np.mean(s_still)),
                     "de": float(np.mean(de_still)) if de_still else None}
     for source in sources:
-        motion, index = motion_for(source, portrait, clip, find_audio(video))
+        motion, index = motion_for(source, portrait, clip, find_audio(video), breath)
         s_r, de_r, c_r, c_real = [], [], [], []
         for (patch, lab), c, i in zip(real, real_contrast, picks, strict=True):
             k = index(int(i))
@@ -261,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="pick the most-open frames among those inside a spoken phone only "
                          "(a diagnostic: the issue's measure uses every frame)")
     ap.add_argument("--limit", type=int, default=None, help="at most this many clips per set")
+    ap.add_argument("--breath", type=float, default=0.0,
+                    help="the app's Breath setting for gan and phonetic (default 0, the app's)")
     ap.add_argument("--cache", type=Path, default=ROOT / "cache" / "model" / "grid")
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "mouth_eval")
     args = ap.parse_args(argv)
@@ -273,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         videos = sorted({**SETS, **TRAINING}[name].glob("*.mp4"))[: args.limit]
         rows[name] = []
         for v in videos:
-            r = eval_clip(v, args.motion, args.cache, args.voiced)
+            r = eval_clip(v, args.motion, args.cache, args.voiced, breath=args.breath)
             log.info("%s %s: still %.3f %s", name, v.stem, r["still"]["ssim"],
                      " ".join(f"{s} {r[s]['ssim']:.3f} ({r[s]['gain']:+.3f}) "
                               f"dE {r[s]['de'] if r[s]['de'] is None else round(r[s]['de'], 1)}"
