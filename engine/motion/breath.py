@@ -22,8 +22,9 @@ import numpy as np
 
 from engine.paths import asset
 
-#: A breath needs a pause before the phrase at least this long, seconds (shorter
-#: pauses are a catch of breath without it, or none).
+#: A breath needs a pause before the phrase at least this long, seconds: the pause
+#: that separates phrases (:data:`engine.audio.prosody.PAUSE_S`), so it matters only
+#: for a track whose first phrase begins at once.
 MIN_PAUSE_S = 0.25
 
 
@@ -52,9 +53,9 @@ def breath_weights(phrases: Sequence[Any], fps: float, frames: int,
         fps: frame rate; frames: ``T``.
         amount: 1 = GRID s1's breath, 0 = none.
 
-    Before each phrase that follows a pause of at least :data:`MIN_PAUSE_S` (or
-    starts the track), the measured profile ends at the phrase's first frame;
-    where the pause is shorter than the profile, its start is cut off.
+    Before each phrase that follows a pause of at least :data:`MIN_PAUSE_S` (the
+    track's start counts as one), the measured profile ends at the phrase's first
+    frame; where the pause is shorter than the profile, its start is cut off.
     """
     out = np.zeros(max(int(frames), 0), np.float32)
     if amount <= 0 or not len(out):
