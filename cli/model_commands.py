@@ -154,6 +154,9 @@ def add_evaluate_model(sub) -> argparse.ArgumentParser:
                    help="also evaluate each model without its pause gate")
     p.add_argument("--rendered", action="store_true",
                    help="also render every clip and track the rendered mouth (minutes)")
+    p.add_argument("--breath", type=float, action="append", default=[],
+                   help="also evaluate each model with this Breath setting (repeatable; the "
+                        "app's default is 0)")
     p.set_defaults(func=run_evaluate_model)
     return p
 
@@ -163,7 +166,7 @@ def run_evaluate_model(args: argparse.Namespace) -> int:
 
     res = evaluate_all(args.data, models=args.model, shared=args.shared, split=args.split,
                        out=args.out, phonetic=not args.no_phonetic, sets=args.sets,
-                       ungated=args.ungated, rendered=args.rendered)
+                       ungated=args.ungated, rendered=args.rendered, breaths=args.breath)
     print(res["markdown"])
     return 0
 

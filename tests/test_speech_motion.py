@@ -201,3 +201,11 @@ def test_breath_only_adds_before_phrases(voices) -> None:
     still = breath_weights(v.phrases, FPS, frames) == 0
     assert still.sum() > frames // 2
     assert np.allclose(on.mouth_open[still], off.mouth_open[still], atol=1e-6)
+
+
+def test_evaluation_can_measure_the_breath_settings() -> None:
+    from engine.model.inference import default_model_path
+
+    sources = ev.make_sources({"gan": default_model_path()}, None, phonetic=False,
+                              ungated=True, breaths=(1.0, 2.5))
+    assert list(sources) == ["gan", "gan, no pause gate", "gan, breath 1", "gan, breath 2.5"]

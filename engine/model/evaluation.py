@@ -249,20 +249,24 @@ def loud_z(loud: np.ndarray) -> np.ndarray:
 
 
 def make_sources(models: dict[str, Path], train: list[ds.Clip] | None,
-                 phonetic: bool = True, ungated: bool = False) -> dict[str, Source]:
-    """The app's motion with each model (and without its pause gate), and the baselines."""
+                 phonetic: bool = True, ungated: bool = False,
+                 breaths: tuple[float, ...] = ()) -> dict[str, Source]:
+    """The app's motion with each model (and without its pause gate, and with each of the
+    app's *Breath* settings in ``breaths``), and the baselines."""
     from engine.motion.speech import speech_motion
 
+    variants = [(True, 0.0)] + ([(False, 0.0)] if ungated else []) + [(True, b) for b in breaths]
     sources: dict[str, Source] = {}
     for name, path in models.items():
-        for gate in (True, False) if ungated else (True,):
-            def gan(ec: EvalClip, frame: int, path=path, gate=gate
+        for gate, breath in variants:
+            def gan(ec: EvalClip, frame: int, path=path, gate=gate, breath=breath
                     ) -> tuple[np.ndarray, np.ndarray]:
                 c = ec.clip
                 m = speech_motion(ec.voice, c.fps, c.frames, c.canon[frame], blinks=c.blinks,
-                                  model=path, gate=gate)
+                                  model=path, gate=gate, breath=breath)
                 return np.tensordot(m.coeffs, m.basis, axes=1), m.pose
-            sources[name if gate else f"{name}, no pause gate"] = gan
+            label = name if gate else f"{name}, no pause gate"
+            sources[f"{label}, breath {breath:g}" if breath else label] = gan
     if phonetic:
         from engine.motion.phonetic import phonetic_motion
 
@@ -351,7 +355,8 @@ def evaluate_clips(clips: list[EvalClip], sources: dict[str, Source]) -> list[di
 def evaluate_all(data: Path | str, models: list | None = None, shared: Path | str | None = None,
                  split: Path | str | None = None, out: Path | str | None = None,
                  phonetic: bool = True, sets: list[str] | None = None,
-                 ungated: bool = False, rendered: bool = False) -> dict:
+                 ungated: bool = False, rendered: bool = False,
+                 breaths: tuple[float, ...] = ()) -> dict:
     """Evaluate models and baselines on the validation sets; ``{"rows", "summary", "markdown"}``.
 
     Args:
@@ -364,6 +369,8 @@ def evaluate_all(data: Path | str, models: list | None = None, shared: Path | st
         ungated: also evaluate each model without its pause gate.
         rendered: also render every clip and re-track the rendered mouth
             (:func:`rendered_rows`; minutes).
+        breaths: also evaluate each model with these *Breath* settings (the app's
+            default is 0: :mod:`engine.motion.breath`).
     """
     data = Path(data)
     named: dict[str, Path] = {}
@@ -382,7 +389,7 @@ def evaluate_all(data: Path | str, models: list | None = None, shared: Path | st
         if train_paths else []
     chosen = {k: v for k, v in VALIDATION.items() if sets is None or k in sets}
     clips = validation_clips(data, Path(shared) if shared else SHARED, chosen)
-    rows = evaluate_clips(clips, make_sources(named, train, phonetic, ungated))
+    rows = evaluate_clips(clips, make_sources(named, train, phonetic, ungated, tuple(breaths)))
     if rendered:
         rows += rendered_rows(clips, named)
     summary = summarise(rows, lambda r: r["set"])
