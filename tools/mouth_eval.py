@@ -163,10 +163,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     lm = clip["landmarks"][:n]
     portrait = analyse_portrait(Image(frames[0], None, str(video)))
     rig = portrait.rig
-    # Every patch is cut with the same tracker's landmarks as the real frames' (the
-    # prepare-data tracking): the still with frame 0's, a render with frame 0's moved by
-    # the render's own displacement. Cut with the portrait analysis's landmarks instead,
-    # the same pixels differ from themselves (CREMA-D NEU's first frame: SSIM 0.67).
+    # patches cut with the video tracker's landmarks, as the real frames' (module docstring)
     base = lm[0][:, :2].astype(np.float32)
     to_tracker = base - rig.landmarks[:, :2]
     still_patch = mouth_patch(frames[0], base)

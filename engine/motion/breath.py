@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
+from engine.audio.prosody import PAUSE_S, Phrase
 from engine.paths import asset
 
 #: A breath needs a pause before the phrase at least this long, seconds: the pause
-#: that separates phrases (:data:`engine.audio.prosody.PAUSE_S`), so it matters only
-#: for a track whose first phrase begins at once.
-MIN_PAUSE_S = 0.25
+#: that separates phrases, so it matters only for a track whose first phrase begins
+#: at once.
+MIN_PAUSE_S = PAUSE_S
 
 
 @functools.cache
@@ -44,12 +44,12 @@ def breath_shape() -> np.ndarray:
     return _measured()[1]
 
 
-def breath_weights(phrases: Sequence[Any], fps: float, frames: int,
+def breath_weights(phrases: Sequence[Phrase], fps: float, frames: int,
                    amount: float = 1.0) -> np.ndarray:
     """``(frames,) float32`` the breath's inner-lip opening (IOD) at each frame.
 
     Args:
-        phrases: the voice's phrases (``.start`` / ``.end`` seconds, in order).
+        phrases: the voice's phrases (seconds, in order).
         fps: frame rate; frames: ``T``.
         amount: 1 = GRID s1's breath, 0 = none.
 
@@ -65,9 +65,9 @@ def breath_weights(phrases: Sequence[Any], fps: float, frames: int,
     t_profile = (np.arange(len(profile)) - len(profile)) / rate  # seconds before the phrase
     prev_end = None
     for ph in phrases:
-        start = float(ph.start)
+        start = ph.start
         pause = start if prev_end is None else start - prev_end
-        prev_end = float(ph.end)
+        prev_end = ph.end
         if pause < MIN_PAUSE_S:
             continue
         lo = max(start - min(span, pause), 0.0)

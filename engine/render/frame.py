@@ -101,7 +101,10 @@ def moving_box(rig: PortraitRig, size: int | None = None) -> tuple[int, int, int
     """``(x0, y0, x1, y1)`` pixels of a frame of long edge ``size`` (None: the portrait's
     own) outside which every frame :func:`render_frame` makes is the portrait at that size
     (:meth:`PortraitRig.level`) byte for byte: the rig's influence box, scaled."""
-    out_w, out_h = output_size(rig, size)
+    return _box(rig, *output_size(rig, size))
+
+
+def _box(rig: PortraitRig, out_w: int, out_h: int) -> tuple[int, int, int, int]:
     src_w, src_h = rig.size
     fx, fy = out_w / src_w, out_h / src_h
     x0, y0, x1, y1 = rig.box
@@ -150,7 +153,7 @@ def render_frame(
     closing = [bool(lids[e] > 0 and rig.lid_plates[e].human) for e in range(2)]
     moved = not np.array_equal(tgt_v, src_v) or bool(np.any(gaze)) or paint
 
-    bx0, by0, bx1, by1 = moving_box(rig, size)
+    bx0, by0, bx1, by1 = _box(rig, out_w, out_h)
     if not moved or bx1 <= bx0 or by1 <= by0:
         return out
     iod = rig.iod * float(np.sqrt(fx * fy))

@@ -41,14 +41,12 @@ def validate(g: Generator, clips: list[ds.Clip], norm: ds.Normalisers,
         disp = ((coeffs * norm.coeff_std) @ basis).reshape(-1, 468, 3) + norm.mean
         shape = c.neutral[None] + disp
         op = np.linalg.norm(shape[:, LIP_UP, :2] - shape[:, LIP_LO, :2], axis=-1)
-        real = c.canon if c.canon is not None else None
         if np.std(op) > 1e-9 and np.std(c.opening) > 1e-9:
             rs.append(float(np.corrcoef(op, c.opening)[0, 1]))
         else:
             rs.append(0.0)
-        if real is not None:
-            lmds.append(float(np.linalg.norm(shape[:, mouth, :2] - real[:, mouth, :2],
-                                             axis=-1).mean()))
+        lmds.append(float(np.linalg.norm(shape[:, mouth, :2] - c.canon[:, mouth, :2],
+                                         axis=-1).mean()))
     g.train(was)
     return {"r": float(np.mean(rs)) if rs else float("nan"),
             "lmd": float(np.mean(lmds)) if lmds else float("nan")}
