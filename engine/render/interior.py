@@ -13,7 +13,11 @@ whatever the opening:
 
 To fill a mouth gap the renderer lays them back to front (cavity, tongue,
 lower teeth, upper teeth in front), so a slightly parted mouth shows the edges
-of the teeth and a wide one the dark behind them. s1 never opens wider than
+of the teeth and a wide one the dark behind them. Teeth keep their real width:
+the strips are laid across the mouth at s1's own mouth width (in IODs), so a
+mouth that narrows hides the outer teeth behind its corners, and one that
+stretches wider than his (a smile, a shout) shows the dark of the cheeks
+beside them instead of teeth pulled wide. s1 never opens wider than
 about 0.14 IOD: beyond that the cavity darkens with depth (:func:`cavity_shade`),
 his upper teeth end where his own do, and a shaded tongue rises from the lower
 lip (:func:`lay_tongue`), as real wide mouths show. It is a pure function of the
@@ -61,11 +65,17 @@ CAVITY_DEEP = 0.45
 #: end of the strip's bright plateau). In a mouth opening wider than he did (from
 #: ``UPPER_TEETH[1]`` to ``UPPER_TEETH[2]`` IODs) the lower teeth have dropped with the
 #: jaw, and the strip ends there instead: a wide mouth shows its cavity, not a wall of teeth.
-UPPER_TEETH = (0.07, 0.11, 0.16)
+UPPER_TEETH = (0.07, 0.09, 0.12)
 #: The tongue shows once the gap at the mouth's middle is this tall (IODs), fully at the
 #: second; it rises behind the lower teeth up to ``TONGUE_SHARE`` of the gap.
 TONGUE = (0.10, 0.22)
 TONGUE_SHARE = 0.55
+#: Beyond the ends of s1's strips (mouth coordinate below 0 or above 1 at his width) the
+#: teeth fade into the cavity over this much of the strip's width on either side.
+SIDE_FADE = 0.05
+#: Towards the mouth's corners the teeth turn away into the cheeks' shadow: they fade
+#: into the cavity between these distances from a corner (fractions of the width).
+CORRIDOR = (0.04, 0.16)
 
 
 def smoothstep(x: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
@@ -84,6 +94,8 @@ class InteriorBank:
             at the lip).
         cavity_rgb, skin_rgb, lip_rgb: ``(3,) float32`` s1's dark mouth,
             cheek and lip colour, 0..255.
+        width: s1's inner mouth width (corner to corner) in the frames the
+            strips come from, median, IODs.
     """
 
     upper: np.ndarray
@@ -91,6 +103,7 @@ class InteriorBank:
     cavity_rgb: np.ndarray
     skin_rgb: np.ndarray
     lip_rgb: np.ndarray
+    width: float
 
 
 @cache
@@ -101,9 +114,11 @@ def bank() -> InteriorBank | None:
     path = asset("mouth", "interiors.npz")
     try:
         with np.load(path) as d:
-            b = InteriorBank(*(d[k].astype(np.uint8) for k in ("upper", "lower")),
-                             *(d[k].astype(np.float32) for k in ("cavity_rgb", "skin_rgb",
-                                                                  "lip_rgb")))
+            b = InteriorBank(
+                upper=d["upper"].astype(np.uint8), lower=d["lower"].astype(np.uint8),
+                cavity_rgb=d["cavity_rgb"].astype(np.float32),
+                skin_rgb=d["skin_rgb"].astype(np.float32),
+                lip_rgb=d["lip_rgb"].astype(np.float32), width=float(d["width_iod"]))
     except (OSError, KeyError, ValueError):
         log.warning("mouth interior %s missing or damaged: painting a flat interior", path)
         return None
@@ -177,21 +192,26 @@ def light_gain(b: InteriorBank, skin_rgb: np.ndarray, lip_rgb: np.ndarray) -> np
     return np.clip(ratio, *GAIN_RANGE).astype(np.float32)
 
 
-def strip(b: InteriorBank, which: str, u: np.ndarray, dist: np.ndarray,
-          iod: float, reach: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def strip(b: InteriorBank, which: str, u: np.ndarray, dist: np.ndarray, iod: float,
+          width: float, reach: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """One of s1's teeth strips laid from a lip: ``(image (h, w, 3) float32 0..255,
-    alpha (h, w) float32)`` at mouth coordinate ``u`` (0..1 across) and ``dist``
-    pixels from the lip, both ``(h, w)``. ``which`` is ``"upper"`` or ``"lower"``;
-    the alpha fades to the cavity over the last fifth of the strip's height times
-    ``reach`` (0..1, a float or ``(h, w)``)."""
+    alpha (h, w) float32)`` at mouth coordinate ``u`` (0..1 across a mouth ``width``
+    IODs wide) and ``dist`` pixels from the lip, both ``(h, w)``. ``which`` is
+    ``"upper"`` or ``"lower"``. The strip keeps s1's size across the mouth (its middle
+    at the mouth's) and fades to the cavity beyond its ends (:data:`SIDE_FADE`), and
+    over the last fifth of its height times ``reach`` (0..1, a float or ``(h, w)``)."""
     img, rows, height = ((b.upper, UPPER_ROWS, UPPER_IOD) if which == "upper"
                          else (b.lower, LOWER_ROWS, LOWER_IOD))
-    mx = (np.clip(u, 0.0, 1.0) * WIDTH - 0.5).astype(np.float32)
+    across = 0.5 + (u - 0.5) * (width / max(b.width, 1e-6))
+    mx = (np.clip(across, 0.0, 1.0) * WIDTH - 0.5).astype(np.float32)
     t = dist / max(height * iod, 1e-6)
     my = (np.clip(t, 0.0, 1.0) * rows - 0.5).astype(np.float32)
     out = cv2.remap(img, mx, my, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
     end = np.asarray(reach, np.float32)
-    return out.astype(np.float32), np.clip((end - t) / (0.2 * end), 0.0, 1.0).astype(np.float32)
+    side = (smoothstep(across, -SIDE_FADE, SIDE_FADE)
+            * smoothstep(1.0 - across, -SIDE_FADE, SIDE_FADE))
+    alpha = np.clip((end - t) / (0.2 * end), 0.0, 1.0) * side
+    return out.astype(np.float32), alpha.astype(np.float32)
 
 
 def restore_contrast(color: np.ndarray, weight: np.ndarray, k: float = CONTRAST) -> None:
@@ -253,18 +273,29 @@ def lay_tongue(color: np.ndarray, lip_rgb: np.ndarray, opening: float, u: np.nda
 
 
 def fill(b: InteriorBank, u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
-         iod: float, opening: float) -> np.ndarray:
-    """The interior at mouth coordinate ``u`` (0..1 across) and distances ``d_top``,
-    ``d_bot`` (pixels) below the upper and above the lower lip, all ``(h, w)``:
+         iod: float, width: float, opening: float,
+         hang: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """The interior at mouth coordinate ``u`` (0..1 across a mouth ``width`` IODs wide)
+    and distances ``d_top``, ``d_bot`` (pixels) below the upper and above the lower lip,
+    all ``(h, w)``:
     ``(h, w, 3) float32`` 0..255, in s1's light. Back to front: the cavity (shaded by its
     depth, :func:`cavity_shade`), the tongue of a mouth ``opening`` IODs wide
-    (:func:`lay_tongue`), the lower teeth, the upper teeth."""
+    (:func:`lay_tongue`), the lower teeth, the upper teeth.
+
+    The teeth are rigid: their edges run straight across the mouth while the lips curve
+    towards its corners. ``hang`` gives, per pixel, how far the upper and the lower lip
+    at that pixel's column lie further into the mouth than at its middle (pixels); the
+    teeth are laid that much further from the lip there, so a lip that curves in covers
+    them and a wide mouth's corners show the dark beside them, not teeth that follow the
+    lips round."""
     out = cavity_shade(u, d_top, d_bot, iod)[..., None] * b.cavity_rgb
     lay_tongue(out, b.lip_rgb, opening, u, d_top, d_bot, iod)
     gap = np.maximum(d_top + d_bot, 0.0) / max(iod, 1e-6)
     short = UPPER_TEETH[0] / UPPER_IOD
     reach = 1.0 - (1.0 - short) * smoothstep(gap, *UPPER_TEETH[1:])
-    for which, dist, end in (("lower", d_bot, 1.0), ("upper", d_top, reach)):
-        img, a = strip(b, which, u, dist, iod, end)
+    top_hang, bot_hang = hang if hang is not None else (0.0, 0.0)
+    for which, dist, end in (("lower", d_bot + bot_hang, 1.0), ("upper", d_top + top_hang, reach)):
+        img, a = strip(b, which, u, dist, iod, width, end)
+        a *= smoothstep(np.minimum(u, 1.0 - u), *CORRIDOR)
         out += a[..., None] * (img - out)
     return out

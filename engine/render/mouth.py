@@ -156,9 +156,12 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     if rig.keep_teeth and np.any(rig.cavity_rgb > 0):
         color = _own_cavity(rig, d_top, d_bot, u, iod)
         lay_tongue(color, rig.lip_rgb, opening, u, d_top, d_bot, iod)
-        _own_lower_teeth(color, rig, u, d_bot, gap, iod)
+        _own_lower_teeth(color, rig, u, d_bot, gap, iod, length / iod)
     elif b is not None and _skin_hue(rig.skin_rgb):
-        color = fill(b, u, d_top, d_bot, iod, opening) * light_gain(b, rig.skin_rgb, rig.lip_rgb)
+        mid_top, mid_bot = ((rows[4:7] - upper[0]) @ normal for rows in (upper, lower))
+        hang = (0.5 * (top - float(mid_top.mean())), float(mid_bot.mean()) - bot)
+        color = fill(b, u, d_top, d_bot, iod, length / iod, opening, hang)
+        color *= light_gain(b, rig.skin_rgb, rig.lip_rgb)
         restore_contrast(color, inside)
     else:
         color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod, teeth)
@@ -278,7 +281,7 @@ def _own_cavity(rig: PortraitRig, d_top: np.ndarray, d_bot: np.ndarray, u: np.nd
 
 
 def _own_lower_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_bot: np.ndarray,
-                     gap: np.ndarray, iod: float) -> None:
+                     gap: np.ndarray, iod: float, width: float) -> None:
     """Lay s1's lower teeth, recoloured to the portrait's own teeth, over the
     ``(h, w, 3) float32`` gap colour in place, along the columns where the
     portrait shows no lower teeth of its own (its lower content is thinner than
@@ -300,7 +303,7 @@ def _own_lower_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_bot: 
         return
     sub = (slice(rows[0], rows[-1] + 1), slice(None))
     w = np.interp(u[sub], np.linspace(0.1, 0.9, COLUMNS), need).astype(np.float32)
-    img, a = strip(b, "lower", u[sub], dist[sub], iod)
+    img, a = strip(b, "lower", u[sub], dist[sub], iod, width)
     # s1's shading (teeth, the gaps between them) in the portrait's own teeth
     # colour: a per-channel gain would tint white teeth with s1's brown light.
     shade = (img @ LUMA) / max(float(ref @ LUMA), 1.0)
