@@ -49,6 +49,10 @@ S1 = ROOT.parent / "shared" / "data" / "grid" / "s1" / "video"
 OUT = ROOT / "assets" / "mouth" / "interiors.npz"
 #: Least inner-lip gap (inter-ocular distances) of the frames the cavity comes from.
 CAVITY_GAP = 0.09
+#: Least inner-lip gap (IODs) of the frames the lower strip comes from. The renderer lays
+#: the upper strip (0.10 IOD tall) in front, so the lower one shows only in gaps wider
+#: than that; in narrower frames the strip above s1's lower lip holds his upper teeth.
+LOWER_GAP = 0.10
 #: The stretches and shifts (fractions of the mouth's width) tried by :func:`register`.
 SCALES = np.arange(0.86, 1.1401, 0.02)
 SHIFTS = np.arange(-0.06, 0.0601, 0.005)
@@ -115,7 +119,7 @@ def register(strips: np.ndarray, rows: slice, rounds: int = 4) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     from engine.render import topology as topo
-    from engine.render.interior import LOWER_IOD, UPPER_IOD, strips
+    from engine.render.interior import UPPER_IOD, strips
     from engine.render.rig import _colours
 
     sys.path.insert(0, str(ROOT / "tools"))
@@ -141,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         lm = clip["landmarks"].astype(np.float64)
         iod = np.linalg.norm(lm[:, 263, :2] - lm[:, 33, :2], axis=1)
         gap = np.linalg.norm(lm[:, 14, :2] - lm[:, 13, :2], axis=1) / iod
-        ok = (clip["presence"] >= 0.5) & (gap >= min(LOWER_IOD, CAVITY_GAP))
+        ok = (clip["presence"] >= 0.5) & (gap >= min(LOWER_GAP, UPPER_IOD, CAVITY_GAP))
         if not ok.any():
             continue
         frames = decode(v)
@@ -160,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
                 ups.append(up * norm)
                 widths.append(np.linalg.norm(xy[topo.LIPS_INNER_UPPER[-1]]
                                              - xy[topo.LIPS_INNER_UPPER[0]]) / iod[i])
-            los.append(lo * norm)
+            if gap[i] >= LOWER_GAP:
+                los.append(lo * norm)
             if gap[i] >= CAVITY_GAP:
                 mask = np.zeros(frames[i].shape[:2], np.uint8)
                 cv2.fillPoly(mask, [np.round(xy[topo.LIPS_INNER]).astype(np.int32)], 255)
