@@ -76,6 +76,10 @@ SIDE_FADE = 0.05
 #: Towards the mouth's corners the teeth turn away into the cheeks' shadow: they fade
 #: into the cavity between these distances from a corner (fractions of the width).
 CORRIDOR = (0.04, 0.16)
+#: The lower teeth are rigid with the jaw: their edge runs straight across while the lower
+#: lip curves up to the corners. The upper teeth's edge curves up towards the canines (the
+#: smile arc), so they follow their lip's curve this much of the way.
+UPPER_HANG = 0.5
 
 
 def smoothstep(x: np.ndarray | float, lo: float, hi: float) -> np.ndarray:

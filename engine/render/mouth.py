@@ -25,6 +25,7 @@ from engine.render import topology as topo
 from engine.render.colour import LUMA
 from engine.render.interior import (
     LOWER_IOD,
+    UPPER_HANG,
     bank,
     bank_teeth_rgb,
     contour_profile,
@@ -158,8 +159,10 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
         lay_tongue(color, rig.lip_rgb, opening, u, d_top, d_bot, iod)
         _own_lower_teeth(color, rig, u, d_bot, gap, iod, length / iod)
     elif b is not None and _skin_hue(rig.skin_rgb):
-        mid_top, mid_bot = ((rows[4:7] - upper[0]) @ normal for rows in (upper, lower))
-        hang = (0.5 * (top - float(mid_top.mean())), float(mid_bot.mean()) - bot)
+        # How far each lip curves into the mouth beyond its middle: the teeth do not.
+        mid_top, mid_bot = (float(((rows[4:7] - upper[0]) @ normal).mean())
+                            for rows in (upper, lower))
+        hang = (UPPER_HANG * (top - mid_top), mid_bot - bot)
         color = fill(b, u, d_top, d_bot, iod, length / iod, opening, hang)
         color *= light_gain(b, rig.skin_rgb, rig.lip_rgb)
         restore_contrast(color, inside)
