@@ -429,3 +429,35 @@ def test_bank_registration_undoes_the_mouth_corners_drift() -> None:
     truth = edges(teeth)
     assert plain < 0.8 * truth
     assert registered > 0.9 * truth
+
+
+def test_darker_skin_keeps_its_teeth_light(grid: Path) -> None:
+    """The teeth are lit like the face, not coloured like its skin. A real portrait
+    (s4hq, lips closed) and the same picture with the skin, lips and all darkened to
+    0.4 of its light, the whites of the eyes kept (a darker skin under the same light;
+    no darker-skinned real face is on this machine): before, the interior from GRID s1
+    darkened with the skin (to 0.48 of its lightness); now the whites, which stand out
+    from the darker skin, keep the teeth near their lightness (1.09)."""
+    import av
+
+    from engine.render.gaze import eye_polygon
+
+    with av.open(str(grid / "s4hq" / "video" / "bbaf2a.mp4")) as c:
+        rgb = [f.to_ndarray(format="rgb24") for _, f in zip(range(13), c.decode(video=0),
+                                                             strict=False)][-1]
+    light = _rig(rgb)
+    eyes = np.zeros(rgb.shape[:2], np.uint8)
+    for e in range(2):
+        cv2.fillPoly(eyes, [np.round(eye_polygon(light.landmarks[:, :2], e)).astype(np.int32)],
+                     1)
+    eyes = cv2.dilate(eyes, np.ones((3, 3), np.uint8)).astype(bool)
+    dark_rgb = np.where(eyes[..., None], rgb, np.round(0.4 * rgb.astype(np.float32)))
+    dark = _rig(dark_rgb.astype(np.uint8))
+    assert float(dark.skin_rgb @ LUMA) < 0.45 * float(light.skin_rgb @ LUMA)
+
+    def interior(rig: PortraitRig) -> float:
+        m = _track(_jaw(), [0.14])
+        inside = _mask(rgb.shape, frame_landmarks(rig, m, 0)[topo.LIPS_INNER])
+        return float(np.percentile(render_frame(rig, m, 0)[inside] @ LUMA, 90))
+
+    assert 0.8 < interior(dark) / interior(light) < 1.25, (interior(dark), interior(light))

@@ -20,9 +20,10 @@ speaker's clips only (GRID s1, CC BY 4.0; never a validation speaker):
 4. Take the per-pixel median of each registered strip over those frames: s1's
    upper and lower teeth at their real size; and the median of the darkest
    tenth of the inside of the widest mouths: the cavity.
-5. Store them with s1's typical cheek and lip colours, so that the renderer
-   can carry them to a portrait's light, and his median mouth width in those
-   frames, so that it can lay the teeth at their real width.
+5. Store them with s1's typical cheek and lip colours and the whites of his
+   eyes, so that the renderer can carry them to a portrait's light, and his
+   median mouth width in those frames, so that it can lay the teeth at their
+   real width.
 
 Run: ``python tools/build_mouth_bank.py`` (a few minutes on 2 cores; the
 tracking is cached with ``make model``'s).
@@ -119,6 +120,7 @@ def register(strips: np.ndarray, rows: slice, rounds: int = 4) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     from engine.render import topology as topo
+    from engine.render.gaze import whites
     from engine.render.interior import UPPER_IOD, strips
     from engine.render.rig import _colours
 
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     ups: list[np.ndarray] = []
     los: list[np.ndarray] = []
     dark: list[np.ndarray] = []
-    skin, lips, widths = [], [], []
+    skin, lips, widths, whites_ = [], [], [], []
     for n, v in enumerate(videos):
         clip = tracked(v, args.cache)
         lm = clip["landmarks"].astype(np.float64)
@@ -152,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         lip, sk, _ = _colours(frames[0], lm[0].astype(np.float32), float(iod[0]))
         skin.append(sk)
         lips.append(lip)
+        eyes = whites(frames[0], lm[0, :, :2])
+        if eyes is not None:
+            whites_.append(eyes * (skin[0] / sk))
         norm = None  # per-clip light, relative to the first clip's
         for i in np.nonzero(ok)[0]:
             if i >= len(frames):
@@ -189,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         skin_rgb=skin[0].astype(np.float32),
         lip_rgb=(lips[0] * 1.0).astype(np.float32),
         width_iod=np.float32(np.median(widths)),
+        whites_rgb=np.median(whites_, axis=0).astype(np.float32),
         frames=np.array([len(ups), len(los), len(dark)], np.int32),
         clips=np.int32(len(videos)),
     )

@@ -33,11 +33,58 @@ CORE = 0.75
 TAPER = 0.35
 
 
+#: The whites of the eyes are read from the pixels of the visible eye between these
+#: lightness percentiles (above the iris, lashes and lid rims, below glints).
+WHITES_PERCENTILES = (70, 95)
+#: An eye whose visible opening covers fewer pixels than this says nothing about its whites.
+WHITES_MIN_PX = 24
+
+
 def eye_polygon(verts: np.ndarray, eye: int) -> np.ndarray:
     """``(16, 2)`` the eye opening: upper lid corner to corner, then the lower lid back."""
     upper = verts[topo.EYE_UPPER[eye]]
     lower = verts[topo.EYE_LOWER[eye][1:-1]]
     return np.concatenate([upper, lower[::-1]])
+
+
+def eye_core(verts: np.ndarray, eye: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(core (16, 2), axis (2,), width)``: the visible eye, the mesh's opening pulled
+    in from its lid slack by :data:`CORE`; the unit vector from corner to corner and the
+    corners' distance (pixels)."""
+    poly = eye_polygon(verts, eye)
+    c0, c1 = verts[topo.EYE_UPPER[eye][0]], verts[topo.EYE_UPPER[eye][-1]]
+    width = float(np.linalg.norm(c1 - c0))
+    axis = (c1 - c0) / max(width, 1e-9)
+    normal = np.array([-axis[1], axis[0]])
+    off = (poly - c0) @ normal
+    return poly - ((1.0 - CORE) * off)[:, None] * normal, axis, width
+
+
+def whites(rgb: np.ndarray, verts: np.ndarray) -> np.ndarray | None:
+    """``(3,) float32`` the colour of the whites of the eyes in a picture ``(H, W, 3)``
+    with landmarks ``verts (468+, 2)`` pixels: per eye, the median of its visible pixels
+    between :data:`WHITES_PERCENTILES` of their lightness, averaged over the eyes; None
+    when neither eye shows :data:`WHITES_MIN_PX` pixels. (On a small or blurred face the
+    whites are mixed with the skin and lashes round them.)"""
+    h, w = rgb.shape[:2]
+    found = []
+    for e in range(2):
+        core, _, _ = eye_core(verts, e)
+        x0, y0 = (max(int(np.floor(v)) - 1, 0) for v in core.min(axis=0))
+        x1 = min(int(np.ceil(core[:, 0].max())) + 2, w)
+        y1 = min(int(np.ceil(core[:, 1].max())) + 2, h)
+        if x1 - x0 < 3 or y1 - y0 < 3:
+            continue
+        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillPoly(mask, [np.round((core - (x0, y0)) * 16).astype(np.int32)], 255,
+                     cv2.LINE_8, 4)
+        px = rgb[y0:y1, x0:x1, :3][mask > 0].astype(np.float32)
+        if len(px) < WHITES_MIN_PX:
+            continue
+        lum = px @ LUMA
+        lo, hi = np.percentile(lum, WHITES_PERCENTILES)
+        found.append(np.median(px[(lum >= lo) & (lum <= hi)], axis=0))
+    return np.mean(found, axis=0).astype(np.float32) if found else None
 
 
 def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray) -> None:
@@ -55,8 +102,8 @@ def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray) -> None:
     h, w = out.shape[:2]
     for e in range(2):
         poly = eye_polygon(verts, e)
-        c0, c1 = verts[topo.EYE_UPPER[e][0]], verts[topo.EYE_UPPER[e][-1]]
-        width = float(np.linalg.norm(c1 - c0))
+        core, axis, width = eye_core(verts, e)
+        c0 = verts[topo.EYE_UPPER[e][0]]
         if width < 4:
             continue
         shift = np.array([g[0] * TRAVEL_X * width, g[1] * TRAVEL_Y * width])
@@ -68,11 +115,6 @@ def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray) -> None:
         if x1 - x0 < 4 or y1 - y0 < 4:
             continue
         patch = np.ascontiguousarray(out[y0:y1, x0:x1, :3])
-        # The visible eye: the opening pulled in from the mesh's lid slack.
-        axis = (c1 - c0) / width
-        normal = np.array([-axis[1], axis[0]])
-        off = (poly - c0) @ normal
-        core = poly - ((1.0 - CORE) * off)[:, None] * normal
         hard = np.zeros(patch.shape[:2], np.uint8)
         core_pts = np.round((core - (x0, y0)) * 16).astype(np.int32)
         cv2.fillPoly(hard, [core_pts], 255, cv2.LINE_8, 4)

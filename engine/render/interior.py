@@ -47,6 +47,12 @@ WIDTH, UPPER_ROWS, LOWER_ROWS = 96, 24, 16
 UPPER_IOD, LOWER_IOD = 0.10, 0.06
 #: The light gain per channel is kept within this range.
 GAIN_RANGE = (0.45, 1.8)
+#: How much more (or less) the whites of a portrait's eyes may stand out from its skin
+#: than s1's do (lightness ratios) before the light's level is taken from them instead
+#: of from the skin (:func:`light_gain`). Over the faces here (GRID s1, s4hq, s30, s33,
+#: s34, CREMA-D 1001, the astronaut; all lighter-skinned) the whites read 0.63 to 0.88
+#: of the skin's lightness, s1's 0.69 to 0.77: within 1/1.25 to 1.25 of his.
+WHITES_TOLERANCE = 1.25
 #: The strips are per-pixel medians over many frames, which flattens the teeth
 #: against the dark between them: rendered on s1's own first frames with his own
 #: tracked motion, the lightness spread inside the lips is 0.84 of his real
@@ -100,6 +106,8 @@ class InteriorBank:
             cheek and lip colour, 0..255.
         width: s1's inner mouth width (corner to corner) in the frames the
             strips come from, median, IODs.
+        whites_rgb: ``(3,) float32`` the whites of his eyes
+            (:func:`engine.render.gaze.whites`), 0..255.
     """
 
     upper: np.ndarray
@@ -108,6 +116,7 @@ class InteriorBank:
     skin_rgb: np.ndarray
     lip_rgb: np.ndarray
     width: float
+    whites_rgb: np.ndarray
 
 
 @cache
@@ -122,11 +131,12 @@ def bank() -> InteriorBank | None:
                 upper=d["upper"].astype(np.uint8), lower=d["lower"].astype(np.uint8),
                 cavity_rgb=d["cavity_rgb"].astype(np.float32),
                 skin_rgb=d["skin_rgb"].astype(np.float32),
-                lip_rgb=d["lip_rgb"].astype(np.float32), width=float(d["width_iod"]))
+                lip_rgb=d["lip_rgb"].astype(np.float32), width=float(d["width_iod"]),
+                whites_rgb=d["whites_rgb"].astype(np.float32))
     except (OSError, KeyError, ValueError):
         log.warning("mouth interior %s missing or damaged: painting a flat interior", path)
         return None
-    for arr in (b.upper, b.lower, b.cavity_rgb, b.skin_rgb, b.lip_rgb):
+    for arr in (b.upper, b.lower, b.cavity_rgb, b.skin_rgb, b.lip_rgb, b.whites_rgb):
         arr.setflags(write=False)
     return b
 
@@ -184,16 +194,35 @@ def strips(rgb: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out[0], out[1]
 
 
-def light_gain(b: InteriorBank, skin_rgb: np.ndarray, lip_rgb: np.ndarray) -> np.ndarray:
+def light_gain(b: InteriorBank, skin_rgb: np.ndarray, lip_rgb: np.ndarray,
+               whites_rgb: np.ndarray | None = None) -> np.ndarray:
     """``(3,) float32`` per-channel gain from s1's light to the portrait's.
 
-    The mean of the cheek and the lip colour ratios: the level and the white
-    balance of the light on the face (skin tones differ between people far
-    less in their ratios than lights do).
+    The mean of the cheek and the lip colour ratios: the white balance of the
+    light on the face (skin tones differ between people far less in their
+    channel ratios than lights do) and, for a skin as light as s1's, its level.
+    A darker skin than his under the same light would read as a dimmer light and
+    muddy the teeth: where the whites of the eyes ``whites_rgb`` (3,) can be read
+    (less saturated than the skin) and stand out from the skin more than s1's do,
+    by more than :data:`WHITES_TOLERANCE`, the level is raised by the excess (the
+    whites, like teeth, are about as light in everyone).
     """
-    ratio = 0.5 * (np.asarray(skin_rgb, np.float32) / np.maximum(b.skin_rgb, 1.0)
+    skin = np.asarray(skin_rgb, np.float32)
+    ratio = 0.5 * (skin / np.maximum(b.skin_rgb, 1.0)
                    + np.asarray(lip_rgb, np.float32) / np.maximum(b.lip_rgb, 1.0))
+    if whites_rgb is not None and np.any(whites_rgb > 0) and np.any(b.whites_rgb > 0):
+        whites = np.asarray(whites_rgb, np.float32)
+        if saturation(whites) < saturation(skin):
+            stand_out = (float(whites @ LUMA) / max(float(skin @ LUMA), 1.0)) / (
+                float(b.whites_rgb @ LUMA) / max(float(b.skin_rgb @ LUMA), 1.0))
+            ratio = ratio * max(1.0, stand_out / WHITES_TOLERANCE)
     return np.clip(ratio, *GAIN_RANGE).astype(np.float32)
+
+
+def saturation(rgb: np.ndarray) -> float:
+    """(max - min) / max of a colour ``(3,)``: 0 for grey, 1 for a pure hue."""
+    top = float(np.max(rgb))
+    return (top - float(np.min(rgb))) / max(top, 1.0)
 
 
 def strip(b: InteriorBank, which: str, u: np.ndarray, dist: np.ndarray, iod: float,

@@ -164,7 +164,7 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
                             for rows in (upper, lower))
         hang = (UPPER_HANG * (top - mid_top), mid_bot - bot)
         color = fill(b, u, d_top, d_bot, iod, length / iod, opening, hang)
-        color *= light_gain(b, rig.skin_rgb, rig.lip_rgb)
+        color *= light_gain(b, rig.skin_rgb, rig.lip_rgb, rig.whites_rgb)
         restore_contrast(color, inside)
     else:
         color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod, teeth)

@@ -14,6 +14,7 @@ import numpy as np
 from engine.errors import NoFaceError
 from engine.render import topology as topo
 from engine.render.colour import LUMA
+from engine.render.gaze import whites
 from engine.render.lips import MOUTH_SPLIT, content_colours, content_split, lip_edges, rest_rows
 from engine.render.painted_lids import PAINT_ROUNDNESS, LidPlate, build_plates
 
@@ -100,6 +101,8 @@ class PortraitRig:
         cavity_rgb: ``(3,) float32`` the dark of the portrait's own open mouth
             (:func:`engine.render.lips.content_colours`), 0..255; zeros when
             its lips are closed.
+        whites_rgb: ``(3,) float32`` the whites of the eyes
+            (:func:`engine.render.gaze.whites`), 0..255; zeros where unreadable.
         eye_skin_rgb: ``(2, 3) float32`` per eye, the colour a closed human lid
             takes on, 0..255: the mean of the skin under the brow and the cheek
             on the same side.
@@ -134,6 +137,7 @@ class PortraitRig:
     mouth_split: np.ndarray
     teeth_rgb: np.ndarray
     cavity_rgb: np.ndarray
+    whites_rgb: np.ndarray
     eye_skin_rgb: np.ndarray
     eye_roundness: np.ndarray
     lid_plates: tuple[LidPlate, LidPlate]
@@ -253,6 +257,8 @@ class PortraitRig:
         face_rgb = rgb[fy0:fy1, fx0:fx1]
         face_lm = lm - np.array([fx0, fy0, 0], dtype=np.float32)
         lip_rgb, skin_rgb, eye_skin = _colours(face_rgb, face_lm, iod)
+        eyes = whites(face_rgb, face_lm[:, :2])
+        whites_rgb = np.zeros(3, np.float32) if eyes is None else eyes
         rest_gap = _inner_gaps(lm[:, :2], iod)
         open_at_rest = bool(rest_gap[3:6].mean() > OPEN_AT_REST)
         keep_teeth = open_at_rest and _shows_teeth(face_rgb, face_lm, skin_rgb)
@@ -300,7 +306,7 @@ class PortraitRig:
             keep_teeth,
         )
         frozen = (lm, neutral, to_pixels, axes, pivot, ring32, vertices, lid_slack, tris)
-        colours = (lip_rgb, skin_rgb, teeth, cavity, eye_skin)
+        colours = (lip_rgb, skin_rgb, teeth, cavity, whites_rgb, eye_skin)
         for arr in (*frozen, *colours, rest_gap, edges, split, roundness):
             arr.setflags(write=False)
         return cls(
@@ -327,6 +333,7 @@ class PortraitRig:
             mouth_split=split,
             teeth_rgb=teeth,
             cavity_rgb=cavity,
+            whites_rgb=whites_rgb,
             eye_skin_rgb=eye_skin,
             eye_roundness=roundness,
             lid_plates=plates,
