@@ -437,7 +437,7 @@ def test_darker_skin_keeps_its_teeth_light(grid: Path) -> None:
     0.4 of its light, the whites of the eyes kept (a darker skin under the same light;
     no darker-skinned real face is on this machine): before, the interior from GRID s1
     darkened with the skin (to 0.48 of its lightness); now the whites, which stand out
-    from the darker skin, keep the teeth near their lightness (1.09)."""
+    from the darker skin, keep the teeth near their lightness (0.89)."""
     import av
 
     from engine.render.gaze import eye_polygon
