@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 
 from engine.render import topology as topo
-from engine.render.colour import LUMA
+from engine.render.colour import LUMA, saturation
 
 log = logging.getLogger(__name__)
 
@@ -219,12 +219,6 @@ def light_gain(b: InteriorBank, skin_rgb: np.ndarray, lip_rgb: np.ndarray,
     return np.clip(ratio, *GAIN_RANGE).astype(np.float32)
 
 
-def saturation(rgb: np.ndarray) -> float:
-    """(max - min) / max of a colour ``(3,)``: 0 for grey, 1 for a pure hue."""
-    top = float(np.max(rgb))
-    return (top - float(np.min(rgb))) / max(top, 1.0)
-
-
 def strip(b: InteriorBank, which: str, u: np.ndarray, dist: np.ndarray, iod: float,
           width: float, reach: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """One of s1's teeth strips laid from a lip: ``(image (h, w, 3) float32 0..255,
@@ -327,8 +321,8 @@ def fill(b: InteriorBank, u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
     short = UPPER_TEETH[0] / UPPER_IOD
     reach = 1.0 - (1.0 - short) * smoothstep(gap, *UPPER_TEETH[1:])
     top_hang, bot_hang = hang if hang is not None else (0.0, 0.0)
+    corridor = smoothstep(np.minimum(u, 1.0 - u), *CORRIDOR)
     for which, dist, end in (("lower", d_bot + bot_hang, 1.0), ("upper", d_top + top_hang, reach)):
         img, a = strip(b, which, u, dist, iod, width, end)
-        a *= smoothstep(np.minimum(u, 1.0 - u), *CORRIDOR)
-        out += a[..., None] * (img - out)
+        out += (a * corridor)[..., None] * (img - out)
     return out

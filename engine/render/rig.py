@@ -13,7 +13,7 @@ import numpy as np
 
 from engine.errors import NoFaceError
 from engine.render import topology as topo
-from engine.render.colour import LUMA
+from engine.render.colour import LUMA, saturation
 from engine.render.gaze import whites
 from engine.render.lips import MOUTH_SPLIT, content_colours, content_split, lip_edges, rest_rows
 from engine.render.painted_lids import PAINT_ROUNDNESS, LidPlate, build_plates
@@ -438,7 +438,7 @@ def _shows_teeth(rgb: np.ndarray, lm: np.ndarray, skin: np.ndarray) -> bool:
         return False
     lum = px @ LUMA
     sat = (px.max(axis=1) - px.min(axis=1)) / np.maximum(px.max(axis=1), 1.0)
-    skin_sat = float((skin.max() - skin.min()) / max(float(skin.max()), 1.0))
+    skin_sat = saturation(skin)
     teeth = (lum > 0.75 * float(skin @ LUMA)) & (sat < max(0.35, skin_sat))
     share = float(teeth.mean())
     log.debug("teeth share inside the inner lips: %.2f", share)

@@ -29,7 +29,7 @@ def generate(g: Generator, clip: ds.Clip, norm: ds.Normalisers, seed: int = 0,
 def validate(g: Generator, clips: list[ds.Clip], norm: ds.Normalisers,
              noise_dim: int, sigma: float) -> dict:
     """Mean per-clip mouth-opening r and mouth LMD (IOD units) on ``clips``."""
-    from engine.model.landmarks import LIP_LO, LIP_UP
+    from engine.model.evaluation import opening_of, pearson
 
     was = g.training
     g.eval()
@@ -40,11 +40,7 @@ def validate(g: Generator, clips: list[ds.Clip], norm: ds.Normalisers,
         coeffs, _ = generate(g, c, norm, 0, noise_dim, sigma)
         disp = ((coeffs * norm.coeff_std) @ basis).reshape(-1, 468, 3) + norm.mean
         shape = c.neutral[None] + disp
-        op = np.linalg.norm(shape[:, LIP_UP, :2] - shape[:, LIP_LO, :2], axis=-1)
-        if np.std(op) > 1e-9 and np.std(c.opening) > 1e-9:
-            rs.append(float(np.corrcoef(op, c.opening)[0, 1]))
-        else:
-            rs.append(0.0)
+        rs.append(pearson(opening_of(shape), c.opening))
         lmds.append(float(np.linalg.norm(shape[:, mouth, :2] - c.canon[:, mouth, :2],
                                          axis=-1).mean()))
     g.train(was)
