@@ -77,8 +77,9 @@ def _num(x: float) -> str:
 LIMITS: dict[str, Limit] = {
     "seed": Limit(0, 2**31 - 1, "Seed", "", "Seed of every random part (blinks, head motion, "
                   "variation): the same seed gives the same animation.", integer=True),
-    "mouth_intensity": Limit(0.0, 2.0, "Mouth", "", "How far the mouth opens: 1 = as measured "
-                             "on real speech, 0 = closed."),
+    "mouth_intensity": Limit(0.0, 3.0, "Mouth", "", "How far the mouth opens: 1 = as measured "
+                             "on real speech, 0 = closed, 2 or 3 for an expressive or a loud "
+                             "voice."),
     "blink_rate": Limit(0.0, 90.0, "Blink rate", "blinks per minute",
                         "Blinks per minute (people blink about 15 to 30 times a minute while "
                         "talking)."),
@@ -146,7 +147,9 @@ class Settings:
     Attributes:
         fps: frame rate, one of :data:`FPS_CHOICES` (the motion is made per frame).
         seed: seed of every stochastic part (blinks, head motion, noise).
-        mouth_intensity: scales mouth motion, 0..2, 1 = as measured.
+        mouth_intensity: the mouth, 0..3, 1 = as measured; below 1 the mouth moves
+            less, above it opens wider (an expressive or a shouting voice opens two
+            or three times as wide as GRID's calm ones: :mod:`engine.motion.wider`).
         blink_rate: blinks per minute (default 25: between the two GRID
             speakers measured, 43.7 and 6.8; see :class:`BlinkParams`).
         blink_duration: mean blink duration in seconds (default: measured).

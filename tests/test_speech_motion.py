@@ -209,3 +209,47 @@ def test_evaluation_can_measure_the_breath_settings() -> None:
     sources = ev.make_sources({"gan": default_model_path()}, None, phonetic=False,
                               ungated=True, breaths=(1.0, 2.5))
     assert list(sources) == ["gan", "gan, no pause gate", "gan, breath 1", "gan, breath 2.5"]
+
+
+# ------------------------------------------------------------- wider mouth ---
+def test_mouth_above_one_opens_wider_without_swelling_the_lips(voices) -> None:
+    """*Mouth* 2 on real speech: the lips part twice as far as at 1, frame by frame, along
+    s1's measured way of opening wider; scaling the whole motion instead (as *Mouth* did)
+    swells the lower lip and pulls the corners in far more."""
+    from engine.face import mesh
+    from engine.motion.speech import speech_motion
+
+    v = voices[1]
+    frames = int(v.duration * FPS)
+    portrait = mesh.CANONICAL.astype(np.float32)
+    one = speech_motion(v, FPS, frames, portrait)
+    two = speech_motion(v, FPS, frames, portrait, intensity=2.0)
+    half = speech_motion(v, FPS, frames, portrait, intensity=0.5)
+    talking = one.mouth_open > 0.02
+    assert talking.sum() > 10
+    ratio = two.mouth_open[talking] / one.mouth_open[talking]
+    assert np.allclose(ratio, 2.0, atol=0.05), ratio
+    assert np.allclose(half.mouth_open, 0.5 * one.mouth_open, atol=2e-3)
+    # the speech model's own rows are untouched, the rest stays the last row
+    assert np.array_equal(two.coeffs[:, :-2], one.coeffs[:, :-1])
+    assert np.array_equal(two.basis[-1], one.basis[-1])
+
+    def shape(m) -> np.ndarray:
+        return portrait[None] + np.tensordot(m.coeffs, m.basis, axes=1)
+
+    scaled = portrait[None] + 2.0 * (shape(one) - portrait[None])
+    wide, base = shape(two)[talking], shape(one)[talking]
+    scaled = scaled[talking]
+
+    def lower_lip(s: np.ndarray) -> np.ndarray:     # outer (17) below inner (14) edge
+        return s[:, 17, 1] - s[:, 14, 1]
+
+    def width(s: np.ndarray) -> np.ndarray:         # outer corners 61-291
+        return np.abs(s[:, 291, 0] - s[:, 61, 0])
+
+    swell_wide = np.median(lower_lip(wide) - lower_lip(base))
+    swell_scaled = np.median(lower_lip(scaled) - lower_lip(base))
+    assert swell_wide < 0.4 * swell_scaled, (swell_wide, swell_scaled)
+    pull_wide = np.median(np.abs(width(wide) - width(base)))
+    pull_scaled = np.median(np.abs(width(scaled) - width(base)))
+    assert pull_wide < 0.6 * pull_scaled, (pull_wide, pull_scaled)

@@ -7,7 +7,7 @@ phones, the shipped model, the renderer), and the strip shows, for a few frames 
 over the speech, the real frame above the rendered one, cropped around the face.
 
     python tools/talk_strip.py OUT.png crema-d/1001/1001_DFA_ANG_XX grid/s4hq/bbaf2a \\
-        [--portrait first|widest] [--frames 6] [--size 200] [--mp4 OUT_DIR]
+        [--portrait first|widest] [--frames 6] [--size 200] [--mp4 OUT_DIR] [--mouth 3]
 
 ``--mp4`` also writes each render (full length, with sound) beside the real video, for
 watching them side by side.
@@ -76,7 +76,8 @@ def tile(img: np.ndarray, box: tuple[int, int, int, int], size: int, label: str)
     return t
 
 
-def strip_for(spec: str, choice: str, n: int, size: int, mp4_dir: Path | None) -> np.ndarray:
+def strip_for(spec: str, choice: str, n: int, size: int, mp4_dir: Path | None,
+              mouth: float = 1.0) -> np.ndarray:
     video, audio_path = clip_paths(spec)
     frames = real_frames(video)
     j = 0 if choice == "first" else widest_frame(frames)
@@ -88,11 +89,13 @@ def strip_for(spec: str, choice: str, n: int, size: int, mp4_dir: Path | None) -
     from engine.media.video import video_info
 
     fps = video_info(video)[2]
-    settings = engine.Settings(fps=min(engine.FPS_CHOICES, key=lambda f: abs(f - fps)))
+    settings = engine.Settings(fps=min(engine.FPS_CHOICES, key=lambda f: abs(f - fps)),
+                               mouth_intensity=mouth)
     anim = engine.Animation(portrait, audio, settings)
     if mp4_dir is not None:
         mp4_dir.mkdir(parents=True, exist_ok=True)
-        engine.export(anim, audio.audio, mp4_dir / f"{Path(spec).name}_{choice}.mp4")
+        tag = f"_mouth{mouth:g}" if mouth != 1.0 else ""
+        engine.export(anim, audio.audio, mp4_dir / f"{Path(spec).name}_{choice}{tag}.mp4")
     speech = [p for p in audio.phones if p.label != "sil"]
     t0, t1 = speech[0].start, speech[-1].end
     times = [0.0] + [float(t) for t in np.linspace(t0, t1, n - 1)]  # rest, then speech
@@ -103,8 +106,9 @@ def strip_for(spec: str, choice: str, n: int, size: int, mp4_dir: Path | None) -
         top.append(tile(frames[k], box, size, f"real {t:.2f} s"))
         bottom.append(tile(anim.render_frame(t), box, size, f"Talkie {t:.2f} s"))
     head = np.zeros((22, size * len(times), 3), np.uint8)
-    cv2.putText(head, f"{spec}: portrait = {choice} frame ({j}); {anim.motion_source}", (6, 16),
-                cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+    label = f"{spec}: portrait = {choice} frame ({j}); {anim.motion_source}; Mouth {mouth:g}"
+    cv2.putText(head, label, (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1,
+                cv2.LINE_AA)
     return np.vstack([head, np.hstack(top), np.hstack(bottom)])
 
 
@@ -116,11 +120,14 @@ def main() -> int:
     ap.add_argument("--frames", type=int, default=6)
     ap.add_argument("--size", type=int, default=200)
     ap.add_argument("--mp4", type=Path, default=None)
+    ap.add_argument("--mouth", type=float, action="append",
+                    help="the Mouth direction (repeatable: one row each; default 1)")
     args = ap.parse_args()
     rows = []
     for spec in args.clips:
         for choice in args.portrait or ["first"]:
-            rows.append(strip_for(spec, choice, args.frames, args.size, args.mp4))
+            for mouth in args.mouth or [1.0]:
+                rows.append(strip_for(spec, choice, args.frames, args.size, args.mp4, mouth))
     width = max(r.shape[1] for r in rows)
     rows = [np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0))) for r in rows]
     args.out.parent.mkdir(parents=True, exist_ok=True)

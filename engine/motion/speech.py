@@ -77,7 +77,8 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
         portrait: ``(468, 3)`` the portrait's face in the canonical frame.
         source: ``"gan"`` (the speech model) or ``"phonetic"`` (phones -> measured shapes).
         seed: seeds the stochastic parts.
-        intensity: scales the mouth, 0..2.
+        intensity: the mouth, 0..3: up to 1 it scales the motion (0 = still); above, the
+            mouth opens that many times as wide (:mod:`engine.motion.wider`).
         liveliness: scales head motion and brow raises: 0 = still, 1 = a real speaker's.
         keep_expression: articulate from the portrait as it is, not from its rest.
         blinks: blink events, fed to the generator's eyelid channel.
@@ -85,7 +86,7 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
         gate: rest the generated mouth in the pauses (:mod:`engine.model.pause_gate`);
             off only to measure what the gate does.
         breath: the lips part before each phrase, 1 = as GRID s1 draws breath, 0 = never
-            (:func:`engine.motion.breath.breath_weights`); scaled by ``intensity`` too.
+            (:func:`engine.motion.breath.breath_weights`); opened with the mouth too.
 
     Raises:
         ModelError: the speech model is missing, damaged or cannot run (``source="gan"``).
@@ -95,11 +96,13 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
     from engine.motion.rest import rest_offset
 
     face = np.asarray(portrait, np.float32).reshape(468, 3)
+    # Up to 1 the motion is scaled; beyond, the mouth opens wider (engine.motion.wider).
+    scale = min(float(intensity), 1.0)
     offset = np.zeros((468, 3), np.float32) if keep_expression else rest_offset(face)
     if source == "gan":
         from engine.model.inference import load_model
 
-        m = load_model(model).motion(voice, fps, frames, seed, intensity, blinks, face + offset,
+        m = load_model(model).motion(voice, fps, frames, seed, scale, blinks, face + offset,
                                      gate)
         basis, coeffs = m.basis, m.coeffs
     elif source == "phonetic":
@@ -107,7 +110,7 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
         from engine.motion.phonetic import phonetic_motion
 
         basis, coeffs, _ = phonetic_motion(voice.phones, loudness(voice.samples, fps), fps,
-                                           frames, intensity)
+                                           frames, scale)
     else:
         raise ValueError(f"unknown motion source {source!r}")
     pose, brows = speech_head(voice, fps, frames, liveliness, seed)
@@ -117,13 +120,24 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
         from engine.motion.breath import breath_shape, breath_weights
 
         basis = np.concatenate([basis, breath_shape()[None]], 0)
-        w = breath_weights(voice.phrases, fps, frames, breath * intensity)
+        w = breath_weights(voice.phrases, fps, frames, breath * scale)
         coeffs = np.concatenate([coeffs, w[:, None]], 1)
     basis, coeffs = with_rest(basis, coeffs, offset)
-    # for the timeline: how far the lips part beyond the rest face's, 0 at rest (the rest
-    # is the last basis row alone, computed the same way so that it cancels exactly)
+    mouth = _beyond_rest(face, basis, coeffs)
+    if intensity > 1.0:
+        from engine.motion.wider import open_wider
+
+        basis, coeffs = open_wider(basis, coeffs, (float(intensity) - 1.0) * mouth)
+        mouth = _beyond_rest(face, basis, coeffs)
+    return SpeechMotion(basis, coeffs, pose, mouth)
+
+
+def _beyond_rest(face: np.ndarray, basis: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
+    """``(T,) float32``: how far the lips part beyond the rest face's, 0 at rest (for the
+    timeline, and the measure of *Mouth* above 1). The rest is the last basis row alone,
+    computed the same way so that it cancels exactly."""
     rest = np.zeros((1, coeffs.shape[1]), np.float32)
     rest[0, -1] = 1.0
     mouth = opening(face, basis, coeffs) - opening(face, basis, rest)
     mouth[mouth < 1e-6] = 0.0  # rounding, not motion
-    return SpeechMotion(basis, coeffs, pose, mouth.astype(np.float32))
+    return mouth.astype(np.float32)
