@@ -389,3 +389,41 @@ def test_darker_skin_keeps_its_teeth_light(grid: Path) -> None:
         return float(np.percentile(render_frame(rig, m, 0)[inside] @ LUMA, 90))
 
     assert 0.8 < interior(dark) / interior(light) < 1.25, (interior(dark), interior(light))
+
+
+def test_wide_mouth_inside_tapers_into_its_corners(grid: Path) -> None:
+    """The painted inside of a wide mouth follows its lips into the corners: where the
+    lips are still far apart near a corner it is fully painted (it used to fade over the
+    last 8 % of the width whatever the gap, which cut a wide mouth off square), and where
+    they come together at the corner it fades with them."""
+    import av
+
+    from engine.render.mouth import paint_mouth
+    from engine.render.pose import frame_vertices, head_landmarks
+
+    with av.open(str(grid / "s4hq" / "video" / "bbaf2a.mp4")) as c:
+        rgb = [f.to_ndarray(format="rgb24") for _, f in zip(range(13), c.decode(video=0),
+                                                             strict=False)][-1]
+    rig = _rig(rgb)
+    m = _track(_jaw(), [0.2])
+    xy = frame_landmarks(rig, m, 0).astype(np.float64)
+    verts, _ = frame_vertices(rig, xy, head_landmarks(rig, m, 0))
+    iod = float(np.linalg.norm(xy[263] - xy[33]))
+    canvases = []
+    for level in (0, 255):      # alpha from two plain canvases: out = a * paint + (1 - a) * bg
+        out = np.full(rgb.shape, level, np.uint8)
+        paint_mouth(out, rig, verts, iod)
+        canvases.append(out[..., :3].astype(np.float64))
+    alpha = 1.0 - (canvases[1] - canvases[0]).mean(axis=2) / 255.0
+    ys, xs = np.nonzero(_mask(rgb.shape, xy[topo.LIPS_INNER]))
+    pts = np.stack([xs, ys], 1).astype(np.float64)
+    c0, c1 = xy[topo.LIPS_INNER_UPPER[0]], xy[topo.LIPS_INNER_UPPER[-1]]
+    u = (pts - c0) @ (c1 - c0) / float(np.sum((c1 - c0) ** 2))
+    a = alpha[ys, xs]
+    near = ((u > 0.03) & (u < 0.05)) | ((u > 0.95) & (u < 0.97))
+    middle = (u > 0.4) & (u < 0.6)
+    assert near.sum() > 20 and np.median(a[middle]) > 0.95
+    assert np.median(a[near]) > 0.9 * np.median(a[middle])       # 1.0 (0.46 before)
+    # at the corners themselves the lips meet, and the inside fades with them
+    corner = (u < 0.01) | (u > 0.99)
+    assert corner.sum() >= 5 and np.median(a[corner]) < 0.5

@@ -39,6 +39,11 @@ from engine.render.interior import (
 from engine.render.lips import COLUMNS, met, mouth_normal
 from engine.render.rig import PortraitRig
 
+#: The inside fades out where its lips come within this of each other (inter-ocular
+#: distances): towards the mouth's corners it tapers as they do. (It used to fade over
+#: the last 8 % of the mouth's width whatever the gap, which cut a wide mouth's
+#: inside off square a little short of its corners.)
+END_GAP = (0.004, 0.02)
 #: Gap height (inter-ocular distances) over which the interior fades in...
 FADE_IN = (0.004, 0.035)
 #: ... and the dark between a portrait's own teeth.
@@ -150,7 +155,9 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     feather = max(0.8, 0.015 * iod)
     # Opaque up to the contour, fading out over the lip: covers the lip seam.
     inside = np.clip(np.minimum(d_top, d_bot) / feather + 1.0, 0.0, 1.0)
-    inside *= smoothstep(u, 0.0, 0.08) * smoothstep(1.0 - u, 0.0, 0.08)
+    # Where the lips come together (the corners) the inside fades with the gap between
+    # them, so that it tapers into the corners as the lips do.
+    inside *= smoothstep((bot - top) / iod, *END_GAP)
     if not np.any(inside > 0):
         return
     b = bank()
