@@ -93,6 +93,17 @@ def s4hq_teeth(grid: Path) -> tuple[np.ndarray, PortraitRig]:
     return rgb, rig
 
 
+@pytest.fixture(scope="module")
+def closed_lips(grid: Path) -> tuple[np.ndarray, PortraitRig]:
+    """GRID s4hq bbaf2a, frame 12: her lips closed, no teeth showing."""
+    import av
+
+    with av.open(str(grid / "s4hq" / "video" / "bbaf2a.mp4")) as c:
+        rgb = [f.to_ndarray(format="rgb24") for _, f in zip(range(13), c.decode(video=0),
+                                                             strict=False)][-1]
+    return rgb, _rig(rgb)
+
+
 def test_lips_close_over_own_teeth(s4hq_teeth) -> None:
     rgb, rig = s4hq_teeth
     m = _track(_closing(rig), [1.0])
@@ -186,16 +197,11 @@ def test_dropping_lip_uncovers_lower_teeth(s4hq_teeth, monkeypatch) -> None:
     assert (hole @ LUMA).mean() < (out @ LUMA).mean() - 15.0
 
 
-def test_closed_portrait_opens_onto_a_real_interior(grid: Path, monkeypatch) -> None:
+def test_closed_portrait_opens_onto_a_real_interior(closed_lips, monkeypatch) -> None:
     """A portrait with closed lips: teeth from GRID s1 in the portrait's light, not paint."""
-    import av
-
     from engine.render import mouth
 
-    with av.open(str(grid / "s4hq" / "video" / "bbaf2a.mp4")) as c:
-        rgb = [f.to_ndarray(format="rgb24") for _, f in zip(range(13), c.decode(video=0),
-                                                             strict=False)][-1]
-    rig = _rig(rgb)
+    rgb, rig = closed_lips
     assert not rig.open_at_rest
     m = _track(_jaw(), [0.14])
     xy = frame_landmarks(rig, m, 0)
@@ -210,19 +216,14 @@ def test_closed_portrait_opens_onto_a_real_interior(grid: Path, monkeypatch) -> 
     assert not np.array_equal(render_frame(rig, m, 0), out)
 
 
-def test_wide_mouth_shows_cavity_and_tongue(grid: Path) -> None:
+def test_wide_mouth_shows_cavity_and_tongue(closed_lips) -> None:
     """Opened wider than GRID s1 ever opens (0.31 IOD, he reaches 0.14), a closed-lipped
     portrait's mouth is not a wall of his teeth over a flat cavity: the middle of the gap
     is dark (deep in the mouth), and under it the tongue, lighter and redder than the
     teeth, rises behind the lower teeth."""
-    import av
-
     from engine.render.lips import mouth_normal
 
-    with av.open(str(grid / "s4hq" / "video" / "bbaf2a.mp4")) as c:
-        rgb = [f.to_ndarray(format="rgb24") for _, f in zip(range(13), c.decode(video=0),
-                                                             strict=False)][-1]
-    rig = _rig(rgb)
+    rgb, rig = closed_lips
     m = _track(_jaw(), [0.3])
     xy = frame_landmarks(rig, m, 0).astype(np.float64)
     assert np.linalg.norm(xy[14] - xy[13]) / np.linalg.norm(xy[263] - xy[33]) > 0.28
@@ -391,20 +392,15 @@ def test_darker_skin_keeps_its_teeth_light(grid: Path) -> None:
     assert 0.8 < interior(dark) / interior(light) < 1.25, (interior(dark), interior(light))
 
 
-def test_wide_mouth_inside_tapers_into_its_corners(grid: Path) -> None:
+def test_wide_mouth_inside_tapers_into_its_corners(closed_lips) -> None:
     """The painted inside of a wide mouth follows its lips into the corners: where the
     lips are still far apart near a corner it is fully painted (it used to fade over the
     last 8 % of the width whatever the gap, which cut a wide mouth off square), and where
     they come together at the corner it fades with them."""
-    import av
-
     from engine.render.mouth import paint_mouth
     from engine.render.pose import frame_vertices, head_landmarks
 
-    with av.open(str(grid / "s4hq" / "video" / "bbaf2a.mp4")) as c:
-        rgb = [f.to_ndarray(format="rgb24") for _, f in zip(range(13), c.decode(video=0),
-                                                             strict=False)][-1]
-    rig = _rig(rgb)
+    rgb, rig = closed_lips
     m = _track(_jaw(), [0.2])
     xy = frame_landmarks(rig, m, 0).astype(np.float64)
     verts, _ = frame_vertices(rig, xy, head_landmarks(rig, m, 0))
