@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
 from tests.gui.conftest import shown, wait_frame
@@ -123,6 +124,24 @@ def test_breath_slider_parts_the_lips_before_the_first_phrase(loaded, qtbot):
     w.undo.undo()
     wait_frame(qtbot, w)
     assert w.doc.settings.breath == 0.0
+
+
+def test_mouth_slider_reaches_three_times_as_wide(loaded, qtbot):
+    """*Mouth* runs to 3 in the studio, as in the engine: the mouth opens three times as
+    wide as at 1, and undo brings it back."""
+    w = loaded
+    before = w.doc.animation.motion.mouth_open.copy()
+    spin = w.inspector.rows["mouth_intensity"].spin
+    assert spin.maximum() == 3.0
+    spin.setValue(3.0)
+    wait_frame(qtbot, w)
+    assert w.doc.settings.mouth_intensity == 3.0
+    now = w.doc.animation.motion.mouth_open
+    talking = before > 0.02
+    assert np.median(now[talking] / before[talking]) == pytest.approx(3.0, abs=0.1)
+    w.undo.undo()
+    wait_frame(qtbot, w)
+    assert w.doc.settings.mouth_intensity == 1.0
 
 
 def test_reroll_and_regenerate(loaded, qtbot):
