@@ -73,14 +73,20 @@ def measure(cache: Path) -> dict:
     gap = mean[:, LIP_UP, :2] - mean[:, LIP_LO, :2]
     profile = np.linalg.norm(gap, axis=-1)
     peak = profile >= 0.5 * profile.max()
+    return {"profile": profile.astype(np.float32),
+            "shape": unit_mouth_shape(mean[peak].mean(axis=0)).astype(np.float32),
+            "clips": used}
+
+
+def unit_mouth_shape(field: np.ndarray) -> np.ndarray:
+    """``(468, 3)`` displacement kept to the mouth, jaw and cheeks (the phonetic basis's
+    weights: eyes and brows left out) and scaled to part the inner lips (13-14) by 1 IOD."""
+    from engine.model.landmarks import LIP_LO, LIP_UP
     from engine.paths import asset
 
     with np.load(asset("motion", "phonetic_shapes.npz")) as z:
-        weights = z["mouth_weights"].astype(np.float32)
-    shape = mean[peak].mean(axis=0) * weights[:, None]
-    unit = float(np.linalg.norm(shape[LIP_UP, :2] - shape[LIP_LO, :2]))
-    return {"profile": profile.astype(np.float32), "shape": (shape / unit).astype(np.float32),
-            "clips": used}
+        shape = field * z["mouth_weights"].astype(field.dtype)[:, None]
+    return shape / float(np.linalg.norm(shape[LIP_UP, :2] - shape[LIP_LO, :2]))
 
 
 def readme(m: dict, info: dict) -> str:

@@ -36,8 +36,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _p in (ROOT, ROOT / "tools"):
+    if str(_p) not in sys.path:
+        sys.path.insert(0, str(_p))
 
 #: The slope is fitted over frames whose inner lips part more than this (IOD): how the
 #: face moves between wide and wider, not how it leaves the rest.
@@ -92,14 +93,10 @@ def slope(expr: np.ndarray, opening: np.ndarray) -> np.ndarray:
 
 def direction(expr: np.ndarray, opening: np.ndarray) -> np.ndarray:
     """The shipped direction: symmetric, on the mouth only, parting the lips by 1 IOD."""
-    from engine.model.landmarks import LIP_LO, LIP_UP
-    from engine.paths import asset
+    from measure_breath import unit_mouth_shape
 
     wide = opening > OPEN_FROM
-    d = symmetric(slope(expr[wide], opening[wide]))
-    with np.load(asset("motion", "phonetic_shapes.npz")) as z:
-        d = d * z["mouth_weights"].astype(np.float64)[:, None]
-    return d / float(np.linalg.norm(d[LIP_LO, :2] - d[LIP_UP, :2]))
+    return unit_mouth_shape(symmetric(slope(expr[wide], opening[wide])))
 
 
 def check(expr: np.ndarray, opening: np.ndarray) -> dict:
