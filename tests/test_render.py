@@ -276,3 +276,31 @@ def test_fold_edges_are_antialiased(astronaut) -> None:
     step = np.abs(np.diff(patch.astype(int) @ LUMA, axis=0))[edge[1:] & edge[:-1]].mean()
     step0 = np.abs(np.diff(before.astype(int) @ LUMA, axis=0))[edge[1:] & edge[:-1]].mean()
     assert step < 0.8 * step0, (step, step0)
+
+
+def test_turned_face_keeps_its_near_side_when_the_head_turns() -> None:
+    """The cameraman looks sideways into his camera (turned about 53 degrees): behind
+    his nose the mesh's far cheek folds under its near side. Turning his head a few
+    degrees, the nose's edge keeps the portrait's own texture: no stray pixels of the
+    folded far side, whose high-frequency energy the nose's box used to gain (1.76 to
+    1.98 times the portrait's with the mesh drawn in its own order; 0.94 to 1.01 when
+    the near side is drawn last)."""
+    from skimage import data
+
+    rgb = cv2.resize(np.dstack([data.camera()] * 3), None, fx=2, fy=2,
+                     interpolation=cv2.INTER_CUBIC)
+    lm = _face(rgb)
+    rig = PortraitRig.build(rgb, None, lm)
+    nose = lm[[6, 197, 195, 5, 4, 1, 19, 94, 168, 122, 351, 188, 412, 114, 343, 217, 437], :2]
+    margin = 0.2 * rig.iod
+    x0, y0 = (nose.min(0) - margin).astype(int)
+    x1, y1 = (nose.max(0) + margin).astype(int)
+
+    def detail(img: np.ndarray) -> float:
+        grey = np.ascontiguousarray(img[y0:y1, x0:x1, :3]) @ LUMA
+        return float(np.abs(cv2.Laplacian(grey, cv2.CV_64F)).sum())
+
+    still = detail(rgb)
+    for pose in [(0.03, 0.05, 0.02, 0, 0, 0), (-0.03, -0.05, 0, 0, 0, 0), (0, 0.06, 0, 0, 0, 0)]:
+        out = render_frame(rig, _motion(rig, frames=2, pose=pose), 1)
+        assert detail(out) < 1.2 * still, (pose, detail(out) / still)
