@@ -418,3 +418,24 @@ def test_r_inside_speech_leaves_out_what_comes_before_and_after(tiny_data):
     assert m["r_speech"] > 0.999
     assert m["r"] < 0.99
     assert np.isnan(clip_metrics(disp, np.zeros((t, 6), np.float32), c, 0)["r_speech"])
+
+
+def test_brow_ratio_compares_the_brows_with_the_real_ones(tiny_data):
+    """``brow_ratio``: the spread of the brows' height over the eye corners, generated
+    over real. The real motion replayed scores 1; with the brows and eye corners held
+    where the portrait has them, 0; with their motion doubled, 2."""
+    from engine.model import dataset as ds
+    from engine.model.evaluation import BROWS, EYE_CORNERS, clip_metrics
+
+    c = ds.load_clip(next((tiny_data / "s1").glob("*.npz")))
+    t = c.frames
+    pose = np.zeros((t, 6), np.float32)
+    disp = (c.canon - c.canon[0][None]).astype(np.float32)
+    assert abs(clip_metrics(disp, pose, c, 0)["brow_ratio"] - 1.0) < 1e-5
+    idx = BROWS + EYE_CORNERS
+    still = disp.copy()
+    still[:, idx] = 0.0
+    assert clip_metrics(still, pose, c, 0)["brow_ratio"] < 1e-6
+    twice = disp.copy()
+    twice[:, idx] *= 2.0
+    assert abs(clip_metrics(twice, pose, c, 0)["brow_ratio"] - 2.0) < 1e-4

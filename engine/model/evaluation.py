@@ -60,6 +60,10 @@ VALIDATION: dict[str, tuple[str, tuple[str, ...]]] = {
     "GRID s4hq": ("grid", ("s4hq",)),
 }
 PORTRAITS = ("first", "widest")
+#: The upper edges of the brows and the eye corners: brow height is the eye corners'
+#: mean height less the brows' (canonical units, up positive).
+BROWS = [70, 63, 105, 66, 107, 300, 293, 334, 296, 336]
+EYE_CORNERS = [33, 133, 362, 263]
 
 
 def opening_of(shapes: np.ndarray) -> np.ndarray:
@@ -83,6 +87,11 @@ def best_lag(gen: np.ndarray, real: np.ndarray, max_lag: int = MAX_LAG) -> int:
         if r > best:
             best, lag_best = r, lag
     return lag_best
+
+
+def brow_height(shapes: np.ndarray) -> np.ndarray:
+    """``(T,)`` brow height of ``(T, 468, 3)`` canonical shapes (:data:`BROWS`)."""
+    return shapes[:, EYE_CORNERS, 1].mean(axis=1) - shapes[:, BROWS, 1].mean(axis=1)
 
 
 def rotation_std(pose: np.ndarray) -> float:
@@ -137,6 +146,8 @@ def clip_metrics(disp: np.ndarray, pose: np.ndarray, clip: ds.Clip, frame: int,
         "silent_frames": int(sil.sum()),
         "std_ratio": float(np.std(gen_op[ok])) / max(float(np.std(real_op[ok])), 1e-9),
         "head_ratio": rotation_std(pose[ok]) / max(real_head, 1e-9),
+        "brow_ratio": float(np.std(brow_height(shapes)[ok]))
+        / max(float(np.std(brow_height(clip.canon)[ok])), 1e-9),
         "real_head_deg": real_head, "real_open_std": float(np.std(real_op[ok])),
     }
 
