@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     from engine.render import topology as topo
     from engine.render.gaze import whites
     from engine.render.interior import UPPER_IOD, strips
-    from engine.render.rig import _colours
+    from engine.render.samples import portrait_colours
 
     sys.path.insert(0, str(ROOT / "tools"))
     from mouth_eval import decode, tracked
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         if not ok.any():
             continue
         frames = decode(v)
-        lip, sk, _ = _colours(frames[0], lm[0].astype(np.float32), float(iod[0]))
+        lip, sk, _ = portrait_colours(frames[0], lm[0].astype(np.float32), float(iod[0]))
         skin.append(sk)
         lips.append(lip)
         eyes = whites(frames[0], lm[0, :, :2])

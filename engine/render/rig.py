@@ -13,10 +13,11 @@ import numpy as np
 
 from engine.errors import NoFaceError
 from engine.render import topology as topo
-from engine.render.colour import LUMA, saturation
+from engine.render.draw_order import hidden_first
 from engine.render.gaze import whites
 from engine.render.lips import MOUTH_SPLIT, content_colours, content_split, lip_edges, rest_rows
 from engine.render.painted_lids import PAINT_ROUNDNESS, LidPlate, build_plates
+from engine.render.samples import portrait_colours, shows_teeth
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +34,6 @@ OPEN_AT_REST = 0.04
 LOWER_LID_SLACK = 0.25
 #: The same above the upper-lid landmarks.
 UPPER_LID_SLACK = 0.2
-#: A face triangle counts as hidden by one nearer than it by more than this (inter-ocular
-#: distances, in depth) over it (:func:`hidden_first`). On frontal faces (the twelve
-#: portraits of ``tools/blink_check.py`` but the cameraman) the triangles over one another
-#: lie at most 0.31 apart, folds at the face's outline, and keep the mesh's order; behind
-#: the cameraman's nose, turned 53 degrees, up to 1.2.
-HIDDEN_GAP = 0.35
 #: How many preview sizes a rig keeps downscaled copies of.
 _LEVEL_CACHE = 4
 
@@ -262,12 +257,12 @@ class PortraitRig:
         fx1, fy1 = (int(v) + 3 for v in lm[:, :2].max(axis=0))
         face_rgb = rgb[fy0:fy1, fx0:fx1]
         face_lm = lm - np.array([fx0, fy0, 0], dtype=np.float32)
-        lip_rgb, skin_rgb, eye_skin = _colours(face_rgb, face_lm, iod)
+        lip_rgb, skin_rgb, eye_skin = portrait_colours(face_rgb, face_lm, iod)
         eyes = whites(face_rgb, face_lm[:, :2])
         whites_rgb = np.zeros(3, np.float32) if eyes is None else eyes
         rest_gap = _inner_gaps(lm[:, :2], iod)
         open_at_rest = bool(rest_gap[3:6].mean() > OPEN_AT_REST)
-        keep_teeth = open_at_rest and _shows_teeth(face_rgb, face_lm, skin_rgb)
+        keep_teeth = open_at_rest and shows_teeth(face_rgb, face_lm, skin_rgb)
         content = content_colours(face_rgb, face_lm[:, :2]) if open_at_rest else None
         if content is None:
             edges = np.zeros((2, 9))
@@ -347,49 +342,6 @@ class PortraitRig:
         )
 
 
-def hidden_first(tris: np.ndarray, lm: np.ndarray, gap: float = HIDDEN_GAP) -> np.ndarray:
-    """``tris`` ``(K, 3) int`` reordered so that the triangles the portrait hides come first.
-
-    Where the warp folds, the triangle drawn last wins (:mod:`engine.render.warp`). In a
-    turned face the far cheek lies behind the nose: in the mesh's own order it won in
-    places, and the map, interpolated between the two, sprinkled the nose's edge with
-    stray pixels of the far side as the head moved. A triangle is hidden when one of
-    four points inside it (its centroid and the midpoints towards its corners) lies
-    inside a triangle nearer by more than ``gap`` inter-ocular distances (MediaPipe's
-    depth: smaller is nearer; the distance between the eye corners in 3-D, so that it
-    does not shrink as the face turns). The rest keep the mesh's order.
-
-    Args:
-        tris: ``(K, 3) int`` triangles over ``lm``.
-        lm: ``(N, 3)`` landmarks, pixels and depth.
-        gap: depth margin, inter-ocular distances.
-    """
-    pts = np.asarray(lm, np.float64)
-    iod = float(np.linalg.norm(pts[topo.EYE_OUTER[1]] - pts[topo.EYE_OUTER[0]]))
-    xy = pts[:, :2]
-    z = pts[:, 2][tris].mean(axis=1)
-    a, b, c = xy[tris[:, 0]], xy[tris[:, 1]], xy[tris[:, 2]]
-    lo, hi = np.minimum(np.minimum(a, b), c), np.maximum(np.maximum(a, b), c)
-    det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1])
-    # pairs (i, t): triangle t lies in front of triangle i by more than the margin, and
-    # their boxes overlap (few: the test below runs on those alone)
-    pairs = (z[None, :] < z[:, None] - gap * iod) & (np.abs(det) > 1e-9)[None, :]
-    for k in range(2):  # per axis: np.all over a last axis of length 2 is far slower
-        pairs &= (lo[None, :, k] <= hi[:, None, k]) & (hi[None, :, k] >= lo[:, None, k])
-    i, t = np.nonzero(pairs)
-    hidden = np.zeros(len(tris), bool)
-    centre = (a[i] + b[i] + c[i]) / 3.0
-    at, e1, e2 = a[t], b[t] - a[t], c[t] - a[t]
-    for p in (centre, *(0.5 * (centre + v[i]) for v in (a, b, c))):
-        d = p - at
-        w1 = (d[:, 0] * e2[:, 1] - d[:, 1] * e2[:, 0]) / det[t]
-        w2 = (e1[:, 0] * d[:, 1] - e1[:, 1] * d[:, 0]) / det[t]
-        inside = (w1 > 1e-6) & (w2 > 1e-6) & (w1 + w2 < 1.0 - 1e-6)
-        hidden[i[inside]] = True
-    log.debug("rig: %d of %d face triangles hidden", int(hidden.sum()), len(tris))
-    return np.concatenate([tris[hidden], tris[~hidden]])
-
-
 def eye_roundness(verts: np.ndarray) -> np.ndarray:
     """``(2,) float64`` per eye, the widest lid gap over the corner distance.
 
@@ -431,65 +383,3 @@ def _inner_gaps(xy: np.ndarray, iod: float) -> np.ndarray:
     if normal @ down < 0:
         normal = -normal
     return np.maximum((lo - up) @ normal / iod, 0.0).astype(np.float32)
-
-
-def _poly_mask(shape: tuple[int, int], polys: list[np.ndarray]) -> np.ndarray:
-    mask = np.zeros(shape, dtype=np.uint8)
-    cv2.fillPoly(mask, [np.round(p * 16).astype(np.int32) for p in polys], 255, cv2.LINE_8, 4)
-    return mask
-
-
-def _colours(
-    rgb: np.ndarray, lm: np.ndarray, iod: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Median lip, cheek-skin and per-eye lid-skin colours, ``(3,)``, ``(3,)``, ``(2, 3)``."""
-    h, w = rgb.shape[:2]
-    xy = lm[:, :2].astype(np.float64)
-    outer = xy[topo.LIPS_OUTER]
-    inner = xy[topo.LIPS_INNER]
-    lips = _poly_mask((h, w), [outer])
-    lips[_poly_mask((h, w), [inner]) > 0] = 0
-    lip_px = rgb[lips > 0]
-    if len(lip_px) < 5:
-        lip_px = rgb[_poly_mask((h, w), [outer]) > 0]
-    r = max(2, int(round(0.06 * iod)))
-    cheek = np.zeros((h, w), dtype=np.uint8)
-    for i in topo.CHEEK_POINTS:
-        x, y = (int(round(v)) for v in xy[i])
-        cv2.circle(cheek, (x, y), r, 255, -1)
-    skin_px = rgb[cheek > 0]
-    fallback = rgb.reshape(-1, 3)
-    skin = np.median(skin_px if len(skin_px) else fallback, axis=0)
-    lip = np.median(lip_px, axis=0) if len(lip_px) else skin * np.array([1.0, 0.75, 0.75])
-    eye_skin = np.empty((2, 3), dtype=np.float64)
-    for e in range(2):
-        band = np.concatenate([xy[topo.EYE_CREASE[e]], xy[topo.EYE_UPPER2[e]][::-1]])
-        px = rgb[_poly_mask((h, w), [band]) > 0]
-        under_brow = np.median(px, axis=0) if len(px) >= 5 else skin
-        # Half-way to the cheek on the same side: the socket is shaded, but a
-        # closed lid sits further out of the shadow than the crease does.
-        side = np.zeros((h, w), dtype=np.uint8)
-        x, y = (int(round(v)) for v in xy[topo.CHEEK_POINTS[e]])
-        cv2.circle(side, (x, y), r, 255, -1)
-        side_px = rgb[side > 0]
-        cheek_e = np.median(side_px, axis=0) if len(side_px) >= 5 else skin
-        eye_skin[e] = 0.5 * (under_brow + cheek_e)
-    return lip.astype(np.float32), skin.astype(np.float32), eye_skin.astype(np.float32)
-
-
-def _shows_teeth(rgb: np.ndarray, lm: np.ndarray, skin: np.ndarray) -> bool:
-    """Whether the open mouth shows teeth: bright pixels inside the inner lips that
-    are less saturated than the skin (teeth take on the light's colour too: under
-    warm light they are as yellow as the skin is orange)."""
-    h, w = rgb.shape[:2]
-    mask = _poly_mask((h, w), [lm[topo.LIPS_INNER, :2].astype(np.float64)])
-    px = rgb[mask > 0].astype(np.float32)
-    if len(px) < 10:
-        return False
-    lum = px @ LUMA
-    sat = (px.max(axis=1) - px.min(axis=1)) / np.maximum(px.max(axis=1), 1.0)
-    skin_sat = saturation(skin)
-    teeth = (lum > 0.75 * float(skin @ LUMA)) & (sat < max(0.35, skin_sat))
-    share = float(teeth.mean())
-    log.debug("teeth share inside the inner lips: %.2f", share)
-    return share > 0.15

@@ -1,0 +1,78 @@
+"""What a portrait's own pixels say, sampled once when it is rigged
+(:meth:`engine.render.rig.PortraitRig.build`): the colours of its lips, its cheeks and
+the skin of its lids, and whether its open mouth shows teeth."""
+
+from __future__ import annotations
+
+import logging
+
+import cv2
+import numpy as np
+
+from engine.render import topology as topo
+from engine.render.colour import LUMA, saturation
+
+log = logging.getLogger(__name__)
+
+
+def poly_mask(shape: tuple[int, int], polys: list[np.ndarray]) -> np.ndarray:
+    """``(h, w) uint8`` 255 inside the polygons ``(n, 2)`` (pixels, sub-pixel exact), else 0."""
+    mask = np.zeros(shape, dtype=np.uint8)
+    cv2.fillPoly(mask, [np.round(p * 16).astype(np.int32) for p in polys], 255, cv2.LINE_8, 4)
+    return mask
+
+
+def portrait_colours(
+    rgb: np.ndarray, lm: np.ndarray, iod: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median lip, cheek-skin and per-eye lid-skin colours, ``(3,)``, ``(3,)``, ``(2, 3)``."""
+    h, w = rgb.shape[:2]
+    xy = lm[:, :2].astype(np.float64)
+    outer = xy[topo.LIPS_OUTER]
+    inner = xy[topo.LIPS_INNER]
+    lips = poly_mask((h, w), [outer])
+    lips[poly_mask((h, w), [inner]) > 0] = 0
+    lip_px = rgb[lips > 0]
+    if len(lip_px) < 5:
+        lip_px = rgb[poly_mask((h, w), [outer]) > 0]
+    r = max(2, int(round(0.06 * iod)))
+    cheek = np.zeros((h, w), dtype=np.uint8)
+    for i in topo.CHEEK_POINTS:
+        x, y = (int(round(v)) for v in xy[i])
+        cv2.circle(cheek, (x, y), r, 255, -1)
+    skin_px = rgb[cheek > 0]
+    fallback = rgb.reshape(-1, 3)
+    skin = np.median(skin_px if len(skin_px) else fallback, axis=0)
+    lip = np.median(lip_px, axis=0) if len(lip_px) else skin * np.array([1.0, 0.75, 0.75])
+    eye_skin = np.empty((2, 3), dtype=np.float64)
+    for e in range(2):
+        band = np.concatenate([xy[topo.EYE_CREASE[e]], xy[topo.EYE_UPPER2[e]][::-1]])
+        px = rgb[poly_mask((h, w), [band]) > 0]
+        under_brow = np.median(px, axis=0) if len(px) >= 5 else skin
+        # Half-way to the cheek on the same side: the socket is shaded, but a
+        # closed lid sits further out of the shadow than the crease does.
+        side = np.zeros((h, w), dtype=np.uint8)
+        x, y = (int(round(v)) for v in xy[topo.CHEEK_POINTS[e]])
+        cv2.circle(side, (x, y), r, 255, -1)
+        side_px = rgb[side > 0]
+        cheek_e = np.median(side_px, axis=0) if len(side_px) >= 5 else skin
+        eye_skin[e] = 0.5 * (under_brow + cheek_e)
+    return lip.astype(np.float32), skin.astype(np.float32), eye_skin.astype(np.float32)
+
+
+def shows_teeth(rgb: np.ndarray, lm: np.ndarray, skin: np.ndarray) -> bool:
+    """Whether the open mouth shows teeth: bright pixels inside the inner lips that
+    are less saturated than the skin (teeth take on the light's colour too: under
+    warm light they are as yellow as the skin is orange)."""
+    h, w = rgb.shape[:2]
+    mask = poly_mask((h, w), [lm[topo.LIPS_INNER, :2].astype(np.float64)])
+    px = rgb[mask > 0].astype(np.float32)
+    if len(px) < 10:
+        return False
+    lum = px @ LUMA
+    sat = (px.max(axis=1) - px.min(axis=1)) / np.maximum(px.max(axis=1), 1.0)
+    skin_sat = saturation(skin)
+    teeth = (lum > 0.75 * float(skin @ LUMA)) & (sat < max(0.35, skin_sat))
+    share = float(teeth.mean())
+    log.debug("teeth share inside the inner lips: %.2f", share)
+    return share > 0.15
