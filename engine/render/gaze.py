@@ -47,11 +47,14 @@ def eye_polygon(verts: np.ndarray, eye: int) -> np.ndarray:
     return np.concatenate([upper, lower[::-1]])
 
 
-def eye_core(verts: np.ndarray, eye: int) -> tuple[np.ndarray, np.ndarray, float]:
+def eye_core(verts: np.ndarray, eye: int, poly: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray, float]:
     """``(core (16, 2), axis (2,), width)``: the visible eye, the mesh's opening pulled
     in from its lid slack by :data:`CORE`; the unit vector from corner to corner and the
-    corners' distance (pixels)."""
-    poly = eye_polygon(verts, eye)
+    corners' distance (pixels). ``poly``: the eye's :func:`eye_polygon`, when the caller
+    has it already."""
+    if poly is None:
+        poly = eye_polygon(verts, eye)
     c0, c1 = verts[topo.EYE_UPPER[eye][0]], verts[topo.EYE_UPPER[eye][-1]]
     width = float(np.linalg.norm(c1 - c0))
     axis = (c1 - c0) / max(width, 1e-9)
@@ -102,7 +105,7 @@ def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray) -> None:
     h, w = out.shape[:2]
     for e in range(2):
         poly = eye_polygon(verts, e)
-        core, axis, width = eye_core(verts, e)
+        core, axis, width = eye_core(verts, e, poly)
         c0 = verts[topo.EYE_UPPER[e][0]]
         if width < 4:
             continue

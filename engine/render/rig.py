@@ -15,7 +15,14 @@ from engine.errors import NoFaceError
 from engine.render import topology as topo
 from engine.render.draw_order import hidden_first
 from engine.render.gaze import whites
-from engine.render.lips import MOUTH_SPLIT, content_colours, content_split, lip_edges, rest_rows
+from engine.render.lips import (
+    MOUTH_SPLIT,
+    content_colours,
+    content_split,
+    lip_edges,
+    mouth_normal,
+    rest_rows,
+)
 from engine.render.painted_lids import PAINT_ROUNDNESS, LidPlate, build_plates
 from engine.render.samples import portrait_colours, shows_teeth
 
@@ -376,10 +383,4 @@ def _inner_gaps(xy: np.ndarray, iod: float) -> np.ndarray:
     """``(9,) float32`` inner-lip gaps (upper to lower, interior points), in IODs."""
     up = xy[topo.LIPS_INNER_UPPER[1:-1]].astype(np.float64)
     lo = xy[topo.LIPS_INNER_LOWER[1:-1]].astype(np.float64)
-    axis = xy[topo.LIPS_INNER_UPPER[-1]] - xy[topo.LIPS_INNER_UPPER[0]]
-    axis = axis / max(float(np.linalg.norm(axis)), 1e-9)
-    normal = np.array([-axis[1], axis[0]])
-    down = xy[topo.CHIN] - xy[topo.NOSE_TIP]
-    if normal @ down < 0:
-        normal = -normal
-    return np.maximum((lo - up) @ normal / iod, 0.0).astype(np.float32)
+    return np.maximum((lo - up) @ mouth_normal(xy) / iod, 0.0).astype(np.float32)
