@@ -156,7 +156,7 @@ def add_evaluate_model(sub) -> argparse.ArgumentParser:
                    help="also render every clip and track the rendered mouth (minutes)")
     p.add_argument("--breath", type=float, action="append", default=[],
                    help="also evaluate each model with this Breath setting (repeatable; the "
-                        "app's default is 0)")
+                        "app's default is always evaluated)")
     p.set_defaults(func=run_evaluate_model)
     return p
 

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from engine.errors import SettingsError
 from engine.motion.blinks import MAX_DURATION, MIN_DURATION, BlinkParams
+from engine.motion.breath import DEFAULT as DEFAULT_BREATH
 
 MotionSource = Literal["phonetic", "gan"]
 MOTION_SOURCES: tuple[MotionSource, ...] = ("gan", "phonetic")
@@ -89,7 +90,8 @@ LIMITS: dict[str, Limit] = {
                         "the speech: 1 = a real speaker's level, 0 keeps the head still."),
     "breath": Limit(0.0, 3.0, "Breath", "", "A breath before each phrase: the lips part as the "
                     "speaker draws breath. 1 = as GRID's speaker s1 does (a slight parting), "
-                    "0 = none: the lips stay closed in every pause."),
+                    f"{DEFAULT_BREATH:g} (default) a trace of it that keeps the lips closed, "
+                    "0 = none."),
     "size": Limit(16, 8192, "Size", "pixels", "Long edge of the video in pixels (default: the "
                   f"portrait's own, at most {MAX_LONG_EDGE}).", integer=True),
     "crf": Limit(0, 51, "Quality (CRF)", "", "H.264 quality: lower is better and larger (18 is "
@@ -159,8 +161,8 @@ class Settings:
         keep_expression: keep the portrait's own expression at rest instead
             of relaxing the face to closed lips.
         breath: 0..3, the lips part before each phrase as the speaker draws
-            breath; 1 = as measured on GRID s1, 0 (default) = lips closed in
-            every pause (:mod:`engine.motion.breath`).
+            breath; 1 = as measured on GRID s1, 0 = none; the default, a trace of
+            it fitted on s1, leaves them closed (:mod:`engine.motion.breath`).
         motion_source: ``"gan"`` or ``"phonetic"``.
 
     Ranges are in :data:`LIMITS`; :meth:`validate` checks them.
@@ -174,7 +176,7 @@ class Settings:
     liveliness: float = 1.0
     keep_expression: bool = False
     motion_source: MotionSource = "gan"
-    breath: float = 0.0
+    breath: float = DEFAULT_BREATH
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -203,14 +205,14 @@ class Settings:
     def from_dict(cls, data: dict[str, Any]) -> Settings:
         """Settings from saved data (unknown keys ignored; not validated).
 
-        Reads ``head_motion``, the old name of ``liveliness``.
+        Reads ``head_motion``, the old name of ``liveliness``. Settings saved before
+        *Breath* existed kept the lips still before a phrase, and keep them so.
         """
         data = dict(data)
         if "head_motion" in data and "liveliness" not in data:
             data["liveliness"] = data["head_motion"]
+        data.setdefault("breath", 0.0)
         known = {f.name for f in fields(cls)}
-        if "head_motion" in data and "liveliness" not in data:
-            data = {**data, "liveliness": data["head_motion"]}
         return cls(**{k: v for k, v in data.items() if k in known})
 
 

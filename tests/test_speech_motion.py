@@ -3,6 +3,7 @@ accents, and the head and brow motion that follows them (GRID and CREMA-D clips)
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ from engine.media.audio import load_audio
 from engine.model import evaluation as ev
 from engine.motion import rest
 from engine.motion.head import speech_head
+
+ROOT = Path(__file__).resolve().parents[1]
 
 FPS = 25
 CLIPS = ("bbaf2n", "lgif2p", "prwd6p")
@@ -183,32 +186,55 @@ def test_breath_parts_the_lips_before_each_phrase_after_a_pause() -> None:
 
 def test_breath_only_adds_before_phrases(voices) -> None:
     """On real speech: with Breath 1 the lips part before the first word and nothing else
-    changes; by default (0) the lips are closed there."""
+    changes; at 0 they are closed there; by default they part by a trace, well under the
+    0.02 IOD below which the evaluation counts lips as closed."""
     from engine.face import mesh
-    from engine.motion.breath import breath_weights
+    from engine.model.evaluation import CLOSED
+    from engine.motion.breath import DEFAULT, breath_weights
     from engine.motion.speech import speech_motion
 
     v = voices[0]
     frames = int(v.duration * FPS)
     portrait = mesh.CANONICAL.astype(np.float32)
-    off = speech_motion(v, FPS, frames, portrait, source="phonetic")
+    off = speech_motion(v, FPS, frames, portrait, source="phonetic", breath=0.0)
+    default = speech_motion(v, FPS, frames, portrait, source="phonetic")
     on = speech_motion(v, FPS, frames, portrait, source="phonetic", breath=1.0)
     first = int(v.phrases[0].start * FPS)
-    assert off.mouth_open[first - 8:first - 2].max() < 0.005
-    assert on.mouth_open[first - 8:first - 2].max() > 0.015
+    before = slice(first - 8, first - 2)
+    assert off.mouth_open[before].max() < 0.005
+    assert on.mouth_open[before].max() > 0.015
+    assert 0.2 * 0.023 < default.mouth_open[before].max() - off.mouth_open[before].max() \
+        < 0.5 * CLOSED
+    assert 0.0 < DEFAULT < 0.5
     # the same rows with the breath's added before the rest's
     assert np.array_equal(on.coeffs[:, :-2], off.coeffs[:, :-1])
     still = breath_weights(v.phrases, FPS, frames) == 0
     assert still.sum() > frames // 2
     assert np.allclose(on.mouth_open[still], off.mouth_open[still], atol=1e-6)
+    assert np.allclose(default.mouth_open[still], off.mouth_open[still], atol=1e-6)
+
+
+def test_breath_default_is_fitted_by_the_pause_gates_rule() -> None:
+    """``tools/fit_breath.py`` keeps the best r among amounts that close at least 95 % of
+    the silent frames (ties: the smaller), else the one that closes most."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from fit_breath import fit
+
+    scores = {0.0: (0.886, 0.977), 0.3: (0.8901, 0.957), 0.4: (0.8904, 0.945),
+              1.0: (0.95, 0.80)}
+    assert fit(scores) == 0.3
+    assert fit({0.0: (0.5, 0.90), 0.5: (0.9, 0.80)}) == 0.0
+    assert fit({0.2: (0.8, 0.96), 0.3: (0.8, 0.96)}) == 0.2
 
 
 def test_evaluation_can_measure_the_breath_settings() -> None:
     from engine.model.inference import default_model_path
+    from engine.motion.breath import DEFAULT
 
     sources = ev.make_sources({"gan": default_model_path()}, None, phonetic=False,
-                              ungated=True, breaths=(1.0, 2.5))
-    assert list(sources) == ["gan", "gan, no pause gate", "gan, breath 1", "gan, breath 2.5"]
+                              ungated=True, breaths=(0.0, 1.0, DEFAULT))
+    # "gan" is the app's default Breath; others are named
+    assert list(sources) == ["gan", "gan, no pause gate", "gan, breath 0", "gan, breath 1"]
 
 
 # ------------------------------------------------------------- wider mouth ---

@@ -114,7 +114,7 @@ inter-ocular distance, by frame (25 fps) relative to the first phone:
 float32` the mean displacement where the profile is at least half its peak, on the
 mouth, jaw and cheeks (the phonetic basis's weights), scaled to part the inner lips
 by 1 IOD; `info` JSON. Used by `engine.motion.breath` (*Breath* in the studio,
-`--breath` on the command line; off by default).
+`--breath` on the command line; 0.3 by default, fitted by `tools/fit_breath.py`).
 """
 
 

@@ -126,7 +126,8 @@ def voiced_frames(audio_path: Path, n: int, fps: float) -> np.ndarray:
     return out
 
 
-def motion_for(source: str, portrait, clip: dict, audio_path: Path, breath: float = 0.0):
+def motion_for(source: str, portrait, clip: dict, audio_path: Path,
+               breath: float | None = None):
     """``(motion track, frame index of a real frame -> track index)`` for one source."""
     from engine import Animation, analyse_audio, load_audio
     from engine.render_eval import oracle_motion
@@ -137,12 +138,13 @@ def motion_for(source: str, portrait, clip: dict, audio_path: Path, breath: floa
         return oracle_motion(clip["landmarks"], fps), (lambda i: i)
     rate = min((24, 25, 30, 60), key=lambda r: abs(r - fps))
     audio = analyse_audio(load_audio(audio_path))
-    anim = Animation(portrait, audio, Settings(fps=rate, motion_source=source, breath=breath))
+    s = Settings(fps=rate, motion_source=source)
+    anim = Animation(portrait, audio, s if breath is None else s.with_(breath=breath))
     return anim.motion, (lambda i: anim.frame_index(i / fps))
 
 
 def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False,
-              picks: list[int] | None = None, breath: float = 0.0) -> dict:
+              picks: list[int] | None = None, breath: float | None = None) -> dict:
     """Per-source SSIM gain and inner-mouth colour difference of one clip (at the
     most-open frames while the voice speaks, with ``voiced``; at ``picks`` when given)."""
     from engine.analysis import analyse_portrait
@@ -258,8 +260,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="pick the most-open frames among those inside a spoken phone only "
                          "(a diagnostic: the issue's measure uses every frame)")
     ap.add_argument("--limit", type=int, default=None, help="at most this many clips per set")
-    ap.add_argument("--breath", type=float, default=0.0,
-                    help="the app's Breath setting for gan and phonetic (default 0, the app's)")
+    ap.add_argument("--breath", type=float, default=None,
+                    help="the app's Breath setting for gan and phonetic (default the app's)")
     ap.add_argument("--cache", type=Path, default=ROOT / "cache" / "model" / "grid")
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "mouth_eval")
     args = ap.parse_args(argv)

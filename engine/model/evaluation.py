@@ -262,11 +262,13 @@ def loud_z(loud: np.ndarray) -> np.ndarray:
 def make_sources(models: dict[str, Path], train: list[ds.Clip] | None,
                  phonetic: bool = True, ungated: bool = False,
                  breaths: tuple[float, ...] = ()) -> dict[str, Source]:
-    """The app's motion with each model (and without its pause gate, and with each of the
-    app's *Breath* settings in ``breaths``), and the baselines."""
+    """The app's motion with each model, as the app makes it by default (and without its
+    pause gate, and with each *Breath* setting in ``breaths``), and the baselines."""
+    from engine.motion.breath import DEFAULT as default
     from engine.motion.speech import speech_motion
 
-    variants = [(True, 0.0)] + ([(False, 0.0)] if ungated else []) + [(True, b) for b in breaths]
+    variants = [(True, default)] + ([(False, default)] if ungated else []) + \
+        [(True, b) for b in breaths if b != default]
     sources: dict[str, Source] = {}
     for name, path in models.items():
         for gate, breath in variants:
@@ -277,7 +279,7 @@ def make_sources(models: dict[str, Path], train: list[ds.Clip] | None,
                                   model=path, gate=gate, breath=breath)
                 return np.tensordot(m.coeffs, m.basis, axes=1), m.pose
             label = name if gate else f"{name}, no pause gate"
-            sources[f"{label}, breath {breath:g}" if breath else label] = gan
+            sources[f"{label}, breath {breath:g}" if breath != default else label] = gan
     if phonetic:
         from engine.motion.phonetic import phonetic_motion
 
@@ -381,7 +383,7 @@ def evaluate_all(data: Path | str, models: list | None = None, shared: Path | st
         rendered: also render every clip and re-track the rendered mouth
             (:func:`rendered_rows`; minutes).
         breaths: also evaluate each model with these *Breath* settings (the app's
-            default is 0: :mod:`engine.motion.breath`).
+            default, :data:`engine.motion.breath.DEFAULT`, is always evaluated).
     """
     data = Path(data)
     named: dict[str, Path] = {}

@@ -11,8 +11,9 @@ reports are those of the app.
 - **Head and brows.** Nods on accented syllables, a new orientation for each
   phrase, brow raises on the strongest accents (:func:`engine.motion.head.speech_head`),
   scaled by ``liveliness``.
-- **Breath.** Optionally, the lips part before each phrase as the speaker draws
-  breath (:mod:`engine.motion.breath`), scaled by ``breath`` (off by default).
+- **Breath.** The lips part before each phrase as the speaker draws breath
+  (:mod:`engine.motion.breath`), scaled by ``breath``: by default a trace of it
+  that leaves them closed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 
 from engine.audio.voice import Voice
 from engine.model.landmarks import LIP_LO, LIP_UP
+from engine.motion.breath import DEFAULT as DEFAULT_BREATH
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
                   intensity: float = 1.0, liveliness: float = 1.0,
                   keep_expression: bool = False, blinks: list | None = None,
                   model: Path | str | None = None, gate: bool = True,
-                  breath: float = 0.0) -> SpeechMotion:
+                  breath: float = DEFAULT_BREATH) -> SpeechMotion:
     """The motion of a portrait speaking a voice track.
 
     Args:
@@ -85,8 +87,9 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
         model: an ONNX model path; default the shipped one.
         gate: rest the generated mouth in the pauses (:mod:`engine.model.pause_gate`);
             off only to measure what the gate does.
-        breath: the lips part before each phrase, 1 = as GRID s1 draws breath, 0 = never
-            (:func:`engine.motion.breath.breath_weights`); opened with the mouth too.
+        breath: the lips part before each phrase, 1 = as GRID s1 draws breath, 0 = never,
+            default the app's (:data:`engine.motion.breath.DEFAULT`,
+            :func:`engine.motion.breath.breath_weights`); opened with the mouth too.
 
     Raises:
         ModelError: the speech model is missing, damaged or cannot run (``source="gan"``).

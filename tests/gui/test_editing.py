@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+import engine
 from tests.gui.conftest import shown, wait_frame
 
 
@@ -113,7 +114,8 @@ def test_slider_drag_is_one_undo_step(loaded, qtbot):
 
 def test_breath_slider_parts_the_lips_before_the_first_phrase(loaded, qtbot):
     w = loaded
-    assert w.doc.settings.breath == 0.0
+    default = engine.Settings().breath
+    assert w.doc.settings.breath == default > 0.0
     before = w.doc.animation.motion.mouth_open.copy()
     w.inspector.rows["breath"].spin.setValue(1.5)
     wait_frame(qtbot, w)
@@ -123,7 +125,7 @@ def test_breath_slider_parts_the_lips_before_the_first_phrase(loaded, qtbot):
     assert anim.motion.mouth_open[first - 6:first].max() > before[first - 6:first].max() + 0.02
     w.undo.undo()
     wait_frame(qtbot, w)
-    assert w.doc.settings.breath == 0.0
+    assert w.doc.settings.breath == default
 
 
 def test_mouth_slider_reaches_three_times_as_wide(loaded, qtbot):
@@ -164,8 +166,6 @@ def test_reroll_and_regenerate(loaded, qtbot):
 
 
 def test_inspector_shows_the_engine_defaults(window):
-    import engine
-
     s = engine.Settings()
     for name, row in window.inspector.rows.items():
         assert abs(row.value() - getattr(s, name)) < 1e-6, name
