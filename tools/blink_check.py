@@ -21,9 +21,10 @@ ratio (EAR, Soukupová and Čech 2016) of each eye in rendered frames:
 The face box is dlib's own frontal detector's on the open frame; where it
 finds no face (three-quarter views, paintings) the box around Talkie's
 landmarks is used instead (the shape predictor, which reads the lids, is
-still dlib's). Portraits: :data:`PORTRAITS` (photos, paintings and drawings
-made from them with OpenCV's edge-preserving and bilateral filters, three-quarter
-views, video stills). Frames are rendered at a long edge of 1024 px.
+still dlib's). Portraits: :data:`PORTRAITS` (photos, a real painting (the Mona Lisa,
+``assets/samples``), paintings and drawings made from the photos with OpenCV's
+edge-preserving and bilateral filters, three-quarter views, video stills). Frames
+are rendered at a long edge of 1024 px.
 
 Run: ``python tools/blink_check.py [--out out/blink_check]`` (writes
 ``report.md``, ``results.json`` and a contact sheet of the closed frames).
@@ -117,6 +118,14 @@ def _drawing(load: Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
     return make
 
 
+def _sample(name: str) -> Callable[[], np.ndarray]:
+    """A portrait shipped in ``assets/samples`` (credits in ``assets/licenses``)."""
+    def load() -> np.ndarray:
+        bgr = cv2.imread(str(ROOT / "assets" / "samples" / name), cv2.IMREAD_COLOR)
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return load
+
+
 def _frame(rel: str, index: int) -> Callable[[], np.ndarray]:
     return lambda: _video_frame(DATA / rel, index)
 
@@ -135,6 +144,7 @@ PORTRAITS: dict[str, tuple[str, Callable[[], np.ndarray]]] = {
     "crema_1001": ("video still, frontal", _frame("crema-d/1001/video/1001_DFA_NEU_XX.mp4", 0)),
     "crema_1001_happy": ("video still, smiling (narrowed eyes)", _frame(
         "crema-d/1001/video/1001_DFA_HAP_XX.mp4", 40)),
+    "mona_lisa": ("painting (Leonardo), turned a little", _sample("mona_lisa.png")),
     "cameraman": ("photo, turned 53°, black and white", _skimage("camera")),
 }
 
