@@ -435,7 +435,8 @@ def test_brow_ratio_compares_the_brows_with_the_real_ones(tiny_data):
     idx = BROWS + EYE_CORNERS
     still = disp.copy()
     still[:, idx] = 0.0
-    assert clip_metrics(still, pose, c, 0)["brow_ratio"] < 1e-6
+    # float32 rounding: 6e-6 on one processor draw (2026-12-04), 0 on others
+    assert clip_metrics(still, pose, c, 0)["brow_ratio"] < 1e-4
     twice = disp.copy()
     twice[:, idx] *= 2.0
     assert abs(clip_metrics(twice, pose, c, 0)["brow_ratio"] - 2.0) < 1e-4
