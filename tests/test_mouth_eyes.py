@@ -429,8 +429,9 @@ def test_painted_lids_cover_the_iris_of_a_real_painting() -> None:
     """Leonardo's Mona Lisa (a real painting, turned a little from the camera): the
     shut lid hides the iris under skin of the painting's own tone, crossed by a lash line,
     rather than squashing the eye into a smear."""
-    rgb = cv2.cvtColor(cv2.imread(str(ROOT / "assets" / "samples" / "mona_lisa.png")),
-                       cv2.COLOR_BGR2RGB)
+    from engine.media.image import load_image
+
+    rgb = load_image(ROOT / "assets" / "samples" / "mona_lisa.png").rgb
     rgb = cv2.resize(rgb, None, fx=2.0, fy=2.0, interpolation=cv2.INTER_CUBIC)
     rig = _rig(rgb)
     shut = render_frame(rig, _track(np.zeros((468, 3)), [0.0], lids=1.0), 0)

@@ -121,8 +121,9 @@ def _drawing(load: Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
 def _sample(name: str) -> Callable[[], np.ndarray]:
     """A portrait shipped in ``assets/samples`` (credits in ``assets/licenses``)."""
     def load() -> np.ndarray:
-        bgr = cv2.imread(str(ROOT / "assets" / "samples" / name), cv2.IMREAD_COLOR)
-        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        from engine.media.image import load_image
+
+        return load_image(ROOT / "assets" / "samples" / name).rgb
     return load
 
 
