@@ -448,3 +448,26 @@ def test_painted_lids_cover_the_iris_of_a_real_painting() -> None:
         assert np.median(lum_shut[iris]) > 0.6 * skin, (e, np.median(lum_shut[iris]), skin)
         # ...and a dark lash line crosses the shut eye (measured 0.13 and 0.19)
         assert lum_shut[eye].min() < 0.5 * skin, (e, lum_shut[eye].min(), skin)
+
+
+def test_a_painted_smile_opens_as_far_as_a_photo(grid: Path) -> None:
+    """The Mona Lisa's closed smile, whose inner lip contours the tracker draws crossed
+    (0.02 IOD), speaks an unseen voice (GRID s33) with its lips parting as far as the
+    astronaut photo's: the rig parts the contours to closed lips' usual gap first.
+    Measured p90 of the rendered opening over the astronaut's: 0.96 (0.52 before)."""
+    from engine import Animation, analyse_audio, load_audio
+    from engine.analysis import analyse_portrait
+    from engine.media.image import load_image
+    from engine.motion.rest import CLOSED_GAP, TOLERANCE, lip_gaps
+    from engine.render import frame_landmarks
+
+    audio = analyse_audio(load_audio(grid / "s33" / "audio" / "bwwy3s.flac"))
+    p90 = {}
+    for name in ("mona_lisa.png", "astronaut.png"):
+        p = analyse_portrait(load_image(ROOT / "assets" / "samples" / name))
+        assert np.all(lip_gaps(p.rig.neutral) > CLOSED_GAP - TOLERANCE - 1e-6), name
+        anim = Animation(p, audio)
+        xy = [frame_landmarks(p.rig, anim.motion, i) for i in range(anim.frame_count)]
+        gap = [np.linalg.norm(f[13, :2] - f[14, :2]) / p.rig.iod for f in xy]
+        p90[name] = float(np.percentile(gap, 90))
+    assert p90["mona_lisa.png"] > 0.8 * p90["astronaut.png"], p90

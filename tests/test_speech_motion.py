@@ -96,6 +96,29 @@ def test_rest_leaves_closed_lips_alone(s1_clips) -> None:
         assert not rest.rest_offset(c.canon[sil[0]]).any()
 
 
+def test_crossed_lip_contours_are_parted_to_closed_lips(s1_clips) -> None:
+    """s1's closed lips as the tracker draws them are left alone; the same lips drawn
+    crossed (the upper inner contour 0.02 IOD below the lower one, as on the Mona Lisa's
+    smile) are parted back to the closed lips' gap, symmetrically, the lips' outer
+    contours untouched; open lips are left alone."""
+    c = s1_clips[0]
+    sil = np.flatnonzero(c.silence & (c.opening < 0.015))
+    closed = c.canon[sil[0]].astype(np.float64)
+    assert not rest.uncrossed_lips(closed).any()
+    crossed = closed.copy()
+    for u, lo in rest.INNER_PAIRS:
+        mid = 0.5 * (crossed[u, 1] + crossed[lo, 1])
+        crossed[u, 1], crossed[lo, 1] = mid + 0.01, mid - 0.01
+    mend = rest.uncrossed_lips(crossed)
+    np.testing.assert_allclose(rest.lip_gaps(crossed + mend), rest.CLOSED_GAP, atol=1e-6)
+    moved = np.flatnonzero(np.abs(mend).sum(1))
+    assert set(moved) == {i for pair in rest.INNER_PAIRS for i in pair}
+    np.testing.assert_allclose(mend[[u for u, _ in rest.INNER_PAIRS], 1],
+                               -mend[[lo for _, lo in rest.INNER_PAIRS], 1])
+    wide = c.canon[int(np.argmax(np.where(c.valid, c.opening, -1)))]
+    assert not rest.uncrossed_lips(wide).any()
+
+
 # ------------------------------------------------------------------ pitch ---
 def test_yin_finds_the_pitch_of_harmonic_tones() -> None:
     sr = 16000

@@ -58,7 +58,13 @@ def score(clips: Sequence, amount: float) -> tuple[float, float]:
     """``(mean r, closed)`` over the clips and both portraits at one *Breath* amount:
     the generated opening's Pearson r with the real one, and the share of the silent
     frames (module docstring) where it is under the closure threshold."""
-    from engine.model.evaluation import PORTRAITS, opening_of, pearson, portrait_frame
+    from engine.model.evaluation import (
+        PORTRAITS,
+        opening_of,
+        pearson,
+        portrait_face,
+        portrait_frame,
+    )
     from engine.model.pause_gate import CLOSED_IOD
     from engine.model.train.export import DEEP_SILENCE_DB
     from engine.motion.speech import speech_motion
@@ -68,7 +74,7 @@ def score(clips: Sequence, amount: float) -> tuple[float, float]:
         c = ec.clip
         deep = c.silence & c.valid & (c.loudness < np.percentile(c.loudness, 95) - DEEP_SILENCE_DB)
         for choice in PORTRAITS:
-            face = c.canon[portrait_frame(c, choice)]
+            face, _ = portrait_face(ec, portrait_frame(c, choice))
             m = speech_motion(ec.voice, c.fps, c.frames, face, blinks=c.blinks, breath=amount)
             op = opening_of(face[None] + np.tensordot(m.coeffs, m.basis, axes=1))
             rs.append(pearson(op[c.valid], c.opening[c.valid]))

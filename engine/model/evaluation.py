@@ -228,10 +228,22 @@ def _old_sway(ec: EvalClip) -> np.ndarray:
     return head_motion(c.frames, c.fps, 1.0, 0, speech_activity(ec.phones(), c.frames, c.fps))
 
 
+def portrait_face(ec: EvalClip, frame: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(face, mend)``: the portrait's face as the app rigs it (closed lips drawn crossed
+    by the tracker parted, :func:`engine.motion.rest.uncrossed_lips`), and that change,
+    ``(468, 3)`` canonical units: part of every source's displacement from the frame."""
+    from engine.motion.rest import uncrossed_lips
+
+    mend = uncrossed_lips(ec.clip.canon[frame])
+    return ec.clip.canon[frame] + mend, mend
+
+
 def _rest(ec: EvalClip, frame: int) -> np.ndarray:
+    """Displacement from the portrait frame to its rest face (the baselines' start)."""
     from engine.motion.rest import rest_offset
 
-    return rest_offset(ec.clip.canon[frame])
+    face, mend = portrait_face(ec, frame)
+    return mend + rest_offset(face)
 
 
 def loudness_shape(train: list[ds.Clip]) -> tuple[np.ndarray, float]:
@@ -275,9 +287,10 @@ def make_sources(models: dict[str, Path], train: list[ds.Clip] | None,
             def gan(ec: EvalClip, frame: int, path=path, gate=gate, breath=breath
                     ) -> tuple[np.ndarray, np.ndarray]:
                 c = ec.clip
-                m = speech_motion(ec.voice, c.fps, c.frames, c.canon[frame], blinks=c.blinks,
+                face, mend = portrait_face(ec, frame)
+                m = speech_motion(ec.voice, c.fps, c.frames, face, blinks=c.blinks,
                                   model=path, gate=gate, breath=breath)
-                return np.tensordot(m.coeffs, m.basis, axes=1), m.pose
+                return np.tensordot(m.coeffs, m.basis, axes=1) + mend, m.pose
             label = name if gate else f"{name}, no pause gate"
             sources[f"{label}, breath {breath:g}" if breath != default else label] = gan
     if phonetic:

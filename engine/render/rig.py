@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from engine.errors import NoFaceError
+from engine.motion.rest import uncrossed_lips
 from engine.render import topology as topo
 from engine.render.draw_order import hidden_first
 from engine.render.gaze import whites
@@ -62,7 +63,9 @@ class PortraitRig:
     Attributes:
         image: ``(H, W, 3|4) uint8`` the portrait, RGB or RGBA (alpha last).
         has_alpha: whether ``image`` carries an alpha channel.
-        landmarks: ``(468, 3) float32`` the face's landmarks, pixels.
+        landmarks: ``(468, 3) float32`` the face's landmarks, pixels (closed lips'
+            inner contours parted where the tracker drew them crossed:
+            :func:`engine.motion.rest.uncrossed_lips`).
         neutral: ``(468, 3) float32`` the same face in the canonical frame
             (inter-ocular distance 1).
         similarity: the canonical-to-image similarity from ``engine.face.align``.
@@ -229,6 +232,12 @@ class PortraitRig:
             bumped[:, k] += 1.0
             moved = np.asarray(from_canonical(bumped.astype(np.float32), sim), dtype=np.float64)
             to_pixels[:, k] = (moved - base).mean(axis=0)
+        # Closed lips whose inner contours the tracker drew crossed: parted to the closed
+        # lips' usual gap, landmarks only (engine.motion.rest.uncrossed_lips).
+        mend = uncrossed_lips(neutral)
+        if np.any(mend):
+            neutral = neutral + mend
+            lm = lm + (mend.astype(np.float64) @ to_pixels.T).astype(np.float32)
 
         # The face's own axes in the canonical frame: right, down, depth.
         n64 = neutral.astype(np.float64)
