@@ -17,6 +17,7 @@ that are already closed (or pressed) are left as they are.
 :func:`uncrossed_lips` mends the tracker's contours of closed lips drawn crossed
 (the upper inner lip below the lower one: 0.02 IOD on the Mona Lisa's closed
 smile), which would spend the first 0.02 IOD of every opening uncrossing them.
+
 Everything is in the canonical frame (:mod:`engine.face.align`; inter-ocular
 distance 1).
 """
