@@ -1,11 +1,13 @@
 """Write a strip of demo frames (mouth closed, mouth open, blinking) for the README.
 
-Usage: python tools/demo_strip.py [OUT.png]
-Renders the bundled sample through the public engine API and crops around the face.
+Usage: python tools/demo_strip.py [OUT.png] [--portrait IMAGE] [--voice AUDIO]
+Renders the bundled sample (or the given portrait and voice) through the public engine
+API and crops around the face.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -17,10 +19,13 @@ sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402
 
+SAMPLES = ROOT / "assets" / "samples"
 
-def main(out: Path) -> None:
-    image = engine.load_image(ROOT / "assets" / "samples" / "astronaut.png")
-    audio = engine.load_audio(ROOT / "assets" / "samples" / "voice_grid_s1.wav")
+
+def main(out: Path, portrait: Path = SAMPLES / "astronaut.png",
+         voice: Path = SAMPLES / "voice_grid_s1.wav") -> None:
+    image = engine.load_image(portrait)
+    audio = engine.load_audio(voice)
     anim = engine.Animation(engine.analyse_portrait(image), engine.analyse_audio(audio),
                             engine.Settings())
     m = anim.motion
@@ -44,4 +49,9 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "img" / "demo_strip.png")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", type=Path, nargs="?", default=ROOT / "docs" / "img" / "demo_strip.png")
+    ap.add_argument("--portrait", type=Path, default=SAMPLES / "astronaut.png")
+    ap.add_argument("--voice", type=Path, default=SAMPLES / "voice_grid_s1.wav")
+    args = ap.parse_args()
+    main(args.out, args.portrait, args.voice)
