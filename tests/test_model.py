@@ -359,6 +359,23 @@ def test_two_process_gloo_training(tiny_data, tmp_path):
     assert shutil.which(sys.executable)
 
 
+def test_process_group_is_gloo_where_a_gpu_is_present(monkeypatch):
+    """The networks train on CPU tensors, which NCCL cannot carry: on a machine with a
+    GPU the process group must still be gloo (with NCCL two ranks failed at their first
+    broadcast on an NVIDIA H200, 2026-12-04). The process group itself is stubbed: this
+    machine has no GPU to start NCCL on."""
+    from engine.model.train import distributed
+
+    chosen = []
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.distributed, "is_initialized", lambda: False)
+    monkeypatch.setattr(torch.distributed, "init_process_group", chosen.append)
+    monkeypatch.setattr(torch.distributed, "get_rank", lambda: 1)
+    assert distributed.rank_and_world() == (1, 2)
+    assert chosen == ["gloo"]
+
+
 @pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
                     reason="the kernels are pinned on x86-64 only")
 def test_training_pins_torch_cpu_kernels_to_avx2():

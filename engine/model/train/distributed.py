@@ -1,7 +1,13 @@
-"""Data-parallel training helpers (``torch.distributed``; gloo on CPU, NCCL on GPUs).
+"""Data-parallel training helpers (``torch.distributed`` with gloo).
 
 Each rank draws its own batches; gradients are averaged with ``all_reduce`` after
 every backward pass, and rank 0's initial weights are broadcast to the others.
+
+The networks train on the CPU (small models; ``make model`` pins the CPU kernels so
+that a run can be repeated), so the process group is gloo on every machine. Until
+2026-12-04 it was NCCL wherever CUDA was present, and on a GPU machine (an NVIDIA
+H200) two ranks failed at their first broadcast: "No backend type associated with
+device type cpu".
 """
 
 from __future__ import annotations
@@ -14,8 +20,7 @@ import torch
 def rank_and_world() -> tuple[int, int]:
     ws = int(os.environ.get("WORLD_SIZE", "1"))
     if ws > 1 and not torch.distributed.is_initialized():
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
-        torch.distributed.init_process_group(backend)
+        torch.distributed.init_process_group("gloo")
     if ws > 1:
         return torch.distributed.get_rank(), ws
     return 0, 1

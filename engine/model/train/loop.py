@@ -10,7 +10,7 @@
 Run it again with the same ``out`` and it resumes from ``ckpt_last.pt``.
 
 Several processes: ``torchrun --nproc_per_node=N -m cli.model_commands train ...``
-runs data-parallel training with ``torch.distributed`` (gloo on CPU, NCCL on GPUs):
+runs data-parallel training with ``torch.distributed`` (gloo; the networks train on the CPU):
 each rank draws its own batches, gradients are averaged with ``all_reduce`` after
 every backward pass, and rank 0 alone writes logs and checkpoints. The effective
 batch is ``N x batch``.
