@@ -10,6 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 GRID = SHARED_DATA / "grid"
 ASSETS = ROOT / "assets"
+#: A speech model small enough to train in seconds (tests of the training code).
+TINY_NET = {"audio_dim": 32, "content_dim": 24, "hidden": 32, "id_dim": 8}
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +37,26 @@ def two_faces(portrait: Path, out: Path) -> Path:
     two.paste(one.transpose(Image.Transpose.FLIP_LEFT_RIGHT), (one.width, 0))
     two.save(out)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_data(grid: Path, tmp_path_factory) -> Path:
+    """A prepare-data cache: 3 s1 clips and 1 s4hq clip (real GRID)."""
+    from engine.model.data import prepare_clip
+
+    out = tmp_path_factory.mktemp("cache")
+    s1 = sorted((grid / "s1" / "video").glob("*.mp4"))[:3]
+    s4 = sorted((grid / "s4hq" / "video").glob("*.mp4"))[:1]
+    for v in s1:
+        prepare_clip(v, out / "s1" / f"{v.stem}.npz")
+    for v in s4:
+        prepare_clip(v, out / "s4hq" / f"{v.stem}.npz")
+    return out
+
+
+@pytest.fixture(scope="module")
+def smile():
+    """The astronaut at 1024 px (smiling, eyes open) and its rig."""
+    from tests.full_size import astronaut_1024
+
+    return astronaut_1024()

@@ -1,4 +1,5 @@
-"""The mouth and the eyes at full size (issue 14), on real portraits and clips.
+"""The mouth at full size (issue 14), on real portraits and clips (the eyes:
+test_eyes_full_size.py).
 
 - Lips that close over a portrait's own teeth meet with their own texture;
   a mouth that opens again shows the portrait's own teeth, unpainted.
@@ -6,13 +7,11 @@
   shows only its upper teeth uncovers lower teeth as the jaw drops.
 - The metrics of ``engine.render_eval`` (SSIM, CIEDE2000) on known values,
   and the mouth measurement of ``tools/mouth_eval.py`` on two validation clips.
-- dlib's 68-point model (an independent face tracker; ``pip install -e .[eval]``)
-  sees a rendered blink as shut as real blinks of GRID s1.
+- A painted smile whose lip contours the tracker crosses opens as far as a photo.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -20,27 +19,10 @@ import cv2
 import numpy as np
 import pytest
 
-from engine.face import detect_faces
-from engine.motion.track import MotionTrack
 from engine.render import PortraitRig, frame_landmarks, render_frame
 from engine.render import topology as topo
 from engine.render_eval import delta_e2000, inner_mouth_lab, ssim
-
-ROOT = Path(__file__).resolve().parent.parent
-LUMA = np.array([0.299, 0.587, 0.114])
-
-
-def _rig(rgb: np.ndarray) -> PortraitRig:
-    faces = detect_faces(rgb)
-    assert faces, "engine.face found no face"
-    return PortraitRig.build(rgb, None, faces[0].landmarks)
-
-
-def _track(basis: np.ndarray, coeffs: list[float], lids: float = 0.0) -> MotionTrack:
-    t = len(coeffs)
-    return MotionTrack(25.0, basis[None].astype(np.float32),
-                       np.asarray(coeffs, np.float32)[:, None], np.zeros((t, 6), np.float32),
-                       np.full((t, 2), lids, np.float32), np.zeros(t, np.float32))
+from tests.full_size import LUMA, ROOT, motion_track, polygon_mask, portrait_rig
 
 
 def _closing(rig: PortraitRig) -> np.ndarray:
@@ -66,21 +48,6 @@ def _jaw() -> np.ndarray:
     return jaw
 
 
-def _mask(shape: tuple[int, ...], pts: np.ndarray) -> np.ndarray:
-    m = np.zeros(shape[:2], np.uint8)
-    cv2.fillPoly(m, [np.round(pts).astype(np.int32)], 1)
-    return m.astype(bool)
-
-
-@pytest.fixture(scope="module")
-def smile() -> tuple[np.ndarray, PortraitRig]:
-    """The astronaut at 1024 px (smiling, eyes open)."""
-    from skimage import data
-
-    rgb = cv2.resize(data.astronaut(), (1024, 1024), interpolation=cv2.INTER_CUBIC)
-    return rgb, _rig(rgb)
-
-
 @pytest.fixture(scope="module")
 def s4hq_teeth(grid: Path) -> tuple[np.ndarray, PortraitRig]:
     """GRID s4hq pwip6a, first frame: parted lips over her own (yellowish) teeth."""
@@ -88,7 +55,7 @@ def s4hq_teeth(grid: Path) -> tuple[np.ndarray, PortraitRig]:
 
     with av.open(str(grid / "s4hq" / "video" / "pwip6a.mp4")) as c:
         rgb = next(c.decode(c.streams.video[0])).to_ndarray(format="rgb24")
-    rig = _rig(rgb)
+    rig = portrait_rig(rgb)
     assert rig.open_at_rest and rig.keep_teeth
     return rgb, rig
 
@@ -101,16 +68,16 @@ def closed_lips(grid: Path) -> tuple[np.ndarray, PortraitRig]:
     with av.open(str(grid / "s4hq" / "video" / "bbaf2a.mp4")) as c:
         rgb = [f.to_ndarray(format="rgb24") for _, f in zip(range(13), c.decode(video=0),
                                                              strict=False)][-1]
-    return rgb, _rig(rgb)
+    return rgb, portrait_rig(rgb)
 
 
 def test_lips_close_over_own_teeth(s4hq_teeth) -> None:
     rgb, rig = s4hq_teeth
-    m = _track(_closing(rig), [1.0])
+    m = motion_track(_closing(rig), [1.0])
     out = render_frame(rig, m, 0)
     # The portrait's opening, shrunk a little: after closing, all lip.
     xy0 = rig.landmarks[:, :2]
-    opening = _mask(rgb.shape, xy0[topo.LIPS_INNER])
+    opening = polygon_mask(rgb.shape, xy0[topo.LIPS_INNER])
     k = max(3, int(0.02 * rig.iod) | 1)
     core = cv2.erode(opening.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
     central = core & (np.arange(rgb.shape[1])[None, :] > xy0[topo.LIPS_INNER_UPPER[2], 0]) \
@@ -143,7 +110,7 @@ def test_closed_lips_meet_in_a_crease(smile) -> None:
     show through the pixel-wide band left between the two contours (6.6 % of its
     pixels brighter than the lips without the crease, 1.6 % with it)."""
     rgb, rig = smile
-    m = _track(_closing(rig), [1.0])
+    m = motion_track(_closing(rig), [1.0])
     out = render_frame(rig, m, 0)
     xy = frame_landmarks(rig, m, 0)
     poly = np.concatenate([xy[topo.LIPS_INNER_UPPER], xy[topo.LIPS_INNER_LOWER][::-1]])
@@ -163,10 +130,10 @@ def test_half_closed_shows_own_teeth_unpainted(s4hq_teeth) -> None:
     """Half-way closed, the lips cover the teeth's edges; what shows between them is
     the portrait's own teeth where they were (the teeth stay with the head)."""
     rgb, rig = s4hq_teeth
-    m = _track(_closing(rig), [0.5])
+    m = motion_track(_closing(rig), [0.5])
     out = render_frame(rig, m, 0)
     xy = frame_landmarks(rig, m, 0)
-    gap = _mask(rgb.shape, xy[topo.LIPS_INNER])
+    gap = polygon_mask(rgb.shape, xy[topo.LIPS_INNER])
     k = max(3, int(0.02 * rig.iod) | 1)
     gap = cv2.erode(gap.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
     assert gap.sum() > 50
@@ -181,12 +148,12 @@ def test_dropping_lip_uncovers_lower_teeth(s4hq_teeth, monkeypatch) -> None:
 
     rgb, rig = s4hq_teeth
     assert rig.mouth_split[3:6].min() > 0.9  # no lower teeth of her own in the middle
-    m = _track(_jaw(), [0.1])
+    m = motion_track(_jaw(), [0.1])
     xy = frame_landmarks(rig, m, 0)
     # Just above the lower inner lip, across the middle of the mouth.
     lip = xy[topo.LIPS_INNER_LOWER[3:-3]]
     band = np.concatenate([lip, lip[::-1] - [0.0, 0.025 * rig.iod]])
-    inside = _mask(rgb.shape, band)
+    inside = polygon_mask(rgb.shape, band)
     assert inside.sum() > 30
     out = render_frame(rig, m, 0)[inside].astype(np.float64)
     teeth, cavity = rig.teeth_rgb.astype(np.float64), rig.cavity_rgb.astype(np.float64)
@@ -203,9 +170,9 @@ def test_closed_portrait_opens_onto_a_real_interior(closed_lips, monkeypatch) ->
 
     rgb, rig = closed_lips
     assert not rig.open_at_rest
-    m = _track(_jaw(), [0.14])
+    m = motion_track(_jaw(), [0.14])
     xy = frame_landmarks(rig, m, 0)
-    inside = _mask(rgb.shape, xy[topo.LIPS_INNER])
+    inside = polygon_mask(rgb.shape, xy[topo.LIPS_INNER])
     out = render_frame(rig, m, 0)
     px = out[inside].astype(np.float64)
     skin_lum = float(rig.skin_rgb @ LUMA)
@@ -224,11 +191,11 @@ def test_wide_mouth_shows_cavity_and_tongue(closed_lips) -> None:
     from engine.render.lips import mouth_normal
 
     rgb, rig = closed_lips
-    m = _track(_jaw(), [0.3])
+    m = motion_track(_jaw(), [0.3])
     xy = frame_landmarks(rig, m, 0).astype(np.float64)
     assert np.linalg.norm(xy[14] - xy[13]) / np.linalg.norm(xy[263] - xy[33]) > 0.28
     out = render_frame(rig, m, 0)
-    ys, xs = np.nonzero(_mask(rgb.shape, xy[topo.LIPS_INNER]))
+    ys, xs = np.nonzero(polygon_mask(rgb.shape, xy[topo.LIPS_INNER]))
     pts = np.stack([xs, ys], 1).astype(np.float64)
     normal = mouth_normal(xy)
     rel = (pts - xy[13]) @ normal / ((xy[14] - xy[13]) @ normal)  # 0 upper lip .. 1 lower
@@ -318,48 +285,6 @@ def test_interior_contrast_restored_about_its_mean() -> None:
     assert np.allclose(color[..., 1] / color[..., 0], before[..., 1] / before[..., 0], atol=1e-4)
 
 
-def test_blink_seen_by_an_independent_tracker(smile, grid: Path) -> None:
-    if importlib.util.find_spec("dlib") is None:
-        pytest.skip("dlib is an evaluation extra: pip install -e .[eval]")
-    sys.path.insert(0, str(ROOT / "tools"))
-    import blink_check as bc
-
-    models = bc.predictor()
-    limits = bc.calibrate(models, clips=["bgaa8p", "bgwu9a", "briz7s"])
-    for rgb in (smile[0], bc.scaled(bc.PORTRAITS["grid_s4hq"][1]())):
-        rig = _rig(rgb)
-        m = _track(np.zeros((468, 3)), [0.0, 0.0], lids=0.0)
-        shut = _track(np.zeros((468, 3)), [0.0], lids=1.0)
-        img_open, img_shut = render_frame(rig, m, 0), render_frame(rig, shut, 0)
-        box, _ = bc.face_box(models, img_open, rig.landmarks)
-        # dlib has found these eyes (tools/blink_check.py: 0.012-0.045 IOD from the face's
-        # where it reads a face, 0.79 on the cameraman)
-        assert bc.corner_error(models, img_open, box, rig.landmarks) < bc.UNREADABLE_IOD
-        e_open, e_shut = bc.eye_ears(models, img_open, box), bc.eye_ears(models, img_shut, box)
-        assert np.all(e_shut <= limits["ear_closed"]), (e_open, e_shut, limits)
-        assert np.all(e_shut <= limits["ratio"] * e_open), (e_open, e_shut, limits)
-
-
-def test_shut_eyes_closer_to_real_blink_than_still(grid: Path) -> None:
-    """A real blink's open frame with its lids shut by the renderer is closer (eye-patch
-    SSIM) to the real frame in the middle of the blink than the open frame is, by 0.09
-    here, and its lash line is within 14 grey levels of the real shut eye's darkest.
-    Measured: 0.104 / 0.102 and 13 / 11 darker; the hard pen stroke painted before
-    gained 0.081 / 0.078 and was 17 / 15 darker."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    import eye_eval
-
-    picked = [b for b in eye_eval.blinks(["s4hq"]) if b[1] in ("sbwu4a", "lbaq2s")]
-    assert len(picked) == 2
-    for b in picked:
-        r = eye_eval.measure(*b)
-        assert r["gain"] > 0.09, {k: v for k, v in r.items() if k != "patches"}
-        assert r["dark"] > r["dark_real"] - 14, {k: v for k, v in r.items() if k != "patches"}
-
-
-
-
-
 def test_darker_skin_keeps_its_teeth_light(grid: Path) -> None:
     """The teeth are lit like the face, not coloured like its skin. A real portrait
     (s4hq, lips closed) and the same picture with the skin, lips and all darkened to
@@ -374,19 +299,19 @@ def test_darker_skin_keeps_its_teeth_light(grid: Path) -> None:
     with av.open(str(grid / "s4hq" / "video" / "bbaf2a.mp4")) as c:
         rgb = [f.to_ndarray(format="rgb24") for _, f in zip(range(13), c.decode(video=0),
                                                              strict=False)][-1]
-    light = _rig(rgb)
+    light = portrait_rig(rgb)
     eyes = np.zeros(rgb.shape[:2], np.uint8)
     for e in range(2):
         cv2.fillPoly(eyes, [np.round(eye_polygon(light.landmarks[:, :2], e)).astype(np.int32)],
                      1)
     eyes = cv2.dilate(eyes, np.ones((3, 3), np.uint8)).astype(bool)
     dark_rgb = np.where(eyes[..., None], rgb, np.round(0.4 * rgb.astype(np.float32)))
-    dark = _rig(dark_rgb.astype(np.uint8))
+    dark = portrait_rig(dark_rgb.astype(np.uint8))
     assert float(dark.skin_rgb @ LUMA) < 0.45 * float(light.skin_rgb @ LUMA)
 
     def interior(rig: PortraitRig) -> float:
-        m = _track(_jaw(), [0.14])
-        inside = _mask(rgb.shape, frame_landmarks(rig, m, 0)[topo.LIPS_INNER])
+        m = motion_track(_jaw(), [0.14])
+        inside = polygon_mask(rgb.shape, frame_landmarks(rig, m, 0)[topo.LIPS_INNER])
         return float(np.percentile(render_frame(rig, m, 0)[inside] @ LUMA, 90))
 
     assert 0.8 < interior(dark) / interior(light) < 1.25, (interior(dark), interior(light))
@@ -401,7 +326,7 @@ def test_wide_mouth_inside_tapers_into_its_corners(closed_lips) -> None:
     from engine.render.pose import frame_vertices, head_landmarks
 
     rgb, rig = closed_lips
-    m = _track(_jaw(), [0.2])
+    m = motion_track(_jaw(), [0.2])
     xy = frame_landmarks(rig, m, 0).astype(np.float64)
     verts, _ = frame_vertices(rig, xy, head_landmarks(rig, m, 0))
     iod = float(np.linalg.norm(xy[263] - xy[33]))
@@ -411,7 +336,7 @@ def test_wide_mouth_inside_tapers_into_its_corners(closed_lips) -> None:
         paint_mouth(out, rig, verts, iod)
         canvases.append(out[..., :3].astype(np.float64))
     alpha = 1.0 - (canvases[1] - canvases[0]).mean(axis=2) / 255.0
-    ys, xs = np.nonzero(_mask(rgb.shape, xy[topo.LIPS_INNER]))
+    ys, xs = np.nonzero(polygon_mask(rgb.shape, xy[topo.LIPS_INNER]))
     pts = np.stack([xs, ys], 1).astype(np.float64)
     c0, c1 = xy[topo.LIPS_INNER_UPPER[0]], xy[topo.LIPS_INNER_UPPER[-1]]
     u = (pts - c0) @ (c1 - c0) / float(np.sum((c1 - c0) ** 2))
@@ -425,31 +350,6 @@ def test_wide_mouth_inside_tapers_into_its_corners(closed_lips) -> None:
     assert corner.sum() >= 5 and np.median(a[corner]) < 0.5
 
 
-def test_painted_lids_cover_the_iris_of_a_real_painting() -> None:
-    """Leonardo's Mona Lisa (a real painting, turned a little from the camera): the
-    shut lid hides the iris under skin of the painting's own tone, crossed by a lash line,
-    rather than squashing the eye into a smear."""
-    from engine.media.image import load_image
-
-    rgb = load_image(ROOT / "assets" / "samples" / "mona_lisa.png").rgb
-    rgb = cv2.resize(rgb, None, fx=2.0, fy=2.0, interpolation=cv2.INTER_CUBIC)
-    rig = _rig(rgb)
-    shut = render_frame(rig, _track(np.zeros((468, 3)), [0.0], lids=1.0), 0)
-    lum_open, lum_shut = rgb @ LUMA, shut @ LUMA
-    for e in range(2):
-        up, lo = rig.landmarks[topo.EYE_UPPER[e], :2], rig.landmarks[topo.EYE_LOWER[e], :2]
-        eye = _mask(rgb.shape, np.concatenate([up, lo[-2:0:-1]]))
-        iris = eye & (lum_open < np.percentile(lum_open[eye], 15))
-        skin = float(rig.eye_skin_rgb[e] @ LUMA)
-        # the iris's dark pixels turn to lid: from a fraction of the lid skin's lightness
-        # to most of it (measured 0.09 and 0.15 open, 0.74 and 0.85 shut; half shut 0.2
-        # and 0.28)
-        assert np.median(lum_open[iris]) < 0.3 * skin, (e, np.median(lum_open[iris]), skin)
-        assert np.median(lum_shut[iris]) > 0.6 * skin, (e, np.median(lum_shut[iris]), skin)
-        # ...and a dark lash line crosses the shut eye (measured 0.13 and 0.19)
-        assert lum_shut[eye].min() < 0.5 * skin, (e, lum_shut[eye].min(), skin)
-
-
 def test_a_painted_smile_opens_as_far_as_a_photo(grid: Path) -> None:
     """The Mona Lisa's closed smile, whose inner lip contours the tracker draws crossed
     (0.02 IOD), speaks an unseen voice (GRID s33) with its lips parting as far as the
@@ -461,14 +361,13 @@ def test_a_painted_smile_opens_as_far_as_a_photo(grid: Path) -> None:
     from engine.analysis import analyse_portrait
     from engine.media.image import load_image
     from engine.motion.rest import CLOSED_GAP, TOLERANCE, lip_gaps
-    from engine.render import frame_landmarks
 
     audio = analyse_audio(load_audio(grid / "s33" / "audio" / "bwwy3s.flac"))
     p90 = {}
     for name in ("mona_lisa.png", "astronaut.png"):
         p = analyse_portrait(load_image(ROOT / "assets" / "samples" / name))
         assert np.all(lip_gaps(p.rig.neutral) > CLOSED_GAP - TOLERANCE - 1e-6), name
-        still = render_frame(p.rig, _track(np.zeros((468, 3)), [0.0]), 0)
+        still = render_frame(p.rig, motion_track(np.zeros((468, 3)), [0.0]), 0)
         assert np.array_equal(still[..., :3], p.image.rgb), name
         anim = Animation(p, audio)
         xy = [frame_landmarks(p.rig, anim.motion, i) for i in range(anim.frame_count)]
