@@ -317,6 +317,31 @@ def test_darker_skin_keeps_its_teeth_light(grid: Path) -> None:
     assert 0.8 < interior(dark) / interior(light) < 1.25, (interior(dark), interior(light))
 
 
+def test_black_and_white_portrait_opens_onto_a_grey_mouth(closed_lips) -> None:
+    """The same real portrait (s4hq, lips closed) as a black-and-white picture: before,
+    GRID s1's teeth carried to its grey "light" turned mint and the tongue took the
+    lips' red (channels up to 45 levels apart inside the mouth); now the inside is grey,
+    as lit as in the colour picture, and the colour picture's keeps its colour."""
+    from engine.render.mouth import colourfulness
+
+    rgb, rig = closed_lips
+    grey = cv2.cvtColor(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    bw = portrait_rig(grey)
+    assert colourfulness(bw) == 0.0 and colourfulness(rig) == 1.0
+    for amount in (0.14, 0.3):  # s1's widest opening, and a wide one with a tongue
+        m = motion_track(_jaw(), [amount])
+        inside = polygon_mask(rgb.shape, frame_landmarks(bw, m, 0)[topo.LIPS_INNER])
+        out = render_frame(bw, m, 0)[inside].astype(np.int32)
+        assert inside.sum() > 500
+        assert int((out.max(1) - out.min(1)).max()) <= 2, amount  # uint8 rounding only
+        coloured = render_frame(rig, m, 0)
+        c_inside = polygon_mask(rgb.shape, frame_landmarks(rig, m, 0)[topo.LIPS_INNER])
+        c_px = coloured[c_inside].astype(np.int32)
+        assert np.median(c_px.max(1) - c_px.min(1)) > 10  # the colour picture: colour
+        ratio = np.median(out[:, 0]) / np.median(c_px @ LUMA)
+        assert 0.7 < ratio < 1.4, ratio  # grey, not dark: lit as in the colour picture
+
+
 def test_wide_mouth_inside_tapers_into_its_corners(closed_lips) -> None:
     """The painted inside of a wide mouth follows its lips into the corners: where the
     lips are still far apart near a corner it is fully painted (it used to fade over the

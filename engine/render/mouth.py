@@ -14,6 +14,9 @@ lower edge. What fills it:
 - flat art whose skin is no human tone (a green cartoon, blue fur): a painted
   interior (a dark cavity shaded from the lip colour, a hint of tongue, an
   upper-teeth band in off-white lit like the skin), which suits flat paint.
+
+Whatever fills it is no more colourful than the portrait: in a black-and-white
+picture it is grey (:func:`colourfulness`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import cv2
 import numpy as np
 
 from engine.render import topology as topo
-from engine.render.colour import LUMA
+from engine.render.colour import LUMA, saturation
 from engine.render.interior import (
     LOWER_IOD,
     UPPER_HANG,
@@ -71,6 +74,13 @@ HUMAN_CAST = 0.15
 #: A typical skin colour and teeth colour under white light, sRGB 0..255.
 _SKIN_REF = np.array([222.0, 170.0, 142.0], dtype=np.float32)
 _TEETH_ALBEDO = np.array([232.0, 224.0, 206.0], dtype=np.float32)
+#: Saturation (:func:`engine.render.colour.saturation`) of the more colourful of a
+#: portrait's skin and lips below which it is a black-and-white picture (its mouth's
+#: inside is grey), and above which a colour one (the inside keeps its colour); between,
+#: a tinted print, whose inside is desaturated in proportion. Measured: greyscale
+#: pictures 0.00, every colour face here (photos, the Mona Lisa, GRID, CREMA-D) 0.26
+#: or more.
+GREY_PORTRAIT = (0.04, 0.12)
 
 
 def gap_rows(verts: np.ndarray, n_ring: int) -> tuple[np.ndarray, np.ndarray]:
@@ -175,6 +185,11 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
         restore_contrast(color, inside)
     else:
         color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod, teeth)
+    grey = 1.0 - colourfulness(rig)
+    if grey > 0.0:
+        # s1's teeth carried to a grey skin's "light" turn mint, and the tongue takes
+        # the lips' red: in a black-and-white picture only their lightness belongs.
+        color += grey * ((color @ LUMA)[..., None] - color)
     alpha = (strength * inside)[..., None]
     patch = out[y0:y1, x0:x1, :3].astype(np.float32)
     patch += alpha * (color - patch)
@@ -267,6 +282,13 @@ def _seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None
     patch = out[y0:y1, x0:x1, :3].astype(np.float32)
     patch += alpha * (shade - patch)
     out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
+
+
+def colourfulness(rig: PortraitRig) -> float:
+    """0 for a black-and-white portrait, 1 for a colour one (:data:`GREY_PORTRAIT`):
+    how much colour the inside of its mouth may have."""
+    sat = max(saturation(rig.skin_rgb), saturation(rig.lip_rgb))
+    return float(smoothstep(sat, *GREY_PORTRAIT))
 
 
 def _skin_hue(rgb: np.ndarray) -> bool:
