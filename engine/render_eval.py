@@ -12,7 +12,8 @@ few clips). Numpy and OpenCV only.
 - :func:`inner_mouth_lab` and :func:`delta_e2000`: the mean colour inside
   the inner lips in CIELAB (D65, sRGB) and the CIEDE2000 difference of two
   such colours (Sharma, Wu and Dalal 2005);
-  :func:`inner_mouth_contrast`: the spread of lightness inside the inner lips.
+  :func:`inner_mouth_contrast`: the spread of lightness inside the inner lips;
+  :func:`inner_mouth_detail`: its fine detail (how sharp the teeth are).
 - :func:`oracle_motion`: a :class:`MotionTrack` that replays a real video's
   tracked landmarks on a portrait of its first frame: rendering quality
   without the motion model's errors.
@@ -124,6 +125,20 @@ def inner_mouth_contrast(rgb: np.ndarray, landmarks: np.ndarray) -> float | None
     A flat band of one colour has the right mean and no contrast."""
     px = _inner_mouth_pixels(rgb, landmarks)
     return None if px is None else float(_srgb_to_lab(px)[:, 0].std())
+
+
+def inner_mouth_detail(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:
+    """Mean absolute high-pass of the luma (grey levels, 0..255: the luma minus its
+    Gaussian blur of sigma 1 pixel) inside the inner lips, one pixel in from them so that
+    the lips' own edge does not count: how sharp the teeth and the gaps between them
+    are at the frame's own resolution. None under 30 pixels."""
+    mask = np.zeros(rgb.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(landmarks[topo.LIPS_INNER, :2]).astype(np.int32)], 1)
+    mask = cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(bool)
+    if int(mask.sum()) < 30:
+        return None
+    y = cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.abs(y - cv2.GaussianBlur(y, (0, 0), 1.0))[mask].mean())
 
 
 def delta_e2000(lab1: np.ndarray, lab2: np.ndarray) -> float:

@@ -18,7 +18,9 @@ analysis's landmarks. The mean colour inside the inner lips is compared by CIEDE
 (:func:`engine.render_eval.delta_e2000`) with the real frame's, and so is the
 spread of its lightness (:func:`engine.render_eval.inner_mouth_contrast`,
 rendered over real): a flat band of the right mean colour has the right ΔE
-and a contrast far below 1.
+and a contrast far below 1; and so is its fine detail
+(:func:`engine.render_eval.inner_mouth_detail`, rendered over real, at the
+video's own resolution): soft teeth read below 1.
 
 Motion sources (``--motion``, one or more):
 
@@ -154,6 +156,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     from engine.render_eval import (
         delta_e2000,
         inner_mouth_contrast,
+        inner_mouth_detail,
         inner_mouth_lab,
         mouth_patch,
         ssim,
@@ -176,6 +179,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     out: dict = {"clip": video.stem, "frames": [int(i) for i in picks]}
     real = [(mouth_patch(frames[i], lm[i]), inner_mouth_lab(frames[i], lm[i])) for i in picks]
     real_contrast = [inner_mouth_contrast(frames[i], lm[i]) for i in picks]
+    real_detail = [inner_mouth_detail(frames[i], lm[i]) for i in picks]
     s_still = [ssim(still_patch, p) for p, _ in real]
     de_still = [delta_e2000(still_lab, c) for _, c in real if c is not None and
                 still_lab is not None]
@@ -183,8 +187,8 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
                     "de": float(np.mean(de_still)) if de_still else None}
     for source in sources:
         motion, index = motion_for(source, portrait, clip, find_audio(video), breath)
-        s_r, de_r, c_r, c_real = [], [], [], []
-        for (patch, lab), c, i in zip(real, real_contrast, picks, strict=True):
+        s_r, de_r, c_r, c_real, d_r = [], [], [], [], []
+        for (patch, lab), c, d, i in zip(real, real_contrast, real_detail, picks, strict=True):
             k = index(int(i))
             img = render_frame(rig, motion, k)
             xy = frame_landmarks(rig, motion, k)
@@ -196,12 +200,16 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
             if c is not None and c_own is not None:
                 c_r.append(c_own)
                 c_real.append(c)
+            d_own = inner_mouth_detail(img, xy)
+            if d is not None and d_own is not None and d > 0:
+                d_r.append(d_own / d)
         out[source] = {"ssim": float(np.mean(s_r)),
                        "gain": float(np.mean(np.subtract(s_r, s_still))),
                        "de": float(np.mean(de_r)) if de_r else None,
                        "de_frames": len(de_r),
                        "contrast": float(np.mean(c_r)) / max(float(np.mean(c_real)), 1e-9)
-                       if c_r else None}
+                       if c_r else None,
+                       "detail": float(np.mean(d_r)) if d_r else None}
     return out
 
 
@@ -212,6 +220,8 @@ def summary(rows: list[dict], source: str) -> dict:
     de_still = np.array([r["still"]["de"] for r in rows if r["still"]["de"] is not None])
     contrast = [r[source].get("contrast") for r in rows]
     contrast = [c for c in contrast if c is not None]
+    detail = [r[source].get("detail") for r in rows]
+    detail = [d for d in detail if d is not None]
     worst = rows[int(np.argmin(gains))]["clip"]
     return {
         "clips": len(rows),
@@ -226,6 +236,7 @@ def summary(rows: list[dict], source: str) -> dict:
         "de_clips": len(des),
         "still_de_median": float(np.median(de_still)) if len(de_still) else None,
         "contrast_median": float(np.median(contrast)) if contrast else None,
+        "detail_median": float(np.median(detail)) if detail else None,
     }
 
 
@@ -234,19 +245,20 @@ def markdown(results: dict) -> str:
     lines = [
         "| motion | clips | SSIM rendered / still (median) | SSIM gain median | worst gain "
         "(clip) | clips with gain > 0 | inner-mouth ΔE2000 median / max | inner-mouth "
-        "contrast, rendered / real (median) |",
-        "|---|---|---|---|---|---|---|---|",
+        "contrast, rendered / real (median) | inner-mouth detail, rendered / real (median) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for source, per_set in results["summary"].items():
         for name, s in per_set.items():
             de = ("n/a" if s["de_median"] is None
                   else f"{s['de_median']:.1f} / {s['de_max']:.1f}")
             con = "n/a" if s.get("contrast_median") is None else f"{s['contrast_median']:.2f}"
+            det = "n/a" if s.get("detail_median") is None else f"{s['detail_median']:.2f}"
             lines.append(
                 f"| {source} | {name} ({s['clips']}) | {s['ssim_median']:.3f} / "
                 f"{s['still_ssim_median']:.3f} | {s['gain_median']:+.3f} | "
                 f"{s['gain_min']:+.3f} ({s['gain_min_clip']}) | {s['positive']}/{s['clips']} | "
-                f"{de} | {con} |"
+                f"{de} | {con} | {det} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -59,6 +59,14 @@ WHITES_TOLERANCE = 1.25
 #: one's (``tools/mouth_eval.py --sets s1 --limit 20 --motion oracle``). The
 #: interior's lightness is stretched about its mean by this factor (1.09 there).
 CONTRAST = 1.2
+#: The strips are medians of s1's 360x288 video, registered across the mouth: clean
+#: but soft (his mouth is about 30 video pixels wide, laid over 96 samples). They are
+#: sharpened once on loading by an unsharp mask of this strength and Gaussian sigma
+#: (samples across, down). Measured by the inside's fine detail, rendered over real at
+#: the widest frames with the real motion (:func:`engine.render_eval.inner_mouth_detail`):
+#: on s4hq, the validation speaker with the sharpest video (720x576), 0.88 -> 1.05 over
+#: her 15 first closed-lipped clips, every clip up by 0.1-0.2; SSIM and colour unchanged.
+SHARPEN, SHARPEN_SIGMA = 1.0, (2.0, 1.2)
 #: s1's cavity colour is the darkest tenth of mouths that open at most about 0.14 IOD,
 #: seen within a few hundredths of an IOD of the teeth. A wider mouth is a deeper hole:
 #: away from the lips and teeth that bound it, less light reaches in, and the cavity
@@ -128,7 +136,7 @@ def bank() -> InteriorBank | None:
     try:
         with np.load(path) as d:
             b = InteriorBank(
-                upper=d["upper"].astype(np.uint8), lower=d["lower"].astype(np.uint8),
+                upper=sharpen(d["upper"]), lower=sharpen(d["lower"]),
                 cavity_rgb=d["cavity_rgb"].astype(np.float32),
                 skin_rgb=d["skin_rgb"].astype(np.float32),
                 lip_rgb=d["lip_rgb"].astype(np.float32), width=float(d["width_iod"]),
@@ -139,6 +147,14 @@ def bank() -> InteriorBank | None:
     for arr in (b.upper, b.lower, b.cavity_rgb, b.skin_rgb, b.lip_rgb, b.whites_rgb):
         arr.setflags(write=False)
     return b
+
+
+def sharpen(strip: np.ndarray) -> np.ndarray:
+    """A strip ``(rows, WIDTH, 3) uint8`` after the unsharp mask :data:`SHARPEN`."""
+    f = strip.astype(np.float32)
+    sx, sy = SHARPEN_SIGMA
+    blur = cv2.GaussianBlur(f, (0, 0), sigmaX=sx, sigmaY=sy, borderType=cv2.BORDER_REPLICATE)
+    return np.clip(f + SHARPEN * (f - blur) + 0.5, 0, 255).astype(np.uint8)
 
 
 def contour_profile(pts: np.ndarray, c0: np.ndarray, axis: np.ndarray, normal: np.ndarray,
