@@ -344,29 +344,40 @@ def test_darker_skin_keeps_its_teeth_light(grid: Path) -> None:
     assert 0.8 < interior(dark) / interior(light) < 1.25, (interior(dark), interior(light))
 
 
-def test_black_and_white_portrait_opens_onto_a_grey_mouth(closed_lips) -> None:
-    """The same real portrait (s4hq, lips closed) as a black-and-white picture: before,
-    GRID s1's teeth carried to its grey "light" turned mint and the tongue took the
-    lips' red (channels up to 45 levels apart inside the mouth); now the inside is grey,
-    as lit as in the colour picture, and the colour picture's keeps its colour."""
-    from engine.render.mouth import colourfulness
+def test_a_picture_in_one_tone_opens_onto_a_mouth_in_that_tone(closed_lips) -> None:
+    """The same real portrait (s4hq, lips closed) as a black-and-white and as a sepia
+    picture: before, GRID s1's teeth carried to a grey skin's "light" turned mint and the
+    tongue took the lips' red (channels up to 45 levels apart inside the mouth), and on
+    sepia the teeth turned olive; now the inside is grey, or in the sepia tone, as lit as
+    in the colour picture, and the colour picture's keeps its own colours."""
+    from engine.render.mouth import one_tone
 
     rgb, rig = closed_lips
-    grey = cv2.cvtColor(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
-    bw = portrait_rig(grey)
-    assert colourfulness(bw) == 0.0 and colourfulness(rig) == 1.0
-    for amount in (0.14, 0.3):  # s1's widest opening, and a wide one with a tongue
+    luma = rgb.astype(np.float32) @ LUMA.astype(np.float32)
+    grey = np.repeat(np.round(luma)[..., None], 3, -1).astype(np.uint8)
+    sepia_tone = np.array([1.07, 0.74, 0.43], np.float32)
+    sepia = np.clip(luma[..., None] * sepia_tone + [20, 10, 0] + 0.5, 0, 255).astype(np.uint8)
+    bw, brown = portrait_rig(grey), portrait_rig(sepia)
+    assert one_tone(rig) is None and bw.hue_spread == 0.0 and brown.hue_spread < 2.0
+
+    def inside(r: PortraitRig, amount: float) -> np.ndarray:
         m = motion_track(_jaw(), [amount])
-        inside = polygon_mask(rgb.shape, frame_landmarks(bw, m, 0)[topo.LIPS_INNER])
-        out = render_frame(bw, m, 0)[inside].astype(np.int32)
-        assert inside.sum() > 500
-        assert int((out.max(1) - out.min(1)).max()) <= 2, amount  # uint8 rounding only
-        coloured = render_frame(rig, m, 0)
-        c_inside = polygon_mask(rgb.shape, frame_landmarks(rig, m, 0)[topo.LIPS_INNER])
-        c_px = coloured[c_inside].astype(np.int32)
-        assert np.median(c_px.max(1) - c_px.min(1)) > 10  # the colour picture: colour
-        ratio = np.median(out[:, 0]) / np.median(c_px @ LUMA)
+        mask = polygon_mask(rgb.shape, frame_landmarks(r, m, 0)[topo.LIPS_INNER])
+        assert mask.sum() > 500
+        return render_frame(r, m, 0)[mask].astype(np.float64)
+
+    for amount in (0.14, 0.3):  # s1's widest opening, and a wide one with a tongue
+        colour, b_w, toned = inside(rig, amount), inside(bw, amount), inside(brown, amount)
+        assert np.median(colour.max(1) - colour.min(1)) > 10  # the colour picture: colour
+        assert int((b_w.max(1) - b_w.min(1)).max()) <= 2, amount  # grey: uint8 rounding only
+        ratio = np.median(b_w[:, 0]) / np.median(colour @ LUMA)
         assert 0.7 < ratio < 1.4, ratio  # grey, not dark: lit as in the colour picture
+        # Sepia: each pixel in the picture's tone (G/R and B/R within 0.015 of the skin's;
+        # before, 0.044 and 0.027 off: s1's teeth carried to it olive, its tongue red).
+        lit = toned[toned @ LUMA > 40]
+        for ch in (1, 2):
+            want = float(brown.skin_rgb[ch] / brown.skin_rgb[0])
+            assert abs(float(np.median(lit[:, ch] / lit[:, 0])) - want) < 0.015, (amount, ch)
 
 
 def test_wide_mouth_inside_tapers_into_its_corners(closed_lips) -> None:

@@ -15,8 +15,8 @@ lower edge. What fills it:
   interior (a dark cavity shaded from the lip colour, a hint of tongue, an
   upper-teeth band in off-white lit like the skin), which suits flat paint.
 
-Whatever fills it is no more colourful than the portrait: in a black-and-white
-picture it is grey (:func:`colourfulness`).
+In a picture of one tone (black and white, sepia) whatever fills it takes that
+tone (:func:`one_tone`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from engine.render import topology as topo
-from engine.render.colour import LUMA, saturation
+from engine.render.colour import LUMA
 from engine.render.interior import (
     LOWER_IOD,
     UPPER_HANG,
@@ -74,13 +74,14 @@ HUMAN_CAST = 0.15
 #: A typical skin colour and teeth colour under white light, sRGB 0..255.
 _SKIN_REF = np.array([222.0, 170.0, 142.0], dtype=np.float32)
 _TEETH_ALBEDO = np.array([232.0, 224.0, 206.0], dtype=np.float32)
-#: Saturation (:func:`engine.render.colour.saturation`) of the more colourful of a
-#: portrait's skin and lips below which it is a black-and-white picture (its mouth's
-#: inside is grey), and above which a colour one (the inside keeps its colour); between,
-#: a tinted print, whose inside is desaturated in proportion. Measured: greyscale
-#: pictures 0.00, every colour face here (photos, the Mona Lisa, GRID, CREMA-D) 0.26
-#: or more.
-GREY_PORTRAIT = (0.04, 0.12)
+#: A picture whose hues spread less than the first value (degrees,
+#: :func:`engine.render.samples.hue_spread`) is in one tone, and its mouth's inside takes
+#: that tone; beyond the second it is in colour. Measured on faces' boxes: black and
+#: white 0, sepia and selenium toned versions of real photos 0.4-1.9; colour faces
+#: (the 64 validation clips' first frames, the astronaut and Grace Hopper and the
+#: paintings and drawings made from them, the Mona Lisa, the cat) 8.5 or more (s4hq,
+#: under a strong yellow cast).
+ONE_TONE = (3.0, 6.0)
 
 
 def gap_rows(verts: np.ndarray, n_ring: int) -> tuple[np.ndarray, np.ndarray]:
@@ -185,11 +186,13 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
         restore_contrast(color, inside)
     else:
         color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod, teeth)
-    grey = 1.0 - colourfulness(rig)
-    if grey > 0.0:
-        # s1's teeth carried to a grey skin's "light" turn mint, and the tongue takes
-        # the lips' red: in a black-and-white picture only their lightness belongs.
-        color += grey * ((color @ LUMA)[..., None] - color)
+    tone = one_tone(rig)
+    if tone is not None:
+        # s1's teeth carried to a grey or sepia skin's "light" turn mint or olive, and
+        # the tongue takes the lips' red: in a picture of one tone only their lightness
+        # belongs, in that tone.
+        amount, per_luma = tone
+        color += amount * ((color @ LUMA)[..., None] * per_luma - color)
     alpha = (strength * inside)[..., None]
     patch = out[y0:y1, x0:x1, :3].astype(np.float32)
     patch += alpha * (color - patch)
@@ -284,11 +287,15 @@ def _seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None
     out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
 
 
-def colourfulness(rig: PortraitRig) -> float:
-    """0 for a black-and-white portrait, 1 for a colour one (:data:`GREY_PORTRAIT`):
-    how much colour the inside of its mouth may have."""
-    sat = max(saturation(rig.skin_rgb), saturation(rig.lip_rgb))
-    return float(smoothstep(sat, *GREY_PORTRAIT))
+def one_tone(rig: PortraitRig) -> tuple[float, np.ndarray] | None:
+    """None for a colour portrait; for one in a single tone (:data:`ONE_TONE`), ``(how
+    much 0..1, the tone (3,) per unit of luma)``: the skin's colour over its luma (grey
+    in a black-and-white picture)."""
+    amount = 1.0 - float(smoothstep(rig.hue_spread, *ONE_TONE))
+    if amount <= 0.0:
+        return None
+    skin = rig.skin_rgb.astype(np.float32)
+    return amount, skin / max(float(skin @ LUMA), 1.0)
 
 
 def _skin_hue(rgb: np.ndarray) -> bool:

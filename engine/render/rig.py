@@ -25,7 +25,7 @@ from engine.render.lips import (
     rest_rows,
 )
 from engine.render.painted_lids import PAINT_ROUNDNESS, LidPlate, build_plates
-from engine.render.samples import portrait_colours, shows_teeth
+from engine.render.samples import hue_spread, portrait_colours, shows_teeth
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,9 @@ class PortraitRig:
             on the same side.
         eye_roundness: ``(2,) float64`` per eye, the widest rest lid gap over
             the corner distance (:func:`eye_roundness`).
+        hue_spread: how far the hues of the face's box spread, degrees
+            (:func:`engine.render.samples.hue_spread`): about 0 for a picture in one
+            tone (black and white, sepia).
         lid_plates: per eye, its closed lid (:mod:`engine.render.painted_lids`):
             a human one (the mesh also slides the lid down over the eye,
             :mod:`engine.render.pose`), or that of a large round eye
@@ -152,6 +155,7 @@ class PortraitRig:
     eye_skin_rgb: np.ndarray
     eye_roundness: np.ndarray
     lid_plates: tuple[LidPlate, LidPlate]
+    hue_spread: float = 90.0
     _levels: OrderedDict[tuple[int, int], np.ndarray] = field(
         default_factory=OrderedDict, repr=False
     )
@@ -355,6 +359,7 @@ class PortraitRig:
             eye_skin_rgb=eye_skin,
             eye_roundness=roundness,
             lid_plates=plates,
+            hue_spread=hue_spread(face_rgb),
         )
 
 

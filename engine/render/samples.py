@@ -1,6 +1,7 @@
 """What a portrait's own pixels say, sampled once when it is rigged
 (:meth:`engine.render.rig.PortraitRig.build`): the colours of its lips, its cheeks and
-the skin of its lids, and whether its open mouth shows teeth."""
+the skin of its lids, whether its open mouth shows teeth, and whether the picture is
+one tone (black and white, sepia)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,27 @@ def portrait_colours(
         cheek_e = np.median(side_px, axis=0) if len(side_px) >= 5 else skin
         eye_skin[e] = 0.5 * (under_brow + cheek_e)
     return lip.astype(np.float32), skin.astype(np.float32), eye_skin.astype(np.float32)
+
+
+#: Pixels less colourful than this (CIELAB chroma) carry no hue: the grey of a
+#: black-and-white picture, with its compression noise.
+CHROMATIC = 4.0
+
+
+def hue_spread(rgb: np.ndarray) -> float:
+    """Circular standard deviation (degrees) of the hue of the chromatic pixels of a
+    face's box ``(h, w, 3) uint8`` (every second pixel): about 0 for a picture in one
+    tone (black and white: fewer than 5 % chromatic pixels; sepia), 8 or more for
+    a colour face, where the lips, eyes and hair differ in hue from the skin."""
+    small = np.ascontiguousarray(rgb[::2, ::2, :3]).astype(np.float32) / 255.0
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).reshape(-1, 3)
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    ok = chroma > CHROMATIC
+    if int(ok.sum()) < 0.05 * max(len(chroma), 1):
+        return 0.0
+    unit = lab[ok, 1:] / chroma[ok, None]
+    r = float(np.linalg.norm(unit.mean(axis=0)))
+    return float(np.degrees(np.sqrt(-2.0 * np.log(min(max(r, 1e-9), 1.0)))))
 
 
 def shows_teeth(rgb: np.ndarray, lm: np.ndarray, skin: np.ndarray) -> bool:
