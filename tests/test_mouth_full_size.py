@@ -380,6 +380,40 @@ def test_a_picture_in_one_tone_opens_onto_a_mouth_in_that_tone(closed_lips) -> N
             assert abs(float(np.median(lit[:, ch] / lit[:, 0])) - want) < 0.015, (amount, ch)
 
 
+def test_a_face_under_coloured_light_opens_onto_real_teeth_in_it(grid: Path) -> None:
+    """A real portrait (GRID s33 lbaa7a's first frame, lips closed) under a blue stage
+    light (channels x 0.55 / 0.75 / 1.25): her skin is no human tone, and the mouth used
+    to open onto the
+    painted interior for cartoons, an off-white band of teeth (B/R 0.89) over a black
+    cavity, a mouth guard. The whites of her eyes are lit by the same light: now GRID
+    s1's teeth open in it, blue like her skin. The drawn sample's green skin over white
+    eyes is still flat art."""
+    import av
+
+    from engine.face.fit import fit_face, load_points_json
+    from engine.media.image import load_image
+    from engine.render.mouth import _coloured_light, _skin_hue
+
+    with av.open(str(grid / "s33" / "video" / "lbaa7a.mp4")) as c:
+        rgb = next(c.decode(c.streams.video[0])).to_ndarray(format="rgb24")
+    blue = np.clip(rgb * np.array([0.55, 0.75, 1.25]) + 0.5, 0, 255).astype(np.uint8)
+    rig = portrait_rig(blue)
+    assert not _skin_hue(rig.skin_rgb) and _coloured_light(rig)
+    m = motion_track(_jaw(), [0.14])
+    inside = polygon_mask(rgb.shape, frame_landmarks(rig, m, 0)[topo.LIPS_INNER])
+    px = render_frame(rig, m, 0)[inside].astype(np.float64)
+    teeth = px[px @ LUMA > np.percentile(px @ LUMA, 75)]
+    skin_br = float(rig.skin_rgb[2] / rig.skin_rgb[0])
+    assert skin_br > 1.2
+    assert float(np.median(teeth[:, 2] / teeth[:, 0])) > 1.1  # lit blue, not off-white
+
+    drawn = load_image(ROOT / "assets" / "samples" / "drawn_face.png")
+    points = load_points_json(ROOT / "assets" / "samples" / "drawn_face.json",
+                              drawn.rgb.shape)
+    flat = PortraitRig.build(drawn.rgb, None, fit_face(points, drawn.rgb.shape))
+    assert not _skin_hue(flat.skin_rgb) and not _coloured_light(flat)
+
+
 def test_wide_mouth_inside_tapers_into_its_corners(closed_lips) -> None:
     """The painted inside of a wide mouth follows its lips into the corners: where the
     lips are still far apart near a corner it is fully painted (it used to fade over the

@@ -10,7 +10,9 @@ lower edge. What fills it:
   lower teeth that a dropping lip uncovers are GRID s1's, in the colour of the
   portrait's own teeth;
 - a human portrait with closed lips (or parted lips and no teeth): GRID s1's
-  real teeth and cavity (:mod:`engine.render.interior`), in the portrait's light;
+  real teeth and cavity (:mod:`engine.render.interior`), in the portrait's light,
+  coloured lights too (a blue stage: told from a blue cartoon by the whites of the
+  eyes, lit by the same light);
 - flat art whose skin is no human tone (a green cartoon, blue fur): a painted
   interior (a dark cavity shaded from the lip colour, a hint of tongue, an
   upper-teeth band in off-white lit like the skin), which suits flat paint.
@@ -176,7 +178,7 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
         color = _own_cavity(rig, d_top, d_bot, u, iod)
         lay_tongue(color, rig.lip_rgb, opening, u, d_top, d_bot, iod)
         _own_lower_teeth(color, rig, u, d_bot, gap, iod, length / iod)
-    elif b is not None and _skin_hue(rig.skin_rgb):
+    elif b is not None and (_skin_hue(rig.skin_rgb) or _coloured_light(rig)):
         # How far each lip curves into the mouth beyond its middle: the teeth do not.
         mid_top, mid_bot = (float(((rows[4:7] - upper[0]) @ normal).mean())
                             for rows in (upper, lower))
@@ -305,6 +307,17 @@ def _skin_hue(rgb: np.ndarray) -> bool:
     r, g, b = (float(v) for v in rgb)
     top = max(r, g, b, 1.0)
     return (top - min(r, g, b)) < 0.12 * top or (r >= 0.95 * g and g >= 0.95 * b)
+
+
+def _coloured_light(rig: PortraitRig) -> bool:
+    """Whether a skin that is no human tone (:func:`_skin_hue`) is a human one under a
+    coloured light (a blue stage, a neon sign): the whites of the eyes are lit by the
+    same light, and the skin over the whites is a human tone. A cartoon's blue or green
+    skin over white eyes is not (it gets a painted interior)."""
+    w = rig.whites_rgb.astype(np.float32)
+    if not np.any(w > 0):
+        return False
+    return _skin_hue(rig.skin_rgb.astype(np.float32) / np.maximum(w, 1.0) * float(w.mean()))
 
 
 def _own_cavity(rig: PortraitRig, d_top: np.ndarray, d_bot: np.ndarray, u: np.ndarray,
