@@ -1,5 +1,6 @@
 """Helpers of the full-size mouth and eye tests (test_mouth_full_size.py,
-test_eyes_full_size.py): a portrait's rig, a one-shape motion track, a polygon's mask."""
+test_mouth_light.py, test_eyes_full_size.py): a portrait's rig, a one-shape motion track,
+a jaw that drops, a polygon's mask, real portraits."""
 
 from __future__ import annotations
 
@@ -45,3 +46,23 @@ def astronaut_1024() -> tuple[np.ndarray, PortraitRig]:
 
     rgb = cv2.resize(data.astronaut(), (1024, 1024), interpolation=cv2.INTER_CUBIC)
     return rgb, portrait_rig(rgb)
+
+
+def jaw() -> np.ndarray:
+    """``(468, 3)`` at weight 1 the lower lip and the chin drop (canonical units)."""
+    from engine.render import topology as topo
+
+    d = np.zeros((468, 3))
+    d[topo.LIPS_INNER_LOWER[1:-1], 1] = 1.0
+    d[topo.LIPS_OUTER_LOWER[1:-1], 1] = 0.9
+    d[topo.CHIN, 1] = 0.8
+    return d
+
+
+def closed_lips_frame(grid: Path) -> np.ndarray:
+    """GRID s4hq bbaf2a, frame 12 ``(576, 720, 3) uint8``: her lips closed, no teeth showing."""
+    import av
+
+    with av.open(str(grid / "s4hq" / "video" / "bbaf2a.mp4")) as c:
+        return [f.to_ndarray(format="rgb24") for _, f in zip(range(13), c.decode(video=0),
+                                                             strict=False)][-1]

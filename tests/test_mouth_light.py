@@ -1,0 +1,128 @@
+"""The inside of the mouth in the portrait's own light (issue 14), on real portraits:
+a darker skin keeps its teeth light, a picture in one tone (black and white, sepia)
+opens onto a mouth in that tone, and a face under a coloured light onto real teeth in
+that light, not a cartoon's painted band."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from engine.render import PortraitRig, frame_landmarks, render_frame
+from engine.render import topology as topo
+from tests.full_size import (
+    LUMA,
+    ROOT,
+    closed_lips_frame,
+    jaw,
+    motion_track,
+    polygon_mask,
+    portrait_rig,
+)
+
+
+@pytest.fixture(scope="module")
+def closed_lips(grid: Path) -> tuple[np.ndarray, PortraitRig]:
+    """GRID s4hq bbaf2a, frame 12: her lips closed, no teeth showing."""
+    rgb = closed_lips_frame(grid)
+    return rgb, portrait_rig(rgb)
+
+
+def test_darker_skin_keeps_its_teeth_light(closed_lips) -> None:
+    """The teeth are lit like the face, not coloured like its skin. A real portrait
+    (s4hq, lips closed) and the same picture with the skin, lips and all darkened to
+    0.4 of its light, the whites of the eyes kept (a darker skin under the same light;
+    no darker-skinned real face is on this machine): before, the interior from GRID s1
+    darkened with the skin (to 0.48 of its lightness); now the whites, which stand out
+    from the darker skin, keep the teeth near their lightness (0.89)."""
+    from engine.render.gaze import eye_polygon
+
+    rgb, light = closed_lips
+    eyes = np.zeros(rgb.shape[:2], np.uint8)
+    for e in range(2):
+        cv2.fillPoly(eyes, [np.round(eye_polygon(light.landmarks[:, :2], e)).astype(np.int32)],
+                     1)
+    eyes = cv2.dilate(eyes, np.ones((3, 3), np.uint8)).astype(bool)
+    dark_rgb = np.where(eyes[..., None], rgb, np.round(0.4 * rgb.astype(np.float32)))
+    dark = portrait_rig(dark_rgb.astype(np.uint8))
+    assert float(dark.skin_rgb @ LUMA) < 0.45 * float(light.skin_rgb @ LUMA)
+
+    def interior(rig: PortraitRig) -> float:
+        m = motion_track(jaw(), [0.14])
+        inside = polygon_mask(rgb.shape, frame_landmarks(rig, m, 0)[topo.LIPS_INNER])
+        return float(np.percentile(render_frame(rig, m, 0)[inside] @ LUMA, 90))
+
+    assert 0.8 < interior(dark) / interior(light) < 1.25, (interior(dark), interior(light))
+
+
+def test_a_picture_in_one_tone_opens_onto_a_mouth_in_that_tone(closed_lips) -> None:
+    """The same real portrait (s4hq, lips closed) as a black-and-white and as a sepia
+    picture: before, GRID s1's teeth carried to a grey skin's "light" turned mint and the
+    tongue took the lips' red (channels up to 45 levels apart inside the mouth), and on
+    sepia the teeth turned olive; now the inside is grey, or in the sepia tone, as lit as
+    in the colour picture, and the colour picture's keeps its own colours."""
+    from engine.render.mouth import one_tone
+
+    rgb, rig = closed_lips
+    luma = rgb.astype(np.float32) @ LUMA.astype(np.float32)
+    grey = np.repeat(np.round(luma)[..., None], 3, -1).astype(np.uint8)
+    sepia_tone = np.array([1.07, 0.74, 0.43], np.float32)
+    sepia = np.clip(luma[..., None] * sepia_tone + [20, 10, 0] + 0.5, 0, 255).astype(np.uint8)
+    bw, brown = portrait_rig(grey), portrait_rig(sepia)
+    assert one_tone(rig) is None and bw.hue_spread == 0.0 and brown.hue_spread < 2.0
+
+    def inside(r: PortraitRig, amount: float) -> np.ndarray:
+        m = motion_track(jaw(), [amount])
+        mask = polygon_mask(rgb.shape, frame_landmarks(r, m, 0)[topo.LIPS_INNER])
+        assert mask.sum() > 500
+        return render_frame(r, m, 0)[mask].astype(np.float64)
+
+    for amount in (0.14, 0.3):  # s1's widest opening, and a wide one with a tongue
+        colour, b_w, toned = inside(rig, amount), inside(bw, amount), inside(brown, amount)
+        assert np.median(colour.max(1) - colour.min(1)) > 10  # the colour picture: colour
+        assert int((b_w.max(1) - b_w.min(1)).max()) <= 2, amount  # grey: uint8 rounding only
+        ratio = np.median(b_w[:, 0]) / np.median(colour @ LUMA)
+        assert 0.7 < ratio < 1.4, ratio  # grey, not dark: lit as in the colour picture
+        # Sepia: each pixel in the picture's tone (G/R and B/R within 0.015 of the skin's;
+        # before, 0.044 and 0.027 off: s1's teeth carried to it olive, its tongue red).
+        lit = toned[toned @ LUMA > 40]
+        for ch in (1, 2):
+            want = float(brown.skin_rgb[ch] / brown.skin_rgb[0])
+            assert abs(float(np.median(lit[:, ch] / lit[:, 0])) - want) < 0.015, (amount, ch)
+
+
+def test_a_face_under_coloured_light_opens_onto_real_teeth_in_it(grid: Path) -> None:
+    """A real portrait (GRID s33 lbaa7a's first frame, lips closed) under a blue stage
+    light (channels x 0.55 / 0.75 / 1.25): her skin is no human tone, and the mouth used
+    to open onto the
+    painted interior for cartoons, an off-white band of teeth (B/R 0.89) over a black
+    cavity, a mouth guard. The whites of her eyes are lit by the same light: now GRID
+    s1's teeth open in it, blue like her skin. The drawn sample's green skin over white
+    eyes is still flat art."""
+    import av
+
+    from engine.face.fit import fit_face, load_points_json
+    from engine.media.image import load_image
+    from engine.render.mouth import _coloured_light, _skin_hue
+
+    with av.open(str(grid / "s33" / "video" / "lbaa7a.mp4")) as c:
+        rgb = next(c.decode(c.streams.video[0])).to_ndarray(format="rgb24")
+    blue = np.clip(rgb * np.array([0.55, 0.75, 1.25]) + 0.5, 0, 255).astype(np.uint8)
+    rig = portrait_rig(blue)
+    assert not _skin_hue(rig.skin_rgb) and _coloured_light(rig)
+    m = motion_track(jaw(), [0.14])
+    inside = polygon_mask(rgb.shape, frame_landmarks(rig, m, 0)[topo.LIPS_INNER])
+    px = render_frame(rig, m, 0)[inside].astype(np.float64)
+    teeth = px[px @ LUMA > np.percentile(px @ LUMA, 75)]
+    skin_br = float(rig.skin_rgb[2] / rig.skin_rgb[0])
+    assert skin_br > 1.2
+    assert float(np.median(teeth[:, 2] / teeth[:, 0])) > 1.1  # lit blue, not off-white
+
+    drawn = load_image(ROOT / "assets" / "samples" / "drawn_face.png")
+    points = load_points_json(ROOT / "assets" / "samples" / "drawn_face.json",
+                              drawn.rgb.shape)
+    flat = PortraitRig.build(drawn.rgb, None, fit_face(points, drawn.rgb.shape))
+    assert not _skin_hue(flat.skin_rgb) and not _coloured_light(flat)
