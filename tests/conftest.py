@@ -22,6 +22,16 @@ def grid() -> Path:
     return GRID
 
 
+@pytest.fixture(scope="module")
+def closed_lips(grid: Path):
+    """GRID s4hq bbaf2a, frame 12 and its rig: her lips closed, no teeth showing (the
+    full-size mouth tests)."""
+    from tests.full_size import closed_lips_frame, portrait_rig
+
+    rgb = closed_lips_frame(grid)
+    return rgb, portrait_rig(rgb)
+
+
 @pytest.fixture(scope="session")
 def assets() -> Path:
     return ASSETS

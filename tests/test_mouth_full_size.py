@@ -26,7 +26,6 @@ from engine.render_eval import delta_e2000, inner_mouth_lab, ssim
 from tests.full_size import (
     LUMA,
     ROOT,
-    closed_lips_frame,
     jaw,
     motion_track,
     polygon_mask,
@@ -58,13 +57,6 @@ def s4hq_teeth(grid: Path) -> tuple[np.ndarray, PortraitRig]:
     rig = portrait_rig(rgb)
     assert rig.open_at_rest and rig.keep_teeth
     return rgb, rig
-
-
-@pytest.fixture(scope="module")
-def closed_lips(grid: Path) -> tuple[np.ndarray, PortraitRig]:
-    """GRID s4hq bbaf2a, frame 12: her lips closed, no teeth showing."""
-    rgb = closed_lips_frame(grid)
-    return rgb, portrait_rig(rgb)
 
 
 def test_lips_close_over_own_teeth(s4hq_teeth) -> None:

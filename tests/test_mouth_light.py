@@ -9,26 +9,17 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 
 from engine.render import PortraitRig, frame_landmarks, render_frame
 from engine.render import topology as topo
 from tests.full_size import (
     LUMA,
     ROOT,
-    closed_lips_frame,
     jaw,
     motion_track,
     polygon_mask,
     portrait_rig,
 )
-
-
-@pytest.fixture(scope="module")
-def closed_lips(grid: Path) -> tuple[np.ndarray, PortraitRig]:
-    """GRID s4hq bbaf2a, frame 12: her lips closed, no teeth showing."""
-    rgb = closed_lips_frame(grid)
-    return rgb, portrait_rig(rgb)
 
 
 def test_darker_skin_keeps_its_teeth_light(closed_lips) -> None:
