@@ -132,12 +132,20 @@ def inner_mouth_detail(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:
     Gaussian blur of sigma 1 pixel) inside the inner lips, one pixel in from them so that
     the lips' own edge does not count: how sharp the teeth and the gaps between them
     are at the frame's own resolution. None under 30 pixels."""
-    mask = np.zeros(rgb.shape[:2], np.uint8)
-    cv2.fillPoly(mask, [np.round(landmarks[topo.LIPS_INNER, :2]).astype(np.int32)], 1)
+    pts = np.round(landmarks[topo.LIPS_INNER, :2]).astype(np.int32)
+    h, w = rgb.shape[:2]
+    # The mouth's box with room for the blur's kernel: the same values as the whole frame's.
+    x0, y0 = (max(int(v) - 8, 0) for v in pts.min(axis=0))
+    x1, y1 = min(int(pts[:, 0].max()) + 9, w), min(int(pts[:, 1].max()) + 9, h)
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return None
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(mask, [pts - (x0, y0)], 1)
     mask = cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(bool)
     if int(mask.sum()) < 30:
         return None
-    y = cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    box = np.ascontiguousarray(rgb[y0:y1, x0:x1, :3])
+    y = cv2.cvtColor(box, cv2.COLOR_RGB2GRAY).astype(np.float32)
     return float(np.abs(y - cv2.GaussianBlur(y, (0, 0), 1.0))[mask].mean())
 
 
