@@ -65,7 +65,7 @@ CONTRAST = 1.2
 #: (samples across, down). Measured by the inside's fine detail, rendered over real at
 #: the widest frames with the real motion (:func:`engine.render_eval.inner_mouth_detail`):
 #: on s4hq, the validation speaker with the sharpest video (720x576), 0.88 -> 1.05 over
-#: her 15 first closed-lipped clips, every clip up by 0.1-0.2; SSIM and colour unchanged.
+#: her 15 first closed-lipped clips, every clip up by 0.09-0.20; SSIM and colour unchanged.
 SHARPEN, SHARPEN_SIGMA = 1.0, (2.0, 1.2)
 #: s1's cavity colour is the darkest tenth of mouths that open at most about 0.14 IOD,
 #: seen within a few hundredths of an IOD of the teeth. A wider mouth is a deeper hole:
