@@ -1,7 +1,7 @@
 """The inside of the mouth in the portrait's own light (issue 14), on real portraits:
 a darker skin keeps its teeth light, a picture in one tone (black and white, sepia)
-opens onto a mouth in that tone, and a face under a coloured light onto real teeth in
-that light, not a cartoon's painted band."""
+opens onto a mouth in that tone, a face under a coloured light onto real teeth in
+that light, not a cartoon's painted band, and lipstick does not colour the teeth."""
 
 from __future__ import annotations
 
@@ -117,3 +117,41 @@ def test_a_face_under_coloured_light_opens_onto_real_teeth_in_it(grid: Path) -> 
                               drawn.rgb.shape)
     flat = PortraitRig.build(drawn.rgb, None, fit_face(points, drawn.rgb.shape))
     assert not _skin_hue(flat.skin_rgb) and not _coloured_light(flat)
+
+
+def test_lipstick_does_not_colour_the_teeth(grid: Path) -> None:
+    """A real portrait (GRID s33 lbaa7a's first frame at 900 px) with her lips painted a
+    lipstick red: the light on the teeth was read from the skin and the lips together, so
+    red lips read as a red light and the teeth turned pink (R/G 2.12 against 1.23 with her
+    own lips). Lips whose colour no natural lips have lend only their lightness: the
+    teeth stay within 0.15 of her own lips' R/G; nude lips, natural, still count."""
+    import av
+
+    from engine.face import detect_faces
+
+    with av.open(str(grid / "s33" / "video" / "lbaa7a.mp4")) as c:
+        rgb = next(c.decode(c.streams.video[0])).to_ndarray(format="rgb24")
+    rgb = cv2.resize(rgb, None, fx=2.5, fy=2.5, interpolation=cv2.INTER_CUBIC)
+    lm = detect_faces(rgb)[0].landmarks
+    lips = polygon_mask(rgb.shape, lm[topo.LIPS_OUTER, :2]) & ~polygon_mask(
+        rgb.shape, lm[topo.LIPS_INNER, :2])
+    soft = cv2.GaussianBlur(lips.astype(np.float32), (0, 0), 1.5)[..., None]
+    luma = (rgb.astype(np.float32) @ LUMA.astype(np.float32))[..., None]
+
+    def painted(colour: tuple[float, float, float]) -> np.ndarray:
+        tint = np.clip(luma * np.array(colour) * 1.6, 0, 255)
+        return (rgb * (1 - soft) + tint * soft).astype(np.uint8)
+
+    def teeth_rg(img: np.ndarray) -> float:
+        rig = portrait_rig(img)
+        m = motion_track(jaw(), [0.12])
+        inside = polygon_mask(img.shape, frame_landmarks(rig, m, 0)[topo.LIPS_INNER, :2])
+        px = render_frame(rig, m, 0)[inside].astype(np.float64)
+        teeth = px[px @ LUMA > np.percentile(px @ LUMA, 75)]
+        return float(np.median(teeth[:, 0] / teeth[:, 1]))
+
+    own = teeth_rg(rgb)
+    red = teeth_rg(painted((0.95, 0.12, 0.18)))
+    nude = teeth_rg(painted((0.85, 0.62, 0.52)))
+    assert abs(red - own) < 0.15, (red, own)
+    assert abs(nude - own) < 0.15, (nude, own)

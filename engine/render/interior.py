@@ -47,6 +47,17 @@ WIDTH, UPPER_ROWS, LOWER_ROWS = 96, 24, 16
 UPPER_IOD, LOWER_IOD = 0.10, 0.06
 #: The light gain per channel is kept within this range.
 GAIN_RANGE = (0.45, 1.8)
+#: Lips against the skin, channel by channel, relative to s1's lips against his skin
+#: (their mean divided out: the colour, not the lightness). Natural lips keep within a
+#: factor of about 1.17 of s1's on every channel (measured: 0.87-1.01 (R), 0.98-1.17 (G),
+#: 0.94-1.08 (B) on the 64 validation first frames, the photos, paintings and drawings
+#: of the blink check and the Mona Lisa); lips coloured by paint (a red lipstick: 1.9 (R),
+#: 0.3 (G)) say nothing about the light and would colour the teeth. As the largest factor
+#: (as a natural log) grows from the first value to the second, the lips' colour is
+#: replaced by the skin's, at the lips' own lightness (held to :data:`LIP_LEVEL`).
+LIP_PAINTED = (0.2, 0.35)
+#: Lips' lightness against the skin's, relative to s1's: 0.84-1.40 on the same faces.
+LIP_LEVEL = (0.8, 1.4)
 #: How much more (or less) the whites of a portrait's eyes may stand out from its skin
 #: than s1's do (lightness ratios) before the light's level is taken from them instead
 #: of from the skin (:func:`light_gain`). Over the faces here (GRID s1, s4hq, s30, s33,
@@ -216,7 +227,9 @@ def light_gain(b: InteriorBank, skin_rgb: np.ndarray, lip_rgb: np.ndarray,
 
     The mean of the cheek and the lip colour ratios: the white balance of the
     light on the face (skin tones differ between people far less in their
-    channel ratios than lights do) and, for a skin as light as s1's, its level.
+    channel ratios than lights do) and, for a skin as light as s1's, its level. Lips
+    whose colour against the skin is no natural lips' (lipstick) lend only their
+    lightness (:data:`LIP_PAINTED`).
     A darker skin than his under the same light would read as a dimmer light and
     muddy the teeth: where the whites of the eyes ``whites_rgb`` (3,) can be read
     (less saturated than the skin) and stand out from the skin more than s1's do,
@@ -224,8 +237,15 @@ def light_gain(b: InteriorBank, skin_rgb: np.ndarray, lip_rgb: np.ndarray,
     whites, like teeth, are about as light in everyone).
     """
     skin = np.asarray(skin_rgb, np.float32)
-    ratio = 0.5 * (skin / np.maximum(b.skin_rgb, 1.0)
-                   + np.asarray(lip_rgb, np.float32) / np.maximum(b.lip_rgb, 1.0))
+    by_skin = skin / np.maximum(b.skin_rgb, 1.0)
+    by_lips = np.asarray(lip_rgb, np.float32) / np.maximum(b.lip_rgb, 1.0)
+    rel = by_lips / np.maximum(by_skin, 1e-3)
+    level = float(rel.mean())
+    off = float(np.abs(np.log(np.maximum(rel / max(level, 1e-3), 1e-3))).max())
+    painted = float(smoothstep(off, *LIP_PAINTED))
+    if painted > 0.0:
+        by_lips += painted * (by_skin * float(np.clip(level, *LIP_LEVEL)) - by_lips)
+    ratio = 0.5 * (by_skin + by_lips)
     if whites_rgb is not None and np.any(whites_rgb > 0) and np.any(b.whites_rgb > 0):
         whites = np.asarray(whites_rgb, np.float32)
         if saturation(whites) < saturation(skin):
