@@ -1,7 +1,7 @@
 """The eyes at full size (issue 14), on real portraits and clips: a shut lid covers the
 iris of a real painting, a rendered blink is closer to a real one than the open still,
-and dlib's 68-point model (an independent face tracker; ``pip install -e .[eval]``)
-sees it as shut as real blinks of GRID s1."""
+dlib's 68-point model (an independent face tracker; ``pip install -e .[eval]``)
+sees it as shut as real blinks of GRID s1, and eyes behind dark glasses do not blink."""
 
 from __future__ import annotations
 
@@ -80,3 +80,25 @@ def test_painted_lids_cover_the_iris_of_a_real_painting() -> None:
         assert np.median(lum_shut[iris]) > 0.6 * skin, (e, np.median(lum_shut[iris]), skin)
         # ...and a dark lash line crosses the shut eye (measured 0.13 and 0.19)
         assert lum_shut[eye].min() < 0.5 * skin, (e, lum_shut[eye].min(), skin)
+
+
+def test_eyes_behind_dark_glasses_do_not_blink(smile) -> None:
+    """The astronaut with a pair of dark lenses drawn over her eyes: a blink used to paint
+    a lid and a lash line on each lens, an eye drawn on the glasses. The rig finds both
+    eyes hidden (their surroundings 0.12 of her cheek's luma; natural eyes 0.60 or more)
+    and a blink leaves the frame as it is; her own eyes still blink."""
+    rgb, rig = smile
+    lm, iod = rig.landmarks, rig.iod
+    glasses = rgb.copy()
+    for outer, inner in ((33, 133), (263, 362)):
+        c = lm[[outer, inner], :2].mean(axis=0)
+        cv2.ellipse(glasses, (int(c[0]), int(c[1] + 0.03 * iod)),
+                    (int(0.3 * iod), int(0.2 * iod)), 0, 0, 360, (25, 22, 28), -1,
+                    cv2.LINE_AA)
+    hidden = portrait_rig(glasses)
+    assert hidden.eyes_shown == (False, False) and rig.eyes_shown == (True, True)
+    still = np.zeros((468, 3))
+    shut = motion_track(still, [0.0, 0.0], lids=1.0)
+    opened = motion_track(still, [0.0, 0.0], lids=0.0)
+    assert np.array_equal(render_frame(hidden, shut, 0), render_frame(hidden, opened, 0))
+    assert not np.array_equal(render_frame(rig, shut, 0), render_frame(rig, opened, 0))

@@ -141,14 +141,14 @@ def render_frame(
     out = base.copy()
 
     open_xy = frame_landmarks(rig, motion, index, lids=False)
-    xy = close_lids(rig, open_xy, eyelid_closure(motion, index))
+    lids = eyelid_closure(motion, index, rig)
+    xy = close_lids(rig, open_xy, lids)
     scale = np.array([fx, fy])
     tgt_full, src_full = frame_vertices(rig, xy, head_landmarks(rig, motion, index), open_xy)
     # Pixel centres: full-resolution x maps to (x + 0.5) * f - 0.5.
     src_v = (src_full + 0.5) * scale - 0.5
     tgt_v = (tgt_full + 0.5) * scale - 0.5
     gaze = _gaze(motion, index)
-    lids = eyelid_closure(motion, index)
     paint = bool(np.any(lids > 0))
     closing = [bool(lids[e] > 0 and rig.lid_plates[e].human) for e in range(2)]
     moved = not np.array_equal(tgt_v, src_v) or bool(np.any(gaze)) or paint

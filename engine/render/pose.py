@@ -30,13 +30,18 @@ def rotation(pitch: float, yaw: float, roll: float) -> np.ndarray:
     return rz @ ry @ rx
 
 
-def eyelid_closure(motion: MotionTrack, index: int) -> np.ndarray:
-    """``(2,) float64`` eyelid closure 0..1 at frame ``index`` (clamped to the track)."""
+def eyelid_closure(motion: MotionTrack, index: int, rig: PortraitRig | None = None
+                   ) -> np.ndarray:
+    """``(2,) float64`` eyelid closure 0..1 at frame ``index`` (clamped to the track); 0
+    for an eye of ``rig`` that cannot be seen (behind dark glasses: ``rig.eyes_shown``)."""
     n = motion.frame_count
     if n == 0:
         return np.zeros(2)
     i = min(max(int(index), 0), n - 1)
-    return np.clip(np.asarray(motion.eyelids[i], dtype=np.float64), 0.0, 1.0)
+    closure = np.clip(np.asarray(motion.eyelids[i], dtype=np.float64), 0.0, 1.0)
+    if rig is not None:
+        closure = closure * np.asarray(rig.eyes_shown, dtype=np.float64)
+    return closure
 
 
 def frame_landmarks(
@@ -67,7 +72,7 @@ def frame_landmarks(
             posed = _apply_pose(rig, posed, pose)
     disp = (posed - canon) @ rig.to_pixels.T
     xy = rig.landmarks[:, :2].astype(np.float64) + disp[:, :2]
-    return close_lids(rig, xy, eyelid_closure(motion, index)) if lids else xy
+    return close_lids(rig, xy, eyelid_closure(motion, index, rig)) if lids else xy
 
 
 def close_lids(rig: PortraitRig, xy: np.ndarray, closure: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ from engine.render.lips import (
     rest_rows,
 )
 from engine.render.painted_lids import PAINT_ROUNDNESS, LidPlate, build_plates
-from engine.render.samples import hue_spread, portrait_colours, shows_teeth
+from engine.render.samples import eyes_shown, hue_spread, portrait_colours, shows_teeth
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,8 @@ class PortraitRig:
             on the same side.
         eye_roundness: ``(2,) float64`` per eye, the widest rest lid gap over
             the corner distance (:func:`eye_roundness`).
+        eyes_shown: per eye, whether it can be seen (not behind dark glasses,
+            :func:`engine.render.samples.eyes_shown`); a hidden eye does not blink.
         hue_spread: how far the hues of the face's box spread, degrees
             (:func:`engine.render.samples.hue_spread`): about 0 for a picture in one
             tone (black and white, sepia).
@@ -156,6 +158,7 @@ class PortraitRig:
     eye_roundness: np.ndarray
     lid_plates: tuple[LidPlate, LidPlate]
     hue_spread: float = 90.0
+    eyes_shown: tuple[bool, bool] = (True, True)
     _levels: OrderedDict[tuple[int, int], np.ndarray] = field(
         default_factory=OrderedDict, repr=False
     )
@@ -317,6 +320,10 @@ class PortraitRig:
         box = (max(bx0, 0), max(by0, 0), min(bx1, w), min(by1, h))
         roundness = eye_roundness(vertices)
         plates = build_plates(rgb, lm, iod, roundness < PAINT_ROUNDNESS, eye_skin)
+        shown = eyes_shown(face_rgb, face_lm, skin_rgb)
+        if not all(shown):
+            log.info("rig: eyes hidden (dark glasses?) %s: they do not blink",
+                     [e for e in range(2) if not shown[e]])
 
         log.info(
             "rig: %dx%d, iod %.1f px, influence box %s, mouth open at rest %s, teeth %s",
@@ -360,6 +367,7 @@ class PortraitRig:
             eye_roundness=roundness,
             lid_plates=plates,
             hue_spread=hue_spread(face_rgb),
+            eyes_shown=shown,
         )
 
 
