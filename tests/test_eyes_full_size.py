@@ -85,8 +85,9 @@ def test_painted_lids_cover_the_iris_of_a_real_painting() -> None:
 def test_eyes_behind_dark_glasses_do_not_blink(smile) -> None:
     """The astronaut with a pair of dark lenses drawn over her eyes: a blink used to paint
     a lid and a lash line on each lens, an eye drawn on the glasses. The rig finds both
-    eyes hidden (their surroundings 0.12 of her cheek's luma; natural eyes 0.60 or more)
-    and a blink leaves the frame as it is; her own eyes still blink."""
+    eyes hidden (their surroundings 0.12 of her cheek's luma, natural eyes 0.60 or more;
+    the lenses flat) and a blink leaves the frame as it is; her own eyes still blink, in
+    a hat's shadow too."""
     rgb, rig = smile
     lm, iod = rig.landmarks, rig.iod
     glasses = rgb.copy()
@@ -97,6 +98,11 @@ def test_eyes_behind_dark_glasses_do_not_blink(smile) -> None:
                     cv2.LINE_AA)
     hidden = portrait_rig(glasses)
     assert hidden.eyes_shown == (False, False) and rig.eyes_shown == (True, True)
+    # Eyes in a deep shadow (a hat's brim: the face above the nose at 0.3 of its light)
+    # are still eyes: their openings keep the contrast a lens has not.
+    shade = rgb.astype(np.float32)
+    shade[: int(lm[4, 1])] *= 0.3
+    assert portrait_rig(shade.astype(np.uint8)).eyes_shown == (True, True)
     still = np.zeros((468, 3))
     shut = motion_track(still, [0.0, 0.0], lids=1.0)
     opened = motion_track(still, [0.0, 0.0], lids=0.0)
