@@ -23,7 +23,7 @@ def grid() -> Path:
 
 
 @pytest.fixture(scope="module")
-def closed_lips(grid: Path):
+def closed_lips(grid: Path) -> tuple:
     """GRID s4hq bbaf2a, frame 12 and its rig: her lips closed, no teeth showing (the
     full-size mouth tests)."""
     from tests.full_size import closed_lips_frame, portrait_rig

@@ -157,8 +157,8 @@ class PortraitRig:
     eye_skin_rgb: np.ndarray
     eye_roundness: np.ndarray
     lid_plates: tuple[LidPlate, LidPlate]
-    hue_spread: float = 90.0
-    eyes_shown: tuple[bool, bool] = (True, True)
+    hue_spread: float
+    eyes_shown: tuple[bool, bool]
     _levels: OrderedDict[tuple[int, int], np.ndarray] = field(
         default_factory=OrderedDict, repr=False
     )
@@ -321,9 +321,8 @@ class PortraitRig:
         roundness = eye_roundness(vertices)
         plates = build_plates(rgb, lm, iod, roundness < PAINT_ROUNDNESS, eye_skin)
         shown = eyes_shown(face_rgb, face_lm, skin_rgb)
-        if not all(shown):
-            log.info("rig: eyes hidden (dark glasses?) %s: they do not blink",
-                     [e for e in range(2) if not shown[e]])
+        if not any(shown):
+            log.info("rig: the eyes are hidden (dark glasses?): they do not blink")
 
         log.info(
             "rig: %dx%d, iod %.1f px, influence box %s, mouth open at rest %s, teeth %s",

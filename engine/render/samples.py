@@ -118,7 +118,7 @@ def eyes_shown(rgb: np.ndarray, lm: np.ndarray, skin: np.ndarray) -> tuple[bool,
             poly_mask(y.shape, [np.concatenate([near_up, near_lo[::-1]])]) == 0)
         opening = poly_mask(y.shape, [np.concatenate([up, lo[::-1]])]) > 0
         if not ring.any() or not opening.any():
-            return True, True
+            return True, True  # too small to tell: an eye
         around = float(np.median(y[ring]))
         spread = float(np.percentile(y[opening], 90) - np.percentile(y[opening], 10))
         hidden.append(around < HIDDEN_EYE[0] * cheek and spread < HIDDEN_EYE[1] * max(around, 1.0))
