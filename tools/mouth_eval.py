@@ -31,6 +31,9 @@ Motion sources (``--motion``, one or more):
   (:func:`engine.render_eval.oracle_motion`): rendering quality without the
   motion model's errors.
 - ``phonetic``: the phonetic baseline.
+- ``gan-still`` and ``gan-keep``: diagnostics, the app's motion with *Liveliness* 0
+  (the head and brows still) and with *Keep the portrait's expression at rest*: what
+  the head's motion and the closed rest pose cost or give on this measure.
 
 The tracked landmarks come from the prepare-data cache
 (:mod:`engine.model.data`, the same ``.npz`` files as ``make model``); clips
@@ -79,6 +82,8 @@ SETS = {
 TRAINING = {"s1": DATA / "grid" / "s1" / "video"}
 #: Frames per clip where the real mouth is most open.
 TOP = 6
+#: Variants of the app's motion (module docstring), not the issue's measure.
+DIAGNOSTICS = ("gan-still", "gan-keep")
 #: Targets of issue 14.
 GAIN_TARGET, DE_MEDIAN, DE_MAX = 0.03, 6.0, 12.0
 
@@ -140,7 +145,9 @@ def motion_for(source: str, portrait, clip: dict, audio_path: Path,
         return oracle_motion(clip["landmarks"], fps), (lambda i: i)
     rate = min((24, 25, 30, 60), key=lambda r: abs(r - fps))
     audio = analyse_audio(load_audio(audio_path))
-    s = Settings(fps=rate, motion_source=source)
+    s = Settings(fps=rate, motion_source="phonetic" if source == "phonetic" else "gan",
+                 liveliness=0.0 if source == "gan-still" else 1.0,
+                 keep_expression=source == "gan-keep")
     anim = Animation(portrait, audio, s if breath is None else s.with_(breath=breath))
     return anim.motion, (lambda i: anim.frame_index(i / fps))
 
@@ -266,7 +273,7 @@ def markdown(results: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--motion", nargs="+", default=["gan", "oracle"],
-                    choices=["gan", "oracle", "phonetic"])
+                    choices=["gan", "oracle", "phonetic", *DIAGNOSTICS])
     ap.add_argument("--sets", nargs="+", default=list(SETS), choices=[*SETS, *TRAINING])
     ap.add_argument("--voiced", action="store_true",
                     help="pick the most-open frames among those inside a spoken phone only "
