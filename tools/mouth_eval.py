@@ -83,7 +83,8 @@ TRAINING = {"s1": DATA / "grid" / "s1" / "video"}
 #: Frames per clip where the real mouth is most open.
 TOP = 6
 #: Variants of the app's motion (module docstring), not the issue's measure.
-DIAGNOSTICS = ("gan-still", "gan-keep")
+DIAGNOSTICS: dict[str, dict] = {"gan-still": {"liveliness": 0.0},
+                                 "gan-keep": {"keep_expression": True}}
 #: Targets of issue 14.
 GAIN_TARGET, DE_MEDIAN, DE_MAX = 0.03, 6.0, 12.0
 
@@ -145,10 +146,10 @@ def motion_for(source: str, portrait, clip: dict, audio_path: Path,
         return oracle_motion(clip["landmarks"], fps), (lambda i: i)
     rate = min((24, 25, 30, 60), key=lambda r: abs(r - fps))
     audio = analyse_audio(load_audio(audio_path))
-    s = Settings(fps=rate, motion_source="phonetic" if source == "phonetic" else "gan",
-                 liveliness=0.0 if source == "gan-still" else 1.0,
-                 keep_expression=source == "gan-keep")
-    anim = Animation(portrait, audio, s if breath is None else s.with_(breath=breath))
+    # every other setting the app's default, so that "gan" stays what a user gets
+    s = Settings(fps=rate, motion_source="phonetic" if source == "phonetic" else "gan")
+    s = s.with_(**DIAGNOSTICS.get(source, {}), **({} if breath is None else {"breath": breath}))
+    anim = Animation(portrait, audio, s)
     return anim.motion, (lambda i: anim.frame_index(i / fps))
 
 
