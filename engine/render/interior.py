@@ -30,7 +30,7 @@ s1's light to the portrait's by the ratio of their cheek and lip colours
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import cv2
@@ -38,6 +38,8 @@ import numpy as np
 
 from engine.render import topology as topo
 from engine.render.colour import LUMA, saturation
+from engine.render.samples import SHARP
+from engine.render.shock import upsample
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,21 @@ CONTRAST = 1.2
 #: on s4hq, the validation speaker with the sharpest video (720x576), 0.88 -> 1.05 over
 #: her 15 first closed-lipped clips, every clip up by 0.09-0.20; SSIM and colour unchanged.
 SHARPEN, SHARPEN_SIGMA = 1.0, (2.0, 1.2)
+#: A mouth laid over more pixels than s1's 30 video pixels (at 1024 px a large face's
+#: mouth is 120 pixels wide) would show his teeth as soft streaks: the strips are also
+#: kept FINE times finer, upsampled with edges kept steps (:mod:`engine.render.shock`:
+#: this many iterations, the edge read at this sigma, in fine samples). Each mouth is
+#: drawn from copies of about one sample per pixel (:func:`level`, a quarter octave
+#: apart), so that a small one does not alias and a large one is not interpolated; in a
+#: picture softer than a sharp photo, from coarser copies (:func:`strip`).
+FINE, SHOCK_ITERATIONS, SHOCK_SIGMA = 4, 30, 2.0
+#: ... only where the strips are lighter than this (luma, s1's light: his teeth 100-145,
+#: the dark between and behind them 55-80): the cavity's and the gums' gentle shading
+#: has no edge to restore, and the filter would cut it into flat patches.
+SHOCK_DARK = (60.0, 100.0)
+#: The copies' range, in quarter octaves from the shipped strips' WIDTH: a quarter of it
+#: (a mouth 24 pixels wide) to FINE times it.
+LEVELS = (-8, 4 * int(round(np.log2(FINE))))
 #: s1's cavity colour is the darkest tenth of mouths that open at most about 0.14 IOD,
 #: seen within a few hundredths of an IOD of the teeth. A wider mouth is a deeper hole:
 #: away from the lips and teeth that bound it, less light reaches in, and the cavity
@@ -136,6 +153,8 @@ class InteriorBank:
     lip_rgb: np.ndarray
     width: float
     whites_rgb: np.ndarray
+    #: ``(which, step) -> strip``: the copies :func:`level` made.
+    levels: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @cache
@@ -157,6 +176,9 @@ def bank() -> InteriorBank | None:
         return None
     for arr in (b.upper, b.lower, b.cavity_rgb, b.skin_rgb, b.lip_rgb, b.whites_rgb):
         arr.setflags(write=False)
+    # The fine copies now (about 50 ms, once), not in the middle of a render.
+    for which in ("upper", "lower"):
+        level(b, which, LEVELS[1])
     return b
 
 
@@ -256,25 +278,65 @@ def light_gain(b: InteriorBank, skin_rgb: np.ndarray, lip_rgb: np.ndarray,
 
 
 def strip(b: InteriorBank, which: str, u: np.ndarray, dist: np.ndarray, iod: float,
-          width: float, reach: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+          width: float, reach: np.ndarray | float = 1.0,
+          blur: float = SHARP) -> tuple[np.ndarray, np.ndarray]:
     """One of s1's teeth strips laid from a lip: ``(image (h, w, 3) float32 0..255,
     alpha (h, w) float32)`` at mouth coordinate ``u`` (0..1 across a mouth ``width``
     IODs wide) and ``dist`` pixels from the lip, both ``(h, w)``. ``which`` is
     ``"upper"`` or ``"lower"``. The strip keeps s1's size across the mouth (its middle
     at the mouth's) and fades to the cavity beyond its ends (:data:`SIDE_FADE`), and
-    over the last fifth of its height times ``reach`` (0..1, a float or ``(h, w)``)."""
-    img, rows, height = ((b.upper, UPPER_ROWS, UPPER_IOD) if which == "upper"
-                         else (b.lower, LOWER_ROWS, LOWER_IOD))
+    over the last fifth of its height times ``reach`` (0..1, a float or ``(h, w)``).
+    It is drawn from the two copies of the strip (:func:`level`) nearest to one sample
+    per pixel, or per ``blur / SHARP`` pixels in a picture softer than a sharp one
+    (``blur``: the sigma of its edges at this size, pixels,
+    :func:`engine.render.samples.edge_blur`), blended by where the mouth's size lies
+    between theirs: a mouth that grows or shrinks with the head changes smoothly, never
+    from one copy to the next."""
+    height = UPPER_IOD if which == "upper" else LOWER_IOD
     across = 0.5 + (u - 0.5) * (width / max(b.width, 1e-6))
-    mx = (np.clip(across, 0.0, 1.0) * WIDTH - 0.5).astype(np.float32)
     t = dist / max(height * iod, 1e-6)
-    my = (np.clip(t, 0.0, 1.0) * rows - 0.5).astype(np.float32)
-    out = cv2.remap(img, mx, my, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    pixels_per_sample = b.width * iod / WIDTH / max(1.0, float(blur) / SHARP)
+    steps = 4.0 * np.log2(max(pixels_per_sample, 1e-3))
+    steps = float(np.clip(steps, LEVELS[0], LEVELS[1]))
+    lo = int(np.floor(steps))
+    share = steps - lo
+    out = np.zeros((*np.shape(u), 3), np.float32)
+    for step, weight in ((lo, 1.0 - share), (lo + 1, share)):
+        if weight <= 1e-3:
+            continue
+        img = level(b, which, step)
+        rows, samples = img.shape[:2]
+        mx = (np.clip(across, 0.0, 1.0) * samples - 0.5).astype(np.float32)
+        my = (np.clip(t, 0.0, 1.0) * rows - 0.5).astype(np.float32)
+        out += weight * cv2.remap(img, mx, my, cv2.INTER_CUBIC,
+                                  borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
     end = np.asarray(reach, np.float32)
     side = (smoothstep(across, -SIDE_FADE, SIDE_FADE)
             * smoothstep(1.0 - across, -SIDE_FADE, SIDE_FADE))
     alpha = np.clip((end - t) / (0.2 * end), 0.0, 1.0) * side
-    return out.astype(np.float32), alpha.astype(np.float32)
+    return out, alpha.astype(np.float32)
+
+
+def level(b: InteriorBank, which: str, step: int) -> np.ndarray:
+    """The ``which`` strip (``"upper"`` or ``"lower"``) at ``WIDTH * 2 ** (step / 4)``
+    samples across (``step`` within :data:`LEVELS`): ``(rows, samples, 3) uint8``, the
+    fine copy (:data:`FINE`) averaged down, made once per bank and step."""
+    step = int(np.clip(step, LEVELS[0], LEVELS[1]))
+    found = b.levels.get((which, step))
+    if found is not None:
+        return found
+    if step == LEVELS[1]:
+        base = b.upper if which == "upper" else b.lower
+        found = np.clip(upsample(base, FINE, SHOCK_ITERATIONS, SHOCK_SIGMA, SHOCK_DARK)
+                        + 0.5, 0, 255).astype(np.uint8)
+    else:
+        fine = level(b, which, LEVELS[1])
+        samples = int(round(WIDTH * 2.0 ** (step / 4.0)))
+        rows = max(int(round(fine.shape[0] * samples / fine.shape[1])), 2)
+        found = cv2.resize(fine, (samples, rows), interpolation=cv2.INTER_AREA)
+    found.setflags(write=False)
+    b.levels[(which, step)] = found
+    return found
 
 
 def restore_contrast(color: np.ndarray, weight: np.ndarray, k: float = CONTRAST) -> None:
@@ -337,7 +399,7 @@ def lay_tongue(color: np.ndarray, lip_rgb: np.ndarray, opening: float, u: np.nda
 
 def fill(b: InteriorBank, u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
          iod: float, width: float, opening: float,
-         hang: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+         hang: tuple[np.ndarray, np.ndarray] | None = None, blur: float = SHARP) -> np.ndarray:
     """The interior at mouth coordinate ``u`` (0..1 across a mouth ``width`` IODs wide)
     and distances ``d_top``, ``d_bot`` (pixels) below the upper and above the lower lip,
     all ``(h, w)``:
@@ -350,7 +412,7 @@ def fill(b: InteriorBank, u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
     at that pixel's column lie further into the mouth than at its middle (pixels); the
     teeth are laid that much further from the lip there, so a lip that curves in covers
     them and a wide mouth's corners show the dark beside them, not teeth that follow the
-    lips round."""
+    lips round. ``blur``: how soft the picture is (:func:`strip`)."""
     out = cavity_shade(u, d_top, d_bot, iod)[..., None] * b.cavity_rgb
     lay_tongue(out, b.lip_rgb, opening, u, d_top, d_bot, iod)
     gap = np.maximum(d_top + d_bot, 0.0) / max(iod, 1e-6)
@@ -359,6 +421,6 @@ def fill(b: InteriorBank, u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
     top_hang, bot_hang = hang if hang is not None else (0.0, 0.0)
     corridor = smoothstep(np.minimum(u, 1.0 - u), *CORRIDOR)
     for which, dist, end in (("lower", d_bot + bot_hang, 1.0), ("upper", d_top + top_hang, reach)):
-        img, a = strip(b, which, u, dist, iod, width, end)
+        img, a = strip(b, which, u, dist, iod, width, end, blur)
         out += (a * corridor)[..., None] * (img - out)
     return out

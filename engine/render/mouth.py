@@ -183,7 +183,8 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
         mid_top, mid_bot = (float(((rows[4:7] - upper[0]) @ normal).mean())
                             for rows in (upper, lower))
         hang = (UPPER_HANG * (top - mid_top), mid_bot - bot)
-        color = fill(b, u, d_top, d_bot, iod, length / iod, opening, hang)
+        color = fill(b, u, d_top, d_bot, iod, length / iod, opening, hang,
+                     rig.blur * iod / max(rig.iod, 1e-6))
         color *= light_gain(b, rig.skin_rgb, rig.lip_rgb, rig.whites_rgb)
         restore_contrast(color, inside)
     else:
@@ -355,7 +356,8 @@ def _own_lower_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_bot: 
         return
     sub = (slice(rows[0], rows[-1] + 1), slice(None))
     w = np.interp(u[sub], np.linspace(0.1, 0.9, COLUMNS), need).astype(np.float32)
-    img, a = strip(b, "lower", u[sub], dist[sub], iod, width)
+    img, a = strip(b, "lower", u[sub], dist[sub], iod, width,
+                   blur=rig.blur * iod / max(rig.iod, 1e-6))
     # s1's shading (teeth, the gaps between them) in the portrait's own teeth
     # colour: a per-channel gain would tint white teeth with s1's brown light.
     shade = (img @ LUMA) / max(float(ref @ LUMA), 1.0)

@@ -16,6 +16,7 @@ from engine.motion.rest import uncrossed_lips
 from engine.render import topology as topo
 from engine.render.draw_order import hidden_first
 from engine.render.gaze import whites
+from engine.render.interior import bank
 from engine.render.lips import (
     MOUTH_SPLIT,
     content_colours,
@@ -25,7 +26,13 @@ from engine.render.lips import (
     rest_rows,
 )
 from engine.render.painted_lids import PAINT_ROUNDNESS, LidPlate, build_plates
-from engine.render.samples import eyes_shown, hue_spread, portrait_colours, shows_teeth
+from engine.render.samples import (
+    edge_blur,
+    eyes_shown,
+    hue_spread,
+    portrait_colours,
+    shows_teeth,
+)
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +131,9 @@ class PortraitRig:
         hue_spread: how far the hues of the face's box spread, degrees
             (:func:`engine.render.samples.hue_spread`): about 0 for a picture in one
             tone (black and white, sepia).
+        blur: how soft the picture is around the mouth, the sigma of its edges in
+            pixels (:func:`engine.render.samples.edge_blur`; about 1 when sharp): the
+            teeth laid in its mouth are drawn as sharp as that, no sharper.
         lid_plates: per eye, its closed lid (:mod:`engine.render.painted_lids`):
             a human one (the mesh also slides the lid down over the eye,
             :mod:`engine.render.pose`), or that of a large round eye
@@ -159,6 +169,7 @@ class PortraitRig:
     lid_plates: tuple[LidPlate, LidPlate]
     hue_spread: float
     eyes_shown: tuple[bool, bool]
+    blur: float
     _levels: OrderedDict[tuple[int, int], np.ndarray] = field(
         default_factory=OrderedDict, repr=False
     )
@@ -333,6 +344,9 @@ class PortraitRig:
             open_at_rest,
             keep_teeth,
         )
+        # s1's teeth (and their fine copies, about 50 ms) are loaded here, with the
+        # portrait's other analysis, not while the first open mouth is drawn.
+        bank()
         frozen = (lm, neutral, to_pixels, axes, pivot, ring32, vertices, lid_slack, tris)
         colours = (lip_rgb, skin_rgb, teeth, cavity, whites_rgb, eye_skin)
         for arr in (*frozen, *colours, rest_gap, edges, split, roundness):
@@ -367,6 +381,7 @@ class PortraitRig:
             lid_plates=plates,
             hue_spread=hue_spread(face_rgb),
             eyes_shown=shown,
+            blur=edge_blur(face_rgb, face_lm, iod),
         )
 
 

@@ -1,7 +1,8 @@
 """What a portrait's own pixels say, sampled once when it is rigged
 (:meth:`engine.render.rig.PortraitRig.build`): the colours of its lips, its cheeks and
 the skin of its lids, whether its open mouth shows teeth, whether the picture is one
-tone (black and white, sepia), and whether its eyes can be seen (not behind sunglasses)."""
+tone (black and white, sepia), whether its eyes can be seen (not behind sunglasses), and
+how soft its edges are around the mouth."""
 
 from __future__ import annotations
 
@@ -141,3 +142,46 @@ def shows_teeth(rgb: np.ndarray, lm: np.ndarray, skin: np.ndarray) -> bool:
     share = float(teeth.mean())
     log.debug("teeth share inside the inner lips: %.2f", share)
     return share > 0.15
+
+
+#: :func:`edge_blur`: the re-blur's sigma (pixels) and the share of the strongest edges
+#: read. A sharp edge's gradient falls the most when blurred again; one already soft
+#: hardly falls (Zhuo and Sim, "Defocus map estimation from a single image", 2011).
+REBLUR, EDGE_SHARE = 2.0, 0.1
+#: Fewer edge pixels than this around the mouth say nothing: :func:`edge_blur` reads
+#: :data:`SHARP` instead.
+MIN_EDGES = 40
+#: What :func:`edge_blur` reads on sharp pictures here (pixels): photos, paintings and
+#: drawings at up to 2x their own size, 0.8 to 1.1.
+SHARP = 1.0
+
+
+def edge_blur(rgb: np.ndarray, lm: np.ndarray, iod: float) -> float:
+    """How soft the picture is around the mouth: the Gaussian sigma (pixels) of its
+    edges there, the median over its strongest edges (:data:`EDGE_SHARE` of the
+    gradients, on Canny's edges) in a box 1.4 x 0.8 IOD around the lips.
+
+    Measured at 1024 px (median; :data:`REBLUR` 2): photos and paintings made from them
+    0.8-1.1, the Mona Lisa 1.5 (her sfumato), video stills scaled up 1.4-2.8 times
+    1.2-2.1. Few edges (a flat cartoon) read :data:`SHARP`."""
+    h, w = rgb.shape[:2]
+    c = lm[topo.LIPS_OUTER, :2].astype(np.float64).mean(axis=0)
+    x0, y0 = (int(max(v, 0)) for v in c - (0.7 * iod, 0.45 * iod))
+    x1, y1 = int(min(c[0] + 0.7 * iod, w)), int(min(c[1] + 0.35 * iod, h))
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return SHARP
+    grey = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1, :3]), cv2.COLOR_RGB2GRAY)
+    y = grey.astype(np.float32)
+
+    def gradient(img: np.ndarray) -> np.ndarray:
+        return np.hypot(cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3),
+                        cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3))
+
+    g = gradient(y)
+    again = gradient(cv2.GaussianBlur(y, (0, 0), REBLUR))
+    edges = (cv2.Canny(grey, 30, 90) > 0) & (g > np.percentile(g, 100 * (1 - EDGE_SHARE)))
+    ratio = g[edges] / np.maximum(again[edges], 1e-3)
+    ratio = ratio[ratio > 1.001]
+    if len(ratio) < MIN_EDGES:
+        return SHARP
+    return float(np.median(REBLUR / np.sqrt(ratio**2 - 1.0)))

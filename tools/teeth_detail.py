@@ -1,0 +1,143 @@
+"""How sharp are the teeth at full size? (issue 14, item 2: "keep it sharp at 1024 px")
+
+Every portrait of the blink check (``tools/blink_check.py``: photos, the Mona Lisa,
+paintings and drawings made from the photos, video stills), scaled to a long edge of
+1024 px, is animated by the app (default settings) with the sample voice, and the
+:data:`FRAMES` frames where its mouth is widest are rendered. Reported per portrait,
+means over those frames:
+
+- *inside*: the fine detail inside the inner lips (mean absolute high-pass of the
+  luma, sigma 1 pixel: :func:`engine.render_eval.inner_mouth_detail`), grey levels;
+- *skin*: the same over a band of skin 0.04 to 0.12 IOD outside the outer lips;
+- their ratio. Real open mouths read 4.9 to 7.5 (the validation videos at their own
+  size, the six widest frames of each clip): teeth edges are the sharpest thing in a
+  face. A portrait that shows its own teeth keeps them (the ratio is its own).
+
+Run: ``python tools/teeth_detail.py [--size 1024] [--only NAME ...] [--crops OUT.png]``
+(a few seconds). ``--crops`` also writes the mouths at the wider opening, one per
+portrait; ``--root`` renders with the engine of another checkout (for "before").
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+for p in (ROOT, ROOT / "tools"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+#: Width of one mouth in the ``--crops`` picture, pixels (1.1 x 0.45 IOD around it).
+CROP = 320
+
+VOICE = ROOT / "assets" / "samples" / "voice_grid_s1.wav"
+#: The frames of the sample voice where the mouth is widest, rendered for each portrait.
+FRAMES = 6
+#: The band of skin around the outer lips (IOD).
+BAND = (0.04, 0.12)
+
+
+def skin_detail(rgb: np.ndarray, landmarks: np.ndarray, iod: float) -> float:
+    """Mean absolute high-pass (sigma 1 pixel) of the luma over the band :data:`BAND`
+    outside the outer lips; ``landmarks (468, 2+)`` pixels."""
+    from engine.render import topology as topo
+
+    outer = np.zeros(rgb.shape[:2], np.uint8)
+    cv2.fillPoly(outer, [np.round(landmarks[topo.LIPS_OUTER, :2]).astype(np.int32)], 1)
+
+    def grown(r: float) -> np.ndarray:
+        k = 2 * max(int(round(r * iod)), 1) + 1
+        return cv2.dilate(outer, np.ones((k, k), np.uint8)).astype(bool)
+
+    band = grown(BAND[1]) & ~grown(BAND[0])
+    y = cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.abs(y - cv2.GaussianBlur(y, (0, 0), 1.0))[band].mean())
+
+
+def measure(rgb: np.ndarray) -> dict:
+    """``{"iod", "mouth_px", "blur", "inside", "skin", "ratio", "crop"}`` of one portrait
+    (module docstring; ``blur`` is :attr:`engine.render.PortraitRig.blur`, ``crop`` the
+    mouth at the widest frame, :data:`CROP` pixels wide, ``uint8`` RGB)."""
+    from engine import Animation, analyse_audio, analyse_portrait, load_audio
+    from engine.errors import TalkieError
+    from engine.media.image import Image
+    from engine.render import frame_landmarks, render_frame
+    from engine.render import topology as topo
+    from engine.render_eval import inner_mouth_detail
+    from engine.settings import Settings
+
+    try:
+        portrait = analyse_portrait(Image(rgb, None, "portrait"))
+    except TalkieError as exc:
+        raise ValueError(str(exc)) from exc
+    rig = portrait.rig
+    motion = Animation(portrait, analyse_audio(load_audio(VOICE)), Settings(fps=25)).motion
+    widest = [int(k) for k in np.argsort(motion.mouth_open)[::-1][:FRAMES]]
+    inside, skin = [], []
+    for k in widest:
+        img = render_frame(rig, motion, k)
+        xy = frame_landmarks(rig, motion, k)
+        iod = float(np.linalg.norm(xy[topo.EYE_OUTER[1], :2] - xy[topo.EYE_OUTER[0], :2]))
+        d = inner_mouth_detail(img, xy)
+        if d is not None:
+            inside.append(d)
+            skin.append(skin_detail(img, xy, iod))
+    if not inside:
+        raise ValueError("the mouth is too small to measure")
+    img = render_frame(rig, motion, widest[0])
+    xy = frame_landmarks(rig, motion, widest[0])
+    c = xy[topo.LIPS_OUTER, :2].mean(axis=0)
+    half = np.array([0.55 * rig.iod, 0.225 * rig.iod])
+    (x0, y0), (x1, y1) = (np.round(c - half).astype(int), np.round(c + half).astype(int))
+    crop = img[max(y0, 0):y1, max(x0, 0):x1]
+    crop = cv2.resize(crop, (CROP, int(round(CROP * crop.shape[0] / crop.shape[1]))),
+                      interpolation=cv2.INTER_CUBIC)
+    lm = rig.landmarks
+    i, s = float(np.mean(inside)), float(np.mean(skin))
+    return {"iod": float(rig.iod), "mouth_px": float(np.ptp(lm[topo.LIPS_OUTER, 0])),
+            "blur": float(getattr(rig, "blur", 0.0)), "inside": i, "skin": s,
+            "ratio": i / max(s, 1e-6), "crop": crop}
+
+
+def main(argv: list[str] | None = None) -> int:
+    import blink_check
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", nargs="*", choices=list(blink_check.PORTRAITS))
+    ap.add_argument("--size", type=int, default=blink_check.SIZE)
+    ap.add_argument("--crops", type=Path, default=None)
+    ap.add_argument("--root", type=Path, default=ROOT,
+                    help="the Talkie checkout whose engine renders (default this one)")
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(args.root))
+    blink_check.SIZE = args.size
+    crops = []
+    rows = ["| portrait | kind | IOD, px | mouth, px | edge blur, px | inside | skin | "
+            "inside / skin |", "|---|---|---|---|---|---|---|---|"]
+    for name in args.only or list(blink_check.PORTRAITS):
+        kind, load = blink_check.PORTRAITS[name]
+        try:
+            m = measure(blink_check.scaled(load()))
+        except ValueError as exc:
+            rows.append(f"| {name} | {kind} | {exc} | | | | | |")
+            continue
+        rows.append(f"| {name} | {kind} | {m['iod']:.0f} | {m['mouth_px']:.0f} | "
+                    f"{m['blur']:.2f} | {m['inside']:.2f} | {m['skin']:.2f} | "
+                    f"{m['ratio']:.2f} |")
+        crops.append(m["crop"])
+    sys.stdout.write("\n".join(rows) + "\n")
+    if args.crops is not None and crops:
+        h = max(c.shape[0] for c in crops)
+        sheet = np.concatenate([np.pad(c, ((0, h - c.shape[0]), (0, 2), (0, 0))) for c in crops],
+                               axis=1)
+        args.crops.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(args.crops), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
