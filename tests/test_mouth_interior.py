@@ -167,13 +167,15 @@ def test_teeth_change_smoothly_as_the_head_scales() -> None:
 def test_a_portrait_knows_how_soft_it_is() -> None:
     """``PortraitRig.blur`` (:func:`engine.render.samples.edge_blur`), the softness the
     teeth are drawn at: the astronaut at 1024 px reads as a sharp photo (1.05 pixels),
-    and the same picture blurred by a Gaussian of sigma 2 and 3 pixels reads 1.98 and
-    2.71 (their edges' sigma, sqrt(1.05^2 + s^2), is 2.26 and 3.18)."""
+    and the same picture blurred by a Gaussian of sigma 2, 3 and 8 pixels reads 1.97, 2.62
+    and 5.32 (their edges' sigma, sqrt(1.05^2 + s^2), is 2.26, 3.18 and 8.07); with edge
+    thresholds fixed in grey levels the last found too few edges and read as sharp."""
     import cv2
 
     from tests.full_size import astronaut_1024, portrait_rig
 
     rgb, rig = astronaut_1024()
     assert 0.8 < rig.blur < 1.25
-    softer = [portrait_rig(cv2.GaussianBlur(rgb, (0, 0), s)).blur for s in (2.0, 3.0)]
+    softer = [portrait_rig(cv2.GaussianBlur(rgb, (0, 0), s)).blur for s in (2.0, 3.0, 8.0)]
     assert 1.7 < softer[0] < 2.6 and softer[0] + 0.4 < softer[1] < 3.6, softer
+    assert softer[2] > 4.0, softer
