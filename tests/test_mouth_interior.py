@@ -179,3 +179,24 @@ def test_a_portrait_knows_how_soft_it_is() -> None:
     softer = [portrait_rig(cv2.GaussianBlur(rgb, (0, 0), s)).blur for s in (2.0, 3.0, 8.0)]
     assert 1.7 < softer[0] < 2.6 and softer[0] + 0.4 < softer[1] < 3.6, softer
     assert softer[2] > 4.0, softer
+
+
+def test_shock_filter_turns_a_blurred_step_back_into_a_step() -> None:
+    """:func:`engine.render.shock.shock` on a step from 50 to 150 blurred by a Gaussian
+    of sigma 3 pixels: the 10-90 % rise, 8 pixels wide, is gone after the shipped 30
+    iterations (4 pixels after 10), the step is where the ramp was steepest, and no value
+    leaves the step's range (an unsharp mask would overshoot it)."""
+    import cv2
+
+    from engine.render.shock import shock
+
+    step = np.where(np.arange(64) < 32, 50.0, 150.0).astype(np.float32)
+    soft = cv2.GaussianBlur(np.tile(step, (16, 1)), (0, 0), 3.0, borderType=cv2.BORDER_REPLICATE)
+
+    def rise(row: np.ndarray) -> int:
+        return int(np.sum((row > 60.0) & (row < 140.0)))
+
+    sharp = shock(soft, 30, 2.0)
+    assert rise(soft[8]) >= 7 and rise(sharp[8]) <= 3, (rise(soft[8]), rise(sharp[8]))
+    assert 49.5 <= float(sharp.min()) and float(sharp.max()) <= 150.5
+    assert abs(int(np.argmin(np.abs(sharp[8] - 100.0))) - 31.5) <= 1.5

@@ -1,4 +1,4 @@
-"""Upsampling that keeps edges steps: a shock filter on a cubic upsampling.
+"""Upsampling that keeps edges as steps: a shock filter on a cubic upsampling.
 
 Interpolation draws a blurred step as a ramp as wide as the source's pixels, so a
 small source laid over many output pixels looks soft however it is sharpened: an
