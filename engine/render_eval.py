@@ -127,26 +127,38 @@ def inner_mouth_contrast(rgb: np.ndarray, landmarks: np.ndarray) -> float | None
     return None if px is None else float(_srgb_to_lab(px)[:, 0].std())
 
 
-def inner_mouth_detail(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:
-    """Mean absolute high-pass of the luma (grey levels, 0..255: the luma minus its
-    Gaussian blur of sigma 1 pixel) inside the inner lips, one pixel in from them so that
-    the lips' own edge does not count: how sharp the teeth and the gaps between them
-    are at the frame's own resolution. None under 30 pixels."""
+def inner_mouth_box(rgb: np.ndarray, landmarks: np.ndarray,
+                    inset: int = 1) -> tuple[np.ndarray, np.ndarray] | None:
+    """The box of the inside of the mouth, with room around it for a filter's kernel
+    (the same values there as the whole frame's): ``(grey (h, w) uint8, inside (h, w)
+    bool)``, ``inside`` the pixels within the inner lips ``inset`` pixels in from them, so
+    that the lips' own edge does not count. None under 30 such pixels."""
     pts = np.round(landmarks[topo.LIPS_INNER, :2]).astype(np.int32)
     h, w = rgb.shape[:2]
-    # The mouth's box with room for the blur's kernel: the same values as the whole frame's.
     x0, y0 = (max(int(v) - 8, 0) for v in pts.min(axis=0))
     x1, y1 = min(int(pts[:, 0].max()) + 9, w), min(int(pts[:, 1].max()) + 9, h)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return None
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
     cv2.fillPoly(mask, [pts - (x0, y0)], 1)
-    mask = cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(bool)
-    if int(mask.sum()) < 30:
+    k = 2 * int(inset) + 1
+    inside = cv2.erode(mask, np.ones((k, k), np.uint8)).astype(bool)
+    if int(inside.sum()) < 30:
         return None
-    box = np.ascontiguousarray(rgb[y0:y1, x0:x1, :3])
-    y = cv2.cvtColor(box, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    return float(np.abs(y - cv2.GaussianBlur(y, (0, 0), 1.0))[mask].mean())
+    return cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1, :3]), cv2.COLOR_RGB2GRAY), inside
+
+
+def inner_mouth_detail(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:
+    """Mean absolute high-pass of the luma (grey levels, 0..255: the luma minus its
+    Gaussian blur of sigma 1 pixel) inside the inner lips, one pixel in from them so that
+    the lips' own edge does not count: how sharp the teeth and the gaps between them
+    are at the frame's own resolution. None under 30 pixels."""
+    found = inner_mouth_box(rgb, landmarks)
+    if found is None:
+        return None
+    grey, inside = found
+    y = grey.astype(np.float32)
+    return float(np.abs(y - cv2.GaussianBlur(y, (0, 0), 1.0))[inside].mean())
 
 
 def delta_e2000(lab1: np.ndarray, lab2: np.ndarray) -> float:

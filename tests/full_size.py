@@ -1,6 +1,6 @@
 """Helpers of the full-size mouth and eye tests (test_mouth_full_size.py,
 test_mouth_light.py, test_eyes_full_size.py): a portrait's rig, a one-shape motion track,
-a jaw that drops, a polygon's mask, real portraits."""
+a jaw that drops, a polygon's mask, real portraits and video frames."""
 
 from __future__ import annotations
 
@@ -61,8 +61,14 @@ def jaw() -> np.ndarray:
 
 def closed_lips_frame(grid: Path) -> np.ndarray:
     """GRID s4hq bbaf2a, frame 12 ``(576, 720, 3) uint8``: her lips closed, no teeth showing."""
+    return video_frame(grid / "s4hq" / "video" / "bbaf2a.mp4", 12)
+
+
+def video_frame(path: Path, index: int) -> np.ndarray:
+    """Frame ``index`` of a video, ``(H, W, 3) uint8`` RGB."""
     import av
 
-    with av.open(str(grid / "s4hq" / "video" / "bbaf2a.mp4")) as c:
-        return [f.to_ndarray(format="rgb24") for _, f in zip(range(13), c.decode(video=0),
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="rgb24") for _, f in zip(range(index + 1),
+                                                             c.decode(video=0),
                                                              strict=False)][-1]

@@ -122,22 +122,23 @@ def _detail(y: np.ndarray) -> float:
 
 def test_teeth_stay_sharp_on_a_large_mouth() -> None:
     """A mouth 110 pixels wide (Grace Hopper's photo at 1024 px; s1's own is 30 video
-    pixels): the teeth come from the fine copy, with more than twice the fine detail of
-    the shipped strip interpolated (2.8 times measured), and no halo (no value beyond
-    the strip's own range). In a picture as soft as a video still scaled up three times
-    (edges 2 pixels soft: GRID s1's and s33's first frames at 1024 px) they are drawn
-    as soft as that, not sharper than its lips."""
+    pixels) in a sharp picture (edges 1 pixel soft, as a photo's): the teeth come from the
+    fine copy, with more than half again the fine detail of the shipped strip
+    interpolated (1.7 times measured), and no halo (no value beyond the strip's own
+    range). In a picture as soft as a video still scaled up three times (edges 2 pixels
+    soft: GRID s1's and s33's first frames at 1024 px) they are blurred to match, softer
+    than the shipped strip interpolated (0.8 against 1.1), not sharper than its lips."""
     from engine.render.interior import bank
 
     b = bank()
     assert b is not None
     iod = 220.0
     fine, soft = _lay_upper(iod), _lay_upper(iod, shipped=True)
-    assert _detail(fine) > 2.0 * _detail(soft), (_detail(fine), _detail(soft))
+    assert _detail(fine) > 1.5 * _detail(soft), (_detail(fine), _detail(soft))
     lum = b.upper.astype(np.float32) @ LUMA
     assert fine.min() >= lum.min() - 2.0 and fine.max() <= lum.max() + 2.0
     blurred = _detail(_lay_upper(iod, blur=2.0))
-    assert blurred < 0.75 * _detail(fine), (blurred, _detail(fine))
+    assert blurred < 0.5 * _detail(fine) and blurred < _detail(soft), (blurred, _detail(fine))
 
 
 def test_teeth_change_smoothly_as_the_head_scales() -> None:

@@ -11,7 +11,12 @@ means over those frames:
 - *skin*: the same over a band of skin 0.04 to 0.12 IOD outside the outer lips;
 - their ratio. Real open mouths read 4.9 to 7.5 (the validation videos at their own
   size, the six widest frames of each clip): teeth edges are the sharpest thing in a
-  face. A portrait that shows its own teeth keeps them (the ratio is its own).
+  face. A portrait that shows its own teeth keeps them (the ratio is its own);
+- *edge blur*: how soft the picture's own edges are around the mouth
+  (:func:`engine.render.samples.edge_blur`, what the rig measures), and *teeth blur*: the
+  same read inside the rendered inner lips (:func:`teeth_blur`, median over the frames),
+  pixels. Teeth as sharp as the picture read about the same. Both are this checkout's
+  measures, whichever checkout renders (``--root``).
 
 Run: ``python tools/teeth_detail.py [--size 1024] [--only NAME ...] [--crops OUT.png]``
 (a few seconds). ``--crops`` also writes the mouths at the wider opening, one per
@@ -21,6 +26,8 @@ portrait; ``--root`` renders with the engine of another checkout (for "before").
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -58,16 +65,39 @@ def skin_detail(rgb: np.ndarray, landmarks: np.ndarray, iod: float) -> float:
     return float(np.abs(y - cv2.GaussianBlur(y, (0, 0), 1.0))[band].mean())
 
 
+@functools.cache
+def _own(name: str):
+    """This checkout's ``engine/render_eval.py`` or ``engine/render/samples.py`` (``name``
+    is the path under engine/), whichever engine renders: the measures stay the same."""
+    spec = importlib.util.spec_from_file_location(
+        f"_teeth_detail_{name.replace('/', '_')}", ROOT / "engine" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def teeth_blur(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:
+    """How soft the edges inside the inner lips are (the teeth and the gaps between
+    them), pixels, as :func:`engine.render.samples.edge_sigma` reads them (the strongest
+    fifth of the gradients there; the lips' own edge, two pixels in, left out). None
+    where there are too few edges (a small mouth, or one showing no teeth)."""
+    found = _own("render_eval").inner_mouth_box(rgb, landmarks, inset=2)
+    if found is None:
+        return None
+    grey, inside = found
+    return _own("render/samples").edge_sigma(grey, inside, share=0.2, min_edges=10)
+
+
 def measure(rgb: np.ndarray) -> dict:
-    """``{"iod", "mouth_px", "blur", "inside", "skin", "ratio", "crop"}`` of one portrait
-    (module docstring; ``blur`` is :attr:`engine.render.PortraitRig.blur`, ``crop`` the
-    mouth at the widest frame, :data:`CROP` pixels wide, ``uint8`` RGB)."""
+    """``{"iod", "mouth_px", "blur", "teeth_blur", "inside", "skin", "ratio", "crop"}`` of
+    one portrait (module docstring; ``crop`` the mouth at the widest frame, :data:`CROP`
+    pixels wide, ``uint8`` RGB)."""
     from engine import Animation, analyse_audio, analyse_portrait, load_audio
     from engine.errors import TalkieError
     from engine.media.image import Image
     from engine.render import frame_landmarks, render_frame
     from engine.render import topology as topo
-    from engine.render_eval import inner_mouth_detail
     from engine.settings import Settings
 
     try:
@@ -77,15 +107,18 @@ def measure(rgb: np.ndarray) -> dict:
     rig = portrait.rig
     motion = Animation(portrait, analyse_audio(load_audio(VOICE)), Settings(fps=25)).motion
     widest = [int(k) for k in np.argsort(motion.mouth_open)[::-1][:FRAMES]]
-    inside, skin = [], []
+    inside, skin, blurs = [], [], []
     for k in widest:
         img = render_frame(rig, motion, k)
         xy = frame_landmarks(rig, motion, k)
         iod = float(np.linalg.norm(xy[topo.EYE_OUTER[1], :2] - xy[topo.EYE_OUTER[0], :2]))
-        d = inner_mouth_detail(img, xy)
+        d = _own("render_eval").inner_mouth_detail(img, xy)
         if d is not None:
             inside.append(d)
             skin.append(skin_detail(img, xy, iod))
+        t = teeth_blur(img, xy)
+        if t is not None:
+            blurs.append(t)
     if not inside:
         raise ValueError("the mouth is too small to measure")
     img = render_frame(rig, motion, widest[0])
@@ -99,8 +132,9 @@ def measure(rgb: np.ndarray) -> dict:
     lm = rig.landmarks
     i, s = float(np.mean(inside)), float(np.mean(skin))
     return {"iod": float(rig.iod), "mouth_px": float(np.ptp(lm[topo.LIPS_OUTER, 0])),
-            "blur": float(getattr(rig, "blur", 0.0)), "inside": i, "skin": s,
-            "ratio": i / max(s, 1e-6), "crop": crop}
+            "blur": _own("render/samples").edge_blur(rgb, lm, rig.iod),
+            "teeth_blur": float(np.median(blurs)) if blurs else float("nan"),
+            "inside": i, "skin": s, "ratio": i / max(s, 1e-6), "crop": crop}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,17 +150,18 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(args.root))
     blink_check.SIZE = args.size
     crops = []
-    rows = ["| portrait | kind | IOD, px | mouth, px | edge blur, px | inside | skin | "
-            "inside / skin |", "|---|---|---|---|---|---|---|---|"]
+    rows = ["| portrait | kind | IOD, px | mouth, px | edge blur, px | teeth blur, px | inside | "
+            "skin | inside / skin |", "|---|---|---|---|---|---|---|---|---|"]
     for name in args.only or list(blink_check.PORTRAITS):
         kind, load = blink_check.PORTRAITS[name]
         try:
             m = measure(blink_check.scaled(load()))
         except ValueError as exc:
-            rows.append(f"| {name} | {kind} | {exc} | | | | | |")
+            rows.append(f"| {name} | {kind} | {exc} | | | | | | |")
             continue
         rows.append(f"| {name} | {kind} | {m['iod']:.0f} | {m['mouth_px']:.0f} | "
-                    f"{m['blur']:.2f} | {m['inside']:.2f} | {m['skin']:.2f} | "
+                    f"{m['blur']:.2f} | {m['teeth_blur']:.2f} | {m['inside']:.2f} | "
+                    f"{m['skin']:.2f} | "
                     f"{m['ratio']:.2f} |")
         crops.append(m["crop"])
     sys.stdout.write("\n".join(rows) + "\n")

@@ -85,13 +85,20 @@ SHARPEN, SHARPEN_SIGMA = 1.0, (2.0, 1.2)
 #: kept FINE times finer, upsampled with edges kept steps (:mod:`engine.render.shock`:
 #: this many iterations, the edge read at this sigma, in fine samples). Each mouth is
 #: drawn from copies of about one sample per pixel (:func:`level`, a quarter octave
-#: apart), so that a small one does not alias and a large one is not interpolated; in a
-#: picture softer than a sharp photo, from coarser copies (:func:`strip`).
+#: apart), so that a small one does not alias and a large one is not interpolated, and
+#: then made as soft as the picture's own edges (:data:`TEETH_EDGE`).
 FINE, SHOCK_ITERATIONS, SHOCK_SIGMA = 4, 30, 2.0
 #: ... only where the strips are lighter than this (luma, s1's light: his teeth 100-145,
 #: the dark between and behind them 55-80): the cavity's and the gums' gentle shading
 #: has no edge to restore, and the filter would cut it into flat patches.
 SHOCK_DARK = (60.0, 100.0)
+#: The softness (edge sigma, pixels, as :func:`engine.render.samples.edge_sigma` reads
+#: it) of the teeth drawn at about one sample per pixel: 0.7-0.9 inside the rendered
+#: mouths of Grace Hopper's photo and painting at 1024 px (``tools/teeth_detail.py``).
+#: In a softer picture they are blurred by the difference (in quadrature), so that they
+#: read as soft as the picture's edges around the mouth: at the videos' own size their
+#: fine detail is then the real teeth's (rendered over real 1.03, ``mouth_eval``).
+TEETH_EDGE = 0.8
 #: The copies' range, in quarter octaves from the shipped strips' WIDTH: a quarter of it
 #: (a mouth 24 pixels wide) to FINE times it.
 LEVELS = (-8, 4 * int(round(np.log2(FINE))))
@@ -287,16 +294,14 @@ def strip(b: InteriorBank, which: str, u: np.ndarray, dist: np.ndarray, iod: flo
     at the mouth's) and fades to the cavity beyond its ends (:data:`SIDE_FADE`), and
     over the last fifth of its height times ``reach`` (0..1, a float or ``(h, w)``).
     It is drawn from the two copies of the strip (:func:`level`) nearest to one sample
-    per pixel, or per ``blur / SHARP`` pixels in a picture softer than a sharp one
-    (``blur``: the sigma of its edges at this size, pixels,
-    :func:`engine.render.samples.edge_blur`), blended by where the mouth's size lies
-    between theirs: a mouth that grows or shrinks with the head changes smoothly, never
-    from one copy to the next."""
+    per pixel, blended by where the mouth's size lies between theirs (a mouth that grows
+    or shrinks with the head changes smoothly, never from one copy to the next), and
+    blurred to the softness ``blur`` of the picture's edges at this size (pixels,
+    :func:`engine.render.samples.edge_blur`; :data:`TEETH_EDGE`)."""
     height = UPPER_IOD if which == "upper" else LOWER_IOD
     across = 0.5 + (u - 0.5) * (width / max(b.width, 1e-6))
     t = dist / max(height * iod, 1e-6)
-    pixels_per_sample = b.width * iod / WIDTH / max(1.0, float(blur) / SHARP)
-    steps = 4.0 * np.log2(max(pixels_per_sample, 1e-3))
+    steps = 4.0 * np.log2(max(b.width * iod / WIDTH, 1e-3))
     steps = float(np.clip(steps, LEVELS[0], LEVELS[1]))
     lo = int(np.floor(steps))
     share = steps - lo
@@ -310,6 +315,10 @@ def strip(b: InteriorBank, which: str, u: np.ndarray, dist: np.ndarray, iod: flo
         my = (np.clip(t, 0.0, 1.0) * rows - 0.5).astype(np.float32)
         out += weight * cv2.remap(img, mx, my, cv2.INTER_CUBIC,
                                   borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    extra = float(blur) ** 2 - TEETH_EDGE**2
+    if extra > 0.01 and min(out.shape[:2]) > 1:
+        out = cv2.GaussianBlur(out, (0, 0), float(np.sqrt(extra)),
+                               borderType=cv2.BORDER_REPLICATE)
     end = np.asarray(reach, np.float32)
     side = (smoothstep(across, -SIDE_FADE, SIDE_FADE)
             * smoothstep(1.0 - across, -SIDE_FADE, SIDE_FADE))

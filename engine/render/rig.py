@@ -133,7 +133,7 @@ class PortraitRig:
             tone (black and white, sepia).
         blur: how soft the picture is around the mouth, the sigma of its edges in
             pixels (:func:`engine.render.samples.edge_blur`; about 1 when sharp): the
-            teeth laid in its mouth are drawn as sharp as that, no sharper.
+            teeth laid in its mouth are made as soft as that.
         lid_plates: per eye, its closed lid (:mod:`engine.render.painted_lids`):
             a human one (the mesh also slides the lid down over the eye,
             :mod:`engine.render.pose`), or that of a large round eye

@@ -144,14 +144,14 @@ def shows_teeth(rgb: np.ndarray, lm: np.ndarray, skin: np.ndarray) -> bool:
     return share > 0.15
 
 
-#: :func:`edge_blur`: the first re-blur's sigma (pixels) and the share of the strongest
+#: :func:`edge_sigma`: the first re-blur's sigma (pixels) and the share of the strongest
 #: gradients read. A sharp edge's gradient falls the most when blurred again; one already
 #: soft hardly falls (Zhuo and Sim, "Defocus map estimation from a single image", 2011).
 #: The ratio is most telling when the re-blur is about as wide as the edges, so a picture
 #: that reads softer than the first re-blur is read again with its own estimate.
 REBLUR, EDGE_SHARE = 2.0, 0.1
-#: Fewer edge pixels than this around the mouth (a flat area of colour) say nothing:
-#: :func:`edge_blur` reads :data:`SHARP` instead.
+#: Fewer edge pixels than this (a flat area of colour) say nothing: :func:`edge_blur`
+#: reads :data:`SHARP` instead.
 MIN_EDGES = 40
 #: What :func:`edge_blur` reads on sharp pictures here (pixels): photos, paintings and
 #: drawings at up to 2x their own size, 0.8 to 1.1.
@@ -159,10 +159,8 @@ SHARP = 1.0
 
 
 def edge_blur(rgb: np.ndarray, lm: np.ndarray, iod: float) -> float:
-    """How soft the picture is around the mouth: the Gaussian sigma (pixels) of its
-    edges there, the median over its strongest edges (Canny's edges among the
-    :data:`EDGE_SHARE` strongest gradients, whatever their contrast) in a box 1.4 x 0.8
-    IOD around the lips.
+    """How soft the picture is around the mouth: :func:`edge_sigma` in a box 1.4 x 0.8
+    IOD around the lips, or :data:`SHARP` where it has too few edges to say.
 
     Measured at 1024 px (median): photos and paintings made from them 0.8-1.1, the Mona
     Lisa 1.5 (her sfumato), video stills scaled up 1.4-2.8 times 1.2-2.2; the astronaut
@@ -175,28 +173,51 @@ def edge_blur(rgb: np.ndarray, lm: np.ndarray, iod: float) -> float:
     if x1 - x0 < 8 or y1 - y0 < 8:
         return SHARP
     grey = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1, :3]), cv2.COLOR_RGB2GRAY)
+    found = edge_sigma(grey)
+    return SHARP if found is None else found
+
+
+def edge_sigma(grey: np.ndarray, mask: np.ndarray | None = None, share: float = EDGE_SHARE,
+               min_edges: int = MIN_EDGES) -> float | None:
+    """The Gaussian sigma (pixels) of a picture's edges: the median over its strongest
+    edges (Canny's edges among the ``share`` strongest gradients, whatever their
+    contrast), read from how much their gradient falls when blurred again.
+
+    Args:
+        grey: ``(h, w) uint8`` the picture.
+        mask: ``(h, w) bool`` where to read, or None for everywhere.
+        share: the share of the strongest gradients read.
+        min_edges: fewer edge pixels than this say nothing.
+
+    Returns:
+        The sigma, or None where too few edge pixels say anything.
+    """
     y = grey.astype(np.float32)
+    inside = np.ones(grey.shape, bool) if mask is None else np.asarray(mask, bool)
 
     def gradient(img: np.ndarray) -> np.ndarray:
         return np.hypot(cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3),
                         cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3))
 
     g = gradient(y)
-    strong = float(np.percentile(g, 100 * (1 - EDGE_SHARE)))
+    if int(inside.sum()) < min_edges:
+        return None
+    strong = float(np.percentile(g[inside], 100 * (1 - share)))
     if strong < 1.0:
-        return SHARP
+        return None
     # Canny's thresholds follow the picture's own contrast: a soft picture's edges are
     # weak ones, and they are the edges to read.
     edges = (cv2.Canny(grey, 0.5 * strong, strong, L2gradient=True) > 0) & (g >= strong)
-    if int(edges.sum()) < MIN_EDGES:
-        return SHARP
-    sigma = REBLUR
+    edges &= inside
+    if int(edges.sum()) < min_edges:
+        return None
+    sigma, found = REBLUR, REBLUR
     for _ in range(2):
         again = gradient(cv2.GaussianBlur(y, (0, 0), sigma))
         ratio = g[edges] / np.maximum(again[edges], 1e-3)
         ratio = ratio[ratio > 1.001]
-        if len(ratio) < MIN_EDGES:
-            return SHARP
+        if len(ratio) < min_edges:
+            return None
         found = float(np.median(sigma / np.sqrt(ratio**2 - 1.0)))
         if found <= sigma:
             break
