@@ -174,17 +174,18 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     if not np.any(inside > 0):
         return
     b = bank()
+    # The picture's softness at this size: s1's teeth are laid as soft as it.
+    blur = rig.blur * iod / max(rig.iod, 1e-6)
     if rig.keep_teeth and np.any(rig.cavity_rgb > 0):
         color = _own_cavity(rig, d_top, d_bot, u, iod)
         lay_tongue(color, rig.lip_rgb, opening, u, d_top, d_bot, iod)
-        _own_lower_teeth(color, rig, u, d_bot, gap, iod, length / iod)
+        _own_lower_teeth(color, rig, u, d_bot, gap, iod, length / iod, blur)
     elif b is not None and (_skin_hue(rig.skin_rgb) or _coloured_light(rig)):
         # How far each lip curves into the mouth beyond its middle: the teeth do not.
         mid_top, mid_bot = (float(((rows[4:7] - upper[0]) @ normal).mean())
                             for rows in (upper, lower))
         hang = (UPPER_HANG * (top - mid_top), mid_bot - bot)
-        color = fill(b, u, d_top, d_bot, iod, length / iod, opening, hang,
-                     rig.blur * iod / max(rig.iod, 1e-6))
+        color = fill(b, u, d_top, d_bot, iod, length / iod, opening, hang, blur)
         color *= light_gain(b, rig.skin_rgb, rig.lip_rgb, rig.whites_rgb)
         restore_contrast(color, inside)
     else:
@@ -334,13 +335,14 @@ def _own_cavity(rig: PortraitRig, d_top: np.ndarray, d_bot: np.ndarray, u: np.nd
 
 
 def _own_lower_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_bot: np.ndarray,
-                     gap: np.ndarray, iod: float, width: float) -> None:
+                     gap: np.ndarray, iod: float, width: float, blur: float) -> None:
     """Lay s1's lower teeth, recoloured to the portrait's own teeth, over the
     ``(h, w, 3) float32`` gap colour in place, along the columns where the
     portrait shows no lower teeth of its own (its lower content is thinner than
     :data:`OWN_LOWER` IODs): a lip that drops uncovers teeth there, not a hole.
     They rise from behind the lip tips first, over at most :data:`OWN_LOWER_SHARE`
-    of the gap (the dark between the biting edges stays)."""
+    of the gap (the dark between the biting edges stays), as soft as the picture
+    (``blur``, pixels: :func:`engine.render.interior.strip`)."""
     b, ref = bank(), bank_teeth_rgb()
     if b is None or ref is None or not np.any(rig.teeth_rgb > 0):
         return
@@ -356,8 +358,7 @@ def _own_lower_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_bot: 
         return
     sub = (slice(rows[0], rows[-1] + 1), slice(None))
     w = np.interp(u[sub], np.linspace(0.1, 0.9, COLUMNS), need).astype(np.float32)
-    img, a = strip(b, "lower", u[sub], dist[sub], iod, width,
-                   blur=rig.blur * iod / max(rig.iod, 1e-6))
+    img, a = strip(b, "lower", u[sub], dist[sub], iod, width, blur=blur)
     # s1's shading (teeth, the gaps between them) in the portrait's own teeth
     # colour: a per-channel gain would tint white teeth with s1's brown light.
     shade = (img @ LUMA) / max(float(ref @ LUMA), 1.0)

@@ -61,7 +61,7 @@ def upsample(rgb: np.ndarray, factor: int, iterations: int, sigma: float,
     f = cv2.resize(np.asarray(rgb, np.float32), None, fx=factor, fy=factor,
                    interpolation=cv2.INTER_CUBIC)
     f = np.clip(f, 0.0, 255.0)
-    y = f @ LUMA.astype(np.float32)
+    y = f @ LUMA
     sharp = shock(y, iterations, sigma)
     if dark is not None:
         lo, hi = dark
