@@ -126,8 +126,7 @@ def test_a_shut_lid_has_no_outline_of_its_own() -> None:
     lm, iod = rig.landmarks[:, :2].astype(np.float64), rig.iod
     for e in range(2):
         up, lo = lm[topo.EYE_UPPER[e]], lm[topo.EYE_LOWER[e]]
-        gap = float(np.linalg.norm(lo - up, axis=1).max())
-        u, w = pl.lid_outline(up, lo, max(pl.MARGIN * iod, pl.HUMAN_MARGIN * gap))
+        u, w = pl.lid_outline(up, lo, pl.lid_margin(up, lo, iod, human=True))
         x0, y0 = np.floor(np.r_[u, w].min(0)).astype(int) - 10
         x1, y1 = np.ceil(np.r_[u, w].max(0)).astype(int) + 10
         crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])

@@ -50,6 +50,7 @@ HUMAN_MARGIN = 0.3
 #: lids). ``tools/blink_check.py``: 32 of 39 blinks seen with the old edge, 34 at 0.03,
 #: 35 at 0.06.
 HUMAN_PULL = 0.6
+#: Inter-ocular distances from a human lid's edge to where :data:`HUMAN_PULL` is full.
 HUMAN_PULL_RAMP = 0.06
 #: Where a human eye's lids meet: this share of the way from the lower lid's
 #: line up to the upper lid's.
@@ -142,6 +143,15 @@ def lid_outline(upper: np.ndarray, lower: np.ndarray, margin: float
     return up_m, lo_m
 
 
+def lid_margin(upper: np.ndarray, lower: np.ndarray, iod: float, human: bool) -> float:
+    """How far (pixels) a closed lid reaches beyond the eye's lid lines ``(9, 2)``:
+    :data:`MARGIN`, and for a human eye at least :data:`HUMAN_MARGIN` of its opening."""
+    if not human:
+        return MARGIN * iod
+    gap = float(np.linalg.norm(lower - upper, axis=1).max())
+    return max(MARGIN * iod, HUMAN_MARGIN * gap)
+
+
 def _fill(poly: np.ndarray, origin: tuple[int, int], shape: tuple[int, ...]) -> np.ndarray:
     """``shape`` uint8 mask, 255 inside ``poly`` (pixels, offset by ``origin``)."""
     m = np.zeros(shape[:2], np.uint8)
@@ -232,8 +242,7 @@ def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float, human: np.n
     for e in range(2):
         upper = landmarks[topo.EYE_UPPER[e], :2].astype(np.float64)
         lower = landmarks[topo.EYE_LOWER[e], :2].astype(np.float64)
-        gap = float(np.linalg.norm(lower - upper, axis=1).max())
-        margin = max(MARGIN * iod, HUMAN_MARGIN * gap) if human[e] else MARGIN * iod
+        margin = lid_margin(upper, lower, iod, bool(human[e]))
         up, lo = lid_outline(upper, lower, margin + 1.0)
         poly = np.concatenate([up, lo[::-1]])
         pad = int(np.ceil(3 * margin + 2 * radius)) + 4
