@@ -155,3 +155,28 @@ def test_lipstick_does_not_colour_the_teeth(grid: Path) -> None:
     nude = teeth_rg(painted((0.85, 0.62, 0.52)))
     assert abs(red - own) < 0.15, (red, own)
     assert abs(nude - own) < 0.15, (nude, own)
+
+
+def test_varnished_whites_keep_the_teeth_from_turning_olive() -> None:
+    """The Mona Lisa (a real painting under a yellow varnish) opened by the jaw: her
+    lips are as orange as her skin, which against GRID s1's red lips read as a greener
+    light, and s1's teeth turned olive (hue 81 degrees in CIELAB against her eye whites'
+    69, R/G 1.30). Her whites, as yellow as her skin, now have a third of the say in the
+    light's colour: the teeth's hue lies within 8 degrees of the whites' (75)."""
+    from engine.media.image import load_image
+
+    rgb = load_image(ROOT / "assets" / "samples" / "mona_lisa.png").rgb
+    rig = portrait_rig(rgb)
+
+    def hue(px: np.ndarray) -> np.ndarray:
+        lab = cv2.cvtColor(np.clip(px, 0, 255).astype(np.uint8).reshape(-1, 1, 3),
+                           cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float64) - [0, 128, 128]
+        return np.degrees(np.arctan2(lab[:, 2], lab[:, 1])), lab[:, 0]
+
+    whites, _ = hue(rig.whites_rgb[None])
+    m = motion_track(jaw(), [0.14])
+    inside = polygon_mask(rgb.shape, frame_landmarks(rig, m, 0)[topo.LIPS_INNER])
+    assert inside.sum() > 300
+    angle, light = hue(render_frame(rig, m, 0)[inside].astype(np.float64))
+    teeth = float(np.median(angle[light > np.percentile(light, 75)]))
+    assert abs(teeth - float(whites[0])) < 8.0, (teeth, float(whites[0]))

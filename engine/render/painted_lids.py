@@ -47,8 +47,8 @@ HUMAN_MARGIN = 0.3
 #: rendered eye-patch SSIM with the real shut frame: 0.816 / 0.727 with the old edge,
 #: 0.819 / 0.731 at 0.03, 0.821 / 0.735 at 0.06, 0.822 / 0.737 at 0.09 (no pull at all:
 #: 0.823 / 0.739, but then the lid takes the socket's shadow and dlib reads fewer shut
-#: lids). ``tools/blink_check.py``: 32 of 39 blinks seen with the old edge, 34 at 0.03,
-#: 35 at 0.06.
+#: lids). ``tools/blink_check.py``: 32 of 39 blinks seen with the old edge, 33 at 0.03,
+#: 34 at 0.06.
 HUMAN_PULL = 0.6
 #: Inter-ocular distances from a human lid's edge to where :data:`HUMAN_PULL` is full.
 HUMAN_PULL_RAMP = 0.06
