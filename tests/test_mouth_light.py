@@ -168,7 +168,8 @@ def test_varnished_whites_keep_the_teeth_from_turning_olive() -> None:
     rgb = load_image(ROOT / "assets" / "samples" / "mona_lisa.png").rgb
     rig = portrait_rig(rgb)
 
-    def hue(px: np.ndarray) -> np.ndarray:
+    def hue(px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """CIELAB hue angle (degrees) and lightness of ``(n, 3)`` RGB pixels."""
         lab = cv2.cvtColor(np.clip(px, 0, 255).astype(np.uint8).reshape(-1, 1, 3),
                            cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float64) - [0, 128, 128]
         return np.degrees(np.arctan2(lab[:, 2], lab[:, 1])), lab[:, 0]
