@@ -272,6 +272,8 @@ def cmd_render(args: argparse.Namespace) -> int:
                 raise
             raise engine.NoFaceError(f"{exc.message} {FACE_HINT}") from exc
         cancel.check()
+        for warning in portrait.warnings:
+            note(f"warning: {warning} (--face points.json: see assets/samples/chelsea_face.json)")
         faces = len(portrait.faces)
         if faces > 1:
             note(f"note: {faces} faces were found; animating face {portrait.face_index}"

@@ -162,6 +162,9 @@ class Inspector(QScrollArea):
                                    "the detector misses, or to correct its fit)")
         self.place_face.clicked.connect(self.placeFaceRequested)
         self.place_face.setEnabled(False)
+        self.face_note = QLabel("")
+        self.face_note.setObjectName("hint")
+        self.face_note.setWordWrap(True)
         self.audio_label = QLabel("No audio")
         self.audio_label.setWordWrap(True)
         self.audio_info = QLabel("–")
@@ -170,6 +173,8 @@ class Inspector(QScrollArea):
         form.addRow("Face", self.face_combo)
         form.addRow("", self.overlay)
         form.addRow("", self.place_face)
+        form.addRow("", self.face_note)
+        self.face_note.hide()
         form.addRow("Audio", self.audio_label)
         form.addRow("", self.audio_info)
         col.addWidget(src)
@@ -316,6 +321,11 @@ class Inspector(QScrollArea):
         self.face_combo.setCurrentIndex(max(0, chosen))
         self.face_combo.setEnabled(faces > 1)
         self.face_combo.blockSignals(False)
+
+    def set_face_note(self, text: str) -> None:
+        """A warning about the face's fit (a face turned far from the camera), or none."""
+        self.face_note.setText(text)
+        self.face_note.setVisible(bool(text))
 
     def set_fitted(self, fitted: bool) -> None:
         """Say whether the animated face was placed by hand."""

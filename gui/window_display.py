@@ -45,6 +45,7 @@ class WindowDisplay:
         if p is None:
             w.preview.clear()
             w.inspector.set_portrait(None)
+            w.inspector.set_face_note("")
             self.update_enabled()
             return
         width, height = p.size
@@ -57,6 +58,7 @@ class WindowDisplay:
         w.inspector.set_portrait(Path(p.image.path).name, width, height, len(p.faces),
                                  p.face_index)
         w.inspector.set_fitted(w.doc.face_points is not None or p.face_index < 0)
+        w.inspector.set_face_note(" ".join(p.warnings))
         self.update_enabled()
         w.frames.request()
 

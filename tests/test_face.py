@@ -23,6 +23,7 @@ from engine.face import MIN_FACE_SIZE, Face, FaceAnalyzer, detect_faces, mesh
 from engine.face.align import Similarity, from_canonical, to_canonical
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "face_reference.npz"
+SAMPLES = Path(__file__).resolve().parents[1] / "assets" / "samples"
 MAX_MEAN_ERROR_PX = 2.0
 
 
@@ -220,3 +221,24 @@ def test_open_mouth_does_not_tilt_the_pose() -> None:
     lm[below, 1] += 15.0  # drop the jaw
     _, sim2 = to_canonical(lm)
     np.testing.assert_allclose(sim2.R, sim.R, atol=1e-6)
+
+
+def test_a_face_turned_far_from_the_camera_is_flagged() -> None:
+    """The cameraman (scikit-image, a real photo turned about 53 degrees; his fitted lip
+    contour lies partly on the background) is flagged; the frontal astronaut and the Mona
+    Lisa (turned about 19 degrees) are not, nor a face placed by hand."""
+    from engine.analysis import TURNED_DEG, analyse_portrait
+    from engine.media.image import Image, load_image
+
+    def analysis(rgb: np.ndarray):
+        return analyse_portrait(Image(np.ascontiguousarray(rgb), None, "portrait"))
+
+    camera = cv2.resize(np.dstack([data.camera()] * 3), (1024, 1024))
+    turned = analysis(camera)
+    assert abs(turned.yaw_deg) > 45
+    assert len(turned.warnings) == 1 and f"{abs(turned.yaw_deg):.0f}°" in turned.warnings[0]
+    for rgb in (data.astronaut(), load_image(SAMPLES / "mona_lisa.png").rgb):
+        frontal = analysis(rgb)
+        assert abs(frontal.yaw_deg) < TURNED_DEG / 2 and frontal.warnings == ()
+    by_hand = analyse_portrait(Image(camera, None, "portrait"), landmarks=turned.landmarks)
+    assert by_hand.warnings == ()
