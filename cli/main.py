@@ -39,9 +39,10 @@ RENDER_OPTIONS: dict[str, tuple[str, str]] = {
 }
 #: Field -> the option that sets it, for messages.
 OPTION_OF = {field: "--" + dest.replace("_", "-") for dest, (_, field) in RENDER_OPTIONS.items()}
-#: Hint for a portrait the detector misses.
+#: How to give a face by hand, and the hint for a portrait the detector misses.
+FACE_POINTS = "--face points.json (see assets/samples/chelsea_face.json)"
 FACE_HINT = ("For a face the detector misses (a drawing, an animal), give its points with "
-             "--face points.json (see assets/samples/chelsea_face.json).")
+             f"{FACE_POINTS}.")
 
 
 def _limit_help(field: str, extra: str = "") -> str:
@@ -273,7 +274,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             raise engine.NoFaceError(f"{exc.message} {FACE_HINT}") from exc
         cancel.check()
         for warning in portrait.warnings:
-            note(f"warning: {warning} (--face points.json: see assets/samples/chelsea_face.json)")
+            note(f"warning: {warning} By hand: {FACE_POINTS}.")
         faces = len(portrait.faces)
         if faces > 1:
             note(f"note: {faces} faces were found; animating face {portrait.face_index}"
