@@ -18,6 +18,7 @@ from engine.audio.voice import Voice
 from engine.cancel import CancelToken, ProgressFn, no_progress
 from engine.errors import AudioError, FaceTooSmallError, NoFaceError
 from engine.face import MIN_FACE_SIZE, Face, detect_faces
+from engine.face.align import face_angles
 from engine.media.audio import Audio
 from engine.media.image import Image
 from engine.render import PortraitRig
@@ -59,14 +60,11 @@ class PortraitAnalysis:
         h, w = self.image.rgb.shape[:2]
         return w, h
 
-    @functools.cached_property
+    @property
     def yaw_deg(self) -> float:
         """How far the face is turned from the camera, degrees (the sign says which
-        way), from the 3-D fit of its landmarks to the canonical face."""
-        from engine.face.align import to_canonical
-
-        _, sim = to_canonical(self.landmarks)
-        return float(np.degrees(np.arcsin(np.clip(-sim.R[0, 2], -1.0, 1.0))))
+        way), from the rig's 3-D fit of its landmarks to the canonical face."""
+        return float(np.degrees(face_angles(self.rig.similarity)[1]))
 
     @property
     def warnings(self) -> tuple[str, ...]:

@@ -287,7 +287,7 @@ def test_mouth_patches_registered_by_one_tracker(grid: Path, tmp_path_factory) -
 def test_interior_contrast_restored_about_its_mean() -> None:
     """The lightness spread grows by the factor, the weighted mean lightness and each
     pixel's channel ratios stay."""
-    from engine.render.interior import restore_contrast
+    from engine.render.mouth_light import restore_contrast
 
     rng = np.random.default_rng(1)
     color = (40 + 120 * rng.random((30, 40, 1)) * np.array([1.0, 0.8, 0.6])).astype(np.float32)

@@ -8,6 +8,7 @@ inter-ocular distance (landmark 33 to 263 = 1.0).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,3 +96,11 @@ def from_canonical(points: np.ndarray, sim: Similarity) -> np.ndarray:
     Returns ``(N, 3) float32``: x/y pixels, z in the same scale.
     """
     return sim.invert(points).astype(np.float32)
+
+
+def face_angles(sim: Similarity) -> tuple[float, float, float]:
+    """``(pitch, yaw, roll)`` radians: the face's rotation in the image, from the
+    similarity :func:`to_canonical` fitted (its rotation maps the image to the face)."""
+    r = sim.R.T
+    return (math.atan2(r[2, 1], r[2, 2]), math.asin(float(np.clip(-r[2, 0], -1.0, 1.0))),
+            math.atan2(r[1, 0], r[0, 0]))

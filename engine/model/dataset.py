@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -70,7 +69,7 @@ def canonical_and_pose(lm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     (eye midpoint shift in units of the clip's median IOD) and log scale, each
     relative to the clip's median.
     """
-    from engine.face.align import to_canonical
+    from engine.face.align import face_angles, to_canonical
 
     t_n = lm.shape[0]
     canon = np.zeros((t_n, 468, 3), np.float32)
@@ -79,9 +78,7 @@ def canonical_and_pose(lm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for i in range(t_n):
         c, sim = to_canonical(lm[i])
         canon[i] = c
-        r = sim.R.T  # the face's rotation in the image
-        ang[i] = (math.atan2(r[2, 1], r[2, 2]), math.asin(float(np.clip(-r[2, 0], -1, 1))),
-                  math.atan2(r[1, 0], r[0, 0]))
+        ang[i] = face_angles(sim)
         scale[i] = 1.0 / sim.scale
     eyes = 0.5 * (lm[:, 33, :2] + lm[:, 263, :2])
     med_scale = float(np.median(scale))

@@ -36,12 +36,11 @@ from engine.render.interior import (
     contour_profile,
     fill,
     lay_tongue,
-    light_gain,
-    restore_contrast,
     smoothstep,
     strip,
 )
 from engine.render.lips import COLUMNS, met, mouth_normal
+from engine.render.mouth_light import restore_contrast
 from engine.render.rig import PortraitRig
 
 #: The inside fades out where its lips come within this of each other (inter-ocular
@@ -186,7 +185,7 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
                             for rows in (upper, lower))
         hang = (UPPER_HANG * (top - mid_top), mid_bot - bot)
         color = fill(b, u, d_top, d_bot, iod, length / iod, opening, hang, blur)
-        color *= light_gain(b, rig.skin_rgb, rig.lip_rgb, rig.whites_rgb)
+        color *= rig.teeth_gain
         restore_contrast(color, inside)
     else:
         color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod, teeth)

@@ -25,6 +25,7 @@ from engine.render.lips import (
     mouth_normal,
     rest_rows,
 )
+from engine.render.mouth_light import light_gain
 from engine.render.painted_lids import PAINT_ROUNDNESS, LidPlate, build_plates
 from engine.render.samples import (
     edge_blur,
@@ -131,6 +132,9 @@ class PortraitRig:
         hue_spread: how far the hues of the face's box spread, degrees
             (:func:`engine.render.samples.hue_spread`): about 0 for a picture in one
             tone (black and white, sepia).
+        teeth_gain: ``(3,) float32`` per channel, from GRID s1's light to the
+            portrait's (:func:`engine.render.mouth_light.light_gain`), for the teeth
+            and cavity laid from his strips; ones without the strips.
         blur: how soft the picture is around the mouth, the sigma of its edges in
             pixels (:func:`engine.render.samples.edge_blur`; about 1 when sharp): the
             teeth laid in its mouth are made as soft as that.
@@ -170,6 +174,7 @@ class PortraitRig:
     hue_spread: float
     eyes_shown: tuple[bool, bool]
     blur: float
+    teeth_gain: np.ndarray
     _levels: OrderedDict[tuple[int, int], np.ndarray] = field(
         default_factory=OrderedDict, repr=False
     )
@@ -346,9 +351,11 @@ class PortraitRig:
         )
         # s1's teeth (and their fine copies, about 50 ms) are loaded here, with the
         # portrait's other analysis, not while the first open mouth is drawn.
-        bank()
+        b = bank()
+        gain = np.ones(3, np.float32) if b is None else light_gain(b, skin_rgb, lip_rgb,
+                                                                     whites_rgb)
         frozen = (lm, neutral, to_pixels, axes, pivot, ring32, vertices, lid_slack, tris)
-        colours = (lip_rgb, skin_rgb, teeth, cavity, whites_rgb, eye_skin)
+        colours = (lip_rgb, skin_rgb, teeth, cavity, whites_rgb, eye_skin, gain)
         for arr in (*frozen, *colours, rest_gap, edges, split, roundness):
             arr.setflags(write=False)
         return cls(
@@ -382,6 +389,7 @@ class PortraitRig:
             hue_spread=hue_spread(face_rgb),
             eyes_shown=shown,
             blur=edge_blur(face_rgb, face_lm, iod),
+            teeth_gain=gain,
         )
 
 
