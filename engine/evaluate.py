@@ -17,7 +17,7 @@ from engine.audio.features import loudness
 from engine.face import detect_faces
 from engine.media.audio import load_audio
 from engine.media.image import load_image
-from engine.media.video import iter_frames, video_info
+from engine.media.video import iter_frames, picture_delay, shift_frames, video_info
 from engine.motion.blink_detect import eye_openness
 from engine.motion.blinks import true_runs
 
@@ -154,7 +154,9 @@ def evaluate_video(path: Path | str, portrait: Path | str | None = None) -> Self
     ear = np.asarray(ears, dtype=np.float64)
     found = np.isfinite(mouth)
     audio = load_audio(path)
-    loud = loudness(audio.samples, fps)[:n]
+    # the sound's loudness at each frame, where the picture starts after the sound
+    shift = int(round(picture_delay(path) * fps))
+    loud = shift_frames(loudness(audio.samples, fps), -shift)[:n]
     m = np.where(found, mouth, np.nanmedian(mouth) if found.any() else 0.0)[: len(loud)]
     lag, r, r0 = best_lag(m, loud[: len(m)].astype(np.float64), max_lag=5)
     rest = float(np.nanpercentile(mouth, 5)) if found.any() else 0.0

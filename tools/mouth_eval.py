@@ -105,8 +105,10 @@ def tracked(video: Path, cache: Path) -> dict:
     if not path.is_file():
         log.info("tracking %s", video.name)
         data.prepare_clip(video, path)
+    elif data.needs_upgrade(path):
+        data.upgrade_clip(video, path)
     with np.load(path) as d:
-        return {k: d[k] for k in ("landmarks", "presence", "fps")}
+        return {k: d[k] for k in ("landmarks", "presence", "fps", "picture_delay")}
 
 
 def most_open(landmarks: np.ndarray, presence: np.ndarray, top: int = TOP,
@@ -121,12 +123,13 @@ def most_open(landmarks: np.ndarray, presence: np.ndarray, top: int = TOP,
     return np.sort(np.argsort(-gap)[:top])
 
 
-def voiced_frames(audio_path: Path, n: int, fps: float) -> np.ndarray:
+def voiced_frames(audio_path: Path, n: int, fps: float, delay: float = 0.0) -> np.ndarray:
     """``(n,) bool`` video frames whose middle lies inside a recognised phone that is
-    not silence: where a speech-driven face can know what the mouth does."""
+    not silence: where a speech-driven face can know what the mouth does (``delay``:
+    seconds from the sound's start to the first frame)."""
     from engine import analyse_audio, load_audio
 
-    mid = (np.arange(n) + 0.5) / fps
+    mid = delay + (np.arange(n) + 0.5) / fps
     out = np.zeros(n, bool)
     for p in analyse_audio(load_audio(audio_path)).phones:
         if p.label != "sil":
@@ -150,7 +153,9 @@ def motion_for(source: str, portrait, clip: dict, audio_path: Path,
     s = Settings(fps=rate, motion_source="phonetic" if source == "phonetic" else "gan")
     s = s.with_(**DIAGNOSTICS.get(source, {}), **({} if breath is None else {"breath": breath}))
     anim = Animation(portrait, audio, s)
-    return anim.motion, (lambda i: anim.frame_index(i / fps))
+    # the video's frame i shows the sound at delay + i / fps: the track's frame at its middle
+    delay = float(clip["picture_delay"])
+    return anim.motion, (lambda i: anim.frame_index(delay + (i + 0.5) / fps))
 
 
 def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False,
@@ -181,7 +186,8 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     to_tracker = base - rig.landmarks[:, :2]
     still_patch = mouth_patch(frames[0], base)
     still_lab = inner_mouth_lab(frames[0], rig.landmarks)
-    allowed = voiced_frames(find_audio(video), n, float(clip["fps"])) if voiced else None
+    allowed = voiced_frames(find_audio(video), n, float(clip["fps"]),
+                            float(clip["picture_delay"])) if voiced else None
     if picks is None:
         picks = most_open(lm, clip["presence"][:n], allowed=allowed)
     out: dict = {"clip": video.stem, "frames": [int(i) for i in picks]}

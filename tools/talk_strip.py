@@ -86,9 +86,10 @@ def strip_for(spec: str, choice: str, n: int, size: int, mp4_dir: Path | None,
         cv2.imwrite(str(still), cv2.cvtColor(frames[j], cv2.COLOR_RGB2BGR))
         portrait = engine.analyse_portrait(engine.load_image(still))
     audio = engine.analyse_audio(engine.load_audio(audio_path))
-    from engine.media.video import video_info
+    from engine.media.video import picture_delay, video_info
 
     fps = video_info(video)[2]
+    delay = picture_delay(video, audio_path)  # the real frame k shows the sound at delay + k / fps
     settings = engine.Settings(fps=min(engine.FPS_CHOICES, key=lambda f: abs(f - fps)),
                                mouth_intensity=mouth)
     anim = engine.Animation(portrait, audio, settings)
@@ -102,7 +103,7 @@ def strip_for(spec: str, choice: str, n: int, size: int, mp4_dir: Path | None,
     box = crop_box(anim, frames[0].shape)
     top, bottom = [], []
     for t in times:
-        k = min(int(t * fps), len(frames) - 1)
+        k = min(max(int((t - delay) * fps), 0), len(frames) - 1)
         top.append(tile(frames[k], box, size, f"real {t:.2f} s"))
         bottom.append(tile(anim.render_frame(t), box, size, f"Talkie {t:.2f} s"))
     head = np.zeros((22, size * len(times), 3), np.uint8)

@@ -70,3 +70,60 @@ def iter_frames(path: Path | str, step: int = 1) -> Iterator[np.ndarray]:
                     yield frame.to_ndarray(format="rgb24")
     except av.FFmpegError as exc:
         raise InputError(f"{p.name} is not a video Talkie can read.") from exc
+
+
+def _first_time(path: Path | str, kind: str) -> float | None:
+    """Seconds: the presentation time of the first decoded frame of the first ``kind``
+    (``"video"`` or ``"audio"``) stream, ``None`` when there is none."""
+    with av.open(str(path)) as container:
+        streams = getattr(container.streams, kind)
+        if not streams:
+            return None
+        for frame in container.decode(streams[0]):
+            return float(frame.time) if frame.time is not None else 0.0
+    return None
+
+
+def picture_delay(video: Path | str, sound: Path | str | None = None) -> float:
+    """Seconds from the sound's first sample to the video's first frame.
+
+    Frame ``k`` shows the moment ``picture_delay + k / fps`` of the sound. A container
+    gives each stream its own start: a clip re-encoded from another recording can start
+    its picture after its sound (CREMA-D's, by one frame of 29.97 fps), and pairing
+    frame ``k`` with the sound at ``k / fps`` then reads every movement a frame early.
+
+    Args:
+        video: the video file.
+        sound: the file its sound is read from, which starts at its own first sample
+            (default: the video's own sound; 0 where it has none).
+
+    Raises:
+        InputError: see :func:`check_video`.
+    """
+    p = check_video(video)
+    try:
+        start = _first_time(p, "video") or 0.0
+        heard = _first_time(sound if sound is not None else p, "audio")
+    except (av.FFmpegError, OSError) as exc:
+        raise InputError(f"{p.name} is not a video Talkie can read.") from exc
+    return start - (heard or 0.0)
+
+
+def shift_frames(per_frame: np.ndarray, shift: int, fill: float | None = None) -> np.ndarray:
+    """``(T, ...)`` per-frame values moved ``shift`` frames later: row ``j`` of the result
+    is row ``j - shift`` of ``per_frame``.
+
+    With ``shift = round(picture_delay * fps)`` this puts a video's frames on its sound's
+    frame grid (row ``j`` is what the picture shows at ``j / fps`` s of the sound), and
+    ``-shift`` puts values of the sound's frames on the video's. Rows with no source row
+    repeat the nearest one, or hold ``fill``.
+    """
+    x = np.asarray(per_frame)
+    n = len(x)
+    if shift == 0 or n == 0:
+        return x.copy()
+    src = np.arange(n) - shift
+    out = x[np.clip(src, 0, n - 1)].copy()
+    if fill is not None:
+        out[(src < 0) | (src >= n)] = fill
+    return out

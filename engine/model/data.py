@@ -17,7 +17,11 @@ writes ``out/<speaker>/<stem>.npz`` with:
 - ``loudness (T,) float32``: dB per video frame (:func:`engine.audio.features.loudness`);
 - ``silence (T,) bool``: frames inside the ``sil`` of a GRID ``.align`` file when one
   exists, else frames 35 dB below the clip's loudest;
-- ``fps``, ``size`` (W, H).
+- ``fps``, ``size`` (W, H);
+- ``picture_delay () float32``: seconds from the sound's first sample to the first frame
+  (:func:`engine.media.video.picture_delay`; CREMA-D's clips 0.033, GRID's 0). The
+  landmarks are per decoded frame, the loudness and silence per frame of the sound's
+  clock; :func:`engine.model.dataset.load_clip` puts the landmarks on the sound's.
 
 Alignment to the canonical frame, pose and expression are computed from these
 at training time (:mod:`engine.model.dataset`), which is fast and keeps the
@@ -263,29 +267,46 @@ def prepare_clip(video: Path, out: Path) -> dict:
         sil = loudness_silence(loud)
     _save_npz(out, {"landmarks": lm.astype(np.float32), "presence": pres, "loudness": loud,
                     "silence": sil, "fps": np.float32(fps), "size": np.asarray(size, np.int32),
-                    **audio_analysis(samples)})
+                    "picture_delay": _picture_delay(video), **audio_analysis(samples)})
     return {"clip": video.stem, "frames": t_n, "seconds": time.perf_counter() - t0,
             "min_presence": float(pres.min()) if t_n else 0.0}
 
 
+def _picture_delay(video: Path) -> np.ndarray:
+    from engine.media.video import picture_delay
+
+    return np.asarray(picture_delay(video, find_audio(video)), np.float32)
+
+
 def upgrade_clip(video: Path, out: Path) -> dict:
-    """Add the speech analysis to a clip cached by an older version (landmarks kept)."""
+    """Bring a clip cached by an older version up to date, landmarks kept: the speech
+    analysis where it is missing or of another :data:`AUDIO_VERSION`, the picture's
+    delay where it is missing."""
     from engine.media.audio import load_audio
 
     t0 = time.perf_counter()
     with np.load(out) as d:
         arrays = {k: d[k] for k in d.files}
-    arrays.update(audio_analysis(load_audio(find_audio(video)).samples))
+    if _stale_audio(arrays):
+        arrays.update(audio_analysis(load_audio(find_audio(video)).samples))
+    if "picture_delay" not in arrays:
+        arrays["picture_delay"] = _picture_delay(video)
     _save_npz(out, arrays)
     return {"clip": video.stem, "frames": int(len(arrays["landmarks"])),
             "seconds": time.perf_counter() - t0, "min_presence": float(arrays["presence"].min())}
 
 
+def _stale_audio(arrays) -> bool:
+    """Whether ``arrays`` (a cached clip's mapping) lack this version's speech analysis."""
+    return "audio_version" not in arrays or int(arrays["audio_version"]) != AUDIO_VERSION
+
+
 def needs_upgrade(path: Path) -> bool:
-    """Whether a cached clip's speech analysis is missing or of another :data:`AUDIO_VERSION`."""
+    """Whether a cached clip's speech analysis is missing or of another :data:`AUDIO_VERSION`,
+    or its picture's delay is missing."""
     try:
         with np.load(path) as d:
-            return "audio_version" not in d.files or int(d["audio_version"]) != AUDIO_VERSION
+            return _stale_audio(d) or "picture_delay" not in d
     except (OSError, ValueError):
         return False
 

@@ -56,6 +56,9 @@ class Clip:
     phones: np.ndarray       # (M, N_PHONE) float32 one-hot phone classes, 10 ms hop
     f0: np.ndarray           # (M,) float32 pitch, Hz (0 unvoiced)
     aper: np.ndarray         # (M,) float32 aperiodicity 0..1
+    #: frames the picture starts after the sound: row ``j`` of the per-frame arrays is
+    #: the sound's frame ``j``, shown in the video's frame ``j - video_shift``
+    video_shift: int = 0
 
     @property
     def frames(self) -> int:
@@ -108,6 +111,7 @@ def blinks_of(canon: np.ndarray, valid: np.ndarray, fps: float) -> list:
 def load_clip(path: Path | str) -> Clip:
     """Read one ``.npz`` of the prepare-data cache."""
     from engine.audio.phones import Phone
+    from engine.media.video import shift_frames
     from engine.motion.blinks import eyelid_track
 
     p = Path(path)
@@ -121,8 +125,14 @@ def load_clip(path: Path | str) -> Clip:
         if "f0" not in d.files:
             raise ValueError(f"{p} was prepared by an older version: run prepare-data again")
         f0, aper = d["f0"], d["aper"]
+        if "picture_delay" not in d.files:
+            raise ValueError(f"{p} was prepared by an older version: run prepare-data again")
+        shift = int(round(float(d["picture_delay"]) * fps))
         phones = [Phone(str(lab), float(a), float(b)) for lab, (a, b) in
                   zip(d["phone_labels"], d["phone_times"], strict=True)]
+    # the landmarks onto the sound's clock, as the loudness, silence and features are
+    lm = shift_frames(lm, shift)
+    presence = shift_frames(presence, shift, fill=0.0)
     valid = presence >= 0.5
     canon, pose = canonical_and_pose(lm)
     opening = mouth_opening(canon)
@@ -141,7 +151,7 @@ def load_clip(path: Path | str) -> Clip:
     return Clip(p.stem, p.parent.name, fps, canon, neutral, canon[0].copy(), expr, pose,
                 audio, eyelid_track(blinks, t_n, fps), blinks, sil, loud.astype(np.float32),
                 opening, valid, mel.astype(np.float32), onehot, f0.astype(np.float32),
-                aper.astype(np.float32))
+                aper.astype(np.float32), shift)
 
 
 def with_closed_rest(c: Clip) -> Clip:
@@ -157,8 +167,9 @@ def with_closed_rest(c: Clip) -> Clip:
 
 #: Bump when :func:`load_clip` derives anything differently: memoised clips of
 #: another version are rebuilt. 2: blinks from :mod:`engine.motion.blink_detect`.
-#: 3: speaker-independent features (phones, pitch, normalised mel).
-CLIP_VERSION = 3
+#: 3: speaker-independent features (phones, pitch, normalised mel). 4: the landmarks
+#: on the sound's clock (``picture_delay``).
+CLIP_VERSION = 4
 
 
 def _stamp(paths: list[Path]) -> list[tuple[int, int] | None]:

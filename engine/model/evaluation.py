@@ -334,7 +334,8 @@ def rendered_opening(ec: EvalClip, frame: int, model: Path | None, size: int = 5
     from engine.render import render_frame
 
     c = ec.clip
-    still = next(f for i, f in enumerate(iter_frames(ec.video)) if i == frame)
+    shown = min(max(frame - c.video_shift, 0), c.frames - 1)  # the video's own frame
+    still = next(f for i, f in enumerate(iter_frames(ec.video)) if i == shown)
     portrait = analyse_portrait(Image(rgb=still, alpha=None, path=str(ec.video)))
     m = speech_motion(ec.voice, c.fps, c.frames, portrait.rig.neutral, blinks=c.blinks,
                       model=model)
