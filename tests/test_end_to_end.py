@@ -176,3 +176,35 @@ def test_audio_lasts_as_long_as_video(rendered: tuple[Path, engine.Animation]) -
         vdur = float(v.duration * v.time_base)
         adur = float(a.duration * a.time_base)
     assert abs(vdur - adur) <= 1 / animation.fps
+
+
+def _delay_picture(src: Path, dst: Path, frames: int) -> None:
+    """Copy ``src`` with its picture starting ``frames`` frames after its sound (packets
+    remuxed, nothing re-encoded)."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        vin, ain = inp.streams.video[0], inp.streams.audio[0]
+        vout, aout = out.add_stream_from_template(vin), out.add_stream_from_template(ain)
+        step = int(round(frames / float(vin.average_rate) / vin.time_base))
+        for pkt in inp.demux(vin, ain):
+            if pkt.dts is None:  # the demuxer's flush packets
+                continue
+            if pkt.stream is vin:
+                pkt.pts += step
+                pkt.dts += step
+                pkt.stream = vout
+            else:
+                pkt.stream = aout
+            out.mux(pkt)
+
+
+def test_a_picture_that_starts_late_is_seen_late(
+    check: SelfCheck, rendered: tuple[Path, engine.Animation], tmp_path: Path
+) -> None:
+    """The self-check reads each frame at its own time: the same frames shown two frames
+    after their sound follow the voice two frames late (counted from the sound's start,
+    as before, they read in time)."""
+    late = tmp_path / "late.mp4"
+    _delay_picture(rendered[0], late, 2)
+    moved = evaluate_video(late)
+    assert moved.frames == check.frames
+    assert moved.mouth_loudness_lag_frames == check.mouth_loudness_lag_frames + 2

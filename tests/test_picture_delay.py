@@ -69,3 +69,24 @@ def test_real_mouth_follows_its_voice_on_the_sound_clock(prepared: list[Path]) -
         ok = shift_frames(c.valid, -1)[:-1]
         counted = pearson(early[ok], c.loudness[:-1][ok])
         assert on_clock > counted + 0.05, (path.stem, on_clock, counted)
+
+
+def test_a_cache_from_before_gets_the_delay_and_keeps_its_landmarks(
+        prepared: list[Path], grid: Path, tmp_path: Path) -> None:
+    from engine.model.data import needs_upgrade, upgrade_clip
+    from engine.model.dataset import load_clip
+
+    with np.load(prepared[0]) as d:
+        arrays = {k: d[k] for k in d.files if k != "picture_delay"}
+    old = tmp_path / "1001" / prepared[0].name
+    old.parent.mkdir()
+    np.savez_compressed(old, **arrays)
+    with pytest.raises(ValueError, match="prepare-data again"):
+        load_clip(old)
+    assert needs_upgrade(old)
+    upgrade_clip(_crema(grid, CLIPS[0])[0], old)
+    assert not needs_upgrade(old)
+    with np.load(old) as d, np.load(prepared[0]) as ref:
+        assert float(d["picture_delay"]) == float(ref["picture_delay"])
+        np.testing.assert_array_equal(d["landmarks"], ref["landmarks"])
+        np.testing.assert_array_equal(d["mel"], ref["mel"])
