@@ -14,7 +14,7 @@ writes ``out/<speaker>/<stem>.npz`` with:
   (:func:`engine.audio.pitch.yin`);
 - ``phone_labels (P,) str``, ``phone_times (P, 2) float32``: pocketsphinx's phones
   (:func:`engine.audio.phones.recognise_phones`, the recogniser the app runs), seconds;
-- ``loudness (T,) float32``: dB per video frame (:func:`engine.audio.features.loudness`);
+- ``loudness (T,) float32``: dB per frame of the sound (:func:`engine.audio.features.loudness`);
 - ``silence (T,) bool``: frames inside the ``sil`` of a GRID ``.align`` file when one
   exists, else frames 35 dB below the clip's loudest;
 - ``fps``, ``size`` (W, H);
