@@ -104,9 +104,7 @@ def tracked(video: Path, cache: Path) -> dict:
     path = data.cache_path(video, video.parent.parent, cache)
     if not path.is_file():
         log.info("tracking %s", video.name)
-        data.prepare_clip(video, path)
-    elif data.needs_upgrade(path):
-        data.upgrade_clip(video, path)
+    data.bring_up_to_date(video, path)
     with np.load(path) as d:
         return {k: d[k] for k in ("landmarks", "presence", "fps", "picture_delay")}
 

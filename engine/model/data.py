@@ -322,11 +322,19 @@ def _worker_init() -> None:
     cv2.setNumThreads(1)
 
 
+def bring_up_to_date(video: Path, out: Path) -> dict | None:
+    """Prepare ``video`` into ``out`` when it is not cached, bring an older cached clip up
+    to date (:func:`upgrade_clip`); ``None`` when the cached clip is current."""
+    if not out.is_file():
+        return prepare_clip(video, out)
+    return upgrade_clip(video, out) if needs_upgrade(out) else None
+
+
 def _job(video: str, out: str) -> dict:
     try:
-        if Path(out).is_file():
-            return upgrade_clip(Path(video), Path(out))
-        return prepare_clip(Path(video), Path(out))
+        # only clips that need work are sent here; another process may have done it since
+        return bring_up_to_date(Path(video), Path(out)) or {"clip": Path(video).stem,
+                                                           "seconds": 0.0}
     except Exception as exc:  # report and carry on with the other clips
         return {"clip": Path(video).stem, "error": f"{type(exc).__name__}: {exc}"}
 

@@ -122,11 +122,9 @@ def load_clip(path: Path | str) -> Clip:
         loud = d["loudness"]
         sil = d["silence"].astype(bool)
         fps = float(d["fps"])
-        if "f0" not in d.files:
+        if "f0" not in d.files or "picture_delay" not in d.files:
             raise ValueError(f"{p} was prepared by an older version: run prepare-data again")
         f0, aper = d["f0"], d["aper"]
-        if "picture_delay" not in d.files:
-            raise ValueError(f"{p} was prepared by an older version: run prepare-data again")
         shift = int(round(float(d["picture_delay"]) * fps))
         phones = [Phone(str(lab), float(a), float(b)) for lab, (a, b) in
                   zip(d["phone_labels"], d["phone_times"], strict=True)]
