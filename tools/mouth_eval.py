@@ -20,7 +20,9 @@ spread of its lightness (:func:`engine.render_eval.inner_mouth_contrast`,
 rendered over real): a flat band of the right mean colour has the right ΔE
 and a contrast far below 1; and so is its fine detail
 (:func:`engine.render_eval.inner_mouth_detail`, rendered over real, at the
-video's own resolution): soft teeth read below 1.
+video's own resolution): soft teeth read below 1; and its lightness (CIELAB L*, rendered
+minus real), which says which way a colour difference goes: an inside in too dim a
+light reads below 0.
 
 Motion sources (``--motion``, one or more):
 
@@ -199,7 +201,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
                     "de": float(np.mean(de_still)) if de_still else None}
     for source in sources:
         motion, index = motion_for(source, portrait, clip, find_audio(video), breath)
-        s_r, de_r, c_r, c_real, d_r = [], [], [], [], []
+        s_r, de_r, dl_r, c_r, c_real, d_r = [], [], [], [], [], []
         for (patch, lab), c, d, i in zip(real, real_contrast, real_detail, picks, strict=True):
             k = index(int(i))
             img = render_frame(rig, motion, k)
@@ -208,6 +210,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
             lab_r = inner_mouth_lab(img, xy)
             if lab is not None and lab_r is not None:
                 de_r.append(delta_e2000(lab_r, lab))
+                dl_r.append(float(lab_r[0] - lab[0]))
             c_own = inner_mouth_contrast(img, xy)
             if c is not None and c_own is not None:
                 c_r.append(c_own)
@@ -219,6 +222,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
                        "gain": float(np.mean(np.subtract(s_r, s_still))),
                        "de": float(np.mean(de_r)) if de_r else None,
                        "de_frames": len(de_r),
+                       "dl": float(np.mean(dl_r)) if dl_r else None,
                        "contrast": float(np.mean(c_r)) / max(float(np.mean(c_real)), 1e-9)
                        if c_r else None,
                        "detail": float(np.mean(d_r)) if d_r else None}
@@ -234,6 +238,8 @@ def summary(rows: list[dict], source: str) -> dict:
     contrast = [c for c in contrast if c is not None]
     detail = [r[source].get("detail") for r in rows]
     detail = [d for d in detail if d is not None]
+    dls = [r[source].get("dl") for r in rows]
+    dls = [d for d in dls if d is not None]
     worst = rows[int(np.argmin(gains))]["clip"]
     return {
         "clips": len(rows),
@@ -249,6 +255,7 @@ def summary(rows: list[dict], source: str) -> dict:
         "still_de_median": float(np.median(de_still)) if len(de_still) else None,
         "contrast_median": float(np.median(contrast)) if contrast else None,
         "detail_median": float(np.median(detail)) if detail else None,
+        "dl_median": float(np.median(dls)) if dls else None,
     }
 
 
@@ -257,8 +264,9 @@ def markdown(results: dict) -> str:
     lines = [
         "| motion | clips | SSIM rendered / still (median) | SSIM gain median | worst gain "
         "(clip) | clips with gain > 0 | inner-mouth ΔE2000 median / max | inner-mouth "
-        "contrast, rendered / real (median) | inner-mouth detail, rendered / real (median) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "contrast, rendered / real (median) | inner-mouth detail, rendered / real (median) | "
+        "inner-mouth lightness, rendered − real (CIELAB L*, median) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for source, per_set in results["summary"].items():
         for name, s in per_set.items():
@@ -266,11 +274,12 @@ def markdown(results: dict) -> str:
                   else f"{s['de_median']:.1f} / {s['de_max']:.1f}")
             con = "n/a" if s.get("contrast_median") is None else f"{s['contrast_median']:.2f}"
             det = "n/a" if s.get("detail_median") is None else f"{s['detail_median']:.2f}"
+            dl = "n/a" if s.get("dl_median") is None else f"{s['dl_median']:+.1f}"
             lines.append(
                 f"| {source} | {name} ({s['clips']}) | {s['ssim_median']:.3f} / "
                 f"{s['still_ssim_median']:.3f} | {s['gain_median']:+.3f} | "
                 f"{s['gain_min']:+.3f} ({s['gain_min_clip']}) | {s['positive']}/{s['clips']} | "
-                f"{de} | {con} | {det} |"
+                f"{de} | {con} | {det} | {dl} |"
             )
     return "\n".join(lines) + "\n"
 
