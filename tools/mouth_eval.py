@@ -234,12 +234,6 @@ def summary(rows: list[dict], source: str) -> dict:
     gains = np.array([r[source]["gain"] for r in rows])
     des = np.array([r[source]["de"] for r in rows if r[source]["de"] is not None])
     de_still = np.array([r["still"]["de"] for r in rows if r["still"]["de"] is not None])
-    contrast = [r[source].get("contrast") for r in rows]
-    contrast = [c for c in contrast if c is not None]
-    detail = [r[source].get("detail") for r in rows]
-    detail = [d for d in detail if d is not None]
-    dls = [r[source].get("dl") for r in rows]
-    dls = [d for d in dls if d is not None]
     worst = rows[int(np.argmin(gains))]["clip"]
     return {
         "clips": len(rows),
@@ -253,10 +247,16 @@ def summary(rows: list[dict], source: str) -> dict:
         "de_max": float(des.max()) if len(des) else None,
         "de_clips": len(des),
         "still_de_median": float(np.median(de_still)) if len(de_still) else None,
-        "contrast_median": float(np.median(contrast)) if contrast else None,
-        "detail_median": float(np.median(detail)) if detail else None,
-        "dl_median": float(np.median(dls)) if dls else None,
+        "contrast_median": _median(rows, source, "contrast"),
+        "detail_median": _median(rows, source, "detail"),
+        "dl_median": _median(rows, source, "dl"),
     }
+
+
+def _median(rows: list[dict], source: str, key: str) -> float | None:
+    """Median over the clips where ``key`` of ``source`` was measured (None where none was)."""
+    vals = [r[source][key] for r in rows if r[source].get(key) is not None]
+    return float(np.median(vals)) if vals else None
 
 
 def markdown(results: dict) -> str:
@@ -272,9 +272,9 @@ def markdown(results: dict) -> str:
         for name, s in per_set.items():
             de = ("n/a" if s["de_median"] is None
                   else f"{s['de_median']:.1f} / {s['de_max']:.1f}")
-            con = "n/a" if s.get("contrast_median") is None else f"{s['contrast_median']:.2f}"
-            det = "n/a" if s.get("detail_median") is None else f"{s['detail_median']:.2f}"
-            dl = "n/a" if s.get("dl_median") is None else f"{s['dl_median']:+.1f}"
+            con, det, dl = (("n/a" if s.get(k) is None else format(s[k], f)) for k, f in
+                            (("contrast_median", ".2f"), ("detail_median", ".2f"),
+                             ("dl_median", "+.1f")))
             lines.append(
                 f"| {source} | {name} ({s['clips']}) | {s['ssim_median']:.3f} / "
                 f"{s['still_ssim_median']:.3f} | {s['gain_median']:+.3f} | "

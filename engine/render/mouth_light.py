@@ -74,7 +74,7 @@ def light_gain(b: InteriorBank, skin_rgb: np.ndarray, lip_rgb: np.ndarray,
     2026-12-05 only the excess beyond :data:`WHITES_TOLERANCE` counted: with the
     validation speakers' real lips (``tools/mouth_eval.py --motion oracle``) their
     rendered inside was 4.8 CIELAB L* darker than the real one (median; s4hq -5.0,
-    CREMA-D -6.7, s1's own clips -0.6), 2.1 darker with the whole ratio, and the
+    CREMA-D -6.7, s1's own clips -0.6), 2.0 darker with the whole ratio, and the
     inner-mouth colour difference fell from 5.4 to 3.9 (app's motion 5.1 to 4.8).
     """
     skin = np.asarray(skin_rgb, np.float32)
