@@ -115,6 +115,27 @@ def test_closed_lips_meet_in_a_crease(smile) -> None:
     assert float(lum.mean()) < lip
 
 
+def test_rest_pose_closes_teeth_into_a_crease_not_a_dotted_line(s4hq_teeth) -> None:
+    """The app's rest pose closes her parted lips to closed lips' gap (0.009-0.014 IOD,
+    not to nothing), and the crease where they meet is drawn in full there: her teeth,
+    squeezed between the two contours, do not show as a row of dots (the crease's
+    roughness 0.86 luma levels; 2.62 when the crease faded out from 0.010 IOD and the rest
+    pose's lips got a third to two thirds of it; her still's lip line 9.99)."""
+    from engine.motion.rest import CLOSED_GAP, rest_offset
+    from engine.render.mouth import SEAL_SHUT
+    from tests.full_size import crease_roughness
+
+    assert SEAL_SHUT[0] >= CLOSED_GAP.max()
+
+    rgb, rig = s4hq_teeth
+    m = motion_track(rest_offset(rig.neutral), [1.0])
+    out = render_frame(rig, m, 0)
+    xy = frame_landmarks(rig, m, 0)
+    gap = float(np.linalg.norm(xy[13, :2] - xy[14, :2])) / rig.iod
+    assert 0.005 < gap < 0.016, gap
+    assert crease_roughness(out, xy) < 1.5
+
+
 def test_half_closed_shows_own_teeth_unpainted(s4hq_teeth) -> None:
     """Half-way closed, the lips cover the teeth's edges; what shows between them is
     the portrait's own teeth where they were (the teeth stay with the head)."""

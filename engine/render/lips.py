@@ -62,15 +62,16 @@ SHUT = (0.010, 0.016)
 
 
 
-def met(gap: np.ndarray, own: np.ndarray, ease: bool = False) -> np.ndarray:
+def met(gap: np.ndarray, own: np.ndarray, ease: bool = False,
+        shut: tuple[float, float] = SHUT) -> np.ndarray:
     """0..1, how far lips ``gap`` apart (inter-ocular distances, any shape) have met:
-    1 under :data:`SHUT`'s first value, 0 beyond its second (linearly, or on a
+    1 under ``shut``'s first value, 0 beyond its second (linearly, or on a
     smoothstep with ``ease``), and only where the gap has shrunk from the
     portrait's own there (``own``, same shape; fully at half of it), since the
     corners of parted lips meet in the portrait too."""
-    t = np.clip((gap - SHUT[0]) / (SHUT[1] - SHUT[0]), 0.0, 1.0)
-    shut = 1.0 - (t * t * (3.0 - 2.0 * t) if ease else t)
-    return shut * np.clip(2.0 * (1.0 - gap / np.maximum(own, 1e-6)), 0.0, 1.0)
+    t = np.clip((gap - shut[0]) / (shut[1] - shut[0]), 0.0, 1.0)
+    closed = 1.0 - (t * t * (3.0 - 2.0 * t) if ease else t)
+    return closed * np.clip(2.0 * (1.0 - gap / np.maximum(own, 1e-6)), 0.0, 1.0)
 
 
 _UP = topo.LIPS_INNER_UPPER[1:-1]

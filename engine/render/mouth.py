@@ -64,6 +64,16 @@ OWN_LOWER_SHADE = 0.85
 SEAL_ALPHA = 0.85
 SEAL_SHADE = 0.8
 SEAL_SOFT = 0.8
+#: Lips nearer than the first value (inter-ocular distances) get the whole crease, which
+#: fades out as they part to the second. The tracker draws closed lips' inner contours up
+#: to 0.014 apart (``engine.motion.rest.CLOSED_GAP``, GRID s1's silent frames: the rest
+#: pose's gap). With :data:`engine.render.lips.SHUT` (0.010 to 0.016) the rest pose's lips
+#: got a third to two thirds of the crease, and a smile's teeth squeezed between them
+#: showed as a row of dots. Fading out later (0.016 to 0.024) sealed the narrow slits
+#: the speech opens as well, where the real mouth shows its teeth: the validation
+#: mouths' inner colour moved further from the real one (``tools/mouth_eval.py``, s4hq's
+#: median CIEDE2000 4.8 to 5.5).
+SEAL_SHUT = (0.014, 0.018)
 #: Largest visible upper-teeth height, inter-ocular distances.
 TEETH_MAX = 0.085
 #: Gaps between upper teeth, as offsets from the mouth's centre in mouth widths
@@ -256,27 +266,28 @@ def _seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None
     """Where parted lips have closed, draw the crease where they meet, in place.
 
     Closed lips still leave a band a pixel or two wide between their contours
-    (the rest pose closes them to about 0.01 IOD, and the two contours bend at
+    (the rest pose closes them to 0.009-0.014 IOD, and the two contours bend at
     different places along the mouth), and there the portrait's teeth or the
     dark under its lips, squeezed to that band, show through as a dotted line.
     The lips' inner edges, too, often carry the teeth's bright rim a pixel
-    in. Along the columns where the lips have met (:func:`engine.render.lips.met`), the
-    band and a soft pixel either side (:data:`SEAL_SOFT`) take the lips' shade
-    (:data:`SEAL_SHADE` of their colour), as the shadow between real closed
-    lips does.
+    in. Along the columns where the lips have met (:func:`engine.render.lips.met` with
+    :data:`SEAL_SHUT`), the band and a soft pixel either side (:data:`SEAL_SOFT`) take
+    the lips' shade (:data:`SEAL_SHADE` of their colour), as the shadow between real
+    closed lips does.
     """
     # Most frames of speech have the lips apart: decide on the contours first.
     cols, gap_now = _gap_profile(xy)
     cols, own = _gap_profile(rig.landmarks[:, :2])
     own = own / max(rig.iod, 1e-6)
-    if not np.any(met(gap_now / iod, own) > 0):
+    if not np.any(met(gap_now / iod, own, shut=SEAL_SHUT) > 0):
         return
     band = _band(out.shape, xy[topo.LIPS_INNER_UPPER].astype(np.float64),
                  xy[topo.LIPS_INNER_LOWER].astype(np.float64), mouth_normal(xy))
     if band is None:
         return
     (x0, y0, x1, y1), u, v, top, bot, _ = band
-    closed = met((bot - top) / iod, np.interp(u, cols, own).astype(np.float32), ease=True)
+    closed = met((bot - top) / iod, np.interp(u, cols, own).astype(np.float32), ease=True,
+                 shut=SEAL_SHUT)
     ends = smoothstep(u, 0.0, 0.04) * smoothstep(1.0 - u, 0.0, 0.04)
     # The band, and a soft pixel either side over the lips' edges.
     out_of_band = np.maximum(np.maximum(top - v, v - bot), 0.0)
