@@ -13,7 +13,8 @@ few clips). Numpy and OpenCV only.
   the inner lips in CIELAB (D65, sRGB) and the CIEDE2000 difference of two
   such colours (Sharma, Wu and Dalal 2005);
   :func:`inner_mouth_contrast`: the spread of lightness inside the inner lips;
-  :func:`inner_mouth_detail`: its fine detail (how sharp the teeth are).
+  :func:`inner_mouth_detail`: its fine detail (how sharp the teeth are);
+  :func:`inside_flicker`: how steadily it changes from frame to frame.
 - :func:`oracle_motion`: a :class:`MotionTrack` that replays a real video's
   tracked landmarks on a portrait of its first frame: rendering quality
   without the motion model's errors.
@@ -38,6 +39,23 @@ EYE_PATCH_CENTRE = 0.0
 EYE_PATCH_W, EYE_PATCH_H = 1.7, 0.4
 
 
+def _patch_transform(landmarks: np.ndarray, down: float, width: float,
+                     height: float) -> tuple[np.ndarray, tuple[int, int], float]:
+    """``(m (2, 3) float64, (w, h), scale)``: the affine map from a frame's pixels to a
+    face patch's (:func:`face_patch`), the patch's size and its scale."""
+    r, l_ = landmarks[topo.EYE_OUTER[0], :2], landmarks[topo.EYE_OUTER[1], :2]
+    d = (l_ - r).astype(np.float64)
+    iod = float(np.hypot(*d))
+    ang = np.degrees(np.arctan2(d[1], d[0]))
+    normal = np.array([-d[1], d[0]]) / iod
+    centre = 0.5 * (r + l_) + down * iod * normal
+    scale = PATCH_PX / iod
+    w, h = int(round(width * PATCH_PX)), int(round(height * PATCH_PX))
+    m = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), float(ang), scale)
+    m[:, 2] += np.array([w / 2.0, h / 2.0]) - centre
+    return m, (w, h), scale
+
+
 def face_patch(rgb: np.ndarray, landmarks: np.ndarray, down: float, width: float,
                height: float) -> np.ndarray:
     """``(round(height x PATCH_PX), round(width x PATCH_PX)) uint8`` grey patch of a face,
@@ -49,24 +67,45 @@ def face_patch(rgb: np.ndarray, landmarks: np.ndarray, down: float, width: float
         down: the patch's centre below the eye midpoint, IODs.
         width, height: the patch's size, IODs.
     """
-    r, l_ = landmarks[topo.EYE_OUTER[0], :2], landmarks[topo.EYE_OUTER[1], :2]
-    d = (l_ - r).astype(np.float64)
-    iod = float(np.hypot(*d))
-    ang = np.degrees(np.arctan2(d[1], d[0]))
-    normal = np.array([-d[1], d[0]]) / iod
-    centre = 0.5 * (r + l_) + down * iod * normal
-    scale = PATCH_PX / iod
-    w, h = int(round(width * PATCH_PX)), int(round(height * PATCH_PX))
-    m = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), float(ang), scale)
-    m[:, 2] += np.array([w / 2.0, h / 2.0]) - centre
+    m, size, scale = _patch_transform(landmarks, down, width, height)
     grey = cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2GRAY)
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    return cv2.warpAffine(grey, m, (w, h), flags=interp, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(grey, m, size, flags=interp, borderMode=cv2.BORDER_REPLICATE)
 
 
 def mouth_patch(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     """``(72, 106) uint8`` grey mouth patch (:func:`face_patch`)."""
     return face_patch(rgb, landmarks, PATCH_CENTRE, PATCH_W, PATCH_H)
+
+
+def mouth_patch_inside(rgb: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(patch (72, 106) uint8, inside (72, 106) bool)``: the mouth patch
+    (:func:`mouth_patch`) and which of its pixels lie inside the inner lips."""
+    m, (w, h), _ = _patch_transform(landmarks, PATCH_CENTRE, PATCH_W, PATCH_H)
+    poly = landmarks[topo.LIPS_INNER, :2].astype(np.float64) @ m[:, :2].T + m[:, 2]
+    inside = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(inside, [np.round(poly * 16).astype(np.int32)], 1, cv2.LINE_8, 4)
+    return mouth_patch(rgb, landmarks), inside.astype(bool)
+
+
+def inside_flicker(patches: list[np.ndarray], insides: list[np.ndarray],
+                   min_pixels: int = 20) -> tuple[float, float] | None:
+    """How much the inside of the mouth changes from frame to frame beyond a steady
+    motion: over consecutive frames ``t - 1, t, t + 1`` of mouth patches
+    (:func:`mouth_patch_inside`), the mean absolute second difference in time of the grey
+    levels (0..255) over the pixels inside the inner lips in all three; ``(mean, max)``
+    over the frames where those are at least ``min_pixels``, or None where none is. A
+    mouth drawn steadily (teeth that move with the head, an inside that changes with the
+    opening) reads low; teeth that pop, shimmer or swap between frames read high. Real
+    video reads above zero even when nothing moves (the camera's noise)."""
+    per_frame = []
+    for t in range(1, len(patches) - 1):
+        both = insides[t - 1] & insides[t] & insides[t + 1]
+        if int(both.sum()) < min_pixels:
+            continue
+        a, b, c = (patches[k].astype(np.float64) for k in (t - 1, t, t + 1))
+        per_frame.append(float(np.abs(c - 2.0 * b + a)[both].mean()))
+    return (float(np.mean(per_frame)), float(np.max(per_frame))) if per_frame else None
 
 
 def eye_patch(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:

@@ -248,6 +248,37 @@ def test_ssim_and_ciede2000_reference_values() -> None:
     assert inner_mouth_lab(white, lm)[0] == pytest.approx(100.0, abs=0.01)
 
 
+def test_inside_flicker_reference_values() -> None:
+    """Steady change (a still or a linear fade) reads 0; one frame 10 levels brighter
+    reads 10, 20 and 10 on the frames around it; no frame with enough of an inside, None."""
+    from engine.render_eval import inside_flicker
+
+    inside = [np.ones((4, 4), bool)] * 5
+    ramp = [np.full((4, 4), 100.0 + 3 * t) for t in range(5)]
+    assert inside_flicker(ramp, inside, min_pixels=4) == (0.0, 0.0)
+    pop = [np.full((4, 4), 100.0) for _ in range(5)]
+    pop[2] = pop[2] + 10.0
+    mean, worst = inside_flicker(pop, inside, min_pixels=4)
+    assert mean == pytest.approx(40.0 / 3.0) and worst == pytest.approx(20.0)
+    assert inside_flicker(pop, [np.zeros((4, 4), bool)] * 5) is None
+
+
+def test_rendered_inside_steady_through_a_breath(grid: Path, tmp_path_factory) -> None:
+    """GRID s4hq sgav2s, the app's own motion: she breathes audibly just before her first
+    word. Over the whole clip the rendered inside of the mouth changes from frame to frame
+    less than her real one (second difference in time, mean 4.2 against 9.2 grey levels),
+    and its worst frame no more than her worst (20.6 against 30.2). Before the pause gate's
+    fade stopped at silence proper, the lips parted for the breath, shut for a frame and
+    parted again, and her teeth flashed: 34.6."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from mouth_eval import eval_clip
+
+    r = eval_clip(grid / "s4hq/video/sgav2s.mp4", ["gan"], tmp_path_factory.mktemp("cache"))
+    real_mean, real_worst = r["real_flicker"]
+    assert r["gan"]["flicker"] < real_mean, r
+    assert r["gan"]["flicker_max"] < real_worst, r
+
+
 @pytest.mark.parametrize("clip", ["s34/video/lbwh5n.mp4", "s30/video/pgbb4s.mp4"])
 def test_rendered_mouth_closer_to_real_than_still(grid: Path, tmp_path_factory, clip) -> None:
     """The real video's tracked face replayed on its first frame: at the frames where
@@ -262,6 +293,8 @@ def test_rendered_mouth_closer_to_real_than_still(grid: Path, tmp_path_factory, 
     # Not a flat band: the lightness inside the lips spreads at least 0.45 as far as the
     # real mouth's (0.60 and 0.50 here; 0.51 and 0.44 without restore_contrast).
     assert r["oracle"]["contrast"] is not None and r["oracle"]["contrast"] > 0.45, r
+    # As steady from frame to frame as the real mouth (rendered over real 0.63 and 0.37).
+    assert r["oracle"]["flicker"] < r["real_flicker"][0], r
 
 
 def test_teeth_as_sharp_as_the_sharpest_real_video(grid: Path, tmp_path_factory,

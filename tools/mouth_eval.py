@@ -22,7 +22,10 @@ and a contrast far below 1; and so is its fine detail
 (:func:`engine.render_eval.inner_mouth_detail`, rendered over real, at the
 video's own resolution): soft teeth read below 1; and its lightness (CIELAB L*, rendered
 minus real), which says which way a colour difference goes: an inside in too dim a
-light reads below 0.
+light reads below 0. Over every frame of the clip, how much the inside changes from
+frame to frame beyond a steady motion (:func:`engine.render_eval.inside_flicker`) is
+compared with the real video's: a steady render reads under 1, teeth that pop or
+shimmer above it.
 
 Motion sources (``--motion``, one or more):
 
@@ -171,7 +174,9 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
         inner_mouth_contrast,
         inner_mouth_detail,
         inner_mouth_lab,
+        inside_flicker,
         mouth_patch,
+        mouth_patch_inside,
         ssim,
     )
 
@@ -199,6 +204,8 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
                 still_lab is not None]
     out["still"] = {"ssim": float(np.mean(s_still)),
                     "de": float(np.mean(de_still)) if de_still else None}
+    out["real_flicker"] = inside_flicker(*zip(*(mouth_patch_inside(frames[i], lm[i])
+                                                for i in range(n)), strict=True))
     for source in sources:
         motion, index = motion_for(source, portrait, clip, find_audio(video), breath)
         s_r, de_r, dl_r, c_r, c_real, d_r = [], [], [], [], [], []
@@ -218,7 +225,13 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
             d_own = inner_mouth_detail(img, xy)
             if d is not None and d_own is not None and d > 0:
                 d_r.append(d_own / d)
+        steady = inside_flicker(*zip(*(
+            mouth_patch_inside(render_frame(rig, motion, index(i)),
+                               frame_landmarks(rig, motion, index(i))[:, :2] + to_tracker)
+            for i in range(n)), strict=True))
         out[source] = {"ssim": float(np.mean(s_r)),
+                       "flicker": None if steady is None else steady[0],
+                       "flicker_max": None if steady is None else steady[1],
                        "gain": float(np.mean(np.subtract(s_r, s_still))),
                        "de": float(np.mean(de_r)) if de_r else None,
                        "de_frames": len(de_r),
@@ -250,7 +263,22 @@ def summary(rows: list[dict], source: str) -> dict:
         "contrast_median": _median(rows, source, "contrast"),
         "detail_median": _median(rows, source, "detail"),
         "dl_median": _median(rows, source, "dl"),
+        **_flicker(rows, source),
     }
+
+
+def _flicker(rows: list[dict], source: str) -> dict:
+    """The inside's flicker rendered over real (:func:`engine.render_eval.inside_flicker`):
+    the median and the largest ratio of the means over the clips, and on how many clips
+    the rendered inside's worst frame changes more than the real one's worst frame."""
+    pairs = [(r[source]["flicker"], r[source]["flicker_max"], *r["real_flicker"])
+             for r in rows if r[source].get("flicker") is not None and r.get("real_flicker")]
+    if not pairs:
+        return {"flicker_ratio_median": None, "flicker_ratio_max": None, "flicker_spikes": None}
+    ratios = [m / max(rm, 1e-9) for m, _, rm, _ in pairs]
+    return {"flicker_ratio_median": float(np.median(ratios)),
+            "flicker_ratio_max": float(np.max(ratios)),
+            "flicker_spikes": int(sum(mx > rmx for _, mx, _, rmx in pairs))}
 
 
 def _median(rows: list[dict], source: str, key: str) -> float | None:
@@ -265,8 +293,9 @@ def markdown(results: dict) -> str:
         "| motion | clips | SSIM rendered / still (median) | SSIM gain median | worst gain "
         "(clip) | clips with gain > 0 | inner-mouth ΔE2000 median / max | inner-mouth "
         "contrast, rendered / real (median) | inner-mouth detail, rendered / real (median) | "
-        "inner-mouth lightness, rendered − real (CIELAB L*, median) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "inner-mouth lightness, rendered − real (CIELAB L*, median) | inside flicker, "
+        "rendered / real (median / largest; clips whose worst frame exceeds the real one's) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for source, per_set in results["summary"].items():
         for name, s in per_set.items():
@@ -275,11 +304,14 @@ def markdown(results: dict) -> str:
             con, det, dl = (("n/a" if s.get(k) is None else format(s[k], f)) for k, f in
                             (("contrast_median", ".2f"), ("detail_median", ".2f"),
                              ("dl_median", "+.1f")))
+            flick = ("n/a" if s.get("flicker_ratio_median") is None else
+                     f"{s['flicker_ratio_median']:.2f} / {s['flicker_ratio_max']:.2f}; "
+                     f"{s['flicker_spikes']}")
             lines.append(
                 f"| {source} | {name} ({s['clips']}) | {s['ssim_median']:.3f} / "
                 f"{s['still_ssim_median']:.3f} | {s['gain_median']:+.3f} | "
                 f"{s['gain_min']:+.3f} ({s['gain_min_clip']}) | {s['positive']}/{s['clips']} | "
-                f"{de} | {con} | {det} | {dl} |"
+                f"{de} | {con} | {det} | {dl} | {flick} |"
             )
     return "\n".join(lines) + "\n"
 

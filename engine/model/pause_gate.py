@@ -90,16 +90,19 @@ def gate_from_loudness(loud: np.ndarray, fps: float, params: GateParams = GatePa
         if b - a < min_len and a > 0 and b < t:  # a short quiet run inside speech
             speech[a:b] = 1.0
     # The lips lead and trail the sound: fade linearly over ``reach`` frames into a
-    # pause, so that the face eases to rest and deep silence is at rest.
+    # pause, so that the face eases to rest, but not into silence proper, nor past it: in
+    # a pause the face rests wherever the track is silent, and a fade carried beyond a
+    # silent frame (a breath heard just before it) would part the lips again for a frame.
     reach = max(int(round(params.reach_s * fps)), 0)
+    passable = (speech > 0) | ~silent
     gate = speech.copy()
+    after = before = speech > 0
     for k in range(1, reach + 1):
         w = 1.0 - k / (reach + 1.0)
-        gate[k:] = np.maximum(gate[k:], w * speech[:-k])
-        gate[:-k] = np.maximum(gate[:-k], w * speech[k:])
-    # ...but not into silence proper: in a pause the face rests wherever the track is silent.
-    gate[(speech == 0) & silent] = 0.0
-    return gate
+        after = np.concatenate([[False], after[:-1]]) & passable
+        before = np.concatenate([before[1:], [False]]) & passable
+        gate = np.maximum(gate, w * (after | before))
+    return gate.astype(np.float32)
 
 
 def speech_gate(samples16k: np.ndarray, frames: int, fps: float,
