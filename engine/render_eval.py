@@ -67,7 +67,12 @@ def face_patch(rgb: np.ndarray, landmarks: np.ndarray, down: float, width: float
         down: the patch's centre below the eye midpoint, IODs.
         width, height: the patch's size, IODs.
     """
-    m, size, scale = _patch_transform(landmarks, down, width, height)
+    return _warp_grey(rgb, *_patch_transform(landmarks, down, width, height))
+
+
+def _warp_grey(rgb: np.ndarray, m: np.ndarray, size: tuple[int, int], scale: float
+               ) -> np.ndarray:
+    """``rgb``'s grey levels carried by the affine map ``m`` into a ``size`` patch."""
     grey = cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2GRAY)
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     return cv2.warpAffine(grey, m, size, flags=interp, borderMode=cv2.BORDER_REPLICATE)
@@ -81,11 +86,11 @@ def mouth_patch(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
 def mouth_patch_inside(rgb: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(patch (72, 106) uint8, inside (72, 106) bool)``: the mouth patch
     (:func:`mouth_patch`) and which of its pixels lie inside the inner lips."""
-    m, (w, h), _ = _patch_transform(landmarks, PATCH_CENTRE, PATCH_W, PATCH_H)
+    m, (w, h), scale = _patch_transform(landmarks, PATCH_CENTRE, PATCH_W, PATCH_H)
     poly = landmarks[topo.LIPS_INNER, :2].astype(np.float64) @ m[:, :2].T + m[:, 2]
     inside = np.zeros((h, w), np.uint8)
     cv2.fillPoly(inside, [np.round(poly * 16).astype(np.int32)], 1, cv2.LINE_8, 4)
-    return mouth_patch(rgb, landmarks), inside.astype(bool)
+    return _warp_grey(rgb, m, (w, h), scale), inside.astype(bool)
 
 
 def inside_flicker(patches: list[np.ndarray], insides: list[np.ndarray],
