@@ -195,7 +195,8 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
                             float(clip["picture_delay"])) if voiced else None
     if picks is None:
         picks = most_open(lm, clip["presence"][:n], allowed=allowed)
-    out: dict = {"clip": video.stem, "frames": [int(i) for i in picks]}
+    picks = sorted(int(i) for i in picks)
+    out: dict = {"clip": video.stem, "frames": picks}
     real = [(mouth_patch(frames[i], lm[i]), inner_mouth_lab(frames[i], lm[i])) for i in picks]
     real_contrast = [inner_mouth_contrast(frames[i], lm[i]) for i in picks]
     real_detail = [inner_mouth_detail(frames[i], lm[i]) for i in picks]
@@ -209,11 +210,21 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     for source in sources:
         motion, index = motion_for(source, portrait, clip, find_audio(video), breath)
         s_r, de_r, dl_r, c_r, c_real, d_r = [], [], [], [], [], []
-        for (patch, lab), c, d, i in zip(real, real_contrast, real_detail, picks, strict=True):
-            k = index(int(i))
+        # Every frame is rendered once: all of them for the flicker, the picks for the rest.
+        pick_at = {i: j for j, i in enumerate(picks)}
+        patches, insides = [], []
+        for i in range(n):
+            k = index(i)
             img = render_frame(rig, motion, k)
             xy = frame_landmarks(rig, motion, k)
-            s_r.append(ssim(mouth_patch(img, xy[:, :2] + to_tracker), patch))
+            patch_r, inside_r = mouth_patch_inside(img, xy[:, :2] + to_tracker)
+            patches.append(patch_r)
+            insides.append(inside_r)
+            j = pick_at.get(i)
+            if j is None:
+                continue
+            (patch, lab), c, d = real[j], real_contrast[j], real_detail[j]
+            s_r.append(ssim(patch_r, patch))
             lab_r = inner_mouth_lab(img, xy)
             if lab is not None and lab_r is not None:
                 de_r.append(delta_e2000(lab_r, lab))
@@ -225,10 +236,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
             d_own = inner_mouth_detail(img, xy)
             if d is not None and d_own is not None and d > 0:
                 d_r.append(d_own / d)
-        steady = inside_flicker(*zip(*(
-            mouth_patch_inside(render_frame(rig, motion, index(i)),
-                               frame_landmarks(rig, motion, index(i))[:, :2] + to_tracker)
-            for i in range(n)), strict=True))
+        steady = inside_flicker(patches, insides)
         out[source] = {"ssim": float(np.mean(s_r)),
                        "flicker": None if steady is None else steady[0],
                        "flicker_max": None if steady is None else steady[1],
