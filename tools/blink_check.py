@@ -296,12 +296,12 @@ def check(name: str, rgb: np.ndarray, models, audio, limits: dict, frames: int =
             x0, y0 = max(int(c[0] - r), 0), max(int(c[1] - r // 2), 0)
             sheet.append(np.concatenate([im[y0:y0 + r, x0:x0 + 2 * r]
                                          for im in (img_open, img_shut)], 1))
-    shut_read = lids_read_shut(anim, models, limits, frames)
+    shut_read, read = lids_read_shut(anim, models, limits, frames)
     log.info("%s: %d/%d blinks seen, shut lids read shut at %d/%d frames (dlib's eye corners "
              "%.3f IOD off)", name, sum(b["seen"] for b in blinks), len(blinks), shut_read,
-             frames, corners)
+             read, corners)
     return {"blinks": blinks, "sheet": sheet[0] if sheet else None,
-            "corner_error": round(corners, 4), "frames_read_shut": [shut_read, frames]}
+            "corner_error": round(corners, 4), "frames_read_shut": [shut_read, read]}
 
 
 def _seen(e_open: np.ndarray, e_shut: np.ndarray, limits: dict) -> bool:
@@ -310,10 +310,10 @@ def _seen(e_open: np.ndarray, e_shut: np.ndarray, limits: dict) -> bool:
                 and np.all(e_shut <= limits["ear_closed"]))
 
 
-def lids_read_shut(anim, models, limits: dict, frames: int) -> int:
-    """At how many of ``frames`` frames spread over the animation dlib reads the lids as
-    shut when they are: each frame rendered with the lids open and shut, its mouth, head
-    and gaze as they are (the same face box for both)."""
+def lids_read_shut(anim, models, limits: dict, frames: int) -> tuple[int, int]:
+    """``(read shut, frames read)``: at how many of up to ``frames`` frames spread over the
+    animation dlib reads the lids as shut when they are: each frame rendered with the lids
+    open and shut, its mouth, head and gaze as they are (the same face box for both)."""
     import dataclasses
 
     from engine.render import frame_landmarks, render_frame
@@ -321,7 +321,8 @@ def lids_read_shut(anim, models, limits: dict, frames: int) -> int:
     rig, motion = anim.portrait.rig, anim.motion
     n = anim.frame_count
     count = 0
-    for k in np.unique(np.linspace(min(5, n - 1), max(n - 6, 0), frames).astype(int)):
+    picked = np.unique(np.linspace(min(5, n - 1), max(n - 6, 0), frames).astype(int))
+    for k in picked:
         lids = motion.eyelids.copy()
         lids[k] = 0.0
         img_open = render_frame(rig, dataclasses.replace(motion, eyelids=lids.copy()), int(k))
@@ -329,7 +330,7 @@ def lids_read_shut(anim, models, limits: dict, frames: int) -> int:
         img_shut = render_frame(rig, dataclasses.replace(motion, eyelids=lids), int(k))
         box, _ = face_box(models, img_open, frame_landmarks(rig, motion, int(k)))
         count += _seen(eye_ears(models, img_open, box), eye_ears(models, img_shut, box), limits)
-    return count
+    return count, len(picked)
 
 
 def main(argv: list[str] | None = None) -> int:
