@@ -40,6 +40,30 @@ def test_blink_seen_by_an_independent_tracker(smile, grid: Path) -> None:
         assert np.all(e_shut <= limits["ratio"] * e_open), (e_open, e_shut, limits)
 
 
+def test_blink_check_reads_the_lids_at_many_frames(grid: Path) -> None:
+    """``tools/blink_check.py``'s steadier reading: frames spread over a voice, each
+    rendered with the lids open and shut (mouth and head as they are); dlib reads s4hq's
+    shut lids as shut at every one (12 of 12 in the report), and at none when a shut eye
+    must read far narrower than real ones do."""
+    if importlib.util.find_spec("dlib") is None:
+        pytest.skip("dlib is an evaluation extra: pip install -e .[eval]")
+    sys.path.insert(0, str(ROOT / "tools"))
+    import blink_check as bc
+
+    from engine import Animation, analyse_audio, load_audio
+    from engine.analysis import analyse_portrait
+    from engine.media.image import Image
+
+    models = bc.predictor()
+    limits = bc.calibrate(models, clips=["bgaa8p", "bgwu9a", "briz7s"])
+    rgb = bc.scaled(bc.PORTRAITS["grid_s4hq"][1]())
+    anim = Animation(analyse_portrait(Image(rgb, None, "s4hq")),
+                     analyse_audio(load_audio(bc.VOICE)))
+    assert bc.lids_read_shut(anim, models, limits, 4) == (4, 4)
+    # held to a shut eye's EAR of 0.05 (the real blinks' median is 0.16), none is
+    assert bc.lids_read_shut(anim, models, {**limits, "ear_closed": 0.05}, 4) == (0, 4)
+
+
 def test_shut_eyes_closer_to_real_blink_than_still(grid: Path) -> None:
     """A real blink's open frame with its lids shut by the renderer is closer (eye-patch
     SSIM) to the real frame in the middle of the blink than the open frame is, by 0.09
