@@ -197,7 +197,11 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
         picks = most_open(lm, clip["presence"][:n], allowed=allowed)
     picks = sorted(int(i) for i in picks)
     out: dict = {"clip": video.stem, "frames": picks}
-    real = [(mouth_patch(frames[i], lm[i]), inner_mouth_lab(frames[i], lm[i])) for i in picks]
+    # The real mouth patch of every frame, cut once: all of them for the flicker, the picks'
+    # for the rest.
+    real_patches, real_insides = zip(*(mouth_patch_inside(frames[i], lm[i]) for i in range(n)),
+                                     strict=True)
+    real = [(real_patches[i], inner_mouth_lab(frames[i], lm[i])) for i in picks]
     real_contrast = [inner_mouth_contrast(frames[i], lm[i]) for i in picks]
     real_detail = [inner_mouth_detail(frames[i], lm[i]) for i in picks]
     s_still = [ssim(still_patch, p) for p, _ in real]
@@ -205,13 +209,12 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
                 still_lab is not None]
     out["still"] = {"ssim": float(np.mean(s_still)),
                     "de": float(np.mean(de_still)) if de_still else None}
-    out["real_flicker"] = inside_flicker(*zip(*(mouth_patch_inside(frames[i], lm[i])
-                                                for i in range(n)), strict=True))
+    out["real_flicker"] = inside_flicker(list(real_patches), list(real_insides))
+    pick_at = {i: j for j, i in enumerate(picks)}
     for source in sources:
         motion, index = motion_for(source, portrait, clip, find_audio(video), breath)
         s_r, de_r, dl_r, c_r, c_real, d_r = [], [], [], [], [], []
         # Every frame is rendered once: all of them for the flicker, the picks for the rest.
-        pick_at = {i: j for j, i in enumerate(picks)}
         patches, insides = [], []
         for i in range(n):
             k = index(i)
