@@ -204,6 +204,17 @@ def test_video_without_sound(grid: Path) -> None:
     assert "no sound track" in _refused(video)
 
 
+def test_a_picture_given_as_the_voice(tmp_path: Path) -> None:
+    """A portrait dropped where the voice goes: FFmpeg opens it as a one-frame video."""
+    samples = Path(__file__).resolve().parents[1] / "assets" / "samples"
+    assert "is a picture, not a sound file" in _refused(samples / "astronaut.png")
+    jpeg = tmp_path / "portrait.jpg"
+    import cv2
+
+    cv2.imwrite(str(jpeg), cv2.imread(str(samples / "astronaut.png")))
+    assert "is a picture, not a sound file" in _refused(jpeg)
+
+
 def test_too_long_is_refused(grid: Path) -> None:
     assert "too long" in _refused(speech_flac(grid), max_duration=1.0)
 

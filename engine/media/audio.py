@@ -118,6 +118,12 @@ class Audio:
                     return
 
 
+def _is_picture(container: av.container.InputContainer) -> bool:
+    """Whether FFmpeg opened a still image (its image demuxers, not a video file)."""
+    names = container.format.name.split(",")
+    return any(n == "image2" or n.endswith("_pipe") for n in names)
+
+
 def load_audio(path: str | os.PathLike[str], max_duration: float = MAX_DURATION_S,
                allow_truncated: bool = False) -> Audio:
     """Decode the first sound track of ``path`` (any audio or video file FFmpeg reads).
@@ -144,6 +150,10 @@ def load_audio(path: str | os.PathLike[str], max_duration: float = MAX_DURATION_
     container = _open(p)
     with container:
         if not container.streams.audio:
+            if _is_picture(container):
+                raise AudioError(f"The file {p.name} is a picture, not a sound file. "
+                                 "Choose a voice track (WAV, MP3, FLAC, M4A, or a video "
+                                 "with sound).")
             if container.streams.video:
                 raise AudioError(f"The video {p.name} has no sound track. "
                                  "Choose a file with sound.")
