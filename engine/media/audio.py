@@ -28,6 +28,14 @@ import av
 import numpy as np
 
 from engine.errors import AudioError
+from engine.media.audio_probe import (
+    header_duration,
+    header_is_exact,
+    is_picture,
+    open_container,
+    too_long,
+    wav_stated_seconds,
+)
 from engine.media.files import check_input_file
 
 log = logging.getLogger(__name__)
@@ -103,7 +111,7 @@ class Audio:
             for i in range(start, end, chunk):
                 yield self.original[:, i : min(i + chunk, end)]
             return
-        container = _open(Path(self.path))
+        container = open_container(Path(self.path))
         pos = 0
         with container:
             stream = container.streams.audio[0]
@@ -116,12 +124,6 @@ class Audio:
                     yield data[:, lo:hi]
                 if stop is not None and pos >= stop:
                     return
-
-
-def _is_picture(container: av.container.InputContainer) -> bool:
-    """Whether FFmpeg opened a still image (its image demuxers, not a video file)."""
-    names = container.format.name.split(",")
-    return any(n == "image2" or n.endswith("_pipe") for n in names)
 
 
 def load_audio(path: str | os.PathLike[str], max_duration: float = MAX_DURATION_S,
@@ -147,10 +149,10 @@ def load_audio(path: str | os.PathLike[str], max_duration: float = MAX_DURATION_
             track, holds no sound, or is longer than ``max_duration``.
     """
     p = check_input_file(path, "sound")
-    container = _open(p)
+    container = open_container(p)
     with container:
         if not container.streams.audio:
-            if _is_picture(container):
+            if is_picture(container):
                 raise AudioError(f"The file {p.name} is a picture, not a sound file. "
                                  "Choose a voice track (WAV, MP3, FLAC, M4A, or a video "
                                  "with sound).")
@@ -160,15 +162,15 @@ def load_audio(path: str | os.PathLike[str], max_duration: float = MAX_DURATION_
             raise AudioError(f"The file {p.name} contains no sound track.")
         stream = container.streams.audio[0]
         stream.codec_context.thread_type = "AUTO"
-        header_s = _header_duration(container, stream)
+        header_s = header_duration(container, stream)
         if header_s is not None and header_s > max_duration * 1.01 + 1.0:
-            raise AudioError(_too_long(p, header_s, max_duration))
+            raise AudioError(too_long(p, header_s, max_duration))
         # The length of this sound track alone (a video's own length may differ).
         if stream.duration is None and len(container.streams) > 1:
             header_s = None
-        exact_header = _header_is_exact(container, p)
+        exact_header = header_is_exact(container, p)
         # FFmpeg trims a WAV's stated length to the bytes present: read the header itself.
-        stated_s = _wav_stated_seconds(p) if "wav" in container.format.name.split(",") \
+        stated_s = wav_stated_seconds(p) if "wav" in container.format.name.split(",") \
             else header_s
 
         rate = int(stream.rate or stream.codec_context.sample_rate or 0)
@@ -220,7 +222,7 @@ def load_audio(path: str | os.PathLike[str], max_duration: float = MAX_DURATION_
                 break
             total += n
             if total > max_duration * rate:
-                raise AudioError(_too_long(p, None, max_duration))
+                raise AudioError(too_long(p, None, max_duration))
             if original is not None and total * channels * 4 > ORIGINAL_LIMIT_BYTES:
                 log.info("%s: the original sound is too large to keep in memory; "
                          "it will be decoded again for export", p.name)
@@ -305,72 +307,6 @@ class _Buffer:
         n = min(length, self.n)
         out = self.buf[:, :n]
         return out.copy() if n < 0.9 * self.buf.shape[1] else out
-
-
-def _open(p: Path) -> av.container.InputContainer:
-    try:
-        return av.open(str(p), mode="r", metadata_errors="ignore")
-    except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError) as e:
-        raise AudioError(f"The file {p.name} cannot be read: it is not a sound or video file, "
-                         "or it is damaged.") from e
-
-
-def _header_duration(container: av.container.InputContainer,
-                     stream: av.audio.stream.AudioStream) -> float | None:
-    if stream.duration is not None and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None:
-        return container.duration / 1_000_000.0
-    return None
-
-
-def _wav_stated_seconds(p: Path) -> float | None:
-    """The length a RIFF/WAVE header states (its ``data`` chunk size), seconds, or None.
-
-    None when the header is not plain RIFF/WAVE, or states no usable size
-    (0 or 0xFFFFFFFF: a stream written without knowing its length).
-    """
-    try:
-        with open(p, "rb") as f:
-            head = f.read(1 << 16)
-    except OSError:
-        return None
-    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-        return None
-    pos, block, rate = 12, 0, 0
-    while pos + 8 <= len(head):
-        tag, size = head[pos:pos + 4], int.from_bytes(head[pos + 4:pos + 8], "little")
-        if tag == b"fmt " and pos + 22 <= len(head):
-            rate = int.from_bytes(head[pos + 12:pos + 16], "little")
-            block = int.from_bytes(head[pos + 20:pos + 22], "little")
-        elif tag == b"data":
-            if not block or not rate or size in (0, 0xFFFFFFFF):
-                return None
-            return size / block / rate
-        pos += 8 + size + (size & 1)
-    return None
-
-
-_EXACT_FORMATS = ("wav", "w64", "flac", "mov", "mp4", "matroska", "aiff", "caf")
-
-
-def _header_is_exact(container: av.container.InputContainer, p: Path) -> bool:
-    """Whether the container states the true length (not an estimate from the bit rate)."""
-    names = container.format.name.split(",")
-    if "mp3" in names:
-        try:
-            with open(p, "rb") as f:
-                head = f.read(16384)
-        except OSError:
-            return False
-        return any(tag in head for tag in (b"Xing", b"Info", b"VBRI"))
-    return any(n in _EXACT_FORMATS for n in names)
-
-
-def _too_long(p: Path, seconds: float | None, limit: float) -> str:
-    what = f" ({seconds / 60:.0f} minutes)" if seconds is not None else ""
-    return (f"The sound file {p.name} is too long{what}: the longest sound Talkie accepts is "
-            f"{limit / 60:.0f} minutes. Cut it into shorter parts.")
 
 
 def _decode_frames(container: av.container.InputContainer, stream: av.audio.stream.AudioStream,
