@@ -12,6 +12,7 @@ import wave
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -209,8 +210,6 @@ def test_a_picture_given_as_the_voice(tmp_path: Path) -> None:
     samples = Path(__file__).resolve().parents[1] / "assets" / "samples"
     assert "is a picture, not a sound file" in _refused(samples / "astronaut.png")
     jpeg = tmp_path / "portrait.jpg"
-    import cv2
-
     cv2.imwrite(str(jpeg), cv2.imread(str(samples / "astronaut.png")))
     assert "is a picture, not a sound file" in _refused(jpeg)
 
