@@ -28,7 +28,8 @@ import av
 import numpy as np
 
 from engine.errors import AudioError
-from engine.media.audio_probe import (
+from engine.media.files import check_input_file
+from engine.media.probe import (
     header_duration,
     header_is_exact,
     is_picture,
@@ -36,7 +37,6 @@ from engine.media.audio_probe import (
     too_long,
     wav_stated_seconds,
 )
-from engine.media.files import check_input_file
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from engine.errors import InputError
 from engine.media.files import check_input_file
+from engine.media.probe import is_picture
 
 #: Codecs of still pictures: FFmpeg opens an image as a one-frame "video".
 _STILL_CODECS = {"png", "mjpeg", "jpegls", "webp", "bmp", "tiff", "gif", "jpeg2000", "ppm",
@@ -29,8 +30,8 @@ def check_video(path: Path | str) -> Path:
             if not container.streams.video:
                 raise InputError(f"{p.name} has no picture: it is not a video.")
             st = container.streams.video[0]
-            still = container.format.name.endswith("_pipe") or container.format.name == "image2"
-            if still or (st.codec_context.name in _STILL_CODECS and (st.frames or 0) <= 1):
+            one_still = st.codec_context.name in _STILL_CODECS and (st.frames or 0) <= 1
+            if is_picture(container) or one_still:
                 raise InputError(f"{p.name} is a still image, not a video. Choose a video file.")
     except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{p.name} is not a video Talkie can read.") from exc

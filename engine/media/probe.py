@@ -1,8 +1,9 @@
-"""What a sound file says about itself before it is decoded: whether FFmpeg can open it,
+"""What a media file says about itself before it is decoded: whether FFmpeg can open it,
 whether it is a picture, the length its header states and whether that length is exact.
 
 Used by :func:`engine.media.audio.load_audio` to refuse a file early (too long, not
-sound) and to tell a file cut short from one whose header only estimates its length.
+sound) and to tell a file cut short from one whose header only estimates its length, and
+by :func:`engine.media.video.check_video` to refuse a picture given as a video.
 """
 
 from __future__ import annotations
