@@ -244,11 +244,11 @@ def delta_e2000(lab1: np.ndarray, lab2: np.ndarray) -> float:
                          + rt * (dc / sc) * (dhh / sh)))
 
 
-def oracle_motion(video_landmarks: np.ndarray, fps: float) -> MotionTrack:
-    """Replay a video's tracked face on a portrait of its first frame.
+def oracle_motion(video_landmarks: np.ndarray, fps: float, portrait: int = 0) -> MotionTrack:
+    """Replay a video's tracked face on a portrait of one of its frames.
 
-    Each frame's expression is its canonical landmarks minus the first
-    frame's (the portrait is the video's first frame); the
+    Each frame's expression is its canonical landmarks minus the portrait
+    frame's; the
     head pose is left at rest (the patches are aligned on the eye line, so
     the comparison does not depend on it) and the lids move with the
     landmarks (the eyelid track stays open).
@@ -256,10 +256,11 @@ def oracle_motion(video_landmarks: np.ndarray, fps: float) -> MotionTrack:
     Args:
         video_landmarks: ``(T, 468, 3)`` the video's tracked landmarks, pixels.
         fps: the video's frame rate.
+        portrait: the index of the frame that is the portrait (the first by default).
     """
     from engine.face.align import to_canonical
 
-    base, _ = to_canonical(np.asarray(video_landmarks[0], np.float32))
+    base, _ = to_canonical(np.asarray(video_landmarks[portrait], np.float32))
     t_n = video_landmarks.shape[0]
     basis = np.empty((t_n, 468, 3), np.float32)
     for i in range(t_n):

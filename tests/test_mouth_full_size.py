@@ -22,6 +22,7 @@ import pytest
 
 from engine.render import PortraitRig, frame_landmarks, render_frame
 from engine.render import topology as topo
+from engine.render.lips import mouth_normal
 from engine.render_eval import delta_e2000, inner_mouth_lab, ssim
 from tests.full_size import (
     LUMA,
@@ -174,6 +175,36 @@ def test_dropping_lip_uncovers_lower_teeth(s4hq_teeth, monkeypatch) -> None:
     assert (hole @ LUMA).mean() < (out @ LUMA).mean() - 15.0
 
 
+def test_shout_closing_part_way_shows_its_own_tongue(grid: Path) -> None:
+    """CREMA-D 1001 shouting (ANG, frame 36, his widest): no upper teeth show, only a
+    dark mouth over his tongue and lower teeth. The rest pose closes his jaw; opened
+    again part way (0.11 IOD), his tongue and lower teeth come up with the jaw into the
+    dark, as the real video shows them: 4 % of the opening is nearer his dark than his
+    tongue. Before, the dark stayed with his head in front of them and filled half
+    the opening (50 %)."""
+    from engine.motion.rest import rest_offset
+
+    rgb = video_frame(grid.parent / "crema-d" / "1001" / "video" / "1001_DFA_ANG_XX.mp4", 36)
+    rig = portrait_rig(rgb)
+    assert rig.keep_teeth and float(rig.rest_gap[3:6].mean()) > 0.25
+    assert rig.teeth_end[3:6].max() < 0.1  # no upper teeth of his own in the middle
+    # The app's rest pose (his jaw up, his lips closed), opened again by the jaw.
+    m = motion_track(rest_offset(rig.neutral) + 0.1 * jaw(), [1.0])
+    xy = frame_landmarks(rig, m, 0)
+    gap = (xy[14, :2] - xy[13, :2]) @ mouth_normal(xy) / rig.iod
+    assert 0.07 < gap < 0.13, gap
+    opening = polygon_mask(rgb.shape, xy[topo.LIPS_INNER])
+    xs = np.arange(rgb.shape[1])[None, :]
+    opening &= (xs > xy[topo.LIPS_INNER_UPPER[3], 0]) & (xs < xy[topo.LIPS_INNER_UPPER[-4], 0])
+    assert opening.sum() > 30
+    lum = render_frame(rig, m, 0)[opening].astype(np.float64) @ LUMA
+    dark = float(rig.cavity_rgb @ LUMA)
+    own = polygon_mask(rgb.shape, rig.landmarks[topo.LIPS_INNER, :2])
+    tongue = float(np.percentile(rgb[own].astype(np.float64) @ LUMA, 60))
+    share = float((lum < dark + 0.5 * (tongue - dark)).mean())
+    assert share < 0.2, share
+
+
 def test_closed_portrait_opens_onto_a_real_interior(closed_lips, monkeypatch) -> None:
     """A portrait with closed lips: teeth from GRID s1 in the portrait's light, not paint."""
     from engine.render import mouth
@@ -198,8 +229,6 @@ def test_wide_mouth_shows_cavity_and_tongue(closed_lips) -> None:
     portrait's mouth is not a wall of his teeth over a flat cavity: the middle of the gap
     is dark (deep in the mouth), and under it the tongue, lighter and redder than the
     teeth, rises behind the lower teeth."""
-    from engine.render.lips import mouth_normal
-
     rgb, rig = closed_lips
     m = motion_track(jaw(), [0.3])
     xy = frame_landmarks(rig, m, 0).astype(np.float64)

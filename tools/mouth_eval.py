@@ -47,12 +47,17 @@ missing from it are tracked and added.
 ``--sets s1 --limit 20`` measures the training speaker instead, to calibrate the
 renderer's constants on his own mouth (never reported as validation).
 
+``--portrait widest`` takes each clip's widest-open frame as the portrait instead
+(a diagnostic of the mouth closed from a shout and opened again; the still is then
+close to the real mouth at the most-open frames, and the gain is negative).
+
 ``--voiced`` picks the most-open frames among those inside a recognised phone
 only. It is a diagnostic, not the issue's measure: a speaker who opens her
 mouth before the voice starts (s4hq often does, to breathe) gives frames that
 no speech-driven face can know about.
 
-Run: ``python tools/mouth_eval.py [--motion gan oracle] [--voiced] [--out out/mouth_eval]``
+Run: ``python tools/mouth_eval.py [--motion gan oracle] [--portrait first|widest] [--voiced]
+[--out out/mouth_eval]``
 (about a minute on 2 cores for the 64 clips once the tracking is cached; the
 first run tracks them, about 6 minutes). Writes ``report.md`` and ``results.json``.
 """
@@ -141,15 +146,16 @@ def voiced_frames(audio_path: Path, n: int, fps: float, delay: float = 0.0) -> n
 
 
 def motion_for(source: str, portrait, clip: dict, audio_path: Path,
-               breath: float | None = None):
-    """``(motion track, frame index of a real frame -> track index)`` for one source."""
+               breath: float | None = None, portrait_index: int = 0):
+    """``(motion track, frame index of a real frame -> track index)`` for one source
+    (``portrait_index``: the real frame that is the portrait, for the oracle)."""
     from engine import Animation, analyse_audio, load_audio
     from engine.render_eval import oracle_motion
     from engine.settings import Settings
 
     fps = float(clip["fps"])
     if source == "oracle":
-        return oracle_motion(clip["landmarks"], fps), (lambda i: i)
+        return oracle_motion(clip["landmarks"], fps, portrait_index), (lambda i: i)
     rate = min((24, 25, 30, 60), key=lambda r: abs(r - fps))
     audio = analyse_audio(load_audio(audio_path))
     # every other setting the app's default, so that "gan" stays what a user gets
@@ -162,9 +168,12 @@ def motion_for(source: str, portrait, clip: dict, audio_path: Path,
 
 
 def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False,
-              picks: list[int] | None = None, breath: float | None = None) -> dict:
+              picks: list[int] | None = None, breath: float | None = None,
+              portrait_frame: str = "first") -> dict:
     """Per-source SSIM gain and inner-mouth colour difference of one clip (at the
-    most-open frames while the voice speaks, with ``voiced``; at ``picks`` when given)."""
+    most-open frames while the voice speaks, with ``voiced``; at ``picks`` when given),
+    the portrait being the clip's first frame or, with ``portrait_frame="widest"``, the
+    frame where its real mouth is widest."""
     from engine.analysis import analyse_portrait
     from engine.media.image import Image
     from engine.model.data import find_audio
@@ -184,19 +193,20 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     frames = decode(video)
     n = min(len(frames), clip["landmarks"].shape[0])
     lm = clip["landmarks"][:n]
-    portrait = analyse_portrait(Image(frames[0], None, str(video)))
+    j = 0 if portrait_frame == "first" else int(most_open(lm, clip["presence"][:n], top=1)[0])
+    portrait = analyse_portrait(Image(frames[j], None, str(video)))
     rig = portrait.rig
     # patches cut with the video tracker's landmarks, as the real frames' (module docstring)
-    base = lm[0][:, :2].astype(np.float32)
+    base = lm[j][:, :2].astype(np.float32)
     to_tracker = base - rig.landmarks[:, :2]
-    still_patch = mouth_patch(frames[0], base)
-    still_lab = inner_mouth_lab(frames[0], rig.landmarks)
+    still_patch = mouth_patch(frames[j], base)
+    still_lab = inner_mouth_lab(frames[j], rig.landmarks)
     allowed = voiced_frames(find_audio(video), n, float(clip["fps"]),
                             float(clip["picture_delay"])) if voiced else None
     if picks is None:
         picks = most_open(lm, clip["presence"][:n], allowed=allowed)
     picks = sorted(int(i) for i in picks)
-    out: dict = {"clip": video.stem, "frames": picks}
+    out: dict = {"clip": video.stem, "frames": picks, "portrait": j}
     # The real mouth patch of every frame, cut once: all of them for the flicker, the picks'
     # for the rest.
     real_patches, real_insides = zip(*(mouth_patch_inside(frames[i], lm[i]) for i in range(n)),
@@ -212,7 +222,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     out["real_flicker"] = inside_flicker(list(real_patches), list(real_insides))
     pick_at = {i: j for j, i in enumerate(picks)}
     for source in sources:
-        motion, index = motion_for(source, portrait, clip, find_audio(video), breath)
+        motion, index = motion_for(source, portrait, clip, find_audio(video), breath, j)
         s_r, de_r, dl_r, c_r, c_real, d_r = [], [], [], [], [], []
         # Every frame is rendered once: all of them for the flicker, the picks for the rest.
         patches, insides = [], []
@@ -336,6 +346,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="pick the most-open frames among those inside a spoken phone only "
                          "(a diagnostic: the issue's measure uses every frame)")
     ap.add_argument("--limit", type=int, default=None, help="at most this many clips per set")
+    ap.add_argument("--portrait", choices=("first", "widest"), default="first",
+                    help="the portrait: each clip's first frame (the issue's measure) or the "
+                         "frame where its real mouth is widest (a shout, a word caught "
+                         "mid-way: how the mouth closes and opens again from it)")
     ap.add_argument("--breath", type=float, default=None,
                     help="the app's Breath setting for gan and phonetic (default the app's)")
     ap.add_argument("--cache", type=Path, default=ROOT / "cache" / "model" / "grid")
@@ -350,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         videos = sorted({**SETS, **TRAINING}[name].glob("*.mp4"))[: args.limit]
         rows[name] = []
         for v in videos:
-            r = eval_clip(v, args.motion, args.cache, args.voiced, breath=args.breath)
+            r = eval_clip(v, args.motion, args.cache, args.voiced, breath=args.breath,
+                          portrait_frame=args.portrait)
             log.info("%s %s: still %.3f %s", name, v.stem, r["still"]["ssim"],
                      " ".join(f"{s} {r[s]['ssim']:.3f} ({r[s]['gain']:+.3f}) "
                               f"dE {r[s]['de'] if r[s]['de'] is None else round(r[s]['de'], 1)}"
@@ -362,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
                         "all": summary(everything, s)} for s in args.motion},
         "clips": rows,
         "frames": "voiced" if args.voiced else "all",
+        "portrait": args.portrait,
         "seconds": round(time.perf_counter() - t0, 1),
     }
     args.out.mkdir(parents=True, exist_ok=True)

@@ -13,11 +13,16 @@ Each content belongs to a bone, not to a lip: the upper teeth move with the
 head, the lower ones with the jaw. So when a lip comes towards the other
 (closing from a portrait with parted lips), it slides *over* its content,
 which stays where its bone puts it and is covered, never squashed: the lips
-meet with their own texture. When a lip draws back from its content (an upper
+meet with their own texture. (A content that reaches past the *other* lip is
+squeezed into the opening left, not cut: its far edge, often the dark under the
+teeth's edge that a real half-closed mouth shows, stays in view.) When a lip draws back from its content (an upper
 lip rises, a lower lip drops further than the jaw), more of the teeth under it
 shows: the content stretches to the lip, up to :data:`STRETCH` times its
 height, and the lower teeth follow a dropping lower lip part of the way
-(:data:`LOWER_FOLLOW`). The gap between the two contents opens as the jaw
+(:data:`LOWER_FOLLOW`). The upper teeth stand in front of the lower content,
+but the dark of an open mouth under them does not: as the jaw closes, the
+tongue and the lower teeth rise into it (:func:`content_split` finds where the
+upper teeth end). The gap between the two contents opens as the jaw
 drops. Opening from closed lips over teeth therefore reveals the portrait's
 own upper teeth first, as the upper lip leaves them, then the lower ones.
 A lip's body (the landmarks between its inner and outer contour) follows both
@@ -154,15 +159,9 @@ def spread_lips(src_xy: np.ndarray, xy: np.ndarray) -> None:
     xy[idx] = src_xy[idx] + w_in @ d_in + w_out @ d_out
 
 
-def content_split(rgb: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    """``(9,) float64`` per column, where the upper teeth end: the share of the way
-    from the upper inner lip to the lower one.
-
-    Along each column, the darkest point (the line between the upper and the
-    lower teeth, or the shadow under the upper teeth) below the upper third;
-    where nothing there is darker than :data:`EDGE_DIP` of the teeth, the
-    upper teeth reach the lower lip (a smile that shows no lower teeth) and the
-    split is at the lower lip. Smoothed along the mouth.
+def _column_profiles(rgb: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(t (33,), lum (9, 33) float32)``: the luma along each inner-lip column, from
+    the upper inner lip (``t`` 0) to the lower one (1), lightly smoothed across.
 
     Args:
         rgb: ``(H, W, 3) uint8`` the portrait.
@@ -176,16 +175,48 @@ def content_split(rgb: np.ndarray, xy: np.ndarray) -> np.ndarray:
     prof = cv2.remap(np.ascontiguousarray(rgb[..., :3]), pts[..., 0].astype(np.float32),
                      pts[..., 1].astype(np.float32), cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-    lum = cv2.GaussianBlur(prof @ LUMA, (3, 1), 0)
+    return t, cv2.GaussianBlur(prof @ LUMA, (3, 1), 0)
+
+
+def _along_mouth_median(v: np.ndarray) -> np.ndarray:
+    """A column or two may miss an edge: each follows the median of its neighbours."""
+    padded = np.pad(v, 1, mode="edge")
+    return np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0)
+
+
+def content_split(rgb: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(split (9,), teeth_end (9,)) float64`` per column, as shares of the way from
+    the upper inner lip to the lower one: where the head's content ends and the
+    jaw's begins, and where the upper teeth themselves end.
+
+    The split is the darkest point below the upper third (the line between the
+    upper and the lower teeth, or the shadow under the upper teeth); where
+    nothing there is darker than :data:`EDGE_DIP` of the teeth, the upper teeth
+    reach the lower lip (a smile that shows no lower teeth) and the split is at
+    the lower lip. Between the teeth's end and the split lies the dark of the
+    open mouth, which the lower content covers as the jaw rises
+    (:func:`mouth_rows`); the teeth end after the last bright point above the
+    split (a shadow across the teeth under the lip does not end them), and at the
+    upper lip where nothing above the split is bright (a shout that shows its
+    lower teeth and tongue under a dark upper mouth).
+    Both smoothed along the mouth.
+
+    Args:
+        rgb: ``(H, W, 3) uint8`` the portrait.
+        xy: ``(468, 2)`` its landmarks, pixels.
+    """
+    t, lum = _column_profiles(rgb, xy)
     split = np.empty(COLUMNS)
+    end = np.empty(COLUMNS)
     search = t >= 1.0 / 3.0
     for k in range(COLUMNS):
-        teeth = float(np.percentile(lum[k], 75))
+        bright = lum[k] >= EDGE_DIP * float(np.percentile(lum[k], 75))
         j = int(np.argmin(np.where(search, lum[k], np.inf)))
-        split[k] = t[j] if lum[k, j] < EDGE_DIP * teeth else 1.0
-    # A column or two may miss the dip: follow the median of its neighbours.
-    padded = np.pad(split, 1, mode="edge")
-    return np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0)
+        split[k] = t[j] if not bright[j] else 1.0
+        above = np.flatnonzero(bright & (t <= split[k]))
+        end[k] = t[min(above[-1] + 1, len(t) - 1)] if len(above) else 0.0
+    split = _along_mouth_median(split)
+    return split, np.minimum(_along_mouth_median(end), split)
 
 
 def rest_rows(xy: np.ndarray, split: np.ndarray | None = None) -> np.ndarray:
@@ -270,6 +301,7 @@ def lip_edges(rgb: np.ndarray, xy: np.ndarray, iod: float, lip_rgb: np.ndarray,
 def mouth_rows(
     src_xy: np.ndarray, xy: np.ndarray, head_xy: np.ndarray, iod: float,
     edges: np.ndarray | None = None, split: np.ndarray | None = None,
+    teeth_end: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Target and source positions of the four mouth rows in one frame.
 
@@ -281,6 +313,8 @@ def mouth_rows(
         iod: inter-ocular distance, pixels.
         edges: ``(2, 9)`` the portrait's :func:`lip_edges`, or None (zeros).
         split: ``(9,)`` the portrait's :func:`content_split`, or None.
+        teeth_end: ``(9,)`` where its upper teeth end (:func:`content_split`), or
+            None (at the split).
 
     Returns:
         ``(target (36, 2), source (36, 2), lip_source (18, 2))`` float64: the
@@ -309,14 +343,19 @@ def mouth_rows(
     # it) to the split, which stays with the skull; stretched at most STRETCH.
     up_top = np.maximum(us, ut - skull)
     up_h = np.maximum(ms - up_top, 0.0)
-    b_t = ut + np.minimum(np.clip(ms + skull - ut, 0.0, lt - ut), STRETCH * up_h)
+    up_t = ut + np.minimum(np.clip(ms + skull - ut, 0.0, lt - ut), STRETCH * up_h)
     # Lower content likewise, from the split (with the jaw) to the lower lip.
     lo_bot = np.minimum(ls, lt - jaw)
     lo_h = np.maximum(lo_bot - ms, 0.0)
     c_h = np.minimum(np.clip(lt - (ms + jaw), 0.0, lt - ut), STRETCH * lo_h)
-    c_t = np.maximum(lt - c_h, b_t)  # the upper teeth stand in front of the lower ones
+    # The upper teeth stand in front of the lower content, but the dark of an open
+    # mouth under them (from their end ``ma`` to the split) does not: the tongue
+    # and the lower teeth rise into it as the jaw closes, and cover it.
+    ma = ms if teeth_end is None else us + teeth_end * (ls - us)
+    b_t = np.clip(np.minimum(up_t, np.maximum(lt - c_h, ma + skull)), ut, lt)
+    c_t = np.maximum(lt - c_h, b_t)
     # Sources: the visible share of each content, front to back.
-    b_s = up_top + up_h * np.where(b_t > ut, 1.0, 0.0)
+    b_s = up_top + up_h * np.where(up_t > ut, (b_t - ut) / np.maximum(up_t - ut, 1e-9), 0.0)
     frac = np.where(c_h > 1e-9, (lt - c_t) / np.maximum(c_h, 1e-9), 1.0)
     c_s = lo_bot - lo_h * frac
 

@@ -114,6 +114,9 @@ class PortraitRig:
             and what the jaw carries, as a share of the gap from the upper lip
             (:func:`engine.render.lips.content_split` where the portrait shows
             teeth).
+        teeth_end: ``(9,) float64`` likewise, where the upper teeth themselves
+            end (at most the split; 0 where none show): the dark below them is
+            covered by the jaw's content as the jaw closes.
         teeth_rgb: ``(3,) float32`` the bright (teeth) colour between the
             portrait's own parted lips (:func:`engine.render.lips.content_colours`),
             0..255; zeros when the lips are closed.
@@ -165,6 +168,7 @@ class PortraitRig:
     keep_teeth: bool
     lip_edge: np.ndarray
     mouth_split: np.ndarray
+    teeth_end: np.ndarray
     teeth_rgb: np.ndarray
     cavity_rgb: np.ndarray
     whites_rgb: np.ndarray
@@ -309,8 +313,10 @@ class PortraitRig:
         else:
             edges = lip_edges(face_rgb, face_lm[:, :2], iod, lip_rgb, content)
             teeth, cavity = content[0], content[1]
-        split = content_split(face_rgb, face_lm[:, :2]) if keep_teeth \
-            else np.full(9, MOUTH_SPLIT)
+        if keep_teeth:
+            split, teeth_end = content_split(face_rgb, face_lm[:, :2])
+        else:
+            split = teeth_end = np.full(9, MOUTH_SPLIT)
         n_lm = lm.shape[0]
         band = topo.band_triangles(topo.FACE_OVAL, n_lm)
         face = np.asarray(triangles_face, dtype=np.int32).reshape(-1, 3)
@@ -356,7 +362,7 @@ class PortraitRig:
                                                                      whites_rgb)
         frozen = (lm, neutral, to_pixels, axes, pivot, ring32, vertices, lid_slack, tris)
         colours = (lip_rgb, skin_rgb, teeth, cavity, whites_rgb, eye_skin, gain)
-        for arr in (*frozen, *colours, rest_gap, edges, split, roundness):
+        for arr in (*frozen, *colours, rest_gap, edges, split, teeth_end, roundness):
             arr.setflags(write=False)
         return cls(
             image=image,
@@ -380,6 +386,7 @@ class PortraitRig:
             keep_teeth=keep_teeth,
             lip_edge=edges,
             mouth_split=split,
+            teeth_end=teeth_end,
             teeth_rgb=teeth,
             cavity_rgb=cavity,
             whites_rgb=whites_rgb,
