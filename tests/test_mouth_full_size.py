@@ -205,6 +205,23 @@ def test_shout_closing_part_way_shows_its_own_tongue(grid: Path) -> None:
     assert share < 0.2, share
 
 
+@pytest.mark.parametrize("clip, frame, teeth", [
+    ("crema-d/1001/video/1001_DFA_HAP_XX.mp4", 28, True),
+    ("crema-d/1001/video/1001_DFA_FEA_XX.mp4", 33, True),
+    ("grid/s33/video/bwwy3s.mp4", 27, False),
+])
+def test_a_mouth_wide_open_over_its_tongue_shows_its_teeth(grid: Path, clip: str, frame: int,
+                                                           teeth: bool) -> None:
+    """CREMA-D 1001 at his widest, laughing and afraid: rows of upper and lower teeth round
+    a large tongue, 0.12 and 0.11 of the opening (under the 0.15 a smile's teeth fill) but
+    rows 0.028 and 0.024 IOD tall. They are his own teeth, kept and moved with his jaw,
+    not a dark gap. GRID s33's parted lips over a dark mouth show none."""
+    rgb = video_frame(grid.parent / clip, frame)
+    rig = portrait_rig(rgb)
+    assert rig.open_at_rest
+    assert rig.keep_teeth is teeth
+
+
 def test_closed_portrait_opens_onto_a_real_interior(closed_lips, monkeypatch) -> None:
     """A portrait with closed lips: teeth from GRID s1 in the portrait's light, not paint."""
     from engine.render import mouth

@@ -193,20 +193,20 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     frames = decode(video)
     n = min(len(frames), clip["landmarks"].shape[0])
     lm = clip["landmarks"][:n]
-    j = 0 if portrait_frame == "first" else int(most_open(lm, clip["presence"][:n], top=1)[0])
-    portrait = analyse_portrait(Image(frames[j], None, str(video)))
+    at = 0 if portrait_frame == "first" else int(most_open(lm, clip["presence"][:n], top=1)[0])
+    portrait = analyse_portrait(Image(frames[at], None, str(video)))
     rig = portrait.rig
     # patches cut with the video tracker's landmarks, as the real frames' (module docstring)
-    base = lm[j][:, :2].astype(np.float32)
+    base = lm[at][:, :2].astype(np.float32)
     to_tracker = base - rig.landmarks[:, :2]
-    still_patch = mouth_patch(frames[j], base)
-    still_lab = inner_mouth_lab(frames[j], rig.landmarks)
+    still_patch = mouth_patch(frames[at], base)
+    still_lab = inner_mouth_lab(frames[at], rig.landmarks)
     allowed = voiced_frames(find_audio(video), n, float(clip["fps"]),
                             float(clip["picture_delay"])) if voiced else None
     if picks is None:
         picks = most_open(lm, clip["presence"][:n], allowed=allowed)
     picks = sorted(int(i) for i in picks)
-    out: dict = {"clip": video.stem, "frames": picks, "portrait": j}
+    out: dict = {"clip": video.stem, "frames": picks, "portrait": at}
     # The real mouth patch of every frame, cut once: all of them for the flicker, the picks'
     # for the rest.
     real_patches, real_insides = zip(*(mouth_patch_inside(frames[i], lm[i]) for i in range(n)),
@@ -222,7 +222,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     out["real_flicker"] = inside_flicker(list(real_patches), list(real_insides))
     pick_at = {i: j for j, i in enumerate(picks)}
     for source in sources:
-        motion, index = motion_for(source, portrait, clip, find_audio(video), breath, j)
+        motion, index = motion_for(source, portrait, clip, find_audio(video), breath, at)
         s_r, de_r, dl_r, c_r, c_real, d_r = [], [], [], [], [], []
         # Every frame is rendered once: all of them for the flicker, the picks for the rest.
         patches, insides = [], []

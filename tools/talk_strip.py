@@ -82,9 +82,16 @@ def strip_for(spec: str, choice: str, n: int, size: int, mp4_dir: Path | None,
     frames = real_frames(video)
     j = 0 if choice == "first" else widest_frame(frames)
     with tempfile.TemporaryDirectory() as tmp:
+        # the still stays on disk while the strip is made: an export records its hash
         still = Path(tmp) / "portrait.png"
         cv2.imwrite(str(still), cv2.cvtColor(frames[j], cv2.COLOR_RGB2BGR))
         portrait = engine.analyse_portrait(engine.load_image(still))
+        return _strip(spec, choice, n, size, mp4_dir, mouth, frames, j, portrait)
+
+
+def _strip(spec: str, choice: str, n: int, size: int, mp4_dir: Path | None, mouth: float,
+           frames: list[np.ndarray], j: int, portrait: engine.PortraitAnalysis) -> np.ndarray:
+    video, audio_path = clip_paths(spec)
     audio = engine.analyse_audio(engine.load_audio(audio_path))
     from engine.media.video import picture_delay, video_info
 
@@ -96,7 +103,7 @@ def strip_for(spec: str, choice: str, n: int, size: int, mp4_dir: Path | None,
     if mp4_dir is not None:
         mp4_dir.mkdir(parents=True, exist_ok=True)
         tag = f"_mouth{mouth:g}" if mouth != 1.0 else ""
-        engine.export(anim, audio.audio, mp4_dir / f"{Path(spec).name}_{choice}{tag}.mp4")
+        engine.export(anim, mp4_dir / f"{Path(spec).name}_{choice}{tag}.mp4")
     speech = [p for p in audio.phones if p.label != "sil"]
     t0, t1 = speech[0].start, speech[-1].end
     times = [0.0] + [float(t) for t in np.linspace(t0, t1, n - 1)]  # rest, then speech

@@ -11,22 +11,22 @@ lip to the lower.
 
 Each content belongs to a bone, not to a lip: the upper teeth move with the
 head, the lower ones with the jaw. So when a lip comes towards the other
-(closing from a portrait with parted lips), it slides *over* its content,
-which stays where its bone puts it and is covered, never squashed: the lips
-meet with their own texture. (A content that reaches past the *other* lip is
-squeezed into the opening left, not cut: its far edge, often the dark under the
-teeth's edge that a real half-closed mouth shows, stays in view.) When a lip draws back from its content (an upper
-lip rises, a lower lip drops further than the jaw), more of the teeth under it
-shows: the content stretches to the lip, up to :data:`STRETCH` times its
-height, and the lower teeth follow a dropping lower lip part of the way
-(:data:`LOWER_FOLLOW`). The upper teeth stand in front of the lower content,
-but the dark of an open mouth under them does not: as the jaw closes, the
-tongue and the lower teeth rise into it (:func:`content_split` finds where the
-upper teeth end). The gap between the two contents opens as the jaw
-drops. Opening from closed lips over teeth therefore reveals the portrait's
-own upper teeth first, as the upper lip leaves them, then the lower ones.
-A lip's body (the landmarks between its inner and outer contour) follows both
-contours (:func:`spread_lips`), so it stretches evenly.
+(closing from a portrait with parted lips), it slides *over* its content, which
+stays where its bone puts it and is covered, never squashed: the lips meet with
+their own texture. (A content that reaches past the *other* lip is squeezed into
+the opening left, not cut: its far edge, often the dark under the teeth's edge
+that a real half-closed mouth shows, stays in view.) When a lip draws back from
+its content (an upper lip rises, a lower lip drops further than the jaw), more
+of the teeth under it shows: the content stretches to the lip, up to
+:data:`STRETCH` times its height, and the lower teeth follow a dropping lower
+lip part of the way (:data:`LOWER_FOLLOW`). The upper teeth stand in front of
+the lower content, but the dark of an open mouth under them does not: as the jaw
+closes, the tongue and the lower teeth rise into it (:func:`content_split` finds
+where the upper teeth end). The gap between the two contents opens as the jaw
+drops. Opening from closed lips over teeth therefore reveals the portrait's own
+upper teeth first, as the upper lip leaves them, then the lower ones. A lip's
+body (the landmarks between its inner and outer contour) follows both contours
+(:func:`spread_lips`), so it stretches evenly.
 
 All positions here are in one image's pixels; displacements are measured
 along the mouth's downward normal.

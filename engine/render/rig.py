@@ -305,7 +305,7 @@ class PortraitRig:
         whites_rgb = np.zeros(3, np.float32) if eyes is None else eyes
         rest_gap = _inner_gaps(lm[:, :2], iod)
         open_at_rest = bool(rest_gap[3:6].mean() > OPEN_AT_REST)
-        keep_teeth = open_at_rest and shows_teeth(face_rgb, face_lm, skin_rgb)
+        keep_teeth = open_at_rest and shows_teeth(face_rgb, face_lm, skin_rgb, iod)
         content = content_colours(face_rgb, face_lm[:, :2]) if open_at_rest else None
         if content is None:
             edges = np.zeros((2, 9))

@@ -126,10 +126,28 @@ def eyes_shown(rgb: np.ndarray, lm: np.ndarray, skin: np.ndarray) -> tuple[bool,
     return (False, False) if all(hidden) else (True, True)
 
 
-def shows_teeth(rgb: np.ndarray, lm: np.ndarray, skin: np.ndarray) -> bool:
+#: :func:`shows_teeth`: teeth over more than this share of the opening, or rows of teeth
+#: at least this tall on average along the mouth (inter-ocular distances). A mouth wide
+#: open over its tongue shows its rows of teeth over a small share of the opening
+#: (CREMA-D 1001 at his widest, happy and afraid: 0.12 and 0.11, rows 0.028 and 0.024
+#: IOD, where every other portrait read as showing teeth here has 0.17 or more); s33's
+#: faint grey teeth behind parted lips read 0.005 to 0.011.
+TEETH_SHARE = 0.15
+TEETH_ROW = 0.02
+
+
+def shows_teeth(rgb: np.ndarray, lm: np.ndarray, skin: np.ndarray, iod: float) -> bool:
     """Whether the open mouth shows teeth: bright pixels inside the inner lips that
     are less saturated than the skin (teeth take on the light's colour too: under
-    warm light they are as yellow as the skin is orange)."""
+    warm light they are as yellow as the skin is orange), over more than
+    :data:`TEETH_SHARE` of the opening or, in a mouth wide open over its tongue, in
+    rows at least :data:`TEETH_ROW` tall.
+
+    Args:
+        rgb: ``(h, w, 3) uint8`` the face's box; lm: ``(468, 2+)`` its landmarks there.
+        skin: ``(3,)`` the cheek's colour, 0..255.
+        iod: inter-ocular distance, pixels.
+    """
     h, w = rgb.shape[:2]
     mask = poly_mask((h, w), [lm[topo.LIPS_INNER, :2].astype(np.float64)])
     px = rgb[mask > 0].astype(np.float32)
@@ -140,8 +158,11 @@ def shows_teeth(rgb: np.ndarray, lm: np.ndarray, skin: np.ndarray) -> bool:
     skin_sat = saturation(skin)
     teeth = (lum > 0.75 * float(skin @ LUMA)) & (sat < max(0.35, skin_sat))
     share = float(teeth.mean())
-    log.debug("teeth share inside the inner lips: %.2f", share)
-    return share > 0.15
+    width = float(np.linalg.norm(lm[topo.LIPS_INNER_UPPER[-1], :2]
+                                 - lm[topo.LIPS_INNER_UPPER[0], :2]))
+    row = float(teeth.sum()) / max(width, 1.0) / max(iod, 1e-6)
+    log.debug("teeth inside the inner lips: %.2f of the opening, rows %.3f IOD", share, row)
+    return share > TEETH_SHARE or row >= TEETH_ROW
 
 
 #: :func:`edge_sigma`: the first re-blur's sigma (pixels) and the share of the strongest
