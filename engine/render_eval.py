@@ -248,9 +248,8 @@ def oracle_motion(video_landmarks: np.ndarray, fps: float, portrait: int = 0) ->
     """Replay a video's tracked face on a portrait of one of its frames.
 
     Each frame's expression is its canonical landmarks minus the portrait
-    frame's; the
-    head pose is left at rest (the patches are aligned on the eye line, so
-    the comparison does not depend on it) and the lids move with the
+    frame's; the head pose is left at rest (the patches are aligned on the eye
+    line, so the comparison does not depend on it) and the lids move with the
     landmarks (the eyelid track stays open).
 
     Args:
