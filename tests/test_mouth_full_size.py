@@ -175,16 +175,19 @@ def test_dropping_lip_uncovers_lower_teeth(s4hq_teeth, monkeypatch) -> None:
     assert (hole @ LUMA).mean() < (out @ LUMA).mean() - 15.0
 
 
-def test_shout_closing_part_way_shows_its_own_tongue(grid: Path) -> None:
-    """CREMA-D 1001 shouting (ANG, frame 36, his widest): no upper teeth show, only a
-    dark mouth over his tongue and lower teeth. The rest pose closes his jaw; opened
-    again part way (0.11 IOD), his tongue and lower teeth come up with the jaw into the
-    dark, as the real video shows them: 4 % of the opening is nearer his dark than his
-    tongue. Before, the dark stayed with his head in front of them and filled half
-    the opening (50 %)."""
+@pytest.mark.parametrize("clip, frame", [("1001_DFA_ANG_XX", 36), ("1001_DFA_FEA_XX", 33)])
+def test_shout_closing_part_way_shows_its_own_tongue(grid: Path, clip: str, frame: int) -> None:
+    """CREMA-D 1001 at his widest, shouting (ANG, frame 36) and afraid (FEA, 33): no
+    upper teeth show, only a dark mouth over his tongue and lower teeth. The rest pose
+    closes his jaw; opened again part way (0.11 IOD), his tongue and lower teeth come up
+    with the jaw into the dark, as the real video shows them: 4 % of the opening nearer
+    his dark than his tongue, on both. Before, the dark stayed with his head in front of
+    them and filled half the opening (ANG 50 %); and FEA's darkest line, between his
+    tongue and his lower teeth, gave his tongue to his head, squeezed with the dark into
+    the opening (23 %)."""
     from engine.motion.rest import rest_offset
 
-    rgb = video_frame(grid.parent / "crema-d" / "1001" / "video" / "1001_DFA_ANG_XX.mp4", 36)
+    rgb = video_frame(grid.parent / "crema-d" / "1001" / "video" / f"{clip}.mp4", frame)
     rig = portrait_rig(rgb)
     assert rig.keep_teeth and float(rig.rest_gap[3:6].mean()) > 0.25
     assert rig.teeth_end[3:6].max() < 0.1  # no upper teeth of his own in the middle

@@ -49,6 +49,9 @@ MOUTH_SPLIT = 0.65
 LOWER_FOLLOW = 0.6
 #: A dip in brightness below this share of the teeth's marks their biting edge.
 EDGE_DIP = 0.7
+#: Mouth content whose green over red is this much below the skin's is redder than the
+#: skin: a tongue, not teeth (:func:`content_split`).
+REDDER = 0.02
 #: A content shown between the lips stretches to at most this times its height
 #: in the portrait where a lip draws back from it (revealing more of the teeth).
 STRETCH = 1.6
@@ -159,9 +162,11 @@ def spread_lips(src_xy: np.ndarray, xy: np.ndarray) -> None:
     xy[idx] = src_xy[idx] + w_in @ d_in + w_out @ d_out
 
 
-def _column_profiles(rgb: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(t (33,), lum (9, 33) float32)``: the luma along each inner-lip column, from
-    the upper inner lip (``t`` 0) to the lower one (1), lightly smoothed across.
+def _column_profiles(rgb: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                  np.ndarray]:
+    """``(t (33,), lum (9, 33), green (9, 33)) float32``: the luma and the green over
+    red along each inner-lip column, from the upper inner lip (``t`` 0) to the lower
+    one (1), lightly smoothed across.
 
     Args:
         rgb: ``(H, W, 3) uint8`` the portrait.
@@ -175,7 +180,8 @@ def _column_profiles(rgb: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.nd
     prof = cv2.remap(np.ascontiguousarray(rgb[..., :3]), pts[..., 0].astype(np.float32),
                      pts[..., 1].astype(np.float32), cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-    return t, cv2.GaussianBlur(prof @ LUMA, (3, 1), 0)
+    prof = cv2.GaussianBlur(prof, (3, 1), 0)
+    return t, prof @ LUMA, prof[..., 1] / np.maximum(prof[..., 0], 1.0)
 
 
 def _along_mouth_median(v: np.ndarray) -> np.ndarray:
@@ -184,28 +190,36 @@ def _along_mouth_median(v: np.ndarray) -> np.ndarray:
     return np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0)
 
 
-def content_split(rgb: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def content_split(rgb: np.ndarray, xy: np.ndarray, skin_rgb: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """``(split (9,), teeth_end (9,)) float64`` per column, as shares of the way from
     the upper inner lip to the lower one: where the head's content ends and the
     jaw's begins, and where the upper teeth themselves end.
 
-    The split is the darkest point below the upper third (the line between the
-    upper and the lower teeth, or the shadow under the upper teeth); where
-    nothing there is darker than :data:`EDGE_DIP` of the teeth, the upper teeth
-    reach the lower lip (a smile that shows no lower teeth) and the split is at
-    the lower lip. Between the teeth's end and the split lies the dark of the
-    open mouth, which the lower content covers as the jaw rises
-    (:func:`mouth_rows`); the teeth end after the last bright point above the
-    split (a shadow across the teeth under the lip does not end them), and at the
-    upper lip where nothing above the split is bright (a shout that shows its
-    lower teeth and tongue under a dark upper mouth).
-    Both smoothed along the mouth.
+    The split is the darkest point below the upper third (the line between the upper
+    and the lower teeth, or the shadow under the upper teeth); where nothing there
+    is darker than :data:`EDGE_DIP` of the teeth, the upper teeth reach the lower
+    lip (a smile that shows no lower teeth) and the split is at the lower lip. The
+    upper teeth end after the last point above the split that is as bright as teeth
+    and no redder than the skin (a shadow across the teeth under the lip does not
+    end them, and a tongue, redder than the skin, is not teeth; teeth take on a warm
+    light's colour as the skin does), and at the upper lip where none is. Between
+    their end and the split lies the dark of the open mouth, which the lower content
+    covers as the jaw rises (:func:`mouth_rows`); where something bright but not
+    teeth (a tongue) lies between that dark and the split, it is the jaw's: the
+    split moves up to where the dark ends (a mouth wide open over its tongue, whose
+    darkest line is the one between the tongue and the lower teeth). Both smoothed
+    along the mouth.
 
     Args:
         rgb: ``(H, W, 3) uint8`` the portrait.
         xy: ``(468, 2)`` its landmarks, pixels.
+        skin_rgb: ``(3,)`` the cheek's colour, 0..255; None counts every bright
+            point as teeth.
     """
-    t, lum = _column_profiles(rgb, xy)
+    t, lum, green = _column_profiles(rgb, xy)
+    skin_green = -np.inf if skin_rgb is None else \
+        float(skin_rgb[1]) / max(float(skin_rgb[0]), 1.0) - REDDER
     split = np.empty(COLUMNS)
     end = np.empty(COLUMNS)
     search = t >= 1.0 / 3.0
@@ -213,8 +227,13 @@ def content_split(rgb: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarr
         bright = lum[k] >= EDGE_DIP * float(np.percentile(lum[k], 75))
         j = int(np.argmin(np.where(search, lum[k], np.inf)))
         split[k] = t[j] if not bright[j] else 1.0
-        above = np.flatnonzero(bright & (t <= split[k]))
-        end[k] = t[min(above[-1] + 1, len(t) - 1)] if len(above) else 0.0
+        teeth = np.flatnonzero(bright & (green[k] >= skin_green) & (t <= split[k]))
+        e = teeth[-1] + 1 if len(teeth) else 0
+        end[k] = t[min(e, len(t) - 1)]
+        # The first bright point after the dark under the teeth: a tongue above the split.
+        after = np.flatnonzero(bright[e:] & (t[e:] < split[k]))
+        if len(after) and after[0] > 0:
+            split[k] = t[e + after[0]]
     split = _along_mouth_median(split)
     return split, np.minimum(_along_mouth_median(end), split)
 

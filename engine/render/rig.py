@@ -314,7 +314,7 @@ class PortraitRig:
             edges = lip_edges(face_rgb, face_lm[:, :2], iod, lip_rgb, content)
             teeth, cavity = content[0], content[1]
         if keep_teeth:
-            split, teeth_end = content_split(face_rgb, face_lm[:, :2])
+            split, teeth_end = content_split(face_rgb, face_lm[:, :2], skin_rgb)
         else:
             split = teeth_end = np.full(9, MOUTH_SPLIT)
         n_lm = lm.shape[0]
