@@ -180,8 +180,8 @@ def _column_profiles(rgb: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.nd
     prof = cv2.remap(np.ascontiguousarray(rgb[..., :3]), pts[..., 0].astype(np.float32),
                      pts[..., 1].astype(np.float32), cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-    prof = cv2.GaussianBlur(prof, (3, 1), 0)
-    return t, prof @ LUMA, prof[..., 1] / np.maximum(prof[..., 0], 1.0)
+    smooth = np.asarray(cv2.GaussianBlur(prof, (3, 1), 0), np.float32)
+    return t, smooth @ LUMA, smooth[..., 1] / np.maximum(smooth[..., 0], 1.0)
 
 
 def _along_mouth_median(v: np.ndarray) -> np.ndarray:
