@@ -1,4 +1,4 @@
-"""Helpers of the full-size mouth and eye tests (test_mouth_full_size.py,
+"""Helpers of the full-size mouth and eye tests (test_mouth_full_size.py, test_mouth_own_teeth.py,
 test_mouth_light.py, test_eyes_full_size.py): a portrait's rig, a one-shape motion track,
 a jaw that drops, a polygon's mask, real portraits and video frames."""
 

@@ -1,10 +1,9 @@
-"""The mouth at full size (issue 14), on real portraits and clips (the eyes:
-test_eyes_full_size.py; the inside in the portrait's light: test_mouth_light.py).
+"""The mouth at full size (issue 14), on real portraits and clips (a portrait's own teeth
+and tongue: test_mouth_own_teeth.py; the eyes: test_eyes_full_size.py; the inside in the
+portrait's light: test_mouth_light.py).
 
-- Lips that close over a portrait's own teeth meet with their own texture;
-  a mouth that opens again shows the portrait's own teeth, unpainted.
-- A portrait with closed lips opens onto GRID s1's real interior; one that
-  shows only its upper teeth uncovers lower teeth as the jaw drops.
+- A portrait with closed lips opens onto GRID s1's real interior, wider than s1 ever
+  opens onto a cavity and tongue, tapering into the corners.
 - The metrics of ``engine.render_eval`` (SSIM, CIEDE2000) on known values,
   and the mouth measurement of ``tools/mouth_eval.py`` on two validation clips;
   GRID s1's teeth as sharp as the sharpest real video's.
@@ -20,7 +19,7 @@ import cv2
 import numpy as np
 import pytest
 
-from engine.render import PortraitRig, frame_landmarks, render_frame
+from engine.render import frame_landmarks, render_frame
 from engine.render import topology as topo
 from engine.render.lips import mouth_normal
 from engine.render_eval import delta_e2000, inner_mouth_lab, ssim
@@ -33,196 +32,6 @@ from tests.full_size import (
     portrait_rig,
     video_frame,
 )
-
-
-def _closing(rig: PortraitRig) -> np.ndarray:
-    """``(468, 3)`` at weight 1 the lips meet a third of the way down the portrait's gap:
-    the lower lip and chin come up, the upper lip down (as a rest pose closes a mouth)."""
-    n = rig.neutral.astype(np.float64)
-    d = np.zeros_like(n)
-    up, lo = topo.LIPS_INNER_UPPER[1:-1], topo.LIPS_INNER_LOWER[1:-1]
-    meet = n[up] + 0.35 * (n[lo] - n[up])
-    d[up], d[lo] = meet - n[up], meet - n[lo]
-    d[topo.LIPS_OUTER_UPPER[1:-1]] = 0.5 * d[up]
-    d[topo.LIPS_OUTER_LOWER[1:-1]] = 0.8 * d[lo]
-    d[topo.CHIN] = 0.6 * d[lo].mean(axis=0)
-    return d
-
-
-@pytest.fixture(scope="module")
-def s4hq_teeth(grid: Path) -> tuple[np.ndarray, PortraitRig]:
-    """GRID s4hq pwip6a, first frame: parted lips over her own (yellowish) teeth."""
-    import av
-
-    with av.open(str(grid / "s4hq" / "video" / "pwip6a.mp4")) as c:
-        rgb = next(c.decode(c.streams.video[0])).to_ndarray(format="rgb24")
-    rig = portrait_rig(rgb)
-    assert rig.open_at_rest and rig.keep_teeth
-    return rgb, rig
-
-
-def test_lips_close_over_own_teeth(s4hq_teeth) -> None:
-    rgb, rig = s4hq_teeth
-    m = motion_track(_closing(rig), [1.0])
-    out = render_frame(rig, m, 0)
-    # The portrait's opening, shrunk a little: after closing, all lip.
-    xy0 = rig.landmarks[:, :2]
-    opening = polygon_mask(rgb.shape, xy0[topo.LIPS_INNER])
-    k = max(3, int(0.02 * rig.iod) | 1)
-    core = cv2.erode(opening.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
-    central = core & (np.arange(rgb.shape[1])[None, :] > xy0[topo.LIPS_INNER_UPPER[2], 0]) \
-        & (np.arange(rgb.shape[1])[None, :] < xy0[topo.LIPS_INNER_UPPER[-3], 0])
-    before, after = rgb[central].astype(np.float64), out[central].astype(np.float64)
-    lum_before, lum_after = before @ LUMA, after @ LUMA
-    # Her yellowish teeth against her red lips: closer to which colour?
-    teeth_rgb = np.median(before[lum_before > np.percentile(lum_before, 50)], 0)
-    lip = rig.lip_rgb.astype(np.float64)
-
-    def teeth_like(px: np.ndarray) -> float:
-        # By chromaticity, so that the shaded crease where the lips meet is lip.
-        def chroma(c: np.ndarray) -> np.ndarray:
-            return c / np.maximum(c.sum(axis=-1, keepdims=True), 1.0)
-        return float((np.linalg.norm(chroma(px) - chroma(teeth_rgb), axis=1)
-                      < np.linalg.norm(chroma(px) - chroma(lip), axis=1)).mean())
-
-    assert teeth_like(before) > 0.4  # her teeth were there
-    assert teeth_like(after) < 0.05, "teeth still show between the closed lips"
-    # Lip-coloured, and no dark slit where the lips meet.
-    lab_lip = cv2.cvtColor(rig.lip_rgb.astype(np.uint8)[None, None], cv2.COLOR_RGB2LAB)[0, 0]
-    lab_out = cv2.cvtColor(out[central][None].astype(np.uint8), cv2.COLOR_RGB2LAB)[0]
-    assert np.abs(np.median(lab_out[:, 1:].astype(float), 0) - lab_lip[1:]).max() < 12
-    lip_lum = float(rig.lip_rgb @ LUMA)
-    assert np.percentile(lum_after, 5) > 0.55 * lip_lum, (np.percentile(lum_after, 5), lip_lum)
-
-
-def test_closed_lips_meet_in_a_crease(smile) -> None:
-    """Lips closed over a smile's teeth meet in a shaded crease: the teeth do not
-    show through the pixel-wide band left between the two contours (6.6 % of its
-    pixels brighter than the lips without the crease, 1.6 % with it)."""
-    rgb, rig = smile
-    m = motion_track(_closing(rig), [1.0])
-    out = render_frame(rig, m, 0)
-    xy = frame_landmarks(rig, m, 0)
-    poly = np.concatenate([xy[topo.LIPS_INNER_UPPER], xy[topo.LIPS_INNER_LOWER][::-1]])
-    band = np.zeros(rgb.shape[:2], np.uint8)
-    cv2.fillPoly(band, [np.round(poly * 16).astype(np.int32)], 1, cv2.LINE_8, 4)
-    band = cv2.dilate(band, np.ones((3, 3), np.uint8)).astype(bool)
-    xs = np.arange(rgb.shape[1])[None, :]
-    band &= (xs > xy[topo.LIPS_INNER_UPPER[2], 0]) & (xs < xy[topo.LIPS_INNER_UPPER[-3], 0])
-    lum = out[band].astype(np.float64) @ LUMA
-    lip = float(rig.lip_rgb @ LUMA)
-    assert band.sum() > 100
-    assert float((lum > 1.1 * lip).mean()) < 0.03
-    assert float(lum.mean()) < lip
-
-
-def test_rest_pose_closes_teeth_into_a_crease_not_a_dotted_line(s4hq_teeth) -> None:
-    """The app's rest pose closes her parted lips to closed lips' gap (0.009-0.014 IOD,
-    not to nothing), and the crease where they meet is drawn in full there: her teeth,
-    squeezed between the two contours, do not show as a row of dots (the crease's
-    roughness 0.86 luma levels; 2.62 when the crease faded out from 0.010 IOD and the rest
-    pose's lips got a third to two thirds of it; her still's lip line 9.99)."""
-    from engine.motion.rest import CLOSED_GAP, rest_offset
-    from engine.render.mouth import SEAL_SHUT
-    from tests.full_size import crease_roughness
-
-    assert SEAL_SHUT[0] >= CLOSED_GAP.max()
-
-    rgb, rig = s4hq_teeth
-    m = motion_track(rest_offset(rig.neutral), [1.0])
-    out = render_frame(rig, m, 0)
-    xy = frame_landmarks(rig, m, 0)
-    gap = float(np.linalg.norm(xy[13, :2] - xy[14, :2])) / rig.iod
-    assert 0.005 < gap < 0.016, gap
-    assert crease_roughness(out, xy) < 1.5
-
-
-def test_half_closed_shows_own_teeth_unpainted(s4hq_teeth) -> None:
-    """Half-way closed, the lips cover the teeth's edges; what shows between them is
-    the portrait's own teeth where they were (the teeth stay with the head)."""
-    rgb, rig = s4hq_teeth
-    m = motion_track(_closing(rig), [0.5])
-    out = render_frame(rig, m, 0)
-    xy = frame_landmarks(rig, m, 0)
-    gap = polygon_mask(rgb.shape, xy[topo.LIPS_INNER])
-    k = max(3, int(0.02 * rig.iod) | 1)
-    gap = cv2.erode(gap.astype(np.uint8), np.ones((k, k), np.uint8)).astype(bool)
-    assert gap.sum() > 50
-    diff = np.abs(out[gap].astype(np.float64) - rgb[gap].astype(np.float64)).mean()
-    assert diff < 10.0, diff
-
-
-def test_dropping_lip_uncovers_lower_teeth(s4hq_teeth, monkeypatch) -> None:
-    """Her portrait shows upper teeth only: as her jaw drops, lower teeth in her own
-    teeth's colour rise behind the lower lip (GRID s1's shape), not a black hole."""
-    from engine.render import mouth
-
-    rgb, rig = s4hq_teeth
-    assert rig.mouth_split[3:6].min() > 0.9  # no lower teeth of her own in the middle
-    m = motion_track(jaw(), [0.1])
-    xy = frame_landmarks(rig, m, 0)
-    # Just above the lower inner lip, across the middle of the mouth.
-    lip = xy[topo.LIPS_INNER_LOWER[3:-3]]
-    band = np.concatenate([lip, lip[::-1] - [0.0, 0.025 * rig.iod]])
-    inside = polygon_mask(rgb.shape, band)
-    assert inside.sum() > 30
-    out = render_frame(rig, m, 0)[inside].astype(np.float64)
-    teeth, cavity = rig.teeth_rgb.astype(np.float64), rig.cavity_rgb.astype(np.float64)
-    closer = np.linalg.norm(out - teeth, axis=1) < np.linalg.norm(out - cavity, axis=1)
-    assert closer.mean() > 0.6, closer.mean()
-    monkeypatch.setattr(mouth, "bank", lambda: None)
-    hole = render_frame(rig, m, 0)[inside].astype(np.float64)
-    assert (hole @ LUMA).mean() < (out @ LUMA).mean() - 15.0
-
-
-@pytest.mark.parametrize("clip, frame", [("1001_DFA_ANG_XX", 36), ("1001_DFA_FEA_XX", 33)])
-def test_shout_closing_part_way_shows_its_own_tongue(grid: Path, clip: str, frame: int) -> None:
-    """CREMA-D 1001 at his widest, shouting (ANG, frame 36) and afraid (FEA, 33): no
-    upper teeth show, only a dark mouth over his tongue and lower teeth. The rest pose
-    closes his jaw; opened again part way (0.11 IOD), his tongue and lower teeth come up
-    with the jaw into the dark, as the real video shows them: 4 % of the opening nearer
-    his dark than his tongue, on both. Before, the dark stayed with his head in front of
-    them and filled half the opening (ANG 50 %); and FEA's darkest line, between his
-    tongue and his lower teeth, gave his tongue to his head, squeezed with the dark into
-    the opening (23 %)."""
-    from engine.motion.rest import rest_offset
-
-    rgb = video_frame(grid.parent / "crema-d" / "1001" / "video" / f"{clip}.mp4", frame)
-    rig = portrait_rig(rgb)
-    assert rig.keep_teeth and float(rig.rest_gap[3:6].mean()) > 0.25
-    assert rig.teeth_end[3:6].max() < 0.1  # no upper teeth of his own in the middle
-    # The app's rest pose (his jaw up, his lips closed), opened again by the jaw.
-    m = motion_track(rest_offset(rig.neutral) + 0.1 * jaw(), [1.0])
-    xy = frame_landmarks(rig, m, 0)
-    gap = (xy[14, :2] - xy[13, :2]) @ mouth_normal(xy) / rig.iod
-    assert 0.07 < gap < 0.13, gap
-    opening = polygon_mask(rgb.shape, xy[topo.LIPS_INNER])
-    xs = np.arange(rgb.shape[1])[None, :]
-    opening &= (xs > xy[topo.LIPS_INNER_UPPER[3], 0]) & (xs < xy[topo.LIPS_INNER_UPPER[-4], 0])
-    assert opening.sum() > 30
-    lum = render_frame(rig, m, 0)[opening].astype(np.float64) @ LUMA
-    dark = float(rig.cavity_rgb @ LUMA)
-    own = polygon_mask(rgb.shape, rig.landmarks[topo.LIPS_INNER, :2])
-    tongue = float(np.percentile(rgb[own].astype(np.float64) @ LUMA, 60))
-    share = float((lum < dark + 0.5 * (tongue - dark)).mean())
-    assert share < 0.2, share
-
-
-@pytest.mark.parametrize("clip, frame, teeth", [
-    ("crema-d/1001/video/1001_DFA_HAP_XX.mp4", 28, True),
-    ("crema-d/1001/video/1001_DFA_FEA_XX.mp4", 33, True),
-    ("grid/s33/video/bwwy3s.mp4", 27, False),
-])
-def test_a_mouth_wide_open_over_its_tongue_shows_its_teeth(grid: Path, clip: str, frame: int,
-                                                           teeth: bool) -> None:
-    """CREMA-D 1001 at his widest, laughing and afraid: rows of upper and lower teeth round
-    a large tongue, 0.12 and 0.11 of the opening (under the 0.15 a smile's teeth fill) but
-    rows 0.028 and 0.024 IOD tall. They are his own teeth, kept and moved with his jaw,
-    not a dark gap. GRID s33's parted lips over a dark mouth show none."""
-    rgb = video_frame(grid.parent / clip, frame)
-    rig = portrait_rig(rgb)
-    assert rig.open_at_rest
-    assert rig.keep_teeth is teeth
 
 
 def test_closed_portrait_opens_onto_a_real_interior(closed_lips, monkeypatch) -> None:
