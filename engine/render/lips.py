@@ -190,7 +190,7 @@ def _along_mouth_median(v: np.ndarray) -> np.ndarray:
     return np.median(np.stack([padded[:-2], padded[1:-1], padded[2:]]), axis=0)
 
 
-def content_split(rgb: np.ndarray, xy: np.ndarray, skin_rgb: np.ndarray | None = None
+def content_split(rgb: np.ndarray, xy: np.ndarray, skin_rgb: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:
     """``(split (9,), teeth_end (9,)) float64`` per column, as shares of the way from
     the upper inner lip to the lower one: where the head's content ends and the
@@ -214,12 +214,10 @@ def content_split(rgb: np.ndarray, xy: np.ndarray, skin_rgb: np.ndarray | None =
     Args:
         rgb: ``(H, W, 3) uint8`` the portrait.
         xy: ``(468, 2)`` its landmarks, pixels.
-        skin_rgb: ``(3,)`` the cheek's colour, 0..255; None counts every bright
-            point as teeth.
+        skin_rgb: ``(3,)`` the cheek's colour, 0..255.
     """
     t, lum, green = _column_profiles(rgb, xy)
-    skin_green = -np.inf if skin_rgb is None else \
-        float(skin_rgb[1]) / max(float(skin_rgb[0]), 1.0) - REDDER
+    skin_green = float(skin_rgb[1]) / max(float(skin_rgb[0]), 1.0) - REDDER
     split = np.empty(COLUMNS)
     end = np.empty(COLUMNS)
     search = t >= 1.0 / 3.0
