@@ -218,3 +218,26 @@ def test_a_mouth_wide_open_over_its_tongue_shows_its_teeth(grid: Path, clip: str
     rig = portrait_rig(rgb)
     assert rig.open_at_rest
     assert rig.keep_teeth is teeth
+
+
+def test_opening_past_parted_lips_shows_upper_teeth_not_a_hole(grid: Path) -> None:
+    """CREMA-D 1001 mid-word (NEU, frame 21): lips parted 0.08 IOD over his lower teeth, his
+    upper lip over his upper teeth. Opened further (0.19 IOD), his upper teeth show under
+    the lip (GRID s1's, in his light) and the mouth behind them is a shaded cavity: band
+    luma 146 under the lip and no pixel of the opening under 30. Before, the gap was his
+    darkest tenth, black (luma 17 under the lip; 61 % of the opening under 30)."""
+    rgb = video_frame(grid.parent / "crema-d" / "1001" / "video" / "1001_DFA_NEU_XX.mp4", 21)
+    rig = portrait_rig(rgb)
+    assert rig.keep_teeth and float((rig.teeth_end * rig.rest_gap)[3:6].max()) < 0.01
+    m = motion_track(jaw(), [0.1])
+    xy = frame_landmarks(rig, m, 0)
+    gap = (xy[14, :2] - xy[13, :2]) @ mouth_normal(xy) / rig.iod
+    assert 0.15 < gap < 0.25, gap
+    out = render_frame(rig, m, 0)
+    lip = xy[topo.LIPS_INNER_UPPER[3:-3]]
+    under = polygon_mask(rgb.shape, np.concatenate([lip + [0.0, 0.005 * rig.iod],
+                                                    lip[::-1] + [0.0, 0.03 * rig.iod]]))
+    assert under.sum() > 20
+    assert float((out[under].astype(np.float64) @ LUMA).mean()) > 80.0
+    inside = out[polygon_mask(rgb.shape, xy[topo.LIPS_INNER])].astype(np.float64) @ LUMA
+    assert float((inside < 30.0).mean()) < 0.1

@@ -50,13 +50,16 @@ renderer's constants on his own mouth (never reported as validation).
 ``--portrait widest`` takes each clip's widest-open frame as the portrait instead
 (a diagnostic of the mouth closed from a shout and opened again; the still is then
 close to the real mouth at the most-open frames, and the gain is negative).
+``--portrait half`` takes the frame whose real mouth is open nearest half as wide as at
+its widest (lips parted mid-word): the most-open frames then open about twice as wide as
+the portrait, past what it shows between its lips.
 
 ``--voiced`` picks the most-open frames among those inside a recognised phone
 only. It is a diagnostic, not the issue's measure: a speaker who opens her
 mouth before the voice starts (s4hq often does, to breathe) gives frames that
 no speech-driven face can know about.
 
-Run: ``python tools/mouth_eval.py [--motion gan oracle] [--portrait first|widest] [--voiced]
+Run: ``python tools/mouth_eval.py [--motion gan oracle] [--portrait first|widest|half] [--voiced]
 [--out out/mouth_eval]``
 (about a minute on 2 cores for the 64 clips once the tracking is cached; the
 first run tracks them, about 6 minutes). Writes ``report.md`` and ``results.json``.
@@ -123,12 +126,30 @@ def most_open(landmarks: np.ndarray, presence: np.ndarray, top: int = TOP,
               allowed: np.ndarray | None = None) -> np.ndarray:
     """Indices of the ``top`` frames with the widest inner-lip gap (IOD units),
     among the ``allowed`` ``(T,) bool`` frames when given."""
-    iod = np.linalg.norm(landmarks[:, 263, :2] - landmarks[:, 33, :2], axis=1)
-    gap = np.linalg.norm(landmarks[:, 14, :2] - landmarks[:, 13, :2], axis=1) / iod
+    gap = _gaps(landmarks)
     gap[presence < 0.5] = -1.0
     if allowed is not None:
         gap[~allowed] = -1.0
     return np.sort(np.argsort(-gap)[:top])
+
+
+def portrait_index(landmarks: np.ndarray, presence: np.ndarray, which: str) -> int:
+    """The real frame that is the portrait: ``"first"``, ``"widest"`` (the mouth most
+    open) or ``"half"`` (open nearest half as wide as at its widest)."""
+    if which == "first":
+        return 0
+    widest = int(most_open(landmarks, presence, top=1)[0])
+    if which == "widest":
+        return widest
+    gap = _gaps(landmarks)
+    gap[presence < 0.5] = np.inf
+    return int(np.argmin(np.abs(gap - 0.5 * gap[widest])))
+
+
+def _gaps(landmarks: np.ndarray) -> np.ndarray:
+    """``(T,) float`` the inner-lip gap at the mouth's middle, inter-ocular distances."""
+    iod = np.linalg.norm(landmarks[:, 263, :2] - landmarks[:, 33, :2], axis=1)
+    return np.linalg.norm(landmarks[:, 14, :2] - landmarks[:, 13, :2], axis=1) / iod
 
 
 def voiced_frames(audio_path: Path, n: int, fps: float, delay: float = 0.0) -> np.ndarray:
@@ -172,8 +193,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
               portrait_frame: str = "first") -> dict:
     """Per-source SSIM gain and inner-mouth colour difference of one clip (at the
     most-open frames while the voice speaks, with ``voiced``; at ``picks`` when given),
-    the portrait being the clip's first frame or, with ``portrait_frame="widest"``, the
-    frame where its real mouth is widest."""
+    the portrait being the real frame :func:`portrait_index` picks by ``portrait_frame``."""
     from engine.analysis import analyse_portrait
     from engine.media.image import Image
     from engine.model.data import find_audio
@@ -193,7 +213,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     frames = decode(video)
     n = min(len(frames), clip["landmarks"].shape[0])
     lm = clip["landmarks"][:n]
-    at = 0 if portrait_frame == "first" else int(most_open(lm, clip["presence"][:n], top=1)[0])
+    at = portrait_index(lm, clip["presence"][:n], portrait_frame)
     portrait = analyse_portrait(Image(frames[at], None, str(video)))
     rig = portrait.rig
     # patches cut with the video tracker's landmarks, as the real frames' (module docstring)
@@ -346,10 +366,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="pick the most-open frames among those inside a spoken phone only "
                          "(a diagnostic: the issue's measure uses every frame)")
     ap.add_argument("--limit", type=int, default=None, help="at most this many clips per set")
-    ap.add_argument("--portrait", choices=("first", "widest"), default="first",
-                    help="the portrait: each clip's first frame (the issue's measure) or the "
+    ap.add_argument("--portrait", choices=("first", "widest", "half"), default="first",
+                    help="the portrait: each clip's first frame (the issue's measure), the "
                          "frame where its real mouth is widest (a shout, a word caught "
-                         "mid-way: how the mouth closes and opens again from it)")
+                         "mid-way: how the mouth closes and opens again from it) or where "
+                         "it is open half as wide (lips parted: opening past them)")
     ap.add_argument("--breath", type=float, default=None,
                     help="the app's Breath setting for gan and phonetic (default the app's)")
     ap.add_argument("--cache", type=Path, default=ROOT / "cache" / "model" / "grid")

@@ -368,8 +368,13 @@ def mouth_rows(
     # The upper teeth stand in front of the lower content, but the dark of an open
     # mouth under them (from their end ``ma`` to the split) does not: the tongue
     # and the lower teeth rise into it as the jaw closes, and cover it.
+    # Opening past the portrait, the gap between the contents takes that dark over as
+    # fast as it opens: a lip leaving teeth it covered shows them, not a stretched shadow
+    # (:func:`engine.render.mouth.paint_mouth` lays them from the gap's top).
     ma = ms if teeth_end is None else us + teeth_end * (ls - us)
-    b_t = np.clip(np.minimum(up_t, np.maximum(lt - c_h, ma + skull)), ut, lt)
+    lo_top = lt - c_h
+    b_t = np.clip(np.minimum(up_t, np.maximum(np.minimum(lo_top, 2.0 * up_t - lo_top),
+                                              ma + skull)), ut, lt)
     c_t = np.maximum(lt - c_h, b_t)
     # Sources: the visible share of each content, front to back.
     b_s = up_top + up_h * np.where(up_t > ut, (b_t - ut) / np.maximum(up_t - ut, 1e-9), 0.0)

@@ -4,11 +4,12 @@ The gap is painted in the mouth's own frame: ``u`` runs from one mouth corner
 (0) to the other (1), with distances below the gap's upper edge and above its
 lower edge. What fills it:
 
-- a portrait that shows its own teeth: its own darkest mouth colour, a little
-  lighter near the teeth, fading in only as the gap widens (a narrow gap shows
-  the teeth's edges drawn out); where the portrait shows no lower teeth, the
-  lower teeth that a dropping lip uncovers are GRID s1's, in the colour of the
-  portrait's own teeth;
+- a portrait that shows its own teeth: a cavity, fading in only as the gap widens (a
+  narrow gap shows the teeth's edges drawn out), and a tongue as the mouth opens wide;
+  where the portrait shows no lower teeth, the lower teeth that a dropping lip uncovers
+  are GRID s1's, in the colour of the portrait's own teeth; where it shows no upper teeth
+  (its upper lip covers them), those a mouth opening wider shows under the lip are
+  s1's, in the portrait's light;
 - a human portrait with closed lips (or parted lips and no teeth): GRID s1's
   real teeth and cavity (:mod:`engine.render.interior`), in the portrait's light,
   coloured lights too (a blue stage: told from a blue cartoon by the whites of the
@@ -29,10 +30,14 @@ import numpy as np
 from engine.render import topology as topo
 from engine.render.colour import LUMA
 from engine.render.interior import (
+    CORRIDOR,
     LOWER_IOD,
     UPPER_HANG,
+    UPPER_IOD,
+    UPPER_TEETH,
     bank,
     bank_teeth_rgb,
+    cavity_shade,
     contour_profile,
     fill,
     lay_tongue,
@@ -59,6 +64,9 @@ OWN_LOWER = (0.012, 0.03)
 OWN_LOWER_SHARE = 0.5
 #: Those lower teeth stand in the shade of the upper ones: this share of their light.
 OWN_LOWER_SHADE = 0.85
+#: Share of the gap's height that upper teeth fill at most, where the portrait's own
+#: upper teeth are shorter than :data:`OWN_LOWER` (its upper lip covers them).
+OWN_UPPER_SHARE = 0.4
 #: The crease where closed lips meet: its strength, its shade of the lip colour
 #: and its soft edge beyond the band between the lips (pixels).
 SEAL_ALPHA = 0.85
@@ -187,8 +195,13 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     blur = rig.blur * iod / max(rig.iod, 1e-6)
     if rig.keep_teeth and np.any(rig.cavity_rgb > 0):
         color = _own_cavity(rig, d_top, d_bot, u, iod)
-        lay_tongue(color, rig.lip_rgb, opening, u, d_top, d_bot, iod)
+        # The tongue shows as the whole mouth opens, not the gap alone.
+        mid = len(topo.LIPS_INNER_UPPER) // 2
+        whole = float((xy[topo.LIPS_INNER_LOWER[mid]] - xy[topo.LIPS_INNER_UPPER[mid]])
+                      @ normal) / iod
+        lay_tongue(color, rig.lip_rgb, whole, u, d_top, d_bot, iod)
         _own_lower_teeth(color, rig, u, d_bot, gap, iod, length / iod, blur)
+        _own_upper_teeth(color, rig, u, d_top, gap, iod, length / iod, blur)
     elif b is not None and (_skin_hue(rig.skin_rgb) or _coloured_light(rig)):
         # How far each lip curves into the mouth beyond its middle: the teeth do not.
         mid_top, mid_bot = (float(((rows[4:7] - upper[0]) @ normal).mean())
@@ -334,14 +347,22 @@ def _coloured_light(rig: PortraitRig) -> bool:
 
 def _own_cavity(rig: PortraitRig, d_top: np.ndarray, d_bot: np.ndarray, u: np.ndarray,
                 iod: float) -> np.ndarray:
-    """The gap between a portrait's own teeth: the dark of its own open mouth,
-    ``(h, w, 3) float32``, a little lighter near the teeth and darker towards
-    the corners."""
-    side = np.abs(2.0 * u - 1.0)
-    near = np.maximum(np.minimum(d_top, d_bot), 0.0)
-    edge = np.exp(-near / max(0.04 * iod, 1.0))
-    shade = (0.3 + 0.45 * edge) * (1.0 - 0.4 * side**2)
-    return shade[..., None] * rig.cavity_rgb.astype(np.float32)
+    """The gap between a portrait's own teeth, ``(h, w, 3) float32``: GRID s1's cavity
+    in the portrait's light (:func:`engine.render.interior.cavity_shade`), or the
+    portrait's own darkest tenth where that is lighter. The darkest tenth alone was near
+    black (luma 5 to 20 on CREMA-D 1001's parted lips) and opened into a hole: with the
+    real motion replayed from frames open half as wide as the widest (``tools/mouth_eval.py
+    --portrait half``), the inside's colour was 6.4 CIEDE2000 from the real one on
+    CREMA-D (median; 3.7 now, with the upper teeth and the tongue)."""
+    own = rig.cavity_rgb.astype(np.float32)
+    b = bank()
+    if b is None:  # (no interior asset: the old shading of its own dark)
+        side = np.abs(2.0 * u - 1.0)
+        edge = np.exp(-np.maximum(np.minimum(d_top, d_bot), 0.0) / max(0.04 * iod, 1.0))
+        return ((0.3 + 0.45 * edge) * (1.0 - 0.4 * side**2))[..., None] * own
+    lit = b.cavity_rgb * rig.teeth_gain
+    colour = lit if float(lit @ LUMA) > float(own @ LUMA) else own
+    return cavity_shade(u, d_top, d_bot, iod)[..., None] * colour
 
 
 def _own_lower_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_bot: np.ndarray,
@@ -375,6 +396,36 @@ def _own_lower_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_bot: 
     teeth = np.minimum(OWN_LOWER_SHADE * shade[..., None] * rig.teeth_rgb.astype(np.float32),
                        255.0)
     color[sub] += (w * a)[..., None] * (teeth - color[sub])
+
+
+def _own_upper_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_top: np.ndarray,
+                     gap: np.ndarray, iod: float, width: float, blur: float) -> None:
+    """Lay s1's upper teeth, in the portrait's light, over the ``(h, w, 3) float32`` gap
+    colour in place, along the columns where the portrait shows no upper teeth of its own
+    (they end less than :data:`OWN_LOWER` IODs under its upper lip: the lip covers them,
+    as a shout's or a word's often does): a mouth opening wider than the portrait's
+    shows the teeth under the lip, not a dark hole. Their biting edges come first, over
+    at most :data:`OWN_UPPER_SHARE` of the gap, and the strip ends where s1's upper
+    teeth end (:data:`engine.render.interior.UPPER_TEETH`). The colour is the portrait's
+    light on s1's teeth (``PortraitRig.teeth_gain``), as for closed lips: what such a
+    portrait shows as its own teeth colour is often its tongue or lower lip."""
+    b = bank()
+    if b is None:
+        return
+    need = 1.0 - smoothstep(rig.teeth_end * rig.rest_gap, *OWN_LOWER)
+    if not np.any(need > 0):
+        return
+    tips = UPPER_TEETH[0] * iod
+    dist = d_top + (tips - np.minimum(tips, OWN_UPPER_SHARE * gap))
+    rows = np.flatnonzero((dist < tips).any(axis=1))
+    if len(rows) == 0:
+        return
+    sub = (slice(rows[0], rows[-1] + 1), slice(None))
+    w = np.interp(u[sub], np.linspace(0.1, 0.9, COLUMNS), need).astype(np.float32)
+    w *= smoothstep(np.minimum(u[sub], 1.0 - u[sub]), *CORRIDOR)
+    img, a = strip(b, "upper", u[sub], dist[sub], iod, width, UPPER_TEETH[0] / UPPER_IOD,
+                   blur=blur)
+    color[sub] += (w * a)[..., None] * (img * rig.teeth_gain - color[sub])
 
 
 def _painted(rig: PortraitRig, opening: float, gap: np.ndarray, d_top: np.ndarray,
