@@ -23,8 +23,11 @@ lip part of the way (:data:`LOWER_FOLLOW`). The upper teeth stand in front of
 the lower content, but the dark of an open mouth under them does not: as the jaw
 closes, the tongue and the lower teeth rise into it (:func:`content_split` finds
 where the upper teeth end). The gap between the two contents opens as the jaw
-drops. Opening from closed lips over teeth therefore reveals the portrait's own
-upper teeth first, as the upper lip leaves them, then the lower ones. A lip's
+drops, and takes over that dark as fast as it opens; where the portrait shows no
+upper teeth (its upper lip covers them), the teeth it uncovers are painted there
+(:mod:`engine.render.mouth`). Opening from closed lips over teeth therefore reveals
+the portrait's own upper teeth first, as the upper lip leaves them, then the lower
+ones. A lip's
 body (the landmarks between its inner and outer contour) follows both contours
 (:func:`spread_lips`), so it stretches evenly.
 
