@@ -193,16 +193,20 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     b = bank()
     # The picture's softness at this size: s1's teeth are laid as soft as it.
     blur = rig.blur * iod / max(rig.iod, 1e-6)
+    # s1's interior suits a human face, under any light; a cartoon's or an animal's
+    # keeps paint and its own colours.
+    human = _skin_hue(rig.skin_rgb) or _coloured_light(rig)
     if rig.keep_teeth and np.any(rig.cavity_rgb > 0):
-        color = _own_cavity(rig, d_top, d_bot, u, iod)
+        color = _own_cavity(rig, d_top, d_bot, u, iod, human)
         # The tongue shows as the whole mouth opens, not the gap alone.
         mid = len(topo.LIPS_INNER_UPPER) // 2
         whole = float((xy[topo.LIPS_INNER_LOWER[mid]] - xy[topo.LIPS_INNER_UPPER[mid]])
                       @ normal) / iod
         lay_tongue(color, rig.lip_rgb, whole, u, d_top, d_bot, iod)
         _own_lower_teeth(color, rig, u, d_bot, gap, iod, length / iod, blur)
-        _own_upper_teeth(color, rig, u, d_top, gap, iod, length / iod, blur)
-    elif b is not None and (_skin_hue(rig.skin_rgb) or _coloured_light(rig)):
+        if human:
+            _own_upper_teeth(color, rig, u, d_top, gap, iod, length / iod, blur)
+    elif b is not None and human:
         # How far each lip curves into the mouth beyond its middle: the teeth do not.
         mid_top, mid_bot = (float(((rows[4:7] - upper[0]) @ normal).mean())
                             for rows in (upper, lower))
@@ -346,17 +350,19 @@ def _coloured_light(rig: PortraitRig) -> bool:
 
 
 def _own_cavity(rig: PortraitRig, d_top: np.ndarray, d_bot: np.ndarray, u: np.ndarray,
-                iod: float) -> np.ndarray:
-    """The gap between a portrait's own teeth, ``(h, w, 3) float32``: GRID s1's cavity
-    in the portrait's light (:func:`engine.render.interior.cavity_shade`), or the
-    portrait's own darkest tenth where that is lighter. The darkest tenth alone was near
+                iod: float, human: bool) -> np.ndarray:
+    """The gap between a portrait's own teeth, ``(h, w, 3) float32``: on a ``human`` face
+    GRID s1's cavity in the portrait's light (:func:`engine.render.interior.cavity_shade`),
+    or the portrait's own darkest tenth where that is lighter; else (a cartoon, an animal,
+    or without the interior asset) its own darkest tenth, lighter near the teeth and darker
+    towards the corners. The darkest tenth alone was near
     black (luma 5 to 20 on CREMA-D 1001's parted lips) and opened into a hole: with the
     real motion replayed from frames open half as wide as the widest (``tools/mouth_eval.py
     --portrait half``), the inside's colour was 6.4 CIEDE2000 from the real one on
     CREMA-D (median; 3.7 now, with the upper teeth and the tongue)."""
     own = rig.cavity_rgb.astype(np.float32)
     b = bank()
-    if b is None:  # (no interior asset: the old shading of its own dark)
+    if b is None or not human:
         side = np.abs(2.0 * u - 1.0)
         edge = np.exp(-np.maximum(np.minimum(d_top, d_bot), 0.0) / max(0.04 * iod, 1.0))
         return ((0.3 + 0.45 * edge) * (1.0 - 0.4 * side**2))[..., None] * own
