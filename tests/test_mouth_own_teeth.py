@@ -241,3 +241,17 @@ def test_opening_past_parted_lips_shows_upper_teeth_not_a_hole(grid: Path) -> No
     assert float((out[under].astype(np.float64) @ LUMA).mean()) > 80.0
     inside = out[polygon_mask(rgb.shape, xy[topo.LIPS_INNER])].astype(np.float64) @ LUMA
     assert float((inside < 30.0).mean()) < 0.1
+
+
+def test_teeth_over_a_red_edge_part_at_their_own_end(grid: Path) -> None:
+    """CREMA-D 1001 mid-word (NEU, frame 32): his upper teeth end 0.69-0.72 of the way
+    to the lower lip, and under them lies something bright but redder (lip edge, gums),
+    no dark. The mouth's content parts there, the jaw taking the rest, as at its dark
+    corners (0.31-0.34); before, the split lay at the lower lip (1.0) in the middle only,
+    and the gap that opened was stepped."""
+    rgb = video_frame(grid.parent / "crema-d" / "1001" / "video" / "1001_DFA_NEU_XX.mp4", 32)
+    rig = portrait_rig(rgb)
+    assert rig.keep_teeth
+    assert np.all(rig.teeth_end[3:6] > 0.5)
+    assert np.allclose(rig.mouth_split[3:6], rig.teeth_end[3:6], atol=0.05)
+    assert rig.mouth_split.max() < 0.9

@@ -211,8 +211,12 @@ def content_split(rgb: np.ndarray, xy: np.ndarray, skin_rgb: np.ndarray
     covers as the jaw rises (:func:`mouth_rows`); where something bright but not
     teeth (a tongue) lies between that dark and the split, it is the jaw's: the
     split moves up to where the dark ends (a mouth wide open over its tongue, whose
-    darkest line is the one between the tongue and the lower teeth). Both smoothed
-    along the mouth.
+    darkest line is the one between the tongue and the lower teeth); and where no dark
+    follows the teeth at all, only something bright and redder (the lower lip's edge,
+    gums, a tongue), the split is at the teeth's end, not the lower lip: a mouth opening
+    wider parts the two there, as the portrait's other columns do (CREMA-D NEU frame 32:
+    0.72 in the middle, beside 0.34 at the corners; 1.0 before drew a stepped gap). Both
+    smoothed along the mouth.
 
     Args:
         rgb: ``(H, W, 3) uint8`` the portrait.
@@ -235,6 +239,8 @@ def content_split(rgb: np.ndarray, xy: np.ndarray, skin_rgb: np.ndarray
         after = np.flatnonzero(bright[e:] & (t[e:] < split[k]))
         if len(after) and after[0] > 0:
             split[k] = t[e + after[0]]
+        elif split[k] >= 1.0 and len(after) and search[min(e, len(t) - 1)]:
+            split[k] = t[e]  # bright but redder than teeth right under them: the jaw's
     split = _along_mouth_median(split)
     return split, np.minimum(_along_mouth_median(end), split)
 
