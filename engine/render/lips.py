@@ -27,9 +27,8 @@ drops, and takes over that dark as fast as it opens; where the portrait shows no
 upper teeth (its upper lip covers them), the teeth it uncovers are painted there
 (:mod:`engine.render.mouth`). Opening from closed lips over teeth therefore reveals
 the portrait's own upper teeth first, as the upper lip leaves them, then the lower
-ones. A lip's
-body (the landmarks between its inner and outer contour) follows both contours
-(:func:`spread_lips`), so it stretches evenly.
+ones. A lip's body (the landmarks between its inner and outer contour) follows both
+contours (:func:`spread_lips`), so it stretches evenly.
 
 All positions here are in one image's pixels; displacements are measured
 along the mouth's downward normal.
@@ -384,7 +383,7 @@ def mouth_rows(
     lo_top = lt - c_h
     b_t = np.clip(np.minimum(up_t, np.maximum(np.minimum(lo_top, 2.0 * up_t - lo_top),
                                               ma + skull)), ut, lt)
-    c_t = np.maximum(lt - c_h, b_t)
+    c_t = np.maximum(lo_top, b_t)
     # Sources: the visible share of each content, front to back.
     b_s = up_top + up_h * np.where(up_t > ut, (b_t - ut) / np.maximum(up_t - ut, 1e-9), 0.0)
     frac = np.where(c_h > 1e-9, (lt - c_t) / np.maximum(c_h, 1e-9), 1.0)
