@@ -65,8 +65,11 @@ OWN_LOWER_SHARE = 0.5
 #: Those lower teeth stand in the shade of the upper ones: this share of their light.
 OWN_LOWER_SHADE = 0.85
 #: Share of the gap's height that upper teeth fill at most, where the portrait's own
-#: upper teeth are shorter than :data:`OWN_LOWER` (its upper lip covers them).
-OWN_UPPER_SHARE = 0.4
+#: upper teeth are shorter than :data:`OWN_LOWER` (its upper lip covers them): GRID s1's
+#: upper teeth end 0.07 IOD under his lip (``interior.UPPER_TEETH``), half his widest
+#: openings (0.14), as :data:`OWN_LOWER_SHARE` holds the lower ones to half. (0.4, the
+#: first value tried, read the same on the validation clips to within 0.2 CIEDE2000.)
+OWN_UPPER_SHARE = 0.5
 #: The crease where closed lips meet: its strength, its shade of the lip colour
 #: and its soft edge beyond the band between the lips (pixels).
 SEAL_ALPHA = 0.85
@@ -359,7 +362,7 @@ def _own_cavity(rig: PortraitRig, d_top: np.ndarray, d_bot: np.ndarray, u: np.nd
     black (luma 5 to 20 on CREMA-D 1001's parted lips) and opened into a hole: with the
     real motion replayed from frames open half as wide as the widest (``tools/mouth_eval.py
     --portrait half``), the inside's colour was 6.4 CIEDE2000 from the real one on
-    CREMA-D (median; 3.7 now, with the upper teeth and the tongue)."""
+    CREMA-D (median; 3.6 now, with the upper teeth and the tongue)."""
     own = rig.cavity_rgb.astype(np.float32)
     b = bank()
     if b is None or not human:
