@@ -150,7 +150,7 @@ def test_half_closed_shows_own_teeth_unpainted(s4hq_teeth) -> None:
 def test_dropping_lip_uncovers_lower_teeth(s4hq_teeth, monkeypatch) -> None:
     """Her portrait shows upper teeth only: as her jaw drops, lower teeth in her own
     teeth's colour rise behind the lower lip (GRID s1's shape), not a black hole."""
-    from engine.render import mouth
+    from engine.render import own_teeth
 
     rgb, rig = s4hq_teeth
     assert rig.mouth_split[3:6].min() > 0.9  # no lower teeth of her own in the middle
@@ -165,7 +165,7 @@ def test_dropping_lip_uncovers_lower_teeth(s4hq_teeth, monkeypatch) -> None:
     teeth, cavity = rig.teeth_rgb.astype(np.float64), rig.cavity_rgb.astype(np.float64)
     closer = np.linalg.norm(out - teeth, axis=1) < np.linalg.norm(out - cavity, axis=1)
     assert closer.mean() > 0.6, closer.mean()
-    monkeypatch.setattr(mouth, "bank", lambda: None)
+    monkeypatch.setattr(own_teeth, "bank", lambda: None)
     hole = render_frame(rig, m, 0)[inside].astype(np.float64)
     assert (hole @ LUMA).mean() < (out @ LUMA).mean() - 15.0
 

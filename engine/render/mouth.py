@@ -4,12 +4,9 @@ The gap is painted in the mouth's own frame: ``u`` runs from one mouth corner
 (0) to the other (1), with distances below the gap's upper edge and above its
 lower edge. What fills it:
 
-- a portrait that shows its own teeth: a cavity, fading in only as the gap widens (a
-  narrow gap shows the teeth's edges drawn out), and a tongue as the mouth opens wide;
-  where the portrait shows no lower teeth, the lower teeth that a dropping lip uncovers
-  are GRID s1's, in the colour of the portrait's own teeth; where it shows no upper teeth
-  (its upper lip covers them), those a mouth opening wider shows under the lip are
-  s1's, in the portrait's light;
+- a portrait that shows its own teeth: a cavity, a tongue and the teeth a lip hid
+  (:mod:`engine.render.own_teeth`), fading in only as the gap widens (a narrow gap
+  shows the teeth's edges drawn out);
 - a human portrait with closed lips (or parted lips and no teeth): GRID s1's
   real teeth and cavity (:mod:`engine.render.interior`), in the portrait's light,
   coloured lights too (a blue stage: told from a blue cartoon by the whites of the
@@ -30,22 +27,16 @@ import numpy as np
 from engine.render import topology as topo
 from engine.render.colour import LUMA
 from engine.render.interior import (
-    CORRIDOR,
-    LOWER_IOD,
     UPPER_HANG,
-    UPPER_IOD,
-    UPPER_TEETH,
     bank,
-    bank_teeth_rgb,
-    cavity_shade,
     contour_profile,
     fill,
     lay_tongue,
     smoothstep,
-    strip,
 )
 from engine.render.lips import COLUMNS, met, mouth_normal
 from engine.render.mouth_light import restore_contrast
+from engine.render.own_teeth import own_interior
 from engine.render.rig import PortraitRig
 
 #: The inside fades out where its lips come within this of each other (inter-ocular
@@ -57,19 +48,6 @@ END_GAP = (0.004, 0.02)
 FADE_IN = (0.004, 0.035)
 #: ... and the dark between a portrait's own teeth.
 OWN_FADE_IN = (0.02, 0.08)
-#: A portrait's own lower content thinner than this (IODs) shows no lower teeth
-#: (fully drawn in below the first value, not at all above the second).
-OWN_LOWER = (0.012, 0.03)
-#: Share of the gap's height that those lower teeth fill at most.
-OWN_LOWER_SHARE = 0.5
-#: Those lower teeth stand in the shade of the upper ones: this share of their light.
-OWN_LOWER_SHADE = 0.85
-#: Share of the gap's height that upper teeth fill at most, where the portrait's own
-#: upper teeth are shorter than :data:`OWN_LOWER` (its upper lip covers them): GRID s1's
-#: upper teeth end 0.07 IOD under his lip (``interior.UPPER_TEETH``), half his widest
-#: openings (0.14), as :data:`OWN_LOWER_SHARE` holds the lower ones to half. (0.4, the
-#: first value tried, read the same on the validation clips to within 0.2 CIEDE2000.)
-OWN_UPPER_SHARE = 0.5
 #: The crease where closed lips meet: its strength, its shade of the lip colour
 #: and its soft edge beyond the band between the lips (pixels).
 SEAL_ALPHA = 0.85
@@ -200,15 +178,10 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     # keeps paint and its own colours.
     human = _skin_hue(rig.skin_rgb) or _coloured_light(rig)
     if rig.keep_teeth and np.any(rig.cavity_rgb > 0):
-        color = _own_cavity(rig, d_top, d_bot, u, iod, human)
-        # The tongue shows as the whole mouth opens, not the gap alone.
         mid = len(topo.LIPS_INNER_UPPER) // 2
         whole = float((xy[topo.LIPS_INNER_LOWER[mid]] - xy[topo.LIPS_INNER_UPPER[mid]])
                       @ normal) / iod
-        lay_tongue(color, rig.lip_rgb, whole, u, d_top, d_bot, iod)
-        _own_lower_teeth(color, rig, u, d_bot, gap, iod, length / iod, blur)
-        if human:
-            _own_upper_teeth(color, rig, u, d_top, gap, iod, length / iod, blur)
+        color = own_interior(rig, u, d_top, d_bot, gap, whole, iod, length / iod, blur, human)
     elif b is not None and human:
         # How far each lip curves into the mouth beyond its middle: the teeth do not.
         mid_top, mid_bot = (float(((rows[4:7] - upper[0]) @ normal).mean())
@@ -350,91 +323,6 @@ def _coloured_light(rig: PortraitRig) -> bool:
     if not np.any(w > 0):
         return False
     return _skin_hue(rig.skin_rgb.astype(np.float32) / np.maximum(w, 1.0) * float(w.mean()))
-
-
-def _own_cavity(rig: PortraitRig, d_top: np.ndarray, d_bot: np.ndarray, u: np.ndarray,
-                iod: float, human: bool) -> np.ndarray:
-    """The gap between a portrait's own teeth, ``(h, w, 3) float32``: on a ``human`` face
-    GRID s1's cavity in the portrait's light (:func:`engine.render.interior.cavity_shade`),
-    or the portrait's own darkest tenth where that is lighter; else (a cartoon, an animal,
-    or without the interior asset) its own darkest tenth, lighter near the teeth and darker
-    towards the corners. The darkest tenth alone was near
-    black (luma 5 to 20 on CREMA-D 1001's parted lips) and opened into a hole: with the
-    real motion replayed from frames open half as wide as the widest (``tools/mouth_eval.py
-    --portrait half``), the inside's colour was 6.4 CIEDE2000 from the real one on
-    CREMA-D (median; 3.6 now, with the upper teeth and the tongue)."""
-    own = rig.cavity_rgb.astype(np.float32)
-    b = bank()
-    if b is None or not human:
-        side = np.abs(2.0 * u - 1.0)
-        edge = np.exp(-np.maximum(np.minimum(d_top, d_bot), 0.0) / max(0.04 * iod, 1.0))
-        return ((0.3 + 0.45 * edge) * (1.0 - 0.4 * side**2))[..., None] * own
-    lit = b.cavity_rgb * rig.teeth_gain
-    colour = lit if float(lit @ LUMA) > float(own @ LUMA) else own
-    return cavity_shade(u, d_top, d_bot, iod)[..., None] * colour
-
-
-def _own_lower_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_bot: np.ndarray,
-                     gap: np.ndarray, iod: float, width: float, blur: float) -> None:
-    """Lay s1's lower teeth, recoloured to the portrait's own teeth, over the
-    ``(h, w, 3) float32`` gap colour in place, along the columns where the
-    portrait shows no lower teeth of its own (its lower content is thinner than
-    :data:`OWN_LOWER` IODs): a lip that drops uncovers teeth there, not a hole.
-    They rise from behind the lip tips first, over at most :data:`OWN_LOWER_SHARE`
-    of the gap (the dark between the biting edges stays), as soft as the picture
-    (``blur``, pixels: :func:`engine.render.interior.strip`)."""
-    b, ref = bank(), bank_teeth_rgb()
-    if b is None or ref is None or not np.any(rig.teeth_rgb > 0):
-        return
-    lower_h = (1.0 - rig.mouth_split) * rig.rest_gap
-    need = 1.0 - smoothstep(lower_h, *OWN_LOWER)
-    if not np.any(need > 0):
-        return
-    tips = 0.8 * LOWER_IOD * iod  # where the strip's teeth end and it fades to dark
-    dist = d_bot + (tips - np.minimum(tips, OWN_LOWER_SHARE * gap))
-    # Only the rows the teeth reach are sampled.
-    rows = np.flatnonzero((dist < LOWER_IOD * iod).any(axis=1))
-    if len(rows) == 0:
-        return
-    sub = (slice(rows[0], rows[-1] + 1), slice(None))
-    w = np.interp(u[sub], np.linspace(0.1, 0.9, COLUMNS), need).astype(np.float32)
-    img, a = strip(b, "lower", u[sub], dist[sub], iod, width, blur=blur)
-    # s1's shading (teeth, the gaps between them) in the portrait's own teeth
-    # colour: a per-channel gain would tint white teeth with s1's brown light.
-    shade = (img @ LUMA) / max(float(ref @ LUMA), 1.0)
-    teeth = np.minimum(OWN_LOWER_SHADE * shade[..., None] * rig.teeth_rgb.astype(np.float32),
-                       255.0)
-    color[sub] += (w * a)[..., None] * (teeth - color[sub])
-
-
-def _own_upper_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_top: np.ndarray,
-                     gap: np.ndarray, iod: float, width: float, blur: float) -> None:
-    """Lay s1's upper teeth, in the portrait's light, over the ``(h, w, 3) float32`` gap
-    colour in place, along the columns where the portrait shows no upper teeth of its own
-    (they end less than :data:`OWN_LOWER` IODs under its upper lip: the lip covers them,
-    as a shout's or a word's often does): a mouth opening wider than the portrait's
-    shows the teeth under the lip, not a dark hole. Their biting edges come first, over
-    at most :data:`OWN_UPPER_SHARE` of the gap, and the strip ends where s1's upper
-    teeth end (:data:`engine.render.interior.UPPER_TEETH`). The colour is the portrait's
-    light on s1's teeth (``PortraitRig.teeth_gain``), as for closed lips: what such a
-    portrait shows as its own teeth colour is often its tongue or lower lip."""
-    b = bank()
-    if b is None:
-        return
-    need = 1.0 - smoothstep(rig.teeth_end * rig.rest_gap, *OWN_LOWER)
-    if not np.any(need > 0):
-        return
-    tips = UPPER_TEETH[0] * iod
-    dist = d_top + (tips - np.minimum(tips, OWN_UPPER_SHARE * gap))
-    rows = np.flatnonzero((dist < tips).any(axis=1))
-    if len(rows) == 0:
-        return
-    sub = (slice(rows[0], rows[-1] + 1), slice(None))
-    w = np.interp(u[sub], np.linspace(0.1, 0.9, COLUMNS), need).astype(np.float32)
-    w *= smoothstep(np.minimum(u[sub], 1.0 - u[sub]), *CORRIDOR)
-    img, a = strip(b, "upper", u[sub], dist[sub], iod, width, UPPER_TEETH[0] / UPPER_IOD,
-                   blur=blur)
-    color[sub] += (w * a)[..., None] * (img * rig.teeth_gain - color[sub])
 
 
 def _painted(rig: PortraitRig, opening: float, gap: np.ndarray, d_top: np.ndarray,
