@@ -25,7 +25,7 @@ closes, the tongue and the lower teeth rise into it (:func:`content_split` finds
 where the upper teeth end). The gap between the two contents opens as the jaw
 drops, and takes over that dark as fast as it opens; where the portrait shows no
 upper teeth (its upper lip covers them), the teeth it uncovers are painted there
-(:mod:`engine.render.mouth`). Opening from closed lips over teeth therefore reveals
+(:mod:`engine.render.own_teeth`). Opening from closed lips over teeth therefore reveals
 the portrait's own upper teeth first, as the upper lip leaves them, then the lower
 ones. A lip's body (the landmarks between its inner and outer contour) follows both
 contours (:func:`spread_lips`), so it stretches evenly.
@@ -378,7 +378,7 @@ def mouth_rows(
     # and the lower teeth rise into it as the jaw closes, and cover it.
     # Opening past the portrait, the gap between the contents takes that dark over as
     # fast as it opens: a lip leaving teeth it covered shows them, not a stretched shadow
-    # (:func:`engine.render.mouth.paint_mouth` lays them from the gap's top).
+    # (:func:`engine.render.own_teeth.own_interior` lays them from the gap's top).
     ma = ms if teeth_end is None else us + teeth_end * (ls - us)
     lo_top = lt - c_h
     b_t = np.clip(np.minimum(up_t, np.maximum(np.minimum(lo_top, 2.0 * up_t - lo_top),
