@@ -255,3 +255,36 @@ def test_teeth_over_a_red_edge_part_at_their_own_end(grid: Path) -> None:
     assert np.all(rig.teeth_end[3:6] > 0.5)
     assert np.allclose(rig.mouth_split[3:6], rig.teeth_end[3:6], atol=0.05)
     assert rig.mouth_split.max() < 0.9
+
+
+
+def _across_gap(out: np.ndarray, xy: np.ndarray, iod: float, t0: float, t1: float) -> float:
+    """Mean luma of ``out`` from ``t0`` to ``t1`` of the way from the upper inner lip's
+    middle to the lower's, over five columns 0.03 IOD apart along the mouth."""
+    n = mouth_normal(xy)
+    along = np.array([n[1], -n[0]]) * 0.03 * iod
+    a, b = xy[13, :2], xy[14, :2]
+    pts = [a + t * (b - a) + k * along for t in np.linspace(t0, t1, 5) for k in range(-2, 3)]
+    return float(np.mean([out[int(round(p[1])), int(round(p[0])), :3].astype(np.float64) @ LUMA
+                          for p in pts]))
+
+
+def test_opening_past_a_dark_mouth_shows_teeth_at_both_lips(grid: Path) -> None:
+    """CREMA-D 1001 smiling (HAP, frame 0): lips parted 0.09 IOD over the dark of his
+    mouth, no teeth. Opened to 0.18 IOD, the teeth behind his lips show right under the
+    upper lip and over the lower one (luma 171 and 196 from a tenth to 0.3 of the way
+    down the gap and from 0.6 to 0.8), and the dark of the mouth lies between them (53).
+    Before, his lips' shadow hung under the upper lip with the teeth laid below it, in
+    mid-air (98 under the lip, 152 in the middle)."""
+    rgb = video_frame(grid.parent / "crema-d" / "1001" / "video" / "1001_DFA_HAP_XX.mp4", 0)
+    rig = portrait_rig(rgb)
+    assert rig.open_at_rest and not rig.keep_teeth
+    m = motion_track(jaw(), [0.1])
+    xy = frame_landmarks(rig, m, 0)
+    gap = (xy[14, :2] - xy[13, :2]) @ mouth_normal(xy) / rig.iod
+    assert 0.15 < gap < 0.25, gap
+    out = render_frame(rig, m, 0)
+    upper, middle, lower = (_across_gap(out, xy, rig.iod, t0, t1)
+                            for t0, t1 in ((0.1, 0.3), (0.35, 0.5), (0.6, 0.8)))
+    assert upper > 140.0 and lower > 140.0
+    assert middle < 0.5 * min(upper, lower)

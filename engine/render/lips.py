@@ -326,7 +326,7 @@ def lip_edges(rgb: np.ndarray, xy: np.ndarray, iod: float, lip_rgb: np.ndarray,
 def mouth_rows(
     src_xy: np.ndarray, xy: np.ndarray, head_xy: np.ndarray, iod: float,
     edges: np.ndarray | None = None, split: np.ndarray | None = None,
-    teeth_end: np.ndarray | None = None,
+    teeth_end: np.ndarray | None = None, dark: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Target and source positions of the four mouth rows in one frame.
 
@@ -340,6 +340,8 @@ def mouth_rows(
         split: ``(9,)`` the portrait's :func:`content_split`, or None.
         teeth_end: ``(9,)`` where its upper teeth end (:func:`content_split`), or
             None (at the split).
+        dark: the portrait's parted lips show only the dark of its mouth, no teeth:
+            opening past them, the gap takes over the dark above the lower lip too.
 
     Returns:
         ``(target (36, 2), source (36, 2), lip_source (18, 2))`` float64: the
@@ -383,7 +385,12 @@ def mouth_rows(
     lo_top = lt - c_h
     b_t = np.clip(np.minimum(up_t, np.maximum(np.minimum(lo_top, 2.0 * up_t - lo_top),
                                               ma + skull)), ut, lt)
-    c_t = np.maximum(lo_top, b_t)
+    # Over a dark mouth the lower content is shadow too: opening past the portrait, the
+    # gap takes it over as fast as it opens, and the lower teeth rise from the lip.
+    la = ls if dark else ms
+    c_t = np.clip(np.maximum(lo_top, np.minimum(np.maximum(up_t, 2.0 * lo_top - up_t),
+                                                la + jaw)), ut, lt)
+    c_t = np.maximum(c_t, b_t)
     # Sources: the visible share of each content, front to back.
     b_s = up_top + up_h * np.where(up_t > ut, (b_t - ut) / np.maximum(up_t - ut, 1e-9), 0.0)
     frac = np.where(c_h > 1e-9, (lt - c_t) / np.maximum(c_h, 1e-9), 1.0)

@@ -115,7 +115,8 @@ class PortraitRig:
             (:func:`engine.render.lips.content_split` where the portrait shows
             teeth).
         teeth_end: ``(9,) float64`` likewise, where the upper teeth themselves
-            end (at most the split; 0 where none show): the dark below them is
+            end (at most the split; 0 where none show, and over a dark mouth whose
+            parted lips show no teeth): the dark below them is
             covered by the jaw's content as the jaw closes.
         teeth_rgb: ``(3,) float32`` the bright (teeth) colour between the
             portrait's own parted lips (:func:`engine.render.lips.content_colours`),
@@ -316,7 +317,10 @@ class PortraitRig:
         if keep_teeth:
             split, teeth_end = content_split(face_rgb, face_lm[:, :2], skin_rgb)
         else:
-            split = teeth_end = np.full(9, MOUTH_SPLIT)
+            split = np.full(9, MOUTH_SPLIT)
+            # Parted lips over a dark mouth show no upper teeth: a mouth opening past
+            # them shows the teeth behind the lip, not the lip's shadow hung under it.
+            teeth_end = np.zeros(9) if open_at_rest else split.copy()
         n_lm = lm.shape[0]
         band = topo.band_triangles(topo.FACE_OVAL, n_lm)
         face = np.asarray(triangles_face, dtype=np.int32).reshape(-1, 3)
