@@ -385,12 +385,11 @@ def mouth_rows(
     lo_top = lt - c_h
     b_t = np.clip(np.minimum(up_t, np.maximum(np.minimum(lo_top, 2.0 * up_t - lo_top),
                                               ma + skull)), ut, lt)
-    # Over a dark mouth the lower content is shadow too: opening past the portrait, the
-    # gap takes it over as fast as it opens, and the lower teeth rise from the lip.
-    la = ls if dark else ms
-    c_t = np.clip(np.maximum(lo_top, np.minimum(np.maximum(up_t, 2.0 * lo_top - up_t),
-                                                la + jaw)), ut, lt)
-    c_t = np.maximum(c_t, b_t)
+    c_t = np.maximum(lo_top, b_t)
+    if dark:
+        # Over a dark mouth the lower content is shadow too: opening past the portrait,
+        # the gap takes it over as fast as it opens, and the lower teeth rise from the lip.
+        c_t = np.maximum(c_t, np.clip(2.0 * lo_top - up_t, ut, np.minimum(ls + jaw, lt)))
     # Sources: the visible share of each content, front to back.
     b_s = up_top + up_h * np.where(up_t > ut, (b_t - ut) / np.maximum(up_t - ut, 1e-9), 0.0)
     frac = np.where(c_h > 1e-9, (lt - c_t) / np.maximum(c_h, 1e-9), 1.0)

@@ -129,7 +129,7 @@ def frame_vertices(
     src_xy = rig.landmarks[:, :2].astype(np.float64)
     rows_t, rows_s, lips_s = mouth_rows(src_xy, xy, head_xy, rig.iod, rig.lip_edge,
                                           rig.mouth_split, rig.teeth_end,
-                                          dark=rig.open_at_rest and not rig.keep_teeth)
+                                          dark=rig.dark_mouth)
     out = rig.vertices.copy()
     out[:n_lm] = xy
     spread_lips(src_xy, out)

@@ -191,6 +191,12 @@ class PortraitRig:
         h, w = self.image.shape[:2]
         return w, h
 
+    @property
+    def dark_mouth(self) -> bool:
+        """Its parted lips show the dark of its mouth and no teeth: opening past them
+        shows the teeth behind both lips (:func:`engine.render.lips.mouth_rows`)."""
+        return self.open_at_rest and not self.keep_teeth
+
     def level(self, width: int, height: int) -> np.ndarray:
         """The portrait resized to ``(height, width)``, cached (a pure memo).
 
