@@ -201,3 +201,38 @@ def test_shock_filter_turns_a_blurred_step_back_into_a_step() -> None:
     assert rise(soft[8]) >= 7 and rise(sharp[8]) <= 3, (rise(soft[8]), rise(sharp[8]))
     assert 49.5 <= float(sharp.min()) and float(sharp.max()) <= 150.5
     assert abs(int(np.argmin(np.abs(sharp[8] - 100.0))) - 31.5) <= 1.5
+
+
+def test_teeth_shown_measured_from_each_lip(grid: Path) -> None:
+    """``tools/measure_teeth_shown.py`` on real frames of GRID s1 (bbaf2n): where his mouth
+    opens moderately (nearest 0.07 IOD) the profile from each lip finds a bright run of
+    teeth, the two within the gap; where it is widest, his lower teeth and no upper ones
+    (at his widest the upper teeth lie in the lip's shadow, as the tool reports over his
+    clips). On a profile without a run within the first 30 % from the lip it finds none."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import cv2
+    from measure_teeth_shown import bright_run, lip_to_lip
+    from mouth_eval import decode
+
+    from engine.face import detect_faces
+
+    frames = decode(grid / "s1" / "video" / "bbaf2n.mp4")
+    gaps = []
+    for f in frames[::2]:
+        lm = detect_faces(f)[0].landmarks[:, :2].astype(np.float64)
+        gaps.append((np.linalg.norm(lm[14] - lm[13]) / np.linalg.norm(lm[263] - lm[33]), f, lm))
+    def runs(pick: tuple) -> tuple[float, float]:
+        _, frame, lm = pick
+        grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
+        down = lip_to_lip(grey, lm[13], lm[14])
+        return bright_run(down), bright_run(down[::-1])
+
+    upper, lower = runs(min(gaps, key=lambda g: abs(g[0] - 0.07)))
+    assert 0.0 < upper < 1.0 and 0.0 < lower < 1.0 and upper + lower <= 1.0, (upper, lower)
+    widest = max(gaps, key=lambda g: g[0])
+    upper, lower = runs(widest)
+    assert widest[0] > 0.1 and upper == 0.0 and lower > 0.3, (widest[0], upper, lower)
+    flat = np.concatenate([np.full(30, 40.0), np.full(34, 200.0)])  # teeth start at 47 %
+    assert bright_run(flat) == 0.0
+    # counted from the lip's own edge on (8 % of the 64 samples, 5)
+    assert bright_run(flat[::-1]) == pytest.approx((34 - 5) / 63)
