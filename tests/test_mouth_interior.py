@@ -212,7 +212,7 @@ def test_teeth_shown_measured_from_each_lip(grid: Path) -> None:
     sys.path.insert(0, str(ROOT / "tools"))
     import cv2
     from measure_teeth_shown import bright_run, lip_to_lip
-    from mouth_eval import decode
+    from mouth_eval import _gaps, decode
 
     from engine.face import detect_faces
 
@@ -220,7 +220,8 @@ def test_teeth_shown_measured_from_each_lip(grid: Path) -> None:
     gaps = []
     for f in frames[::2]:
         lm = detect_faces(f)[0].landmarks[:, :2].astype(np.float64)
-        gaps.append((np.linalg.norm(lm[14] - lm[13]) / np.linalg.norm(lm[263] - lm[33]), f, lm))
+        gaps.append((float(_gaps(lm[None])[0]), f, lm))
+
     def runs(pick: tuple) -> tuple[float, float]:
         _, frame, lm = pick
         grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)

@@ -57,7 +57,8 @@ def bright_run(profile: np.ndarray, reach: float = 0.3, skip: float = 0.08) -> f
     """Share of ``profile`` (from a lip, ``(n,)``) covered by the bright run that starts
     within ``reach`` of it (after ``skip``, the lip's own edge): 0 where none starts."""
     n = len(profile)
-    threshold = np.percentile(profile, 10) + 0.5 * np.ptp(np.percentile(profile, [10, 90]))
+    low, high = np.percentile(profile, [10, 90])
+    threshold = 0.5 * (low + high)
     k = int(skip * n)
     while k < int(reach * n) and profile[k] < threshold:
         k += 1
@@ -73,14 +74,14 @@ def measure(cache: Path, clips: int) -> list[tuple[float, float, float, float, f
     """``(gap, upper height, lower height, upper luma, lower luma)`` per open frame of s1's
     cached clips (gaps and heights in IODs)."""
     sys.path.insert(0, str(ROOT / "tools"))
-    from mouth_eval import TRAINING, decode
+    from mouth_eval import TRAINING, _gaps, decode
 
+    ts = np.linspace(0.0, 1.0, SAMPLES)
     rows = []
     for path in sorted((cache / "s1").glob("*.npz"))[:clips]:
         with np.load(path) as d:
             lm, presence = d["landmarks"][:, :, :2].astype(np.float64), d["presence"]
-        iod = np.linalg.norm(lm[:, 263] - lm[:, 33], axis=1)
-        gap = np.linalg.norm(lm[:, 14] - lm[:, 13], axis=1) / iod
+        gap = _gaps(lm)
         picked = np.flatnonzero((gap >= BANDS[0][0]) & (presence >= 0.5))
         if not len(picked):
             continue
@@ -90,7 +91,6 @@ def measure(cache: Path, clips: int) -> list[tuple[float, float, float, float, f
             up, lo = lm[i, 13], lm[i, 14]
             down = lip_to_lip(grey, up, lo)
             near = (0.01 / gap[i], 0.05 / gap[i])  # 0.01-0.05 IOD from a lip, as shares
-            ts = np.linspace(0.0, 1.0, SAMPLES)
             band = (ts >= near[0]) & (ts <= near[1])
             rows.append((float(gap[i]), bright_run(down) * gap[i],
                          bright_run(down[::-1]) * gap[i],
