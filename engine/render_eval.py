@@ -177,6 +177,13 @@ def inner_mouth_box(rgb: np.ndarray, landmarks: np.ndarray,
     (the same values there as the whole frame's): ``(grey (h, w) uint8, inside (h, w)
     bool)``, ``inside`` the pixels within the inner lips ``inset`` pixels in from them, so
     that the lips' own edge does not count. None under 30 such pixels."""
+    found = _inner_box(rgb, landmarks, inset)
+    return None if found is None else found[:2]
+
+
+def _inner_box(rgb: np.ndarray, landmarks: np.ndarray,
+               inset: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`inner_mouth_box` and the box's corner ``(x0, y0)`` in the frame, pixels."""
     pts = np.round(landmarks[topo.LIPS_INNER, :2]).astype(np.int32)
     h, w = rgb.shape[:2]
     x0, y0 = (max(int(v) - 8, 0) for v in pts.min(axis=0))
@@ -189,7 +196,32 @@ def inner_mouth_box(rgb: np.ndarray, landmarks: np.ndarray,
     inside = cv2.erode(mask, np.ones((k, k), np.uint8)).astype(bool)
     if int(inside.sum()) < 30:
         return None
-    return cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1, :3]), cv2.COLOR_RGB2GRAY), inside
+    grey = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1, :3]), cv2.COLOR_RGB2GRAY)
+    return grey, inside, np.array([x0, y0], np.float64)
+
+
+def inner_mouth_corners(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:
+    """How dark the inside of the mouth is towards its corners: the mean luma inside the
+    inner lips (one pixel in) where ``|2u - 1| > 0.7``, ``u`` running 0..1 from one inner
+    corner to the other, over the mean luma of its middle third (``|2u - 1| < 1/3``).
+    Real open mouths read about half (the teeth turn away into the cheeks' shadow); a
+    lit rim running round the inside reads higher. None under 5 pixels in either part."""
+    found = _inner_box(rgb, landmarks, 1)
+    if found is None:
+        return None
+    grey, inside, origin = found
+    upper = landmarks[topo.LIPS_INNER_UPPER, :2].astype(np.float64) - origin
+    span = upper[-1] - upper[0]
+    length = float(np.linalg.norm(span))
+    if length < 1.0:
+        return None
+    yy, xx = np.nonzero(inside)
+    side = np.abs(2.0 * ((np.stack([xx, yy], axis=1) - upper[0]) @ span) / length**2 - 1.0)
+    y = grey[yy, xx].astype(np.float64)
+    corners, middle = y[side > 0.7], y[side < 1.0 / 3.0]
+    if len(corners) < 5 or len(middle) < 5:
+        return None
+    return float(corners.mean() / max(middle.mean(), 1e-6))
 
 
 def inner_mouth_detail(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:

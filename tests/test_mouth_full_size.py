@@ -246,6 +246,26 @@ def test_wide_mouth_inside_tapers_into_its_corners(closed_lips) -> None:
     assert corner.sum() >= 5 and np.median(a[corner]) < 0.5
 
 
+def test_inner_mouth_corners_tells_a_real_mouth_from_a_flat_band(grid: Path) -> None:
+    """How dark the inside is towards its corners over its middle
+    (``engine.render_eval.inner_mouth_corners``): a real shout, CREMA-D 1001's angry line
+    at its widest frame, reads about half (0.48); the same mouth filled with one flat
+    colour, a mouth guard, reads 1. (Rendered mouths against the real ones:
+    test_mouth_light.py, ``test_inside_as_light_as_the_real_mouth``.)"""
+    from engine.face import detect_faces
+    from engine.render_eval import inner_mouth_corners
+
+    video = grid.parent / "crema-d" / "1001" / "video" / "1001_DFA_ANG_XX.mp4"
+    real = video_frame(video, 36)
+    lm = detect_faces(real)[0].landmarks
+    shout = inner_mouth_corners(real, lm)
+    assert shout is not None and 0.35 < shout < 0.6, shout
+    flat = real.copy()
+    inside = polygon_mask(real.shape, lm[topo.LIPS_INNER, :2])
+    flat[inside] = np.median(real[inside], axis=0)
+    assert inner_mouth_corners(flat, lm) == pytest.approx(1.0, abs=0.02)
+
+
 def test_a_painted_smile_opens_as_far_as_a_photo(grid: Path) -> None:
     """The Mona Lisa's closed smile, whose inner lip contours the tracker draws crossed
     (0.02 IOD), speaks an unseen voice (GRID s33) with its lips parting as far as the

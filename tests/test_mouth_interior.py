@@ -40,7 +40,7 @@ def test_wide_mouth_teeth_do_not_ring_the_corners() -> None:
     rigid with the jaw instead of following the lip round into a ring that meets the
     upper teeth: just above the lip, the teeth at the middle are as bright as ever, and
     towards the corners, where the lip has risen over them, it is the dark cavity."""
-    from engine.render.interior import bank, fill
+    from engine.render.interior import bank, cavity_shade, fill
 
     b = bank()
     assert b is not None
@@ -56,8 +56,52 @@ def test_wide_mouth_teeth_do_not_ring_the_corners() -> None:
     near_lip = (d_bot > 0.005 * iod) & (d_bot < 0.02 * iod)
     middle = near_lip & (np.abs(u - 0.5) < 0.05)
     side = near_lip & (np.abs(u - 0.5) > 0.28) & (np.abs(u - 0.5) < 0.34)
+    cavity = (cavity_shade(u, d_top, d_bot, iod)[..., None] * b.cavity_rgb) @ LUMA
     assert np.median(rigid[middle]) == pytest.approx(np.median(follow[middle]), rel=0.02)
-    assert np.median(rigid[side]) < 0.7 * np.median(follow[side])
+    assert np.median(rigid[side]) == pytest.approx(np.median(cavity[side]), rel=0.05)
+    assert np.median(follow[side]) > 1.25 * np.median(cavity[side])
+
+def test_upper_teeth_edge_holds_its_arch_whatever_the_lip() -> None:
+    """The upper teeth are rigid with the head: two upper lips of different curves over
+    the same mouth middle put the teeth's edge in the same place (its distance from the
+    lip plus the lip's position is the same at every column), and that edge rises
+    towards the corners by the smile arc."""
+    from engine.render.interior import SMILE_ARC, rigid_hang
+
+    iod = 100.0
+    u = np.linspace(0.0, 1.0, 41)[None, :]
+    bot = np.full_like(u, 20.0)
+    edges = []
+    for curve in (0.0, 8.0, 16.0):  # a flat lip, and lips curving down to the corners
+        top = curve * (2.0 * u - 1.0) ** 2
+        hang_top, hang_bot = rigid_hang(u, top, bot, 0.0, 20.0, iod)
+        edges.append(top - hang_top)  # where a fixed row of the strip lies, pixels
+        np.testing.assert_allclose(hang_bot, 0.0)
+    np.testing.assert_allclose(edges[1], edges[0], atol=1e-9)
+    np.testing.assert_allclose(edges[2], edges[0], atol=1e-9)
+    assert float(edges[0][0, 0] - edges[0][0, 20]) == pytest.approx(-SMILE_ARC * iod)
+
+
+def test_cavity_shade_has_no_crease() -> None:
+    """The cavity darkens smoothly into a wide mouth: down any column its light has no
+    kink where the distances to the two lips are equal (the distance to the nearer lip
+    did, and its ridges ran diagonally into the corners as a bevelled frame), and it is
+    darker towards the corners than at the middle next to the lips."""
+    from engine.render.interior import CAVITY_DEEP, cavity_shade
+
+    iod, gap = 100.0, 16.0
+    v = np.linspace(0.0, gap, 161)[:, None]
+    u = np.full((161, 1), 0.5)
+    shade = cavity_shade(u, v, gap - v, iod)[:, 0].astype(np.float64)
+    bend = np.abs(np.diff(shade, 2))
+    # a smooth profile's second differences are all alike; a kink is one spike
+    assert bend.max() < 3.0 * np.median(bend) + 1e-7
+    assert float(shade.min()) < 0.8
+    wide = np.linspace(0.0, 1.0, 101)[None, :]
+    lip = cavity_shade(wide, np.full_like(wide, 0.5), np.full_like(wide, 30.0), iod)[0]
+    assert float(lip[0]) < 0.6 and float(lip[50]) > 0.95
+    assert float(lip.min()) >= CAVITY_DEEP - 1e-6
+
 
 def test_bank_registration_undoes_the_mouth_corners_drift() -> None:
     """The teeth strips of frames whose mouth corners sat a little wider, narrower or to

@@ -25,7 +25,9 @@ minus real), which says which way a colour difference goes: an inside in too dim
 light reads below 0. Over every frame of the clip, how much the inside changes from
 frame to frame beyond a steady motion (:func:`engine.render_eval.inside_flicker`) is
 compared with the real video's: a steady render reads under 1, teeth that pop or
-shimmer above it.
+shimmer above it. And how dark the inside is towards its corners over its middle
+(:func:`engine.render_eval.inner_mouth_corners`, rendered over real): an inside lit
+all round its rim, a frame bevelled into the mouth, reads above 1.
 
 Motion sources (``--motion``, one or more):
 
@@ -201,6 +203,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     from engine.render_eval import (
         delta_e2000,
         inner_mouth_contrast,
+        inner_mouth_corners,
         inner_mouth_detail,
         inner_mouth_lab,
         inside_flicker,
@@ -234,6 +237,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     real = [(real_patches[i], inner_mouth_lab(frames[i], lm[i])) for i in picks]
     real_contrast = [inner_mouth_contrast(frames[i], lm[i]) for i in picks]
     real_detail = [inner_mouth_detail(frames[i], lm[i]) for i in picks]
+    real_corners = [inner_mouth_corners(frames[i], lm[i]) for i in picks]
     s_still = [ssim(still_patch, p) for p, _ in real]
     de_still = [delta_e2000(still_lab, c) for _, c in real if c is not None and
                 still_lab is not None]
@@ -243,7 +247,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     pick_at = {i: j for j, i in enumerate(picks)}
     for source in sources:
         motion, index = motion_for(source, portrait, clip, find_audio(video), breath, at)
-        s_r, de_r, dl_r, c_r, c_real, d_r = [], [], [], [], [], []
+        s_r, de_r, dl_r, c_r, c_real, d_r, k_r = [], [], [], [], [], [], []
         # Every frame is rendered once: all of them for the flicker, the picks for the rest.
         patches, insides = [], []
         for i in range(n):
@@ -269,6 +273,9 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
             d_own = inner_mouth_detail(img, xy)
             if d is not None and d_own is not None and d > 0:
                 d_r.append(d_own / d)
+            k_own = inner_mouth_corners(img, xy)
+            if real_corners[j] is not None and k_own is not None:
+                k_r.append(k_own / max(real_corners[j], 1e-6))
         steady = inside_flicker(patches, insides)
         out[source] = {"ssim": float(np.mean(s_r)),
                        "flicker": None if steady is None else steady[0],
@@ -279,7 +286,8 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
                        "dl": float(np.mean(dl_r)) if dl_r else None,
                        "contrast": float(np.mean(c_r)) / max(float(np.mean(c_real)), 1e-9)
                        if c_r else None,
-                       "detail": float(np.mean(d_r)) if d_r else None}
+                       "detail": float(np.mean(d_r)) if d_r else None,
+                       "corners": float(np.mean(k_r)) if k_r else None}
     return out
 
 
@@ -303,6 +311,7 @@ def summary(rows: list[dict], source: str) -> dict:
         "still_de_median": float(np.median(de_still)) if len(de_still) else None,
         "contrast_median": _median(rows, source, "contrast"),
         "detail_median": _median(rows, source, "detail"),
+        "corners_median": _median(rows, source, "corners"),
         "dl_median": _median(rows, source, "dl"),
         **_flicker(rows, source),
     }
@@ -335,16 +344,17 @@ def markdown(results: dict) -> str:
         "(clip) | clips with gain > 0 | inner-mouth ΔE2000 median / max | inner-mouth "
         "contrast, rendered / real (median) | inner-mouth detail, rendered / real (median) | "
         "inner-mouth lightness, rendered − real (CIELAB L*, median) | inside flicker, "
-        "rendered / real (median / largest; clips whose worst frame exceeds the real one's) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "rendered / real (median / largest; clips whose worst frame exceeds the real one's) | "
+        "inner-mouth corners, rendered / real (median) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for source, per_set in results["summary"].items():
         for name, s in per_set.items():
             de = ("n/a" if s["de_median"] is None
                   else f"{s['de_median']:.1f} / {s['de_max']:.1f}")
-            con, det, dl = (("n/a" if s.get(k) is None else format(s[k], f)) for k, f in
-                            (("contrast_median", ".2f"), ("detail_median", ".2f"),
-                             ("dl_median", "+.1f")))
+            con, det, dl, cor = (("n/a" if s.get(k) is None else format(s[k], f)) for k, f in
+                                 (("contrast_median", ".2f"), ("detail_median", ".2f"),
+                                  ("dl_median", "+.1f"), ("corners_median", ".2f")))
             flick = ("n/a" if s.get("flicker_ratio_median") is None else
                      f"{s['flicker_ratio_median']:.2f} / {s['flicker_ratio_max']:.2f}; "
                      f"{s['flicker_spikes']}")
@@ -352,7 +362,7 @@ def markdown(results: dict) -> str:
                 f"| {source} | {name} ({s['clips']}) | {s['ssim_median']:.3f} / "
                 f"{s['still_ssim_median']:.3f} | {s['gain_median']:+.3f} | "
                 f"{s['gain_min']:+.3f} ({s['gain_min_clip']}) | {s['positive']}/{s['clips']} | "
-                f"{de} | {con} | {det} | {dl} | {flick} |"
+                f"{de} | {con} | {det} | {dl} | {flick} | {cor} |"
             )
     return "\n".join(lines) + "\n"
 

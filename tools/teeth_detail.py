@@ -12,6 +12,10 @@ means over those frames:
 - their ratio. Real open mouths read 4.9 to 7.5 (the validation videos at their own
   size, the six widest frames of each clip): teeth edges are the sharpest thing in a
   face. A portrait that shows its own teeth keeps them (the ratio is its own);
+- *corners / middle*: how dark the inside is towards the mouth's corners over its
+  middle third (:func:`engine.render_eval.inner_mouth_corners`). Real open mouths read
+  0.43 to 0.56 at their widest (CREMA-D 1001, quartiles), s4hq 0.49 to 0.53; an inside
+  lit all round its rim reads higher;
 - *edge blur*: how soft the picture's own edges are around the mouth
   (:func:`engine.render.samples.edge_blur`, what the rig measures), and *teeth blur*: the
   same read inside the rendered inner lips (:func:`teeth_blur`, median over the frames),
@@ -20,7 +24,8 @@ means over those frames:
 
 Run: ``python tools/teeth_detail.py [--size 1024] [--only NAME ...] [--crops OUT.png]``
 (a few seconds). ``--crops`` also writes the mouths at the wider opening, one per
-portrait; ``--root`` renders with the engine of another checkout (for "before").
+portrait; ``--root`` renders with the engine of another checkout (for "before");
+``--mouth 3`` animates them at that *Mouth* setting (a wide mouth, a shout).
 """
 
 from __future__ import annotations
@@ -89,10 +94,10 @@ def teeth_blur(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:
     return _own("render/samples").edge_sigma(grey, inside, share=0.2, min_edges=10)
 
 
-def measure(rgb: np.ndarray) -> dict:
+def measure(rgb: np.ndarray, mouth: float = 1.0) -> dict:
     """``{"iod", "mouth_px", "blur", "teeth_blur", "inside", "skin", "ratio", "crop"}`` of
     one portrait (module docstring; ``crop`` the mouth at the widest frame, :data:`CROP`
-    pixels wide, ``uint8`` RGB)."""
+    pixels wide, ``uint8`` RGB), animated at the *Mouth* setting ``mouth``."""
     from engine import Animation, analyse_audio, analyse_portrait, load_audio
     from engine.errors import TalkieError
     from engine.media.image import Image
@@ -105,9 +110,10 @@ def measure(rgb: np.ndarray) -> dict:
     except TalkieError as exc:
         raise ValueError(str(exc)) from exc
     rig = portrait.rig
-    motion = Animation(portrait, analyse_audio(load_audio(VOICE)), Settings(fps=25)).motion
+    motion = Animation(portrait, analyse_audio(load_audio(VOICE)),
+                       Settings(fps=25, mouth_intensity=mouth)).motion
     widest = [int(k) for k in np.argsort(motion.mouth_open)[::-1][:FRAMES]]
-    inside, skin, blurs = [], [], []
+    inside, skin, blurs, corners = [], [], [], []
     for k in widest:
         img = render_frame(rig, motion, k)
         xy = frame_landmarks(rig, motion, k)
@@ -119,6 +125,9 @@ def measure(rgb: np.ndarray) -> dict:
         t = teeth_blur(img, xy)
         if t is not None:
             blurs.append(t)
+        c = _own("render_eval").inner_mouth_corners(img, xy)
+        if c is not None:
+            corners.append(c)
     if not inside:
         raise ValueError("the mouth is too small to measure")
     img = render_frame(rig, motion, widest[0])
@@ -134,7 +143,8 @@ def measure(rgb: np.ndarray) -> dict:
     return {"iod": float(rig.iod), "mouth_px": float(np.ptp(lm[topo.LIPS_OUTER, 0])),
             "blur": _own("render/samples").edge_blur(rgb, lm, rig.iod),
             "teeth_blur": float(np.median(blurs)) if blurs else float("nan"),
-            "inside": i, "skin": s, "ratio": i / max(s, 1e-6), "crop": crop}
+            "inside": i, "skin": s, "ratio": i / max(s, 1e-6),
+            "corners": float(np.mean(corners)) if corners else float("nan"), "crop": crop}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", choices=list(blink_check.PORTRAITS))
     ap.add_argument("--size", type=int, default=blink_check.SIZE)
     ap.add_argument("--crops", type=Path, default=None)
+    ap.add_argument("--mouth", type=float, default=1.0,
+                    help="the Mouth setting (2 or 3: a wide mouth, a shout)")
     ap.add_argument("--root", type=Path, default=ROOT,
                     help="the Talkie checkout whose engine renders (default this one)")
     args = ap.parse_args(argv)
@@ -151,18 +163,17 @@ def main(argv: list[str] | None = None) -> int:
     blink_check.SIZE = args.size
     crops = []
     rows = ["| portrait | kind | IOD, px | mouth, px | edge blur, px | teeth blur, px | inside | "
-            "skin | inside / skin |", "|---|---|---|---|---|---|---|---|---|"]
+            "skin | inside / skin | corners / middle |", "|---" * 10 + "|"]
     for name in args.only or list(blink_check.PORTRAITS):
         kind, load = blink_check.PORTRAITS[name]
         try:
-            m = measure(blink_check.scaled(load()))
+            m = measure(blink_check.scaled(load()), args.mouth)
         except ValueError as exc:
-            rows.append(f"| {name} | {kind} | {exc} | | | | | | |")
+            rows.append(f"| {name} | {kind} | {exc} | | | | | | | |")
             continue
         rows.append(f"| {name} | {kind} | {m['iod']:.0f} | {m['mouth_px']:.0f} | "
                     f"{m['blur']:.2f} | {m['teeth_blur']:.2f} | {m['inside']:.2f} | "
-                    f"{m['skin']:.2f} | "
-                    f"{m['ratio']:.2f} |")
+                    f"{m['skin']:.2f} | {m['ratio']:.2f} | {m['corners']:.2f} |")
         crops.append(m["crop"])
     sys.stdout.write("\n".join(rows) + "\n")
     if args.crops is not None and crops:

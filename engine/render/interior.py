@@ -18,9 +18,11 @@ the strips are laid across the mouth at s1's own mouth width (in IODs), so a
 mouth that narrows hides the outer teeth behind its corners, and one that
 stretches wider than his (a smile, a shout) shows the dark of the cheeks
 beside them instead of teeth pulled wide. s1 never opens wider than
-about 0.14 IOD: beyond that the cavity darkens with depth (:func:`cavity_shade`),
-his upper teeth end where his own do, and a shaded tongue rises from the lower
-lip (:func:`lay_tongue`), as real wide mouths show. It is a pure function of the
+about 0.14 IOD: beyond that the cavity darkens with depth and towards the corners
+(:func:`cavity_shade`), his upper teeth end where his own do, and a shaded tongue
+rises from the lower lip (:func:`lay_tongue`), as real wide mouths show. The teeth are
+rigid: their edges keep their arch while the lips curve round the corners
+(:func:`rigid_hang`), and the lower arch is the narrower. It is a pure function of the
 gap's shape: it holds still when the mouth does. Colours are carried from
 s1's light to the portrait's by :mod:`engine.render.mouth_light`.
 """
@@ -79,9 +81,17 @@ LEVELS = (-8, 4 * int(round(np.log2(FINE))))
 #: seen within a few hundredths of an IOD of the teeth. A wider mouth is a deeper hole:
 #: away from the lips and teeth that bound it, less light reaches in, and the cavity
 #: darkens from its measured colour (within ``CAVITY_DEPTH[0]`` IODs) to ``CAVITY_DEEP``
-#: of it (beyond ``CAVITY_DEPTH[1]``); the corners, in the cheeks' shadow, darken too.
+#: of it (beyond ``CAVITY_DEPTH[1]``).
 CAVITY_DEPTH = (0.02, 0.10)
 CAVITY_DEEP = 0.45
+#: It darkens as deep towards the corners, in the cheeks' shadow, from this share of the
+#: half-width to the corner (``|2u - 1|``). Measured by how dark the inside is towards
+#: its corners over its middle (:func:`engine.render_eval.inner_mouth_corners`), rendered
+#: over real with the real motion replayed: 1.03 on the validation clips (1.10 before, when
+#: the light fell off as ``1 - 0.4 (2u - 1)**2``), 0.84 on s1's first 30 (0.85 before);
+#: starting at 0.7 instead reads 0.92 on s1's, but a wide mouth then reads as before, its
+#: rim lit (0.57-0.66 at *Mouth* 3; real wide mouths 0.43-0.56; docs/measurements.md).
+CAVITY_CORNER = (0.5, 0.95)
 #: s1 opens his mouth at most about 0.14 IOD, so the far rows of his upper strip hold
 #: his lower teeth: his upper teeth end about ``UPPER_TEETH[0]`` IODs under the lip (the
 #: end of the strip's bright plateau). In a mouth opening wider than he did (from
@@ -98,10 +108,14 @@ SIDE_FADE = 0.05
 #: Towards the mouth's corners the teeth turn away into the cheeks' shadow: they fade
 #: into the cavity between these distances from a corner (fractions of the width).
 CORRIDOR = (0.04, 0.16)
-#: The lower teeth are rigid with the jaw: their edge runs straight across while the lower
-#: lip curves up to the corners. The upper teeth's edge curves up towards the canines (the
-#: smile arc), so they follow their lip's curve this much of the way.
-UPPER_HANG = 0.5
+#: The lower arch is narrower than the upper (canine to canine about 0.75 of it): the
+#: lower teeth turn away sooner.
+LOWER_CORRIDOR = (0.10, 0.26)
+#: The teeth are rigid: their edges do not follow the lips' curve into the corners. The
+#: lower teeth's edge runs straight across; the upper teeth's curves up towards the
+#: canines (the smile arc): by this many IODs at the mouth's corners, a parabola across
+#: it (a canine's edge about 1.5 mm above a central incisor's, at 0.6 of the half-width).
+SMILE_ARC = 0.04
 
 
 def smoothstep(x: np.ndarray | float, lo: float, hi: float) -> np.ndarray:
@@ -304,12 +318,16 @@ def bank_teeth_rgb() -> np.ndarray | None:
 def cavity_shade(u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
                  iod: float) -> np.ndarray:
     """``(h, w) float32`` the light inside the mouth, 1 next to its lips and teeth, down to
-    :data:`CAVITY_DEEP` deep in a wide mouth, and less towards the corners; arguments
-    as :func:`fill`."""
-    near = np.maximum(np.minimum(d_top, d_bot), 0.0) / max(iod, 1e-6)
-    depth = smoothstep(near, *CAVITY_DEPTH)
-    side = np.abs(2.0 * u - 1.0)
-    return ((1.0 - (1.0 - CAVITY_DEEP) * depth) * (1.0 - 0.4 * side**2)).astype(np.float32)
+    :data:`CAVITY_DEEP` deep in a wide mouth and towards its corners
+    (:data:`CAVITY_CORNER`); arguments as :func:`fill`. A smooth product of the depths
+    under each lip, not the distance to the nearer one: that distance's ridges (where the
+    two are equal) ran diagonally into the corners and drew a bevelled frame inside a
+    wide mouth."""
+    depth = (smoothstep(np.maximum(d_top, 0.0) / max(iod, 1e-6), *CAVITY_DEPTH)
+             * smoothstep(np.maximum(d_bot, 0.0) / max(iod, 1e-6), *CAVITY_DEPTH))
+    corner = smoothstep(np.abs(2.0 * u - 1.0), *CAVITY_CORNER)
+    depth = 1.0 - (1.0 - depth) * (1.0 - corner)
+    return (1.0 - (1.0 - CAVITY_DEEP) * depth).astype(np.float32)
 
 
 def lay_tongue(color: np.ndarray, lip_rgb: np.ndarray, opening: float, u: np.ndarray,
@@ -331,6 +349,22 @@ def lay_tongue(color: np.ndarray, lip_rgb: np.ndarray, opening: float, u: np.nda
     color += alpha[..., None] * (tongue - color)
 
 
+def rigid_hang(u: np.ndarray, top: np.ndarray, bot: np.ndarray, mid_top: float,
+               mid_bot: float, iod: float) -> tuple[np.ndarray, np.ndarray]:
+    """How much further from each lip the rigid teeth lie at each pixel than the lip's own
+    distance: ``(upper, lower)``, each ``(h, w)`` float, pixels, for :func:`fill`'s ``hang``.
+
+    ``top`` and ``bot`` (``(h, w)`` pixels along the mouth's downward normal) are where
+    the upper and the lower lip lie at each pixel's column, ``mid_top`` and ``mid_bot``
+    where they lie at the mouth's middle. The teeth's edges do not follow the lips: the
+    lower teeth's runs straight across from the middle, and the upper teeth's curves up
+    towards the canines by :data:`SMILE_ARC` whatever the upper lip does, so that where
+    a lip curves into the mouth it covers them, and a wide mouth's corners show the
+    dark beside them (following half the lip's curve drew the upper teeth down the
+    sides of a wide mouth as a bevelled frame)."""
+    return top - mid_top + SMILE_ARC * iod * (2.0 * u - 1.0) ** 2, mid_bot - bot
+
+
 def fill(b: InteriorBank, u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
          iod: float, width: float, opening: float,
          hang: tuple[np.ndarray, np.ndarray] | None = None, blur: float = SHARP) -> np.ndarray:
@@ -341,20 +375,20 @@ def fill(b: InteriorBank, u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
     depth, :func:`cavity_shade`), the tongue of a mouth ``opening`` IODs wide
     (:func:`lay_tongue`), the lower teeth, the upper teeth.
 
-    The teeth are rigid: their edges run straight across the mouth while the lips curve
-    towards its corners. ``hang`` gives, per pixel, how far the upper and the lower lip
-    at that pixel's column lie further into the mouth than at its middle (pixels); the
-    teeth are laid that much further from the lip there, so a lip that curves in covers
-    them and a wide mouth's corners show the dark beside them, not teeth that follow the
-    lips round. ``blur``: how soft the picture is (:func:`strip`)."""
+    The teeth are rigid: ``hang`` (:func:`rigid_hang`) gives, per pixel, how much further
+    from the upper and the lower lip they lie than the lip's own distance (pixels), so a
+    lip that curves in covers them and a wide mouth's corners show the dark beside them,
+    not teeth that follow the lips round; None lays them along the lips. ``blur``: how
+    soft the picture is (:func:`strip`)."""
     out = cavity_shade(u, d_top, d_bot, iod)[..., None] * b.cavity_rgb
     lay_tongue(out, b.lip_rgb, opening, u, d_top, d_bot, iod)
     gap = np.maximum(d_top + d_bot, 0.0) / max(iod, 1e-6)
     short = UPPER_TEETH[0] / UPPER_IOD
     reach = 1.0 - (1.0 - short) * smoothstep(gap, *UPPER_TEETH[1:])
     top_hang, bot_hang = hang if hang is not None else (0.0, 0.0)
-    corridor = smoothstep(np.minimum(u, 1.0 - u), *CORRIDOR)
+    edge = np.minimum(u, 1.0 - u)
     for which, dist, end in (("lower", d_bot + bot_hang, 1.0), ("upper", d_top + top_hang, reach)):
         img, a = strip(b, which, u, dist, iod, width, end, blur)
+        corridor = smoothstep(edge, *(LOWER_CORRIDOR if which == "lower" else CORRIDOR))
         out += (a * corridor)[..., None] * (img - out)
     return out

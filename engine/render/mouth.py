@@ -27,11 +27,11 @@ import numpy as np
 from engine.render import topology as topo
 from engine.render.colour import LUMA
 from engine.render.interior import (
-    UPPER_HANG,
     bank,
     contour_profile,
     fill,
     lay_tongue,
+    rigid_hang,
     smoothstep,
 )
 from engine.render.lips import COLUMNS, met, mouth_normal
@@ -186,7 +186,7 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
         # How far each lip curves into the mouth beyond its middle: the teeth do not.
         mid_top, mid_bot = (float(((rows[4:7] - upper[0]) @ normal).mean())
                             for rows in (upper, lower))
-        hang = (UPPER_HANG * (top - mid_top), mid_bot - bot)
+        hang = rigid_hang(u, top, bot, mid_top, mid_bot, iod)
         color = fill(b, u, d_top, d_bot, iod, length / iod, opening, hang, blur)
         color *= rig.teeth_gain
         restore_contrast(color, inside)
