@@ -39,8 +39,9 @@ def test_wide_mouth_teeth_do_not_ring_the_corners() -> None:
     """In a wide mouth the lower lip curves up towards the corners; the lower teeth stay
     rigid with the jaw instead of following the lip round into a ring that meets the
     upper teeth: just above the lip, the teeth at the middle are as bright as ever, and
-    towards the corners, where the lip has risen over them, it is the dark cavity."""
-    from engine.render.interior import bank, cavity_shade, fill
+    towards the corners, where the lip has risen over them, it is what lies behind them
+    (the cavity, the tongue)."""
+    from engine.render.interior import LOWER_IOD, bank, cavity_shade, fill, lay_tongue
 
     b = bank()
     assert b is not None
@@ -56,10 +57,13 @@ def test_wide_mouth_teeth_do_not_ring_the_corners() -> None:
     near_lip = (d_bot > 0.005 * iod) & (d_bot < 0.02 * iod)
     middle = near_lip & (np.abs(u - 0.5) < 0.05)
     side = near_lip & (np.abs(u - 0.5) > 0.28) & (np.abs(u - 0.5) < 0.34)
-    cavity = (cavity_shade(u, d_top, d_bot, iod)[..., None] * b.cavity_rgb) @ LUMA
+    # what lies behind the teeth: the cavity and the tongue
+    behind = cavity_shade(u, d_top, d_bot, iod)[..., None] * b.cavity_rgb
+    lay_tongue(behind, b.lip_rgb, 0.2, u, d_top, d_bot, iod, front=0.8 * LOWER_IOD * iod)
+    behind = behind @ LUMA
     assert np.median(rigid[middle]) == pytest.approx(np.median(follow[middle]), rel=0.02)
-    assert np.median(rigid[side]) == pytest.approx(np.median(cavity[side]), rel=0.05)
-    assert np.median(follow[side]) > 1.25 * np.median(cavity[side])
+    assert np.median(rigid[side]) == pytest.approx(np.median(behind[side]), rel=0.05)
+    assert np.median(follow[side]) > 1.25 * np.median(behind[side])
 
 def test_upper_teeth_edge_holds_its_arch_whatever_the_lip() -> None:
     """The upper teeth are rigid with the head: two upper lips of different curves over
@@ -101,6 +105,30 @@ def test_cavity_shade_has_no_crease() -> None:
     lip = cavity_shade(wide, np.full_like(wide, 0.5), np.full_like(wide, 30.0), iod)[0]
     assert float(lip[0]) < 0.6 and float(lip[50]) > 0.95
     assert float(lip.min()) >= CAVITY_DEEP - 1e-6
+
+
+def test_tongue_lit_where_it_shows_over_the_lower_teeth() -> None:
+    """A wide mouth's tongue is lit from the front: over the lower teeth's edges (where it
+    shows) it is as light as it gets, and it darkens back to its top edge, so what shows
+    is not a flat band: where it is opaque, it spans 1.27 times in lightness there (laid
+    from the lip regardless of the teeth, the part that shows spanned 1.18)."""
+    from engine.render.interior import TONGUE_SHARE, lay_tongue
+
+    iod, gap, front = 100.0, 24.0, 5.0
+    d_bot = np.linspace(0.0, gap, 97)[:, None]
+    u = np.full_like(d_bot, 0.5)
+    lip = np.array([180.0, 90.0, 90.0], np.float32)
+    top = TONGUE_SHARE * gap - 0.03 * iod  # the dome's top at the middle, less its soft edge
+    seen = (d_bot[:, 0] > front) & (d_bot[:, 0] < top)
+    spans = []
+    for f in (front, 0.0):
+        color = np.zeros((97, 1, 3), np.float32)
+        lay_tongue(color, lip, 0.24, u, gap - d_bot, d_bot, iod, front=f)
+        y = (color @ LUMA)[:, 0]
+        spans.append(float(y[seen].max() / y[seen].min()))
+        if f:
+            assert float(y[d_bot[:, 0] <= front].min()) >= float(y[seen].max()) - 1e-3
+    assert spans[0] > 1.24 and spans[0] > spans[1] + 0.06, spans
 
 
 def test_bank_registration_undoes_the_mouth_corners_drift() -> None:

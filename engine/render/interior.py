@@ -331,10 +331,13 @@ def cavity_shade(u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
 
 
 def lay_tongue(color: np.ndarray, lip_rgb: np.ndarray, opening: float, u: np.ndarray,
-               d_top: np.ndarray, d_bot: np.ndarray, iod: float) -> None:
+               d_top: np.ndarray, d_bot: np.ndarray, iod: float, front: float = 0.0) -> None:
     """Lay the tongue over the interior ``color (h, w, 3) float32`` in place: a soft dome
     rising from the lower lip once the mouth's ``opening`` (IODs, the gap at its middle)
-    passes :data:`TONGUE`, in the shade of the lip colour ``lip_rgb (3,)``."""
+    passes :data:`TONGUE`, in the shade of the lip colour ``lip_rgb (3,)``. It is lit
+    from the front: lightest where it meets what stands before it (the lower teeth's
+    edges, ``front`` pixels above the lower lip; 0 where nothing does), darker back to
+    its top edge, so the part that shows over the teeth is not a flat band."""
     amount = float(smoothstep(opening, *TONGUE))
     if amount <= 0.0:
         return
@@ -342,7 +345,7 @@ def lay_tongue(color: np.ndarray, lip_rgb: np.ndarray, opening: float, u: np.nda
     gap = np.maximum(d_top + d_bot, 1e-3)
     dome = TONGUE_SHARE * gap * np.sqrt(np.clip(1.0 - (side / 0.7) ** 2, 0.0, 1.0))
     alpha = 0.85 * amount * np.clip((dome - d_bot) / max(1.0, 0.03 * iod), 0.0, 1.0)
-    depth = np.clip((dome - d_bot) / np.maximum(dome, 1e-3), 0.0, 1.0)
+    depth = np.clip((dome - d_bot) / np.maximum(dome - front, 1e-3), 0.0, 1.0)
     shade = (0.5 + 0.25 * depth) * (1.0 - 0.4 * side**2)
     tongue = shade[..., None] * (np.asarray(lip_rgb, np.float32)
                                  * np.array([1.0, 0.7, 0.7], dtype=np.float32))
@@ -381,7 +384,7 @@ def fill(b: InteriorBank, u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
     not teeth that follow the lips round; None lays them along the lips. ``blur``: how
     soft the picture is (:func:`strip`)."""
     out = cavity_shade(u, d_top, d_bot, iod)[..., None] * b.cavity_rgb
-    lay_tongue(out, b.lip_rgb, opening, u, d_top, d_bot, iod)
+    lay_tongue(out, b.lip_rgb, opening, u, d_top, d_bot, iod, front=0.8 * LOWER_IOD * iod)
     gap = np.maximum(d_top + d_bot, 0.0) / max(iod, 1e-6)
     short = UPPER_TEETH[0] / UPPER_IOD
     reach = 1.0 - (1.0 - short) * smoothstep(gap, *UPPER_TEETH[1:])
