@@ -65,6 +65,7 @@ def test_wide_mouth_teeth_do_not_ring_the_corners() -> None:
     assert np.median(rigid[side]) == pytest.approx(np.median(behind[side]), rel=0.05)
     assert np.median(follow[side]) > 1.25 * np.median(behind[side])
 
+
 def test_upper_teeth_edge_holds_its_arch_whatever_the_lip() -> None:
     """The upper teeth are rigid with the head: two upper lips of different curves over
     the same mouth middle put the teeth's edge in the same place (its distance from the
@@ -129,7 +130,6 @@ def test_tongue_lit_where_it_shows_over_the_lower_teeth() -> None:
         if f:
             assert float(y[d_bot[:, 0] <= front].min()) >= float(y[seen].max()) - 1e-3
     assert spans[0] > 1.24 and spans[0] > spans[1] + 0.06, spans
-
 
 def test_bank_registration_undoes_the_mouth_corners_drift() -> None:
     """The teeth strips of frames whose mouth corners sat a little wider, narrower or to

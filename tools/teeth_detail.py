@@ -95,9 +95,9 @@ def teeth_blur(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:
 
 
 def measure(rgb: np.ndarray, mouth: float = 1.0) -> dict:
-    """``{"iod", "mouth_px", "blur", "teeth_blur", "inside", "skin", "ratio", "crop"}`` of
-    one portrait (module docstring; ``crop`` the mouth at the widest frame, :data:`CROP`
-    pixels wide, ``uint8`` RGB), animated at the *Mouth* setting ``mouth``."""
+    """``{"iod", "mouth_px", "blur", "teeth_blur", "inside", "skin", "ratio", "corners",
+    "crop"}`` of one portrait (module docstring; ``crop`` the mouth at the widest frame,
+    :data:`CROP` pixels wide, ``uint8`` RGB), animated at the *Mouth* setting ``mouth``."""
     from engine import Animation, analyse_audio, analyse_portrait, load_audio
     from engine.errors import TalkieError
     from engine.media.image import Image
