@@ -25,7 +25,8 @@ means over those frames:
 Run: ``python tools/teeth_detail.py [--size 1024] [--only NAME ...] [--crops OUT.png]``
 (a few seconds). ``--crops`` also writes the mouths at the wider opening, one per
 portrait; ``--root`` renders with the engine of another checkout (for "before");
-``--mouth 3`` animates them at that *Mouth* setting (a wide mouth, a shout).
+``--mouth 3`` animates them at that *Mouth* setting (a wide mouth, a shout), ``--voice``
+with another voice (CREMA-D's angry line, say).
 """
 
 from __future__ import annotations
@@ -94,10 +95,11 @@ def teeth_blur(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:
     return _own("render/samples").edge_sigma(grey, inside, share=0.2, min_edges=10)
 
 
-def measure(rgb: np.ndarray, mouth: float = 1.0) -> dict:
+def measure(rgb: np.ndarray, mouth: float = 1.0, voice: Path = VOICE) -> dict:
     """``{"iod", "mouth_px", "blur", "teeth_blur", "inside", "skin", "ratio", "corners",
     "crop"}`` of one portrait (module docstring; ``crop`` the mouth at the widest frame,
-    :data:`CROP` pixels wide, ``uint8`` RGB), animated at the *Mouth* setting ``mouth``."""
+    :data:`CROP` pixels wide, ``uint8`` RGB), animated by ``voice`` at the *Mouth* setting
+    ``mouth``."""
     from engine import Animation, analyse_audio, analyse_portrait, load_audio
     from engine.errors import TalkieError
     from engine.media.image import Image
@@ -110,7 +112,7 @@ def measure(rgb: np.ndarray, mouth: float = 1.0) -> dict:
     except TalkieError as exc:
         raise ValueError(str(exc)) from exc
     rig = portrait.rig
-    motion = Animation(portrait, analyse_audio(load_audio(VOICE)),
+    motion = Animation(portrait, analyse_audio(load_audio(voice)),
                        Settings(fps=25, mouth_intensity=mouth)).motion
     widest = [int(k) for k in np.argsort(motion.mouth_open)[::-1][:FRAMES]]
     inside, skin, blurs, corners = [], [], [], []
@@ -156,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--crops", type=Path, default=None)
     ap.add_argument("--mouth", type=float, default=1.0,
                     help="the Mouth setting (2 or 3: a wide mouth, a shout)")
+    ap.add_argument("--voice", type=Path, default=VOICE,
+                    help="the voice that animates them (default the sample voice)")
     ap.add_argument("--root", type=Path, default=ROOT,
                     help="the Talkie checkout whose engine renders (default this one)")
     args = ap.parse_args(argv)
@@ -167,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.only or list(blink_check.PORTRAITS):
         kind, load = blink_check.PORTRAITS[name]
         try:
-            m = measure(blink_check.scaled(load()), args.mouth)
+            m = measure(blink_check.scaled(load()), args.mouth, args.voice)
         except ValueError as exc:
             rows.append(f"| {name} | {kind} | {exc} | | | | | | | |")
             continue
