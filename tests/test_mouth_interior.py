@@ -41,7 +41,7 @@ def test_wide_mouth_teeth_do_not_ring_the_corners() -> None:
     upper teeth: just above the lip, the teeth at the middle are as bright as ever, and
     towards the corners, where the lip has risen over them, it is what lies behind them
     (the cavity, the tongue)."""
-    from engine.render.interior import LOWER_IOD, bank, cavity_shade, fill, lay_tongue
+    from engine.render.interior import TONGUE_FRONT, bank, cavity_shade, fill, lay_tongue
 
     b = bank()
     assert b is not None
@@ -59,7 +59,7 @@ def test_wide_mouth_teeth_do_not_ring_the_corners() -> None:
     side = near_lip & (np.abs(u - 0.5) > 0.28) & (np.abs(u - 0.5) < 0.34)
     # what lies behind the teeth: the cavity and the tongue
     behind = cavity_shade(u, d_top, d_bot, iod)[..., None] * b.cavity_rgb
-    lay_tongue(behind, b.lip_rgb, 0.2, u, d_top, d_bot, iod, front=0.8 * LOWER_IOD * iod)
+    lay_tongue(behind, b.lip_rgb, 0.2, u, d_top, d_bot, iod, front=TONGUE_FRONT * iod)
     behind = behind @ LUMA
     assert np.median(rigid[middle]) == pytest.approx(np.median(follow[middle]), rel=0.02)
     assert np.median(rigid[side]) == pytest.approx(np.median(behind[side]), rel=0.05)

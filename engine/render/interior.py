@@ -102,6 +102,9 @@ UPPER_TEETH = (0.07, 0.09, 0.12)
 #: second; it rises behind the lower teeth up to ``TONGUE_SHARE`` of the gap.
 TONGUE = (0.10, 0.22)
 TONGUE_SHARE = 0.55
+#: The tongue is lit from the front: lightest where it shows over the lower teeth's
+#: edges, this far above the lower lip (IODs: where s1's lower strip fades out).
+TONGUE_FRONT = 0.8 * LOWER_IOD
 #: Beyond the ends of s1's strips (mouth coordinate below 0 or above 1 at his width) the
 #: teeth fade into the cavity over this much of the strip's width on either side.
 SIDE_FADE = 0.05
@@ -384,7 +387,7 @@ def fill(b: InteriorBank, u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
     not teeth that follow the lips round; None lays them along the lips. ``blur``: how
     soft the picture is (:func:`strip`)."""
     out = cavity_shade(u, d_top, d_bot, iod)[..., None] * b.cavity_rgb
-    lay_tongue(out, b.lip_rgb, opening, u, d_top, d_bot, iod, front=0.8 * LOWER_IOD * iod)
+    lay_tongue(out, b.lip_rgb, opening, u, d_top, d_bot, iod, front=TONGUE_FRONT * iod)
     gap = np.maximum(d_top + d_bot, 0.0) / max(iod, 1e-6)
     short = UPPER_TEETH[0] / UPPER_IOD
     reach = 1.0 - (1.0 - short) * smoothstep(gap, *UPPER_TEETH[1:])
