@@ -59,11 +59,46 @@ def test_wide_mouth_teeth_do_not_ring_the_corners() -> None:
     side = near_lip & (np.abs(u - 0.5) > 0.28) & (np.abs(u - 0.5) < 0.34)
     # what lies behind the teeth: the cavity and the tongue
     behind = cavity_shade(u, d_top, d_bot, iod)[..., None] * b.cavity_rgb
-    lay_tongue(behind, b.lip_rgb, 0.2, u, d_top, d_bot, iod, front=TONGUE_FRONT * iod)
+    lay_tongue(behind, b.lip_rgb, 0.2, u, d_top, d_bot, iod, front=TONGUE_FRONT * iod,
+               rigid=(hang[1], gap))
     behind = behind @ LUMA
     assert np.median(rigid[middle]) == pytest.approx(np.median(follow[middle]), rel=0.02)
     assert np.median(rigid[side]) == pytest.approx(np.median(behind[side]), rel=0.05)
     assert np.median(follow[side]) > 1.25 * np.median(behind[side])
+
+
+def test_tongue_stands_on_the_middle_of_the_lip_not_on_its_curve() -> None:
+    """In a smile's crescent (a lower lip rising steeply to the corners) the tongue is a
+    dome standing on the middle of the lower lip: its top edge lies where it lies under a
+    flat lip, and towards the corners the risen lip covers it, so that the dark of the
+    cavity shows there. Following the lip column by column, its top edge ran parallel to
+    both lips, a band in the crescent's shape."""
+    from engine.render.interior import lay_tongue
+
+    iod, gap = 100.0, 20.0
+    lip = np.array([200.0, 120.0, 110.0], np.float32)
+    u = np.linspace(0.0, 1.0, 101, dtype=np.float32)[None, :].repeat(60, 0)
+    v = np.linspace(-20.0, gap, 60, dtype=np.float32)[:, None].repeat(101, 1)
+    flat = np.zeros((60, 101, 3), np.float32)
+    lay_tongue(flat, lip, 0.25, u, v, gap - v, iod, rigid=(np.zeros_like(u), gap))
+    # a broad dome, between the lower canines: it still shows 0.8 of the way to a corner
+    # (it ended at 0.7, a narrow strip behind the lower teeth)
+    reach = np.abs(2.0 * u[0] - 1.0)[(flat[..., 0] > 1.0).any(axis=0)]
+    assert 0.8 < float(reach.max()) < 0.9
+    for rise in (6.0, 12.0):
+        bot = gap - rise * (2.0 * u - 1.0) ** 2
+        top = -rise * (2.0 * u - 1.0) ** 2  # the crescent: both lips curve up
+        rigid = np.zeros_like(flat)
+        lay_tongue(rigid, lip, 0.25, u, v - top, bot - v, iod, rigid=(gap - bot, gap))
+        column = np.zeros_like(flat)
+        lay_tongue(column, lip, 0.25, u, v - top, bot - v, iod)
+        inside = v < bot
+        np.testing.assert_allclose(rigid[inside], flat[inside], atol=1e-3)
+        # beside the middle, the column-wise tongue rises with the lip: its top edge is
+        # higher than a flat lip's (more rows covered above the flat dome's edge)
+        side = np.abs(u[0] - 0.5) > 0.25
+        covered = [((img[..., 0] > 1.0) & inside)[:, side].sum() for img in (column, rigid)]
+        assert covered[0] > 1.3 * covered[1]
 
 
 def test_upper_teeth_edge_holds_its_arch_whatever_the_lip() -> None:

@@ -102,6 +102,14 @@ UPPER_TEETH = (0.07, 0.09, 0.12)
 #: second; it rises behind the lower teeth up to ``TONGUE_SHARE`` of the gap.
 TONGUE = (0.10, 0.22)
 TONGUE_SHARE = 0.55
+#: The tongue spans this share of the half-width from the middle (a broad dome: between
+#: the lower canines), in the lips' colour times ``TONGUE_TINT`` (less red than the lips),
+#: lit from ``TONGUE_LIGHT[0]`` of it at its back to the sum at its front. (0.7, 0.5 + 0.25
+#: and 0.7 before: a narrow dark red strip behind the lower teeth where real wide mouths
+#: show a broad pink dome; docs/measurements.md.)
+TONGUE_WIDTH = 0.85
+TONGUE_TINT = np.array([1.0, 0.8, 0.8], np.float32)
+TONGUE_LIGHT = (0.6, 0.3)
 #: The tongue is lit from the front: lightest where it shows over the lower teeth's
 #: edges, this far above the lower lip (IODs: where s1's lower strip fades out).
 TONGUE_FRONT = 0.8 * LOWER_IOD
@@ -334,24 +342,35 @@ def cavity_shade(u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
 
 
 def lay_tongue(color: np.ndarray, lip_rgb: np.ndarray, opening: float, u: np.ndarray,
-               d_top: np.ndarray, d_bot: np.ndarray, iod: float, front: float = 0.0) -> None:
+               d_top: np.ndarray, d_bot: np.ndarray, iod: float, front: float = 0.0,
+               rigid: tuple[np.ndarray, float] | None = None) -> None:
     """Lay the tongue over the interior ``color (h, w, 3) float32`` in place: a soft dome
     rising from the lower lip once the mouth's ``opening`` (IODs, the gap at its middle)
     passes :data:`TONGUE`, in the shade of the lip colour ``lip_rgb (3,)``. It is lit
     from the front: lightest where it meets what stands before it (the lower teeth's
     edges, ``front`` pixels above the lower lip; 0 where nothing does), darker back to
-    its top edge, so the part that shows over the teeth is not a flat band."""
+    its top edge, so the part that shows over the teeth is not a flat band.
+
+    ``rigid``: ``(lower hang (h, w) pixels, the gap at the mouth's middle, pixels)``, the
+    lower hang as :func:`rigid_hang` gives it: the dome then stands on a straight line at
+    the middle of the lower lip, as tall as the middle's gap allows, and where the lip
+    curves up towards the corners (a smile) it covers the tongue's sides. Without it the
+    dome follows the lip column by column: in a smile's crescent its top edge ran
+    parallel to both lips, a band in the crescent's shape."""
     amount = float(smoothstep(opening, *TONGUE))
     if amount <= 0.0:
         return
     side = np.abs(2.0 * u - 1.0)
-    gap = np.maximum(d_top + d_bot, 1e-3)
-    dome = TONGUE_SHARE * gap * np.sqrt(np.clip(1.0 - (side / 0.7) ** 2, 0.0, 1.0))
+    if rigid is None:
+        gap: np.ndarray | float = np.maximum(d_top + d_bot, 1e-3)
+    else:
+        d_bot = d_bot + rigid[0]
+        gap = max(rigid[1], 1e-3)
+    dome = TONGUE_SHARE * gap * np.sqrt(np.clip(1.0 - (side / TONGUE_WIDTH) ** 2, 0.0, 1.0))
     alpha = 0.85 * amount * np.clip((dome - d_bot) / max(1.0, 0.03 * iod), 0.0, 1.0)
     depth = np.clip((dome - d_bot) / np.maximum(dome - front, 1e-3), 0.0, 1.0)
-    shade = (0.5 + 0.25 * depth) * (1.0 - 0.4 * side**2)
-    tongue = shade[..., None] * (np.asarray(lip_rgb, np.float32)
-                                 * np.array([1.0, 0.7, 0.7], dtype=np.float32))
+    shade = (TONGUE_LIGHT[0] + TONGUE_LIGHT[1] * depth) * (1.0 - 0.4 * side**2)
+    tongue = shade[..., None] * (np.asarray(lip_rgb, np.float32) * TONGUE_TINT)
     color += alpha[..., None] * (tongue - color)
 
 
@@ -387,7 +406,8 @@ def fill(b: InteriorBank, u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
     not teeth that follow the lips round; None lays them along the lips. ``blur``: how
     soft the picture is (:func:`strip`)."""
     out = cavity_shade(u, d_top, d_bot, iod)[..., None] * b.cavity_rgb
-    lay_tongue(out, b.lip_rgb, opening, u, d_top, d_bot, iod, front=TONGUE_FRONT * iod)
+    lay_tongue(out, b.lip_rgb, opening, u, d_top, d_bot, iod, front=TONGUE_FRONT * iod,
+               rigid=None if hang is None else (hang[1], opening * iod))
     gap = np.maximum(d_top + d_bot, 0.0) / max(iod, 1e-6)
     short = UPPER_TEETH[0] / UPPER_IOD
     reach = 1.0 - (1.0 - short) * smoothstep(gap, *UPPER_TEETH[1:])

@@ -177,21 +177,24 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     # s1's interior suits a human face, under any light; a cartoon's or an animal's
     # keeps paint and its own colours.
     human = _skin_hue(rig.skin_rgb) or _coloured_light(rig)
+    # How far each lip curves into the mouth beyond its middle: the teeth and the tongue
+    # do not.
+    mid_top, mid_bot = (float(((rows[4:7] - upper[0]) @ normal).mean())
+                        for rows in (upper, lower))
+    hang = rigid_hang(u, top, bot, mid_top, mid_bot, iod)
+    tongue = (hang[1], opening * iod)  # lay_tongue's footing: the lower lip's middle
     if rig.keep_teeth and np.any(rig.cavity_rgb > 0):
         mid = len(topo.LIPS_INNER_UPPER) // 2
         whole = float((xy[topo.LIPS_INNER_LOWER[mid]] - xy[topo.LIPS_INNER_UPPER[mid]])
                       @ normal) / iod
-        color = own_interior(rig, u, d_top, d_bot, gap, whole, iod, length / iod, blur, human)
+        color = own_interior(rig, u, d_top, d_bot, gap, whole, iod, length / iod, blur, human,
+                             tongue)
     elif b is not None and human:
-        # How far each lip curves into the mouth beyond its middle: the teeth do not.
-        mid_top, mid_bot = (float(((rows[4:7] - upper[0]) @ normal).mean())
-                            for rows in (upper, lower))
-        hang = rigid_hang(u, top, bot, mid_top, mid_bot, iod)
         color = fill(b, u, d_top, d_bot, iod, length / iod, opening, hang, blur)
         color *= rig.teeth_gain
         restore_contrast(color, inside)
     else:
-        color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod, teeth)
+        color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod, teeth, tongue)
     tone = one_tone(rig)
     if tone is not None:
         # s1's teeth carried to a grey or sepia skin's "light" turn mint or olive, and
@@ -327,7 +330,7 @@ def _coloured_light(rig: PortraitRig) -> bool:
 
 def _painted(rig: PortraitRig, opening: float, gap: np.ndarray, d_top: np.ndarray,
              d_bot: np.ndarray, u: np.ndarray, length: float, iod: float,
-             teeth: bool) -> np.ndarray:
+             teeth: bool, tongue: tuple[np.ndarray, float] | None = None) -> np.ndarray:
     """A painted interior ``(h, w, 3) float32``: cavity, tongue, upper teeth (flat art)."""
     side = np.abs(2.0 * u - 1.0)  # 0 centre .. 1 corners
     lip = rig.lip_rgb.astype(np.float32)
@@ -339,7 +342,7 @@ def _painted(rig: PortraitRig, opening: float, gap: np.ndarray, d_top: np.ndarra
     shade = (0.15 + 0.32 * edge) * (1.0 - 0.5 * side**2)
     color = shade[..., None] * (lip * np.array([1.0, 0.8, 0.8], dtype=np.float32))
 
-    lay_tongue(color, lip, opening, u, d_top, d_bot, iod)
+    lay_tongue(color, lip, opening, u, d_top, d_bot, iod, rigid=tongue)
 
     if teeth:
         color = _teeth(color, rig, opening, gap, d_top, d_bot, side, u, length, iod)

@@ -48,7 +48,7 @@ OWN_UPPER_SHARE = 0.5
 
 def own_interior(rig: PortraitRig, u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
                  gap: np.ndarray, opening: float, iod: float, width: float, blur: float,
-                 human: bool) -> np.ndarray:
+                 human: bool, tongue: tuple[np.ndarray, float] | None = None) -> np.ndarray:
     """``(h, w, 3) float32`` 0..255: what opens between a portrait's own teeth.
 
     Args:
@@ -61,9 +61,11 @@ def own_interior(rig: PortraitRig, u: np.ndarray, d_top: np.ndarray, d_bot: np.n
         blur: how soft the picture is here, pixels (:func:`engine.render.interior.strip`).
         human: a human face (s1's cavity and upper teeth suit it; a cartoon's or an
             animal's keeps its own dark).
+        tongue: the tongue's footing, :func:`engine.render.interior.lay_tongue`'s
+            ``rigid``.
     """
     color = _cavity(rig, u, d_top, d_bot, iod, human)
-    lay_tongue(color, rig.lip_rgb, opening, u, d_top, d_bot, iod)
+    lay_tongue(color, rig.lip_rgb, opening, u, d_top, d_bot, iod, rigid=tongue)
     _lower_teeth(color, rig, u, d_bot, gap, iod, width, blur)
     if human:
         _upper_teeth(color, rig, u, d_top, gap, iod, width, blur)
