@@ -243,19 +243,26 @@ def test_opening_past_parted_lips_shows_upper_teeth_not_a_hole(grid: Path) -> No
     assert float((inside < 30.0).mean()) < 0.1
 
 
-def test_teeth_over_a_red_edge_part_at_their_own_end(grid: Path) -> None:
-    """CREMA-D 1001 mid-word (NEU, frame 32): his upper teeth end 0.69-0.72 of the way
-    to the lower lip, and under them lies something bright but redder (lip edge, gums),
-    no dark. The mouth's content parts there, the jaw taking the rest, as at its dark
-    corners (0.31-0.34); before, the split lay at the lower lip (1.0) in the middle only,
-    and the gap that opened was stepped."""
+def test_teeth_under_a_dark_band_are_the_lower_ones(grid: Path) -> None:
+    """CREMA-D 1001 mid-word (NEU, frame 32): under his upper lip a dark band (luma 44 to
+    57, a quarter of his teeth's 176) reaches 0.28-0.34 of the way down, then teeth down
+    to the lower lip: his lower teeth, his upper lip over the upper ones. They are the
+    jaw's and part from the dark at their top; no upper teeth. Opened to 0.23 IOD, the dark
+    stays under the upper lip (luma 74 from a tenth to 0.3 of the way down the gap) and the
+    teeth come down with the jaw (174 from 0.6 to 0.8), as in the clip's own widest frame
+    (frame 35, 0.21 IOD: 36 and 183). Before, they were read as upper teeth (split 0.72 in
+    the middle, 0.31-0.34 at the corners): they stayed under the upper lip (142), a brown
+    cavity opened under them (108) with GRID s1's upper teeth slanting down at its sides."""
     rgb = video_frame(grid.parent / "crema-d" / "1001" / "video" / "1001_DFA_NEU_XX.mp4", 32)
     rig = portrait_rig(rgb)
     assert rig.keep_teeth
-    assert np.all(rig.teeth_end[3:6] > 0.5)
-    assert np.allclose(rig.mouth_split[3:6], rig.teeth_end[3:6], atol=0.05)
-    assert rig.mouth_split.max() < 0.9
-
+    assert np.all(rig.teeth_end == 0.0)
+    assert np.all((rig.mouth_split > 0.2) & (rig.mouth_split < 0.4)), rig.mouth_split
+    m = motion_track(jaw(), [0.1])
+    xy = frame_landmarks(rig, m, 0)
+    out = render_frame(rig, m, 0)
+    under, low = (_across_gap(out, xy, rig.iod, t0, t1) for t0, t1 in ((0.1, 0.3), (0.6, 0.8)))
+    assert under < 100.0 and low > 150.0, (under, low)
 
 
 def _across_gap(out: np.ndarray, xy: np.ndarray, iod: float, t0: float, t1: float) -> float:

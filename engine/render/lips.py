@@ -54,6 +54,11 @@ EDGE_DIP = 0.7
 #: Mouth content whose green over red is this much below the skin's is redder than the
 #: skin: a tongue, not teeth (:func:`content_split`).
 REDDER = 0.02
+#: A column whose content begins with a dark run this long (share of the gap) and this
+#: dark (share of the teeth's brightness) under the upper lip, then bright down to the
+#: lower lip, shows its lower teeth under an upper lip that hides the upper ones
+#: (:func:`content_split`).
+DARK_TOP = (0.15, 0.45)
 #: A content shown between the lips stretches to at most this times its height
 #: in the portrait where a lip draws back from it (revealing more of the teeth).
 STRETCH = 1.6
@@ -213,9 +218,12 @@ def content_split(rgb: np.ndarray, xy: np.ndarray, skin_rgb: np.ndarray
     darkest line is the one between the tongue and the lower teeth); and where no dark
     follows the teeth at all, only something bright and redder (the lower lip's edge,
     gums, a tongue), the split is at the teeth's end, not the lower lip: a mouth opening
-    wider parts the two there, as the portrait's other columns do (CREMA-D NEU frame 32:
-    0.72 in the middle, beside 0.34 at the corners; 1.0 before drew a stepped gap). Both
-    smoothed along the mouth.
+    wider parts the two there, as the portrait's other columns do. But teeth that begin
+    under a dark band from the upper lip (:data:`DARK_TOP`) and reach the lower lip are
+    the lower ones, under a lip that hides the upper teeth: the split is at their top and
+    no upper teeth show (CREMA-D 1001 NEU frame 32, 0.28-0.34 across; read as upper teeth
+    ending at 0.72 before, they stayed under the upper lip as the jaw dropped, where his
+    video shows the dark). Both smoothed along the mouth.
 
     Args:
         rgb: ``(H, W, 3) uint8`` the portrait.
@@ -236,7 +244,12 @@ def content_split(rgb: np.ndarray, xy: np.ndarray, skin_rgb: np.ndarray
         end[k] = t[min(e, len(t) - 1)]
         # The first bright point after the dark under the teeth: a tongue above the split.
         after = np.flatnonzero(bright[e:] & (t[e:] < split[k]))
-        if len(after) and after[0] > 0:
+        first = int(np.argmax(bright))
+        if (split[k] >= 1.0 and t[first] >= DARK_TOP[0] and float(lum[k][:first].mean())
+                < DARK_TOP[1] * float(np.percentile(lum[k], 75))):
+            # Dark under the upper lip, then teeth down to the lower lip: the lower teeth.
+            split[k], end[k] = t[first], 0.0
+        elif len(after) and after[0] > 0:
             split[k] = t[e + after[0]]
         elif split[k] >= 1.0 and len(after) and search[min(e, len(t) - 1)]:
             split[k] = t[e]  # bright but redder than teeth right under them: the jaw's

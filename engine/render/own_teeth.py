@@ -150,13 +150,20 @@ def _upper_teeth(color: np.ndarray, rig: PortraitRig, u: np.ndarray, d_top: np.n
     word's often does): a mouth opening wider than the portrait's shows the teeth under
     the lip, not a dark hole. Their biting edges come first, over at most
     :data:`OWN_UPPER_SHARE` of the gap, and the strip ends where s1's upper teeth end
-    (:data:`engine.render.interior.UPPER_TEETH`). The colour is the portrait's light on
+    (:data:`engine.render.interior.UPPER_TEETH`); none where a dark band under the lip
+    reaches the jaw's content: that lip hides its teeth higher than a wider opening
+    uncovers (CREMA-D 1001 opens so). The colour is the portrait's light on
     s1's teeth (``PortraitRig.teeth_gain``), as for closed lips: what such a portrait
     shows as its own teeth colour is often its tongue or lower lip."""
     b = bank()
     if b is None:
         return
     need = 1.0 - smoothstep(rig.teeth_end * rig.rest_gap, *OWN_LOWER)
+    # Dark under the upper lip down to the jaw's content (lower teeth, the lower lip):
+    # a mouth open under a lip that hides its upper teeth higher up than a wider
+    # opening uncovers. (A content that is all the head's, split 1, says nothing.)
+    dark = np.where(rig.mouth_split < 1.0, rig.mouth_split - rig.teeth_end, 0.0)
+    need *= 1.0 - smoothstep(dark * rig.rest_gap, *OWN_LOWER)
     if not np.any(need > 0):
         return
     laid = _from_lip(b, "upper", need, u, d_top, gap, OWN_UPPER_SHARE, UPPER_TEETH[0] * iod,
