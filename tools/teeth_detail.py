@@ -72,6 +72,14 @@ def skin_detail(rgb: np.ndarray, landmarks: np.ndarray, iod: float) -> float:
 
 
 @functools.cache
+def _voice(path: Path):
+    """The voice analysed once for every portrait (phones, loudness, pitch)."""
+    from engine import analyse_audio, load_audio
+
+    return analyse_audio(load_audio(path))
+
+
+@functools.cache
 def _own(name: str):
     """This checkout's ``engine/render_eval.py`` or ``engine/render/samples.py`` (``name``
     is the path under engine/), whichever engine renders: the measures stay the same."""
@@ -100,7 +108,7 @@ def measure(rgb: np.ndarray, mouth: float = 1.0, voice: Path = VOICE) -> dict:
     "crop"}`` of one portrait (module docstring; ``crop`` the mouth at the widest frame,
     :data:`CROP` pixels wide, ``uint8`` RGB), animated by ``voice`` at the *Mouth* setting
     ``mouth``."""
-    from engine import Animation, analyse_audio, analyse_portrait, load_audio
+    from engine import Animation, analyse_portrait
     from engine.errors import TalkieError
     from engine.media.image import Image
     from engine.render import frame_landmarks, render_frame
@@ -112,8 +120,7 @@ def measure(rgb: np.ndarray, mouth: float = 1.0, voice: Path = VOICE) -> dict:
     except TalkieError as exc:
         raise ValueError(str(exc)) from exc
     rig = portrait.rig
-    motion = Animation(portrait, analyse_audio(load_audio(voice)),
-                       Settings(fps=25, mouth_intensity=mouth)).motion
+    motion = Animation(portrait, _voice(voice), Settings(fps=25, mouth_intensity=mouth)).motion
     widest = [int(k) for k in np.argsort(motion.mouth_open)[::-1][:FRAMES]]
     inside, skin, blurs, corners = [], [], [], []
     for k in widest:
