@@ -171,6 +171,22 @@ def inner_mouth_contrast(rgb: np.ndarray, landmarks: np.ndarray) -> float | None
     return None if px is None else float(_srgb_to_lab(px)[:, 0].std())
 
 
+def inner_mouth_dark(rgb: np.ndarray, landmarks: np.ndarray, share: float = 0.1
+                     ) -> float | None:
+    """CIELAB L* of the darkest ``share`` of the inside of the mouth (its percentile, one
+    pixel in from the inner lips so that their edge does not count): how dark the hole
+    behind the teeth reads. A cavity lit like a band of brown paint reads far above a
+    real one's. None under 30 pixels."""
+    found = _inner_box(rgb, landmarks, 1)
+    if found is None:
+        return None
+    grey, inside, origin = found
+    x0, y0 = (int(v) for v in origin)
+    h, w = grey.shape
+    px = rgb[y0:y0 + h, x0:x0 + w, :3][inside]
+    return float(np.percentile(_srgb_to_lab(px.astype(np.float64))[:, 0], 100.0 * share))
+
+
 def inner_mouth_box(rgb: np.ndarray, landmarks: np.ndarray,
                     inset: int = 1) -> tuple[np.ndarray, np.ndarray] | None:
     """The box of the inside of the mouth, with room around it for a filter's kernel
@@ -200,12 +216,15 @@ def _inner_box(rgb: np.ndarray, landmarks: np.ndarray,
     return grey, inside, np.array([x0, y0], np.float64)
 
 
-def inner_mouth_corners(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:
+def inner_mouth_corners(rgb: np.ndarray, landmarks: np.ndarray,
+                        beyond: float = 0.7) -> float | None:
     """How dark the inside of the mouth is towards its corners: the mean luma inside the
-    inner lips (one pixel in) where ``|2u - 1| > 0.7``, ``u`` running 0..1 from one inner
-    corner to the other, over the mean luma of its middle third (``|2u - 1| < 1/3``).
+    inner lips (one pixel in) where ``|2u - 1| > beyond``, ``u`` running 0..1 from one
+    inner corner to the other, over the mean luma of its middle third (``|2u - 1| < 1/3``).
     Real open mouths read about half (the teeth turn away into the cheeks' shadow); a
-    lit rim running round the inside reads higher. None under 5 pixels in either part."""
+    lit rim running round the inside reads higher. Beyond 0.85, where the lips meet, real
+    mouths still read 0.4 to 0.5; a black wedge in each corner reads about 0.2. None
+    under 5 pixels in either part."""
     found = _inner_box(rgb, landmarks, 1)
     if found is None:
         return None
@@ -218,7 +237,7 @@ def inner_mouth_corners(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:
     yy, xx = np.nonzero(inside)
     side = np.abs(2.0 * ((np.stack([xx, yy], axis=1) - upper[0]) @ span) / length**2 - 1.0)
     y = grey[yy, xx].astype(np.float64)
-    corners, middle = y[side > 0.7], y[side < 1.0 / 3.0]
+    corners, middle = y[side > beyond], y[side < 1.0 / 3.0]
     if len(corners) < 5 or len(middle) < 5:
         return None
     return float(corners.mean() / max(middle.mean(), 1e-6))

@@ -246,24 +246,31 @@ def test_wide_mouth_inside_tapers_into_its_corners(closed_lips) -> None:
     assert corner.sum() >= 5 and np.median(a[corner]) < 0.5
 
 
-def test_inner_mouth_corners_tells_a_real_mouth_from_a_flat_band(grid: Path) -> None:
+def test_inner_mouth_corners_and_dark_tell_a_real_mouth_from_a_flat_band(grid: Path) -> None:
     """How dark the inside is towards its corners over its middle
     (``engine.render_eval.inner_mouth_corners``): a real shout, CREMA-D 1001's angry line
-    at its widest frame, reads about half (0.48); the same mouth filled with one flat
-    colour, a mouth guard, reads 1. (Rendered mouths against the real ones:
+    at its widest frame, reads about half (0.48), and still 0.45 where its lips meet
+    (beyond 0.85); the same mouth filled with one flat colour, a mouth guard, reads 1. The
+    darkest tenth of its inside (``inner_mouth_dark``) is near black, CIELAB L* 8.7; the
+    flat fill's is its own colour's, 41.5. (Rendered mouths against the real ones:
     test_mouth_light.py, ``test_inside_as_light_as_the_real_mouth``.)"""
     from engine.face import detect_faces
-    from engine.render_eval import inner_mouth_corners
+    from engine.render_eval import inner_mouth_corners, inner_mouth_dark
 
     video = grid.parent / "crema-d" / "1001" / "video" / "1001_DFA_ANG_XX.mp4"
     real = video_frame(video, 36)
     lm = detect_faces(real)[0].landmarks
     shout = inner_mouth_corners(real, lm)
     assert shout is not None and 0.35 < shout < 0.6, shout
+    tips = inner_mouth_corners(real, lm, 0.85)
+    assert tips is not None and 0.3 < tips < 0.6, tips
+    dark = inner_mouth_dark(real, lm)
+    assert dark is not None and dark < 15.0, dark
     flat = real.copy()
     inside = polygon_mask(real.shape, lm[topo.LIPS_INNER, :2])
     flat[inside] = np.median(real[inside], axis=0)
     assert inner_mouth_corners(flat, lm) == pytest.approx(1.0, abs=0.02)
+    assert inner_mouth_dark(flat, lm) > dark + 25.0
 
 
 def test_a_painted_smile_opens_as_far_as_a_photo(grid: Path) -> None:

@@ -188,14 +188,15 @@ def test_inside_as_light_as_the_real_mouth(grid: Path, tmp_path_factory) -> None
     """Three validation clips (s4hq, GRID s30, CREMA-D) replayed on their first frames with
     their own tracked lips (``tools/mouth_eval.py``'s oracle): at the real mouth's widest
     frames, the mean lightness inside the rendered lips is within 3.5 CIELAB L* of the real
-    one (+1.0, -1.0 and -3.1 here; +0.4, -1.0 and -2.2 before the inside darkened into a
+    one (+1.6, -0.2 and -0.8 here since the corners show the lips' inner surface; +1.0,
+    -1.0 and -1.8 before; +0.4, -1.0 and -2.2 before the inside darkened into a
     wide mouth's corners as real ones do, 2026-12-06). While the whites' say on the
     light's level counted only beyond a 1.25 tolerance, these faces, whose whites stand
     out from their skin 1.1 to 1.2 times more than s1's do, got s1's teeth in too dim a
     light: -4.7, -5.8, -8.8. And towards its corners the inside is about as dark, against
     its middle, as the real one (``engine.render_eval.inner_mouth_corners``, rendered over
-    real: 1.04, 1.01 and 1.17 here; 1.16, 1.04 and 1.41 while the cavity's light ran
-    round the inside as a lit rim)."""
+    real: 1.10, 1.07 and 1.23 here; 1.04, 1.01 and 1.09 with black corners; 1.16, 1.04
+    and 1.41 while the cavity's light ran round the inside as a lit rim)."""
     import sys
 
     sys.path.insert(0, str(ROOT / "tools"))
@@ -208,4 +209,11 @@ def test_inside_as_light_as_the_real_mouth(grid: Path, tmp_path_factory) -> None
     dl = [f["dl"] for f in found]
     assert all(d is not None and abs(d) < 3.5 for d in dl), dl
     corners = [f["corners"] for f in found]
-    assert all(c is not None and 0.8 < c < 1.25 for c in corners), corners
+    assert all(c is not None and 0.8 < c < 1.3 for c in corners), corners
+    # Where the lips meet, the inside is their inner surface, not a black wedge
+    # (``engine.render.mouth.CORNER_LIPS``): beyond |2u - 1| = 0.85 the rendered corners
+    # read 0.89 and 1.57 of the real ones' lightness against their middles (s4hq, CREMA-D;
+    # s30's corners are too few pixels to read); 0.36 and 0.73 while the teeth faded there
+    # into the cavity darkened for the corners.
+    tips = [f["tips"] for f in found if f["tips"] is not None]
+    assert len(tips) >= 2 and all(0.75 < t < 1.8 for t in tips), tips

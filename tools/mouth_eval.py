@@ -27,7 +27,11 @@ frame to frame beyond a steady motion (:func:`engine.render_eval.inside_flicker`
 compared with the real video's: a steady render reads under 1, teeth that pop or
 shimmer above it. And how dark the inside is towards its corners over its middle
 (:func:`engine.render_eval.inner_mouth_corners`, rendered over real): an inside lit
-all round its rim, a frame bevelled into the mouth, reads above 1.
+all round its rim, a frame bevelled into the mouth, reads above 1; read again nearer the
+corners, where the lips meet (:data:`TIPS`), a black wedge in each corner reads far
+below 1. And how dark the darkest tenth of the inside is
+(:func:`engine.render_eval.inner_mouth_dark`, CIELAB L*, rendered minus real): a cavity
+lit like a band of brown paint reads far above 0.
 
 Motion sources (``--motion``, one or more):
 
@@ -100,6 +104,9 @@ TOP = 6
 #: Variants of the app's motion (module docstring), not the issue's measure.
 DIAGNOSTICS: dict[str, dict] = {"gan-still": {"liveliness": 0.0},
                                  "gan-keep": {"keep_expression": True}}
+#: Where the lips meet: the corners' darkness is also read beyond this ``|2u - 1|``
+#: (:func:`engine.render_eval.inner_mouth_corners`).
+TIPS = 0.85
 #: Targets of issue 14.
 GAIN_TARGET, DE_MEDIAN, DE_MAX = 0.03, 6.0, 12.0
 
@@ -204,6 +211,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
         delta_e2000,
         inner_mouth_contrast,
         inner_mouth_corners,
+        inner_mouth_dark,
         inner_mouth_detail,
         inner_mouth_lab,
         inside_flicker,
@@ -238,6 +246,8 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     real_contrast = [inner_mouth_contrast(frames[i], lm[i]) for i in picks]
     real_detail = [inner_mouth_detail(frames[i], lm[i]) for i in picks]
     real_corners = [inner_mouth_corners(frames[i], lm[i]) for i in picks]
+    real_dark = [inner_mouth_dark(frames[i], lm[i]) for i in picks]
+    real_tips = [inner_mouth_corners(frames[i], lm[i], TIPS) for i in picks]
     s_still = [ssim(still_patch, p) for p, _ in real]
     de_still = [delta_e2000(still_lab, c) for _, c in real if c is not None and
                 still_lab is not None]
@@ -247,7 +257,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     pick_at = {i: j for j, i in enumerate(picks)}
     for source in sources:
         motion, index = motion_for(source, portrait, clip, find_audio(video), breath, at)
-        s_r, de_r, dl_r, c_r, c_real, d_r, k_r = [], [], [], [], [], [], []
+        s_r, de_r, dl_r, c_r, c_real, d_r, k_r, dk_r, t_r = [], [], [], [], [], [], [], [], []
         # Every frame is rendered once: all of them for the flicker, the picks for the rest.
         patches, insides = [], []
         for i in range(n):
@@ -273,6 +283,12 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
             d_own = inner_mouth_detail(img, xy)
             if d is not None and d_own is not None and d > 0:
                 d_r.append(d_own / d)
+            dk_own = inner_mouth_dark(img, xy)
+            if real_dark[j] is not None and dk_own is not None:
+                dk_r.append(dk_own - real_dark[j])
+            t_own = inner_mouth_corners(img, xy, TIPS)
+            if real_tips[j] is not None and t_own is not None:
+                t_r.append(t_own / max(real_tips[j], 1e-6))
             k_own = inner_mouth_corners(img, xy)
             if real_corners[j] is not None and k_own is not None:
                 k_r.append(k_own / max(real_corners[j], 1e-6))
@@ -287,7 +303,9 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
                        "contrast": float(np.mean(c_r)) / max(float(np.mean(c_real)), 1e-9)
                        if c_r else None,
                        "detail": float(np.mean(d_r)) if d_r else None,
-                       "corners": float(np.mean(k_r)) if k_r else None}
+                       "corners": float(np.mean(k_r)) if k_r else None,
+                       "dark": float(np.mean(dk_r)) if dk_r else None,
+                       "tips": float(np.mean(t_r)) if t_r else None}
     return out
 
 
@@ -313,6 +331,8 @@ def summary(rows: list[dict], source: str) -> dict:
         "detail_median": _median(rows, source, "detail"),
         "corners_median": _median(rows, source, "corners"),
         "dl_median": _median(rows, source, "dl"),
+        "dark_median": _median(rows, source, "dark"),
+        "tips_median": _median(rows, source, "tips"),
         **_flicker(rows, source),
     }
 
@@ -345,16 +365,18 @@ def markdown(results: dict) -> str:
         "contrast, rendered / real (median) | inner-mouth detail, rendered / real (median) | "
         "inner-mouth lightness, rendered − real (CIELAB L*, median) | inside flicker, "
         "rendered / real (median / largest; clips whose worst frame exceeds the real one's) | "
-        "inner-mouth corners, rendered / real (median) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "inner-mouth corners, rendered / real (median; beyond 0.7 / beyond 0.85) | "
+        "inner-mouth dark, rendered − real (CIELAB L* of its darkest tenth, median) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for source, per_set in results["summary"].items():
         for name, s in per_set.items():
             de = ("n/a" if s["de_median"] is None
                   else f"{s['de_median']:.1f} / {s['de_max']:.1f}")
-            con, det, dl, cor = (("n/a" if s.get(k) is None else format(s[k], f)) for k, f in
-                                 (("contrast_median", ".2f"), ("detail_median", ".2f"),
-                                  ("dl_median", "+.1f"), ("corners_median", ".2f")))
+            con, det, dl, cor, tips, dark = (
+                ("n/a" if s.get(k) is None else format(s[k], f)) for k, f in
+                (("contrast_median", ".2f"), ("detail_median", ".2f"), ("dl_median", "+.1f"),
+                 ("corners_median", ".2f"), ("tips_median", ".2f"), ("dark_median", "+.1f")))
             flick = ("n/a" if s.get("flicker_ratio_median") is None else
                      f"{s['flicker_ratio_median']:.2f} / {s['flicker_ratio_max']:.2f}; "
                      f"{s['flicker_spikes']}")
@@ -362,7 +384,7 @@ def markdown(results: dict) -> str:
                 f"| {source} | {name} ({s['clips']}) | {s['ssim_median']:.3f} / "
                 f"{s['still_ssim_median']:.3f} | {s['gain_median']:+.3f} | "
                 f"{s['gain_min']:+.3f} ({s['gain_min_clip']}) | {s['positive']}/{s['clips']} | "
-                f"{de} | {con} | {det} | {dl} | {flick} | {cor} |"
+                f"{de} | {con} | {det} | {dl} | {flick} | {cor} / {tips} | {dark} |"
             )
     return "\n".join(lines) + "\n"
 
