@@ -199,15 +199,15 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
                       @ normal) / iod
         color = own_interior(rig, u, d_top, d_bot, gap, whole, iod, length / iod, blur, human,
                              tongue)
+        if human:
+            _corner_lips(color, rig, u)
     elif b is not None and human:
         color = fill(b, u, d_top, d_bot, iod, length / iod, opening, hang, blur)
         color *= rig.teeth_gain
         restore_contrast(color, inside)
-    else:
-        color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod, teeth, tongue)
-        human = False  # paint keeps its own corners
-    if human:
         _corner_lips(color, rig, u)
+    else:  # paint keeps its own corners
+        color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod, teeth, tongue)
     tone = one_tone(rig)
     if tone is not None:
         # s1's teeth carried to a grey or sepia skin's "light" turn mint or olive, and
