@@ -147,7 +147,8 @@ def add_evaluate_model(sub) -> argparse.ArgumentParser:
     p.add_argument("--split", type=Path, default=None,
                    help="split.json of a run (its training clips fit the loudness baseline)")
     p.add_argument("--set", dest="sets", action="append", default=None,
-                   help="only this validation set (repeatable)")
+                   help="only this validation set or speaker (repeatable): a set's name "
+                        "('GRID s4hq') or a speaker ('s33', '1001')")
     p.add_argument("--out", type=Path, default=None, help="write results JSON + Markdown here")
     p.add_argument("--no-phonetic", action="store_true", help="skip the phonetic baseline")
     p.add_argument("--ungated", action="store_true",

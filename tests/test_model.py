@@ -358,3 +358,19 @@ def test_brow_ratio_compares_the_brows_with_the_real_ones(tiny_data):
     twice = disp.copy()
     twice[:, idx] *= 2.0
     assert abs(clip_metrics(twice, pose, c, 0)["brow_ratio"] - 2.0) < 1e-4
+
+
+def test_validation_sets_are_chosen_by_name_or_speaker_and_an_unknown_one_is_refused():
+    """``evaluate-model --set`` takes a set's name or one of its speakers, any case; a name
+    that is neither is refused with the names there are (it used to evaluate every set,
+    silently)."""
+    from engine.errors import InputError
+    from engine.model.evaluation import VALIDATION, choose_sets
+
+    assert choose_sets(["GRID s4hq"]) == {"GRID s4hq": VALIDATION["GRID s4hq"]}
+    assert choose_sets(["S33"]) == {"GRID s33": ("grid", ("s33",))}
+    assert choose_sets(["1001", "s30"]) == {"CREMA-D 1001": ("crema-d", ("1001",)),
+                                            "GRID s30": ("grid", ("s30",))}
+    with pytest.raises(InputError, match="s4hq") as err:
+        choose_sets(["s1"])  # the training speaker is no validation set
+    assert "'s1'" in str(err.value)

@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.audio.voice import Voice
+from engine.errors import InputError
 from engine.model import dataset as ds
 from engine.model.eval_summary import markdown, summarise
 from engine.model.landmarks import LIP_LO, LIP_UP, MOUTH
@@ -197,6 +198,33 @@ def audio_for(speaker_dir: Path, stem: str) -> np.ndarray:
         if cand.is_file():
             return load_audio(cand).samples
     raise FileNotFoundError(f"no audio for {stem} under {speaker_dir}")
+
+
+def choose_sets(names: list[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The validation sets named by ``names``: each a set's name (``"GRID s4hq"``) or one of
+    its speakers (``"s4hq"``, ``"s33"``, ``"1001"``), any case; a speaker named alone is
+    evaluated alone.
+
+    Raises:
+        InputError: a name that is no validation set or speaker (the message lists them).
+    """
+    chosen: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for raw in names:
+        key = raw.strip().lower()
+        found = False
+        for name, (root, speakers) in VALIDATION.items():
+            if key == name.lower():
+                chosen[name] = (root, speakers)
+                found = True
+            elif key in speakers:
+                label = name if len(speakers) == 1 else f"{name.split()[0]} {key}"
+                chosen[label] = (root, (key,))
+                found = True
+        if not found:
+            known = ", ".join([*VALIDATION, *(sp for _, sps in VALIDATION.values() for sp in sps)])
+            raise InputError(f"No validation set or speaker is called {raw!r}. "
+                                f"Choose from: {known}.")
+    return chosen
 
 
 def validation_clips(data: Path, shared: Path = SHARED,
@@ -414,7 +442,7 @@ def evaluate_all(data: Path | str, models: list | None = None, shared: Path | st
         train_paths = [str(p) for p in sorted((data / "s1").glob("*.npz"))]
     train = ds.load_clips([Path(p) for p in train_paths[::5]], data / "_memo" / "eval_train.pkl") \
         if train_paths else []
-    chosen = {k: v for k, v in VALIDATION.items() if sets is None or k in sets}
+    chosen = VALIDATION if sets is None else choose_sets(sets)
     clips = validation_clips(data, Path(shared) if shared else SHARED, chosen)
     rows = evaluate_clips(clips, make_sources(named, train, phonetic, ungated, tuple(breaths)))
     if rendered:

@@ -182,5 +182,5 @@ def render_frame(
         xy_out = (xy[:, :2] + 0.5) * scale - 0.5
         open_out = (open_xy + 0.5) * scale - 0.5
         paint_lids(out, rig.lid_plates, xy_out, mapping, (bx0, by0, bx1, by1), scale, lids, iod,
-                   open_out, rig.landmarks)
+                   open_out, rig.landmarks, rig.blur * iod / max(rig.iod, 1e-6))
     return out

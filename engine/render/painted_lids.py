@@ -80,6 +80,20 @@ LASH_WIDTH = 0.009
 LASH_STRENGTH = 0.75
 #: Softness of the lid's edge, inter-ocular distances.
 FEATHER = 0.006
+#: A human lid's edge is at least this many times as soft as the picture's own edges
+#: (:func:`engine.render.samples.edge_blur`, Gaussian sigma): skin meets skin. With the
+#: sharp edge above, a lid showed its outline where its fill meets a shaded socket: on the
+#: Mona Lisa (edges of sigma 1.5 px at 1024 px) a pale almond, which dlib read as an open
+#: eye. Tied to the picture, not to the face's size, so that a sharp drawing's lid stays as
+#: crisp as its ink. The moving edge keeps its lash line. Fitted on s1's 50 labelled
+#: blinks (``tools/eye_eval.py``, rendered eye-patch SSIM gain over the open still): +0.063
+#: (46 of 50) with the sharp edge, +0.066, +0.067 and +0.069 (48 of 50) at 1, 2 and 3;
+#: s4hq's 4 (validation) +0.109, +0.110, +0.111, +0.111. The blink check (dlib) on the
+#: four portraits it reads least surely (the painted and inked Grace Hopper, the Mona Lisa,
+#: Grace Hopper), 36 frames each: shut lids read shut at 106 of 144 frames with the sharp
+#: edge, 113 at 3 (104 with a softness of 0.03 IOD whatever the picture, which softened
+#: the drawing's lids too).
+HUMAN_SOFT = 3.0
 #: Pixels near the eye darker than this share of their surroundings' median
 #: luminance are strokes (outline, lashes, rim) and do not seed the lid's fill.
 INK_LUMA = 0.6
@@ -300,7 +314,8 @@ def _similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
                xy: np.ndarray, mapping: np.ndarray, box: tuple[int, int, int, int],
                scale: np.ndarray, closure: np.ndarray, iod: float,
-               open_xy: np.ndarray | None = None, src_lm: np.ndarray | None = None) -> None:
+               open_xy: np.ndarray | None = None, src_lm: np.ndarray | None = None,
+               blur: float = 0.0) -> None:
     """Close the painted eyes of a warped frame, in place.
 
     Args:
@@ -319,6 +334,8 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
             carries the open eye to the portrait's (not through the frame's
             map, which stretches the lid's skin).
         src_lm: ``(468, 2+)`` the portrait's landmarks, full-resolution pixels.
+        blur: how soft the picture's edges are in ``out`` (Gaussian sigma, pixels): a
+            human lid's edge is :data:`HUMAN_SOFT` times as soft.
     """
     bx0, by0, bx1, by1 = box
     for e, plate in enumerate(plates):
@@ -328,6 +345,7 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
         geo = open_xy if plate.human and open_xy is not None else xy
         upper, lower = geo[topo.EYE_UPPER[e]], geo[topo.EYE_LOWER[e]]
         up_m, lo_m = lid_outline(upper, lower, plate.margin * float(np.sqrt(scale[0] * scale[1])))
+        feather = max(FEATHER * iod, HUMAN_SOFT * blur if plate.human else 0.0)
         # The lids meet MEET of the way down: the upper lid comes down and the
         # lower one up, so a shut round eye is a gentle arc, not its lower rim.
         # A human upper lid comes down nearly to the lower lid's own line.
@@ -341,7 +359,8 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
         upper_poly = np.concatenate([up_m, edge[::-1]])
         lower_poly = np.concatenate([lo_m, low_edge[::-1]])
         poly = np.concatenate([upper_poly, lower_poly])
-        pad = int(np.ceil(LASH_WIDTH * iod)) + 3
+        # room for the lash line and for the soft edge to fade out
+        pad = int(np.ceil(max(LASH_WIDTH * iod, 3.0 * feather))) + 3
         x0 = max(int(np.floor(poly[:, 0].min())) - pad, bx0)
         y0 = max(int(np.floor(poly[:, 1].min())) - pad, by0)
         x1 = min(int(np.ceil(poly[:, 0].max())) + pad + 1, bx1)
@@ -351,7 +370,7 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
         sharp = np.zeros((y1 - y0, x1 - x0), np.float32)
         cv2.fillPoly(sharp, [np.round((q - (x0, y0)) * 16).astype(np.int32)
                              for q in (upper_poly, lower_poly)], 1.0, cv2.LINE_AA, 4)
-        mask = cv2.GaussianBlur(sharp, (0, 0), max(0.7, FEATHER * iod))
+        mask = cv2.GaussianBlur(sharp, (0, 0), max(0.7, feather))
         # Where each pixel comes from in the full-resolution portrait, then in the plate.
         if plate.human and open_xy is not None and src_lm is not None:
             idx = np.concatenate([topo.EYE_UPPER[e], topo.EYE_LOWER[e][1:-1]])
