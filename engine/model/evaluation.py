@@ -223,7 +223,7 @@ def choose_sets(names: list[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
         if not found:
             known = ", ".join([*VALIDATION, *(sp for _, sps in VALIDATION.values() for sp in sps)])
             raise InputError(f"No validation set or speaker is called {raw!r}. "
-                                f"Choose from: {known}.")
+                             f"Choose from: {known}.")
     return chosen
 
 
