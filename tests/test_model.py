@@ -365,7 +365,7 @@ def test_validation_sets_are_chosen_by_name_or_speaker_and_an_unknown_one_is_ref
     that is neither is refused with the names there are (it used to evaluate every set,
     silently)."""
     from engine.errors import InputError
-    from engine.model.evaluation import VALIDATION, choose_sets
+    from engine.model.validation_set import VALIDATION, choose_sets
 
     assert choose_sets(["GRID s4hq"]) == {"GRID s4hq": VALIDATION["GRID s4hq"]}
     assert choose_sets(["S33"]) == {"GRID s33": ("grid", ("s33",))}

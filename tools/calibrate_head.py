@@ -25,7 +25,8 @@ def main() -> int:
     from engine.audio.phones import Phone
     from engine.audio.voice import Voice
     from engine.media.audio import load_audio
-    from engine.model.evaluation import SHARED, rotation_std
+    from engine.model.evaluation import rotation_std
+    from engine.model.validation_set import SHARED
     from engine.motion import head
 
     ap = argparse.ArgumentParser()

@@ -45,7 +45,7 @@ AMOUNTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
 def s1_clips(paths: Sequence[Path | str], memo: Path) -> list:
     """``EvalClip`` of each prepared s1 clip (``.npz``), with its audio from ``../shared``."""
     from engine.model import dataset as ds
-    from engine.model.evaluation import EvalClip, audio_for
+    from engine.model.validation_set import EvalClip, audio_for
 
     out = []
     for p in map(Path, paths):
