@@ -1,7 +1,6 @@
 """The validation clips: which unseen speakers, and each clip loaded with its sound and
-phones for :mod:`engine.model.evaluation` (and the tools that fit on s1 the same way).
-
-No model or constant is ever fitted on these speakers.
+phones for :mod:`engine.model.evaluation` (``EvalClip`` serves the tools that fit on s1's
+own clips the same way).
 """
 
 from __future__ import annotations
