@@ -129,6 +129,7 @@ class Animation:
             pose=speech.pose,
             eyelids=eyelid_track(blinks, frames, s.fps),
             mouth_open=speech.mouth_open,
+            gaze=speech.gaze,
         )
         if self.keyframes is None:
             object.__setattr__(self, "keyframes", Keyframes())

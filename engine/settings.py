@@ -86,8 +86,8 @@ LIMITS: dict[str, Limit] = {
                         "talking)."),
     "blink_duration": Limit(MIN_DURATION, MAX_DURATION, "Blink length", "seconds",
                             "Mean length of a blink, from closing to open again."),
-    "liveliness": Limit(0.0, 2.0, "Liveliness", "", "How lively the head and face move with "
-                        "the speech: 1 = a real speaker's level, 0 keeps the head still."),
+    "liveliness": Limit(0.0, 2.0, "Liveliness", "", "How lively the head, face and eyes move "
+                        "with the speech: 1 = a real speaker's level, 0 keeps them still."),
     "breath": Limit(0.0, 3.0, "Breath", "", "A breath before each phrase: the lips part as the "
                     "speaker draws breath. 1 = as GRID's speaker s1 does (a slight parting), "
                     f"{DEFAULT_BREATH:g} (default) a trace of it that keeps the lips closed, "

@@ -1,10 +1,12 @@
 """The eyes at full size (issue 14), on real portraits and clips: a shut lid covers the
 iris of a real painting, a rendered blink is closer to a real one than the open still,
 dlib's 68-point model (an independent face tracker; ``pip install -e .[eval]``)
-sees it as shut as real blinks of GRID s1, and eyes behind dark glasses do not blink."""
+sees it as shut as real blinks of GRID s1, and eyes behind dark glasses neither blink nor
+glance."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import sys
 from pathlib import Path
@@ -151,6 +153,10 @@ def test_eyes_behind_dark_glasses_do_not_blink(smile) -> None:
     opened = motion_track(still, [0.0, 0.0], lids=0.0)
     assert np.array_equal(render_frame(hidden, shut, 0), render_frame(hidden, opened, 0))
     assert not np.array_equal(render_frame(rig, shut, 0), render_frame(rig, opened, 0))
+    # nor do their glances move what lies over them
+    glance = dataclasses.replace(opened, gaze=np.full((2, 2), 0.6, np.float32))
+    assert np.array_equal(render_frame(hidden, glance, 0), render_frame(hidden, opened, 0))
+    assert not np.array_equal(render_frame(rig, glance, 0), render_frame(rig, opened, 0))
 
 
 def test_a_shut_lid_has_no_outline_of_its_own() -> None:

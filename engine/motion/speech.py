@@ -8,9 +8,10 @@ reports are those of the app.
   closes parted lips. The offset is one extra basis row with coefficient 1 on
   every frame (``keep_expression`` leaves it out).
 - **Mouth.** The generator's expression, articulated from the rest face.
-- **Head and brows.** Nods on accented syllables, a new orientation for each
+- **Head, brows and eyes.** Nods on accented syllables, a new orientation for each
   phrase, brow raises on the strongest accents (:func:`engine.motion.head.speech_head`),
-  scaled by ``liveliness``.
+  small glances (:func:`engine.motion.glances.speech_gaze`), all scaled by
+  ``liveliness``.
 - **Breath.** The lips part before each phrase as the speaker draws breath
   (:mod:`engine.motion.breath`), scaled by ``breath``: by default a trace of it
   that leaves them closed.
@@ -39,12 +40,15 @@ class SpeechMotion:
         pose: ``(T, 6) float32`` head-pose offsets (:data:`engine.motion.track.POSE_FIELDS`).
         mouth_open: ``(T,) float32`` how far the inner lips (13-14) part beyond the rest
             face's, canonical units, >= 0 (0 at rest).
+        gaze: ``(T, 2) float32`` the gaze lanes (x, y; -1..1, :mod:`engine.render.gaze`)
+            about the portrait's own gaze.
     """
 
     basis: np.ndarray
     coeffs: np.ndarray
     pose: np.ndarray
     mouth_open: np.ndarray
+    gaze: np.ndarray
 
 
 def with_rest(basis: np.ndarray, coeffs: np.ndarray, offset: np.ndarray
@@ -60,9 +64,6 @@ def opening(portrait: np.ndarray, basis: np.ndarray, coeffs: np.ndarray) -> np.n
     d = basis[:, LIP_UP, :2] - basis[:, LIP_LO, :2]            # (K, 2)
     g = (portrait[LIP_UP, :2] - portrait[LIP_LO, :2])[None] + coeffs @ d
     return np.linalg.norm(g, axis=-1).astype(np.float32)
-
-
-
 
 
 def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *,
@@ -81,7 +82,8 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
         seed: seeds the stochastic parts.
         intensity: the mouth, 0..3: up to 1 it scales the motion (0 = still); above, the
             mouth opens that many times as wide (:mod:`engine.motion.wider`).
-        liveliness: scales head motion and brow raises: 0 = still, 1 = a real speaker's.
+        liveliness: scales head motion, brow raises and glances: 0 = still, 1 = a real
+            speaker's.
         keep_expression: articulate from the portrait as it is, not from its rest.
         blinks: blink events, fed to the generator's eyelid channel.
         model: an ONNX model path; default the shipped one.
@@ -95,6 +97,7 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
         ModelError: the speech model is missing, damaged or cannot run (``source="gan"``).
     """
     from engine.motion.expressions import shape
+    from engine.motion.glances import speech_gaze
     from engine.motion.head import speech_head
     from engine.motion.rest import rest_offset
 
@@ -132,7 +135,8 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
 
         basis, coeffs = open_wider(basis, coeffs, (float(intensity) - 1.0) * mouth)
         mouth = _beyond_rest(face, basis, coeffs)
-    return SpeechMotion(basis, coeffs, pose, mouth)
+    gaze = speech_gaze(voice.phrases, fps, frames, liveliness, seed)
+    return SpeechMotion(basis, coeffs, pose, mouth, gaze)
 
 
 def _beyond_rest(face: np.ndarray, basis: np.ndarray, coeffs: np.ndarray) -> np.ndarray:

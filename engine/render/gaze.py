@@ -90,7 +90,9 @@ def whites(rgb: np.ndarray, verts: np.ndarray) -> np.ndarray | None:
     return np.mean(found, axis=0).astype(np.float32) if found else None
 
 
-def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray) -> None:
+def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray,
+                 shown: tuple[bool, bool] = (True, True),
+                 sclera: np.ndarray | None = None) -> None:
     """Move the irises of both eyes by ``gaze``, in place.
 
     Args:
@@ -98,12 +100,18 @@ def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray) -> None:
             openings changes.
         verts: ``(V, 2) float`` frame vertices in ``out``'s pixels (landmarks first).
         gaze: ``(2,)`` x (+ image right) and y (+ down), -1..1.
+        shown: per eye, whether it can be seen (``PortraitRig.eyes_shown``): what lies
+            over a hidden eye (a dark lens) stays put.
+        sclera: ``(3,)`` the whites' colour (``PortraitRig.whites_rgb``), which fills in
+            where the iris leaves; None (or zeros) reads it from each eye, every call.
     """
     g = np.clip(np.asarray(gaze, dtype=np.float64), -1.0, 1.0)
     if not np.any(g):
         return
     h, w = out.shape[:2]
     for e in range(2):
+        if not shown[e]:
+            continue
         poly = eye_polygon(verts, e)
         core, axis, width = eye_core(verts, e, poly)
         c0 = verts[topo.EYE_UPPER[e][0]]
@@ -125,11 +133,13 @@ def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray) -> None:
             continue
         # Source: the eye, with everything outside it the colour of its white.
         inside = hard > 0
-        px = patch[inside].astype(np.float32)
-        lum = px @ LUMA
-        sclera = np.median(px[lum >= np.percentile(lum, 75)], axis=0)
+        white = sclera
+        if white is None or not np.any(white):
+            px = patch[inside].astype(np.float32)
+            lum = px @ LUMA
+            white = np.median(px[lum >= np.percentile(lum, 75)], axis=0)
         src = np.empty_like(patch)
-        src[...] = np.clip(sclera + 0.5, 0, 255).astype(np.uint8)
+        src[...] = np.clip(np.asarray(white, np.float32) + 0.5, 0, 255).astype(np.uint8)
         src[inside] = patch[inside]
         # Shift weight: 1 in the middle of the eye, 0 at the corners.
         yy = np.arange(y0, y1, dtype=np.float32)[:, None]
@@ -139,7 +149,7 @@ def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray) -> None:
         wgt = t * t * (3.0 - 2.0 * t)
         map_x = (xx - x0 - wgt * shift[0]).astype(np.float32)
         map_y = (yy - y0 - wgt * shift[1]).astype(np.float32)
-        moved = cv2.remap(src, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        moved = cv2.remap(src, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
         soft = np.zeros(patch.shape[:2], np.float32)
         cv2.fillPoly(soft, [core_pts], 1.0, cv2.LINE_AA, 4)
         a = soft[..., None]
