@@ -1,7 +1,8 @@
 """The eyes' glances while a voice speaks (issue 13, liveliness), on real speech and real
 faces: the generated gaze holds and jumps as GRID s1's does, spreads as far, and a
 rendered frame moves the iris by what the gaze says, read back by the same iris finder
-that measured him (``tools/measure_gaze.py``)."""
+that measured him (``tools/measure_gaze.py``), and a gaze up or down leaves the lids as
+they are."""
 
 from __future__ import annotations
 
@@ -85,3 +86,30 @@ def test_a_rendered_gaze_moves_the_iris_as_far_as_it_says(grid: Path) -> None:
         assert before is not None and after is not None
         assert 0.07 < after[0] - before[0] < 0.11, (e, after - before)
         assert abs(after[1] - before[1]) < 0.02, (e, after - before)
+
+
+def test_a_downward_gaze_draws_no_line_along_the_lid() -> None:
+    """The astronaut at 1024 px looking fully down (the gaze lane at 1, as an artist may
+    key it): the iris moves between lids that stay put. What a shift brought in over the
+    upper lid used to be a flat fill of the whites' colour, a pale line along the lash
+    line: the outer band of the eye's middle third under the upper lid rose by 53 and 61
+    grey levels; now the lid's own margin comes in (measured 10 and 5 darker)."""
+    from engine.render.gaze import eye_core
+    from tests.full_size import LUMA, astronaut_1024
+
+    _, rig = astronaut_1024()
+    still = motion_track(np.zeros((468, 3)), [0.0])
+    down = MotionTrack(25.0, still.basis, still.coeffs, still.pose, still.eyelids,
+                       still.mouth_open, gaze=np.array([[0.0, 1.0]], np.float32))
+    before = render_frame(rig, still, 0) @ LUMA
+    after = render_frame(rig, down, 0) @ LUMA
+    assert not np.array_equal(before, after)
+    ys, xs = np.mgrid[: before.shape[0], : before.shape[1]]
+    for e in range(2):
+        core, _, _ = eye_core(rig.landmarks[:, :2], e)
+        eye = np.zeros(before.shape, np.uint8)
+        cv2.fillPoly(eye, [np.round(core * 16).astype(np.int32)], 1, cv2.LINE_8, 4)
+        band = (eye > 0) & (cv2.erode(eye, np.ones((5, 5), np.uint8)) == 0)
+        x0, x1 = core[:, 0].min(), core[:, 0].max()
+        band &= (ys < core[:, 1].mean()) & (xs > x0 + 0.3 * (x1 - x0)) & (xs < x1 - 0.3 * (x1 - x0))
+        assert float((after - before)[band].mean()) < 5.0, e

@@ -31,6 +31,9 @@ TRAVEL_Y = 0.08
 CORE = 0.75
 #: Fraction of the eye's width over which the shift fades in from each corner.
 TAPER = 0.35
+#: Up and down, the shift fades in from the lids over this many times its own size
+#: (plus a pixel): over more than the shift, so that no point samples beyond the lid.
+LID_REACH = 1.5
 
 
 #: The whites of the eyes are read from the pixels of the visible eye between these
@@ -91,8 +94,7 @@ def whites(rgb: np.ndarray, verts: np.ndarray) -> np.ndarray | None:
 
 
 def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray,
-                 shown: tuple[bool, bool] = (True, True),
-                 sclera: np.ndarray | None = None) -> None:
+                 shown: tuple[bool, bool] = (True, True)) -> None:
     """Move the irises of both eyes by ``gaze``, in place.
 
     Args:
@@ -102,8 +104,6 @@ def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray,
         gaze: ``(2,)`` x (+ image right) and y (+ down), -1..1.
         shown: per eye, whether it can be seen (``PortraitRig.eyes_shown``): what lies
             over a hidden eye (a dark lens) stays put.
-        sclera: ``(3,)`` the whites' colour (``PortraitRig.whites_rgb``), which fills in
-            where the iris leaves; None (or zeros) reads it from each eye, every call.
     """
     g = np.clip(np.asarray(gaze, dtype=np.float64), -1.0, 1.0)
     if not np.any(g):
@@ -131,24 +131,27 @@ def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray,
         cv2.fillPoly(hard, [core_pts], 255, cv2.LINE_8, 4)
         if int(hard.sum()) < 255 * 4:
             continue
-        # Source: the eye, with everything outside it the colour of its white.
+        # Source: the eye, and outside it the colour of the eye's nearest pixel: what a
+        # shift brings in over the lids' edges is their own margin. (A flat fill of the
+        # whites' colour drew a pale line along the lid wherever the gaze moved up or
+        # down.)
         inside = hard > 0
-        white = sclera
-        if white is None or not np.any(white):
-            px = patch[inside].astype(np.float32)
-            lum = px @ LUMA
-            white = np.median(px[lum >= np.percentile(lum, 75)], axis=0)
-        src = np.empty_like(patch)
-        src[...] = np.clip(np.asarray(white, np.float32) + 0.5, 0, 255).astype(np.uint8)
-        src[inside] = patch[inside]
-        # Shift weight: 1 in the middle of the eye, 0 at the corners.
+        _, nearest = cv2.distanceTransformWithLabels((~inside).astype(np.uint8), cv2.DIST_L2,
+                                                     3, labelType=cv2.DIST_LABEL_PIXEL)
+        src = patch[inside][nearest - 1]
+        depth = cv2.distanceTransform(hard, cv2.DIST_L2, 3)  # in from the lids, pixels
+        # Shift weight: 1 in the middle of the eye, 0 at the corners. Up and down it also
+        # fades out towards the lids (:data:`LID_REACH`), so that the lid margins stay
+        # put and the iris moves between them: nothing from beyond the lids comes in
+        # (the catchlights at the iris's top were drawn out into bars without it).
         yy = np.arange(y0, y1, dtype=np.float32)[:, None]
         xx = np.arange(x0, x1, dtype=np.float32)[None, :]
         u = ((xx - c0[0]) * axis[0] + (yy - c0[1]) * axis[1]) / width
         t = np.clip(np.minimum(u, 1.0 - u) / TAPER, 0.0, 1.0)
         wgt = t * t * (3.0 - 2.0 * t)
+        r = np.clip(depth / (LID_REACH * abs(shift[1]) + 1.0), 0.0, 1.0)
         map_x = (xx - x0 - wgt * shift[0]).astype(np.float32)
-        map_y = (yy - y0 - wgt * shift[1]).astype(np.float32)
+        map_y = (yy - y0 - wgt * (r * r * (3.0 - 2.0 * r)) * shift[1]).astype(np.float32)
         moved = cv2.remap(src, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
         soft = np.zeros(patch.shape[:2], np.float32)
         cv2.fillPoly(soft, [core_pts], 1.0, cv2.LINE_AA, 4)
