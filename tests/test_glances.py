@@ -93,7 +93,7 @@ def test_a_downward_gaze_draws_no_line_along_the_lid() -> None:
     key it): the iris moves between lids that stay put. What a shift brought in over the
     upper lid used to be a flat fill of the whites' colour, a pale line along the lash
     line: the outer band of the eye's middle third under the upper lid rose by 53 and 61
-    grey levels; now the lid's own margin comes in (measured 10 and 5 darker)."""
+    grey levels; now the lid's own margin comes in (measured 7 and 6 darker)."""
     from engine.render.gaze import eye_core
     from tests.full_size import LUMA, astronaut_1024
 

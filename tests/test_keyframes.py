@@ -175,7 +175,9 @@ def _iris_shift(still: np.ndarray, img: np.ndarray, poly: np.ndarray) -> np.ndar
 
 
 def test_gaze_keys_move_the_irises(rig: PortraitRig) -> None:
-    kf = Keyframes().add("gaze_x", 0.0, 1.0).add("gaze_x", 1.0, -1.0)
+    # Down is keyed with the gaze back in the middle: a full glance aside and down at
+    # once takes the iris into the eye's corner, where the lids hold it (gaze.py).
+    kf = Keyframes().add("gaze_x", 0.0, 1.0).add("gaze_x", 1.0, -1.0).add("gaze_x", 1.9, 0.0)
     kf = kf.add("gaze_y", 1.0, 0.0).add("gaze_y", 1.9, 1.0)
     motion = apply_keyframes(_still(), kf)
     assert motion.gaze.shape == (FRAMES, 2)

@@ -32,8 +32,10 @@ CORE = 0.75
 #: Fraction of the eye's width over which the shift fades in from each corner.
 TAPER = 0.35
 #: Up and down, the shift fades in from the lids over this many times its own size
-#: (plus a pixel): over more than the shift, so that no point samples beyond the lid.
-LID_REACH = 1.5
+#: (plus half a pixel). A smoothstep ramp over ``R`` moves a point ``d`` in from the lid
+#: by at most 1.125 d |shift| / R, so over more than 1.125 times the shift no point
+#: samples beyond the lid.
+LID_REACH = 1.15
 
 
 #: The whites of the eyes are read from the pixels of the visible eye between these
@@ -149,7 +151,7 @@ def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray,
         u = ((xx - c0[0]) * axis[0] + (yy - c0[1]) * axis[1]) / width
         t = np.clip(np.minimum(u, 1.0 - u) / TAPER, 0.0, 1.0)
         wgt = t * t * (3.0 - 2.0 * t)
-        r = np.clip(depth / (LID_REACH * abs(shift[1]) + 1.0), 0.0, 1.0)
+        r = np.clip(depth / (LID_REACH * abs(shift[1]) + 0.5), 0.0, 1.0)
         map_x = (xx - x0 - wgt * shift[0]).astype(np.float32)
         map_y = (yy - y0 - wgt * (r * r * (3.0 - 2.0 * r)) * shift[1]).astype(np.float32)
         moved = cv2.remap(src, map_x, map_y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
