@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 # MediaPipe face-mesh indices: inner-lip midpoints, outer eye corners, eyelid midpoints.
 _LIP_UP, _LIP_LO = 13, 14
 _EYE_R_OUT, _EYE_L_OUT = 33, 263
+#: Lags (frames) searched for the mouth's best fit to the loudness, either way.
+MAX_LAG = 5
 
 
 def mouth_opening(landmarks: np.ndarray) -> float:
@@ -58,26 +60,32 @@ def find_blinks(ear: np.ndarray, fps: float, drop: float = 0.75) -> list[tuple[i
     return true_runs(closed)
 
 
+def lag_curve(a: np.ndarray, b: np.ndarray, max_lag: int) -> np.ndarray:
+    """``(2 * max_lag + 1,) float``: Pearson r of ``a`` and ``b`` at each lag from
+    ``-max_lag`` to ``max_lag`` frames (positive = ``a`` after ``b``); 0 where undefined."""
+    def corr(x: np.ndarray, y: np.ndarray) -> float:
+        if len(x) < 3 or np.std(x) < 1e-9 or np.std(y) < 1e-9:
+            return 0.0
+        return float(np.corrcoef(x, y)[0, 1])
+
+    out = []
+    for lag in range(-max_lag, max_lag + 1):
+        if lag >= 0:
+            out.append(corr(a[lag:], b[: len(b) - lag]))
+        else:
+            out.append(corr(a[: len(a) + lag], b[-lag:]))
+    return np.asarray(out)
+
+
 def best_lag(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[int, float, float]:
     """Lag (frames, positive = ``a`` after ``b``) maximising Pearson r of a and b.
 
     Returns:
         ``(lag, r_at_lag, r_at_zero)``.
     """
-    def corr(x: np.ndarray, y: np.ndarray) -> float:
-        if len(x) < 3 or np.std(x) < 1e-9 or np.std(y) < 1e-9:
-            return 0.0
-        return float(np.corrcoef(x, y)[0, 1])
-
-    best = (0, -2.0)
-    for lag in range(-max_lag, max_lag + 1):
-        if lag >= 0:
-            r = corr(a[lag:], b[: len(b) - lag])
-        else:
-            r = corr(a[: len(a) + lag], b[-lag:])
-        if r > best[1]:
-            best = (lag, r)
-    return best[0], best[1], corr(a, b)
+    curve = lag_curve(a, b, max_lag)
+    k = int(np.argmax(curve))
+    return k - max_lag, float(curve[k]), float(curve[max_lag])
 
 
 @dataclass
@@ -91,6 +99,9 @@ class SelfCheck:
     mouth_loudness_r_at_zero: float
     mouth_loudness_lag_frames: int
     blinks: int
+    #: r of the mouth's opening with the loudness at each lag from -5 to 5 frames (the
+    #: lag above is where it peaks; a voice's syllables can give it two near-equal peaks).
+    mouth_loudness_by_lag: list[float] = field(default_factory=list)
     blink_onsets: list[float] = field(default_factory=list)
     blink_durations: list[float] = field(default_factory=list)
     outside_change_mean: float | None = None
@@ -158,7 +169,8 @@ def evaluate_video(path: Path | str, portrait: Path | str | None = None) -> Self
     shift = int(round(picture_delay(path) * fps))
     loud = shift_frames(loudness(audio.samples, fps), -shift)[:n]
     m = np.where(found, mouth, np.nanmedian(mouth) if found.any() else 0.0)[: len(loud)]
-    lag, r, r0 = best_lag(m, loud[: len(m)].astype(np.float64), max_lag=5)
+    curve = lag_curve(m, loud[: len(m)].astype(np.float64), MAX_LAG)
+    lag, r, r0 = int(np.argmax(curve)) - MAX_LAG, float(curve.max()), float(curve[MAX_LAG])
     rest = float(np.nanpercentile(mouth, 5)) if found.any() else 0.0
     blinks = find_blinks(ear, fps)
     return SelfCheck(
@@ -168,6 +180,7 @@ def evaluate_video(path: Path | str, portrait: Path | str | None = None) -> Self
         mouth_loudness_r=round(r, 4),
         mouth_loudness_r_at_zero=round(r0, 4),
         mouth_loudness_lag_frames=lag,
+        mouth_loudness_by_lag=[round(float(v), 4) for v in curve],
         blinks=len(blinks),
         blink_onsets=[round(a / fps, 3) for a, _ in blinks],
         blink_durations=[round(d / fps, 3) for _, d in blinks],

@@ -202,14 +202,16 @@ def test_a_picture_that_starts_late_is_seen_late(
 ) -> None:
     """The self-check reads each frame at its own time: the same frames shown two frames
     after their sound follow the voice two frames late (counted from the sound's start,
-    as before, they read in time: no later at all). The lag is the whole frame where the
-    mouth's correlation with the loudness peaks; where that peak is flat (the phonetic
-    motion's: r 0.832 and 0.836 a frame apart), the two frames the delay moves past the
-    ends can move it by one, so the delay reads 1 to 3 frames there."""
+    as before, they read in time). Judged on the whole curve of r against lag, which the
+    delay moves two frames along: its peak alone is not enough where the curve has two
+    near-equal ones (the GAN's on this clip: r 0.681 at 0 and 4 frames, a syllable
+    apart, and which wins turns on the third decimal)."""
     late = tmp_path / "late.mp4"
     _delay_picture(rendered[0], late, 2)
     moved = evaluate_video(late)
     assert moved.frames == check.frames
-    assert moved.mouth_loudness_lag_frames - check.mouth_loudness_lag_frames in (1, 2, 3)
-    if rendered[1].motion_source == "gan":  # a clear peak: exactly two frames
-        assert moved.mouth_loudness_lag_frames == check.mouth_loudness_lag_frames + 2
+    before, after = np.asarray(check.mouth_loudness_by_lag), np.asarray(moved.mouth_loudness_by_lag)
+    misfit = {s: float(np.abs(after[s:] - before[: len(before) - s]).mean()) if s >= 0
+              else float(np.abs(after[:s] - before[-s:]).mean()) for s in range(-3, 4)}
+    assert min(misfit, key=misfit.__getitem__) == 2, misfit
+    assert misfit[2] < 0.03 < misfit[0], misfit

@@ -5,10 +5,13 @@ polygon between the upper- and lower-lid contours of the frame): output pixel
 ``p`` takes the colour at ``p - w(p) * shift``, where ``shift`` is the gaze
 times a fraction of the eye's width and ``w`` is 1 over the middle of the eye
 and falls smoothly to 0 towards the corners (so the corners stay put and the
-map never folds). Source pixels that fall outside the opening (under a lid)
-come from a copy of the eye whose outside is in-painted from the eye's own
-border, so the lids never get dragged into the eye; pixels outside the
-opening are never changed. The work is limited to the two eye boxes.
+map never folds), and, for the shift up or down, towards the lids (so the lid
+margins stay put and nothing from beyond them is drawn in). Source pixels that
+still fall outside the opening come from a copy of the eye whose outside takes
+the colour of the eye's nearest pixel; pixels outside the opening are never
+changed. The work is limited to the two eye boxes, and is bicubic (bilinear
+resampling softened the eyes at the sub-pixel shifts of the speaker's glances,
+:mod:`engine.motion.glances`).
 """
 
 from __future__ import annotations
