@@ -113,3 +113,17 @@ def test_a_downward_gaze_draws_no_line_along_the_lid() -> None:
         x0, x1 = core[:, 0].min(), core[:, 0].max()
         band &= (ys < core[:, 1].mean()) & (xs > x0 + 0.3 * (x1 - x0)) & (xs < x1 - 0.3 * (x1 - x0))
         assert float((after - before)[band].mean()) < 5.0, e
+
+
+def test_shut_lids_hold_the_eye_still() -> None:
+    """The glance fades as the lids close (a blink during a glance): with the lids shut the
+    frame is the same whatever the gaze, so the lash line stays where the lids draw it."""
+    from tests.full_size import astronaut_1024
+
+    _, rig = astronaut_1024()
+    for lids in (1.0, 0.5):
+        shut = motion_track(np.zeros((468, 3)), [0.0], lids=lids)
+        glance = MotionTrack(25.0, shut.basis, shut.coeffs, shut.pose, shut.eyelids,
+                             shut.mouth_open, gaze=np.array([[0.4, 0.3]], np.float32))
+        same = np.array_equal(render_frame(rig, shut, 0), render_frame(rig, glance, 0))
+        assert same == (lids == 1.0), lids

@@ -176,7 +176,9 @@ def render_frame(
         x0, y0, x1, y1 = lips
         soften_jumps(out[y0:y1, x0:x1], mapping[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0])
     if np.any(gaze):
-        shift_irises(out, tgt_v, gaze, rig.eyes_shown)
+        # an eye that cannot be seen keeps still, and one that closes moves less
+        amount = [float(rig.eyes_shown[e]) * (1.0 - float(lids[e])) for e in range(2)]
+        shift_irises(out, tgt_v, gaze, (amount[0], amount[1]))
     paint_mouth(out, rig, tgt_v, iod)
     if paint:
         xy_out = (xy[:, :2] + 0.5) * scale - 0.5

@@ -99,7 +99,7 @@ def whites(rgb: np.ndarray, verts: np.ndarray) -> np.ndarray | None:
 
 
 def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray,
-                 shown: tuple[bool, bool] = (True, True)) -> None:
+                 amount: tuple[float, float] = (1.0, 1.0)) -> None:
     """Move the irises of both eyes by ``gaze``, in place.
 
     Args:
@@ -107,22 +107,24 @@ def shift_irises(out: np.ndarray, verts: np.ndarray, gaze: np.ndarray,
             openings changes.
         verts: ``(V, 2) float`` frame vertices in ``out``'s pixels (landmarks first).
         gaze: ``(2,)`` x (+ image right) and y (+ down), -1..1.
-        shown: per eye, whether it can be seen (``PortraitRig.eyes_shown``): what lies
-            over a hidden eye (a dark lens) stays put.
+        amount: per eye, the share of the shift it takes: 0 for an eye that cannot be
+            seen (``PortraitRig.eyes_shown``: what lies over a dark lens stays put), and
+            less as its lids close (what little of the iris still shows between them
+            need not move, and the lash line they meet at stays where it is drawn).
     """
     g = np.clip(np.asarray(gaze, dtype=np.float64), -1.0, 1.0)
     if not np.any(g):
         return
     h, w = out.shape[:2]
     for e in range(2):
-        if not shown[e]:
+        if amount[e] <= 0.0:
             continue
         poly = eye_polygon(verts, e)
         core, axis, width = eye_core(verts, e, poly)
         c0 = verts[topo.EYE_UPPER[e][0]]
         if width < 4:
             continue
-        shift = np.array([g[0] * TRAVEL_X * width, g[1] * TRAVEL_Y * width])
+        shift = amount[e] * np.array([g[0] * TRAVEL_X * width, g[1] * TRAVEL_Y * width])
         pad = int(np.ceil(np.abs(shift).max())) + 3
         x0 = max(int(np.floor(poly[:, 0].min())) - pad, 0)
         y0 = max(int(np.floor(poly[:, 1].min())) - pad, 0)
