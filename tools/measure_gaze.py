@@ -57,8 +57,7 @@ def iris_offset(rgb: np.ndarray, lm: np.ndarray, eye: int) -> np.ndarray | None:
     """``(2,) float`` the iris's centre of eye ``eye`` (0, 1) in a frame ``(H, W, 3)``
     with landmarks ``lm (468, 2)`` pixels: its offset from the middle of the eye corners,
     along the corner-to-corner axis (image right positive) and across it (down positive),
-    in eye widths; None
-    where the eye is shut or too small."""
+    in eye widths; None where the eye is shut or too small."""
     from engine.render import topology as topo
     from engine.render.colour import LUMA
     from engine.render.gaze import eye_core, eye_polygon
