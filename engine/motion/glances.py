@@ -69,12 +69,15 @@ def speech_gaze(phrases: Sequence[Phrase], fps: float, frame_count: int,
     points = rng.normal(0.0, 1.0, (len(starts), 2)) * np.asarray(SPREAD)
     points[0] = 0.0
     times = (np.arange(n) + 0.5) / fps
-    gaze = np.zeros((n, 2))
-    previous = np.zeros(2)
-    for start, point in zip(starts, points, strict=True):
-        step = np.clip((times - start) / SACCADE_S, 0.0, 1.0)
-        step = step * step * (3.0 - 2.0 * step)
-        gaze += step[:, None] * (point - previous)[None, :]
-        previous = point
+    # Each frame is where the saccades over by then have taken the eyes, plus the share
+    # of the one under way (an hour's track in milliseconds, not frames x fixations).
+    begin = np.asarray(starts)
+    jumps = np.diff(points, axis=0, prepend=np.zeros((1, 2)))
+    reached = np.concatenate([np.zeros((1, 2)), np.cumsum(jumps, axis=0)])
+    gaze = reached[np.searchsorted(begin + SACCADE_S, times, side="right")]
+    for start, jump in zip(begin, jumps, strict=True):
+        a, b = np.searchsorted(times, (start, start + SACCADE_S))
+        step = (times[a:b] - start) / SACCADE_S
+        gaze[a:b] += (step * step * (3.0 - 2.0 * step))[:, None] * jump
     lanes = gaze * live / np.array([TRAVEL_X, TRAVEL_Y])
     return np.clip(lanes, -1.0, 1.0).astype(np.float32)
