@@ -107,6 +107,15 @@ class KeyframeLane(QObject):
         self.curve = pg.PlotDataItem(pen=pg.mkPen(colour, width=1.5))
         self.curve.setZValue(4)
         plot.addItem(self.curve)
+        # What the face does on the active parameter (the speech's own glances and head
+        # turns, with the keys added), faint behind the keys' curve: what the keys add to.
+        faint = QColor(colour)
+        faint.setAlpha(110)
+        self.motion_curve = pg.PlotDataItem(pen=pg.mkPen(faint, width=1))
+        self.motion_curve.setZValue(3)
+        plot.addItem(self.motion_curve)
+        self.motion: dict[str, np.ndarray] = {}
+        self.motion_t = np.zeros(0)
         self.zero = pg.InfiniteLine(0.0, angle=0, pen=pg.mkPen("#3a3d42", width=1))
         self.zero.setZValue(2)
         plot.addItem(self.zero)
@@ -120,6 +129,22 @@ class KeyframeLane(QObject):
         self.selected = -1
         self._apply_range()
         self.refresh()
+        self._draw_motion()
+
+    def set_motion(self, t: np.ndarray, values: dict[str, np.ndarray]) -> None:
+        """The face's motion: frame times ``t (T,)`` seconds, and per parameter of this
+        lane that the speech moves, its value at each frame ``(T,)`` in the lane's units."""
+        self.motion_t = np.asarray(t, dtype=np.float64)
+        self.motion = {k: np.asarray(v, dtype=np.float64) for k, v in values.items()
+                       if k in self.params}
+        self._draw_motion()
+
+    def _draw_motion(self) -> None:
+        y = self.motion.get(self.param)
+        if y is None or len(y) != len(self.motion_t):
+            self.motion_curve.setData([], [])
+            return
+        self.motion_curve.setData(self.motion_t, np.clip(y, *value_range(self.param)))
 
     def _apply_range(self) -> None:
         lo, hi = value_range(self.param)
@@ -131,7 +156,8 @@ class KeyframeLane(QObject):
         self.plot.getAxis("left").setTicks([[(v, f"{v:g}") for v in ticks], []])
         self.plot.getViewBox().setToolTip(
             f"{self.title}: {LABELS[self.param]} keys. Double-click to add one, drag to move, "
-            "Delete removes the selected key.")
+            "Delete removes the selected key. The faint line is what the face does: the "
+            "speech's own motion with the keys added.")
 
     def set_keyframes(self, keyframes: engine.Keyframes | None, duration: float) -> None:
         self.keyframes = keyframes if keyframes is not None else engine.Keyframes()

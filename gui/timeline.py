@@ -321,6 +321,17 @@ class Timeline(QWidget):
         t = (np.arange(len(m)) + 0.5) / fps
         self.mouth_curve.setData(t, 0.95 * m / top)
 
+    def set_motion(self, motion, fps: float) -> None:
+        """Show the face's glances and head turns (``motion``: the animation's motion
+        track, keys included) faintly on the gaze and head lanes."""
+        t = (np.arange(motion.frame_count) + 0.5) / fps
+        pose = np.degrees(np.asarray(motion.pose, dtype=np.float64)[:, :3])
+        gaze = np.asarray(motion.gaze, dtype=np.float64)
+        values = {"gaze_x": gaze[:, 0], "gaze_y": gaze[:, 1], "pitch": pose[:, 0],
+                  "yaw": pose[:, 1], "roll": pose[:, 2]}
+        for lane in self.key_lanes:
+            lane.set_motion(t, values)
+
     def set_blinks(self, events: list, default_duration: float) -> None:
         self.blinks.default_duration = default_duration
         self.blinks.set_events(events, self.duration)

@@ -95,6 +95,7 @@ class WindowDisplay:
         if anim is None:
             return
         w.timeline.set_mouth(anim.motion.mouth_open, anim.fps)
+        w.timeline.set_motion(anim.motion, anim.fps)
         w.timeline.set_blinks(w.doc.blink_events(), anim.settings.blink_duration)
         source = "GAN" if anim.motion_source == "gan" else "phonetic"
         w.motion_label.setText(f"motion: {source} · {anim.frame_count} frames "

@@ -238,3 +238,28 @@ def test_keyframes_round_trip_through_a_project(loaded, qtbot, tmp_path):
     qtbot.waitUntil(lambda: w.doc.keyframes == saved, timeout=60_000)
     wait_frame(qtbot, w)
     assert len(w.timeline.lane_of("yaw").items) == 1
+
+
+def _faint(window, param: str) -> np.ndarray:
+    """The faint line of what the face does in ``param``'s lane (made to show it)."""
+    _, y = window.timeline.lane_of(param).motion_curve.getData()
+    return np.zeros(0) if y is None else np.asarray(y)
+
+
+def test_the_gaze_and_head_lanes_show_what_the_face_does(loaded, qtbot):
+    """Behind the keys, the gaze and head lanes draw the face's own glances and head turns
+    (what the keys add to), and a key moves that line with it."""
+    w = loaded
+    anim = w.doc.animation
+    gaze, pose = anim.motion.gaze, np.degrees(anim.motion.pose)
+    x = _faint(w, "gaze_x")
+    assert len(x) == anim.frame_count and np.abs(x).max() > 0.02   # the glances
+    np.testing.assert_allclose(x, gaze[:, 0], atol=1e-6)
+    np.testing.assert_allclose(_faint(w, "gaze_y"), gaze[:, 1], atol=1e-6)
+    np.testing.assert_allclose(_faint(w, "yaw"), pose[:, 1], atol=1e-5)
+    np.testing.assert_allclose(_faint(w, "pitch"), pose[:, 0], atol=1e-5)
+    assert len(_faint(w, "smile")) == 0      # the speech draws no smile
+    w.add_key("gaze_x", 1.0, 0.5)
+    wait_frame(qtbot, w)
+    k = w.doc.animation.frame_index(1.0)
+    assert abs(_faint(w, "gaze_x")[k] - min(gaze[k, 0] + 0.5, 1.0)) < 1e-4
