@@ -83,9 +83,13 @@ def best_lag(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[int, float, fl
     Returns:
         ``(lag, r_at_lag, r_at_zero)``.
     """
-    curve = lag_curve(a, b, max_lag)
-    k = int(np.argmax(curve))
-    return k - max_lag, float(curve[k]), float(curve[max_lag])
+    return _peak(lag_curve(a, b, max_lag))
+
+
+def _peak(curve: np.ndarray) -> tuple[int, float, float]:
+    """``(lag, r_at_lag, r_at_zero)`` of a :func:`lag_curve`."""
+    k, zero = int(np.argmax(curve)), len(curve) // 2
+    return k - zero, float(curve[k]), float(curve[zero])
 
 
 @dataclass
@@ -170,7 +174,7 @@ def evaluate_video(path: Path | str, portrait: Path | str | None = None) -> Self
     loud = shift_frames(loudness(audio.samples, fps), -shift)[:n]
     m = np.where(found, mouth, np.nanmedian(mouth) if found.any() else 0.0)[: len(loud)]
     curve = lag_curve(m, loud[: len(m)].astype(np.float64), MAX_LAG)
-    lag, r, r0 = int(np.argmax(curve)) - MAX_LAG, float(curve.max()), float(curve[MAX_LAG])
+    lag, r, r0 = _peak(curve)
     rest = float(np.nanpercentile(mouth, 5)) if found.any() else 0.0
     blinks = find_blinks(ear, fps)
     return SelfCheck(

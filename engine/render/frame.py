@@ -177,8 +177,9 @@ def render_frame(
         soften_jumps(out[y0:y1, x0:x1], mapping[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0])
     if np.any(gaze):
         # an eye that cannot be seen keeps still, and one that closes moves less
-        amount = [float(rig.eyes_shown[e]) * (1.0 - float(lids[e])) for e in range(2)]
-        shift_irises(out, tgt_v, gaze, (amount[0], amount[1]))
+        seen = rig.eyes_shown
+        shift_irises(out, tgt_v, gaze, (seen[0] * (1.0 - float(lids[0])),
+                                        seen[1] * (1.0 - float(lids[1]))))
     paint_mouth(out, rig, tgt_v, iod)
     if paint:
         xy_out = (xy[:, :2] + 0.5) * scale - 0.5
