@@ -2,7 +2,7 @@
 
 For each clip (GRID s4hq, s30, s33, s34 and CREMA-D 1001 by default), the
 portrait is the clip's FIRST frame and the voice is the clip's own audio.
-At the frames where the real mouth is most open (:data:`TOP` frames by the
+At the frames where the real mouth is most open (:data:`mouth_frames.TOP` frames by the
 tracked inner-lip gap), the rendered frame's mouth patch
 (:func:`engine.render_eval.mouth_patch`: eye line level, scaled by the
 inter-ocular distance) is compared by SSIM with the real video frame's, and
@@ -45,6 +45,8 @@ Motion sources (``--motion``, one or more):
 - ``gan-still`` and ``gan-keep``: diagnostics, the app's motion with *Liveliness* 0
   (the head and brows still) and with *Keep the portrait's expression at rest*: what
   the head's motion and the closed rest pose cost or give on this measure.
+- ``opening-real``, ``opening-real-course``, ``opening-app-course``: diagnostics
+  (:mod:`opening_replay`): is the gain lost to the shape, the course or the amount?
 
 The tracked landmarks come from the prepare-data cache
 (:mod:`engine.model.data`, the same ``.npz`` files as ``make model``); clips
@@ -86,6 +88,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import opening_replay  # noqa: E402  (beside this file)
+from mouth_frames import most_open, portrait_index, voiced_frames  # noqa: E402
+
 log = logging.getLogger("mouth_eval")
 
 DATA = ROOT.parent / "shared" / "data"
@@ -99,8 +104,6 @@ SETS = {
 #: The training speaker, never in the default sets: for calibrating the renderer's
 #: constants on s1's own mouth (``--sets s1 --limit 20``), never for reporting.
 TRAINING = {"s1": DATA / "grid" / "s1" / "video"}
-#: Frames per clip where the real mouth is most open.
-TOP = 6
 #: Variants of the app's motion (module docstring), not the issue's measure.
 DIAGNOSTICS: dict[str, dict] = {"gan-still": {"liveliness": 0.0},
                                  "gan-keep": {"keep_expression": True}}
@@ -131,54 +134,11 @@ def tracked(video: Path, cache: Path) -> dict:
         return {k: d[k] for k in ("landmarks", "presence", "fps", "picture_delay")}
 
 
-def most_open(landmarks: np.ndarray, presence: np.ndarray, top: int = TOP,
-              allowed: np.ndarray | None = None) -> np.ndarray:
-    """Indices of the ``top`` frames with the widest inner-lip gap (IOD units),
-    among the ``allowed`` ``(T,) bool`` frames when given."""
-    gap = _gaps(landmarks)
-    gap[presence < 0.5] = -1.0
-    if allowed is not None:
-        gap[~allowed] = -1.0
-    return np.sort(np.argsort(-gap)[:top])
-
-
-def portrait_index(landmarks: np.ndarray, presence: np.ndarray, which: str) -> int:
-    """The real frame that is the portrait: ``"first"``, ``"widest"`` (the mouth most
-    open) or ``"half"`` (open nearest half as wide as at its widest)."""
-    if which == "first":
-        return 0
-    widest = int(most_open(landmarks, presence, top=1)[0])
-    if which == "widest":
-        return widest
-    gap = _gaps(landmarks)
-    gap[presence < 0.5] = np.inf
-    return int(np.argmin(np.abs(gap - 0.5 * gap[widest])))
-
-
-def _gaps(landmarks: np.ndarray) -> np.ndarray:
-    """``(T,) float`` the inner-lip gap at the mouth's middle, inter-ocular distances."""
-    iod = np.linalg.norm(landmarks[:, 263, :2] - landmarks[:, 33, :2], axis=1)
-    return np.linalg.norm(landmarks[:, 14, :2] - landmarks[:, 13, :2], axis=1) / iod
-
-
-def voiced_frames(audio_path: Path, n: int, fps: float, delay: float = 0.0) -> np.ndarray:
-    """``(n,) bool`` video frames whose middle lies inside a recognised phone that is
-    not silence: where a speech-driven face can know what the mouth does (``delay``:
-    seconds from the sound's start to the first frame)."""
-    from engine import analyse_audio, load_audio
-
-    mid = delay + (np.arange(n) + 0.5) / fps
-    out = np.zeros(n, bool)
-    for p in analyse_audio(load_audio(audio_path)).phones:
-        if p.label != "sil":
-            out |= (mid >= p.start) & (mid < p.end)
-    return out
-
-
-def motion_for(source: str, portrait, clip: dict, audio_path: Path,
+def motion_for(source: str, portrait, clip: dict, audio_path: Path, cache: Path,
                breath: float | None = None, portrait_index: int = 0):
     """``(motion track, frame index of a real frame -> track index)`` for one source
-    (``portrait_index``: the real frame that is the portrait, for the oracle)."""
+    (``portrait_index``: the real frame that is the portrait, for the oracles; ``cache``:
+    the prepare-data cache, for s1's shape in :mod:`opening_replay`'s sources)."""
     from engine import Animation, analyse_audio, load_audio
     from engine.render_eval import oracle_motion
     from engine.settings import Settings
@@ -186,6 +146,11 @@ def motion_for(source: str, portrait, clip: dict, audio_path: Path,
     fps = float(clip["fps"])
     if source == "oracle":
         return oracle_motion(clip["landmarks"], fps, portrait_index), (lambda i: i)
+    if source in opening_replay.SOURCES:
+        def app():
+            return motion_for("gan", portrait, clip, audio_path, cache, breath, portrait_index)
+        return opening_replay.replay(source, clip, portrait_index, cache, app,
+                                     portrait), (lambda i: i)
     rate = min((24, 25, 30, 60), key=lambda r: abs(r - fps))
     audio = analyse_audio(load_audio(audio_path))
     # every other setting the app's default, so that "gan" stays what a user gets
@@ -256,7 +221,8 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     out["real_flicker"] = inside_flicker(list(real_patches), list(real_insides))
     pick_at = {i: j for j, i in enumerate(picks)}
     for source in sources:
-        motion, index = motion_for(source, portrait, clip, find_audio(video), breath, at)
+        motion, index = motion_for(source, portrait, clip, find_audio(video), cache, breath,
+                                   at)
         s_r, de_r, dl_r, c_r, c_real, d_r, k_r, dk_r, t_r = [], [], [], [], [], [], [], [], []
         # Every frame is rendered once: all of them for the flicker, the picks for the rest.
         patches, insides = [], []
@@ -392,7 +358,8 @@ def markdown(results: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--motion", nargs="+", default=["gan", "oracle"],
-                    choices=["gan", "oracle", "phonetic", *DIAGNOSTICS])
+                    choices=["gan", "oracle", "phonetic", *DIAGNOSTICS,
+                             *opening_replay.SOURCES])
     ap.add_argument("--sets", nargs="+", default=list(SETS), choices=[*SETS, *TRAINING])
     ap.add_argument("--voiced", action="store_true",
                     help="pick the most-open frames among those inside a spoken phone only "
