@@ -319,7 +319,8 @@ def test_teeth_shown_measured_from_each_lip(grid: Path) -> None:
     sys.path.insert(0, str(ROOT / "tools"))
     import cv2
     from measure_teeth_shown import bright_run, lip_to_lip
-    from mouth_eval import _gaps, decode
+    from mouth_eval import decode
+    from mouth_frames import inner_gaps
 
     from engine.face import detect_faces
 
@@ -327,7 +328,7 @@ def test_teeth_shown_measured_from_each_lip(grid: Path) -> None:
     gaps = []
     for f in frames[::2]:
         lm = detect_faces(f)[0].landmarks[:, :2].astype(np.float64)
-        gaps.append((float(_gaps(lm[None])[0]), f, lm))
+        gaps.append((float(inner_gaps(lm[None])[0]), f, lm))
 
     def runs(pick: tuple) -> tuple[float, float]:
         _, frame, lm = pick

@@ -74,14 +74,15 @@ def measure(cache: Path, clips: int) -> list[tuple[float, float, float, float, f
     """``(gap, upper height, lower height, upper luma, lower luma)`` per open frame of s1's
     cached clips (gaps and heights in IODs)."""
     sys.path.insert(0, str(ROOT / "tools"))
-    from mouth_eval import TRAINING, _gaps, decode
+    from mouth_eval import TRAINING, decode
+    from mouth_frames import inner_gaps
 
     ts = np.linspace(0.0, 1.0, SAMPLES)
     rows = []
     for path in sorted((cache / "s1").glob("*.npz"))[:clips]:
         with np.load(path) as d:
             lm, presence = d["landmarks"][:, :, :2].astype(np.float64), d["presence"]
-        gap = _gaps(lm)
+        gap = inner_gaps(lm)
         picked = np.flatnonzero((gap >= BANDS[0][0]) & (presence >= 0.5))
         if not len(picked):
             continue

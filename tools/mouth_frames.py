@@ -15,7 +15,7 @@ def most_open(landmarks: np.ndarray, presence: np.ndarray, top: int = TOP,
               allowed: np.ndarray | None = None) -> np.ndarray:
     """Indices of the ``top`` frames with the widest inner-lip gap (IOD units),
     among the ``allowed`` ``(T,) bool`` frames when given."""
-    gap = _gaps(landmarks)
+    gap = inner_gaps(landmarks)
     gap[presence < 0.5] = -1.0
     if allowed is not None:
         gap[~allowed] = -1.0
@@ -30,12 +30,12 @@ def portrait_index(landmarks: np.ndarray, presence: np.ndarray, which: str) -> i
     widest = int(most_open(landmarks, presence, top=1)[0])
     if which == "widest":
         return widest
-    gap = _gaps(landmarks)
+    gap = inner_gaps(landmarks)
     gap[presence < 0.5] = np.inf
     return int(np.argmin(np.abs(gap - 0.5 * gap[widest])))
 
 
-def _gaps(landmarks: np.ndarray) -> np.ndarray:
+def inner_gaps(landmarks: np.ndarray) -> np.ndarray:
     """``(T,) float`` the inner-lip gap at the mouth's middle, inter-ocular distances."""
     iod = np.linalg.norm(landmarks[:, 263, :2] - landmarks[:, 33, :2], axis=1)
     return np.linalg.norm(landmarks[:, 14, :2] - landmarks[:, 13, :2], axis=1) / iod

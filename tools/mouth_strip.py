@@ -59,7 +59,7 @@ def render(root: Path, cache: Path, parted: bool = False) -> dict:
     """Crops ``(label -> (rendered, real, portrait))`` with the engine found under
     ``root``; with ``parted``, the rows of :data:`PARTED`."""
     sys.path.insert(0, str(ROOT / "tools"))
-    from mouth_eval import portrait_index
+    from mouth_frames import portrait_index
 
     sys.path.insert(0, str(root))  # after mouth_eval, which puts this checkout first
     from engine.face import detect_faces
