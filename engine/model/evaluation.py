@@ -68,15 +68,12 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def best_lag(gen: np.ndarray, real: np.ndarray, max_lag: int = MAX_LAG) -> int:
-    best, lag_best = -2.0, 0
-    for lag in range(-max_lag, max_lag + 1):
-        if lag >= 0:
-            r = pearson(gen[lag:], real[: len(real) - lag])
-        else:
-            r = pearson(gen[:lag], real[-lag:])
-        if r > best:
-            best, lag_best = r, lag
-    return lag_best
+    """The lag (frames, -max_lag..max_lag, positive = generated later) where the opening's
+    r with the real one peaks (the first such): the self-check's lag curve
+    (:func:`engine.evaluate.lag_curve`)."""
+    from engine.evaluate import lag_curve
+
+    return int(np.argmax(lag_curve(gen, real, max_lag))) - max_lag
 
 
 def brow_height(shapes: np.ndarray) -> np.ndarray:
