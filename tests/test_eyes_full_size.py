@@ -17,7 +17,15 @@ import pytest
 
 from engine.render import render_frame
 from engine.render import topology as topo
-from tests.full_size import LUMA, ROOT, jaw, motion_track, polygon_mask, portrait_rig
+from tests.full_size import (
+    LUMA,
+    ROOT,
+    closed_lips_frame,
+    jaw,
+    motion_track,
+    polygon_mask,
+    portrait_rig,
+)
 
 
 def test_blink_seen_by_an_independent_tracker(smile, grid: Path) -> None:
@@ -125,6 +133,50 @@ def test_painted_lids_cover_the_iris_of_a_real_painting() -> None:
         assert np.median(lum_shut[iris]) > 0.6 * skin, (e, np.median(lum_shut[iris]), skin)
         # ...and a dark lash line crosses the shut eye (measured 0.13 and 0.19)
         assert lum_shut[eye].min() < 0.5 * skin, (e, lum_shut[eye].min(), skin)
+
+
+def test_a_drawn_eye_closes_under_the_drawings_own_paint() -> None:
+    """A cartoon head turned three-quarters (public domain clip art,
+    ``assets/samples/cartoon_head.png``), whose outlined eyes reach past the face mesh's:
+    the shut lid covers the whole drawn eye, its blue iris and its white, in the head's
+    flat paint, crossed by a line in the drawing's ink. (The lid made for a photo's eye
+    left a tenth of the iris showing, smeared into the lid: 136 and 232 blue pixels.)"""
+    from engine.media.image import load_image
+
+    rgb = load_image(ROOT / "assets" / "samples" / "cartoon_head.png").rgb
+    rig = portrait_rig(rgb)
+    assert all(p.line is not None and not p.human for p in rig.lid_plates)
+    shut = render_frame(rig, motion_track(np.zeros((468, 3)), [0.0], lids=1.0), 0)
+    for e in range(2):
+        up, lo = rig.landmarks[topo.EYE_UPPER[e], :2], rig.landmarks[topo.EYE_LOWER[e], :2]
+        eye = polygon_mask(rgb.shape, np.concatenate([up, lo[::-1]])).astype(np.uint8)
+        k = int(0.08 * rig.iod)
+        near = cv2.dilate(eye, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1,) * 2)) > 0
+        # blue iris pixels near the eye: measured 1411 and 2396 open, 0 and 0 shut
+        b_open, b_shut = (int((_blue(im) & near).sum()) for im in (rgb, shut))
+        assert b_open > 1000 and b_shut <= 0.01 * b_open, (e, b_open, b_shut)
+        # the closed lid's line crosses the eye's middle
+        x = int(round(np.concatenate([up, lo])[:, 0].mean()))
+        assert (shut[:, x] @ LUMA)[near[:, x]].min() < 60
+
+
+def _blue(im: np.ndarray) -> np.ndarray:
+    """``(H, W) bool``: pixels far bluer than they are red or green."""
+    b = im.astype(int)
+    return (b[..., 2] > b[..., 0] + 60) & (b[..., 2] > b[..., 1] + 60)
+
+
+def test_photos_and_paintings_are_not_taken_for_drawn_eyes(smile, grid: Path) -> None:
+    """Only an outline that encloses an eye larger than the mesh's makes it a drawn eye
+    (engine.render.drawn_eye): a photo's, a painting's and a video still's eyes keep the
+    human lid."""
+    from engine.media.image import load_image
+
+    painting = load_image(ROOT / "assets" / "samples" / "mona_lisa.png").rgb
+    still = closed_lips_frame(grid)
+    for rgb in (smile[0], painting, still):
+        rig = portrait_rig(rgb)
+        assert all(p.line is None and p.human for p in rig.lid_plates)
 
 
 def test_eyes_behind_dark_glasses_do_not_blink(smile) -> None:

@@ -22,7 +22,8 @@ The face box is dlib's own frontal detector's on the open frame; where it
 finds no face (three-quarter views, paintings) the box around Talkie's
 landmarks is used instead (the shape predictor, which reads the lids, is
 still dlib's). Portraits: :data:`PORTRAITS` (photos, a real painting (the Mona Lisa,
-``assets/samples``), paintings and drawings made from the photos with OpenCV's
+``assets/samples``), a cartoon (clip art, ``assets/samples``), paintings and drawings made
+from the photos with OpenCV's
 edge-preserving and bilateral filters, three-quarter views, video stills). Frames
 are rendered at a long edge of 1024 px.
 
@@ -166,6 +167,7 @@ PORTRAITS: dict[str, tuple[str, Callable[[], np.ndarray]]] = {
         "crema-d/1001/video/1001_DFA_HAP_XX.mp4", 40)),
     "mona_lisa": ("painting (Leonardo), turned a little", _sample("mona_lisa.png")),
     "cameraman": ("photo, turned 53°, black and white", _skimage("camera")),
+    "cartoon_head": ("cartoon (clip art), turned three-quarters", _sample("cartoon_head.png")),
 }
 
 

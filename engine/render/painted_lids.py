@@ -27,6 +27,8 @@ import numpy as np
 
 from engine.render import topology as topo
 from engine.render.colour import LUMA
+from engine.render.drawn_eye import drawn_eye, drawn_margins, drawn_plate
+from engine.render.eye_outline import eye_frame, lid_outline
 
 #: Eyes at least this round (rest lid gap over corner distance, lid slack included)
 #: get painted lids. Measured: human eyes 0.45-0.59 (the sample portrait, GRID s1
@@ -125,36 +127,24 @@ class LidPlate:
         origin: ``(x0, y0)`` of ``image`` in the portrait, pixels.
         ink_rgb: ``(3,) float32`` the eye rim's dark colour, 0..255.
         margin: how far (full-resolution pixels) the lid reaches beyond the
-            eye's landmarks.
+            eye's landmarks: one distance, or ``(2, 9)`` per lid point out to a
+            drawn eye's outline (:func:`drawn_margins`).
         human: a human eye (a thin lid over an almond eye: :data:`HUMAN_MEET`,
-            a heavier lash line), not a large round one.
+            a heavier lash line), not a large round one nor a drawn one.
+        stroke: a drawn eye's outline width (full-resolution pixels), which its
+            closed lid's line takes; 0 for an eye not drawn.
+        line: a drawn eye's ``(2, 9)`` margins out to its outline's middle
+            (:func:`drawn_margins`), where its lid starts to close and its line ends;
+            None for an eye not drawn.
     """
 
     image: np.ndarray
     origin: tuple[int, int]
     ink_rgb: np.ndarray
-    margin: float
+    margin: float | np.ndarray
     human: bool
-
-
-def lid_outline(upper: np.ndarray, lower: np.ndarray, margin: float
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """The eye's upper and lower lid lines ``(9, 2)`` pushed out by ``margin`` pixels.
-
-    ``upper``/``lower``: ``(9, 2)`` lid points corner to corner (shared corners).
-    The corners move apart along the eye's axis, the lids away from each other.
-    """
-    axis = upper[-1] - upper[0]
-    axis = axis / max(float(np.linalg.norm(axis)), 1e-9)
-    down = np.array([-axis[1], axis[0]])
-    if float((lower - upper).mean(axis=0) @ down) < 0:
-        down = -down
-    up_m = upper - margin * down
-    lo_m = lower + margin * down
-    for out in (up_m, lo_m):
-        out[0] = upper[0] - margin * axis
-        out[-1] = upper[-1] + margin * axis
-    return up_m, lo_m
+    stroke: float = 0.0
+    line: np.ndarray | None = None
 
 
 def lid_margin(upper: np.ndarray, lower: np.ndarray, iod: float, human: bool) -> float:
@@ -194,12 +184,7 @@ def _with_texture(fill: np.ndarray, crop: np.ndarray, mask: np.ndarray, lum: np.
     the median) carry no texture.
     """
     gap = float(np.linalg.norm(lower - upper, axis=1).max())
-    axis = upper[-1] - upper[0]
-    axis = axis / max(float(np.linalg.norm(axis)), 1e-9)
-    down = np.array([-axis[1], axis[0]])
-    if float((lower - upper).mean(axis=0) @ down) < 0:
-        down = -down
-    shift = (shift_gaps * gap) * down
+    shift = (shift_gaps * gap) * eye_frame(upper, lower)[1]
     src = crop.astype(np.float32)
     low = cv2.GaussianBlur(src, (0, 0), max(1.0, TEXTURE_SIGMA * iod))
     detail = np.clip(src - low, -TEXTURE_MAX, TEXTURE_MAX)
@@ -256,10 +241,17 @@ def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float, human: np.n
     for e in range(2):
         upper = landmarks[topo.EYE_UPPER[e], :2].astype(np.float64)
         lower = landmarks[topo.EYE_LOWER[e], :2].astype(np.float64)
-        margin = lid_margin(upper, lower, iod, bool(human[e]))
+        # A drawn eye's white and outline reach past the mesh's: the lid covers them too,
+        # and closes as an animator draws it (a drawn eye is no thin fold of skin).
+        drawn = drawn_eye(rgb, np.concatenate([upper, lower[::-1]]), iod, INK_LUMA)
+        is_human = bool(human[e]) and drawn is None
+        margin: float | np.ndarray = lid_margin(upper, lower, iod, is_human)
+        line = None
+        if drawn is not None:
+            line, margin = drawn_margins(upper, lower, drawn, float(margin))
         up, lo = lid_outline(upper, lower, margin + 1.0)
         poly = np.concatenate([up, lo[::-1]])
-        pad = int(np.ceil(3 * margin + 2 * radius)) + 4
+        pad = int(np.ceil(3 * np.max(margin) + 2 * radius)) + 4
         x0 = max(int(np.floor(poly[:, 0].min())) - pad, 0)
         y0 = max(int(np.floor(poly[:, 1].min())) - pad, 0)
         x1 = min(int(np.ceil(poly[:, 0].max())) + pad + 1, w)
@@ -276,24 +268,27 @@ def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float, human: np.n
             ink_px = ring & (lum < INK_LUMA * float(np.median(lum[ring])))
             ink_px = cv2.dilate(ink_px.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
             mask[ink_px] = 255
-        fill = cv2.inpaint(crop, mask, radius, cv2.INPAINT_TELEA)
-        if human[e] and lid_rgb is not None:
+        if drawn is None:
+            fill = cv2.inpaint(crop, mask, radius, cv2.INPAINT_TELEA)
+        else:
+            fill, mask = drawn_plate(crop, drawn, (x0, y0), ring & (mask == 0))
+        if is_human and lid_rgb is not None:
             fill = _lid_colour(fill, mask, lid_rgb[e], iod)
         plate = _with_texture(fill, crop, mask, lum, ring & (mask == 0), upper, lower, iod,
-                              HUMAN_TEXTURE_SHIFT if human[e] else TEXTURE_SHIFT)
+                              HUMAN_TEXTURE_SHIFT if is_human else TEXTURE_SHIFT)
         # Ink: the darkest tenth of the rim between the eye and its outline.
         up0, lo0 = lid_outline(upper, lower, 0.0)
         rim = (mask > 0) & (_fill(np.concatenate([up0, lo0[::-1]]), (x0, y0), crop.shape[:2]) == 0)
         if rim.sum() < 4:
             rim = mask > 0
         ink = crop[rim][lum[rim] <= np.percentile(lum[rim], 10)].astype(np.float32).mean(axis=0)
-        if human[e]:  # lashes pressed together read darker than the open rim's darkest tenth
+        if is_human:  # lashes pressed together read darker than the open rim's darkest tenth
             ink = HUMAN_INK * crop[rim][lum[rim] <= np.percentile(lum[rim], 3)].astype(
                 np.float32).mean(axis=0)
         plate.setflags(write=False)
         ink.setflags(write=False)
-        plates.append(LidPlate(plate, (x0, y0), ink.astype(np.float32), margin,
-                               bool(human[e])))
+        plates.append(LidPlate(plate, (x0, y0), ink.astype(np.float32), margin, is_human,
+                               0.0 if drawn is None else drawn.stroke, line))
     return plates[0], plates[1]
 
 
@@ -344,7 +339,12 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
             continue
         geo = open_xy if plate.human and open_xy is not None else xy
         upper, lower = geo[topo.EYE_UPPER[e]], geo[topo.EYE_LOWER[e]]
-        up_m, lo_m = lid_outline(upper, lower, plate.margin * float(np.sqrt(scale[0] * scale[1])))
+        zoom = float(np.sqrt(scale[0] * scale[1]))
+        up_m, lo_m = lid_outline(upper, lower, plate.margin * zoom)
+        # A drawn eye closes from its drawn outline; the lid covers more (a plate that is
+        # the portrait itself past the eye).
+        top, bottom = (up_m, lo_m) if plate.line is None else \
+            lid_outline(upper, lower, plate.line * zoom)
         feather = max(FEATHER * iod, HUMAN_SOFT * blur if plate.human else 0.0)
         # The lids meet MEET of the way down: the upper lid comes down and the
         # lower one up, so a shut round eye is a gentle arc, not its lower rim.
@@ -353,8 +353,8 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
             meet = _smooth_line(lower + HUMAN_MEET * (upper - lower), 1)[::2]
             meet[0], meet[-1] = upper[0], upper[-1]
         else:
-            meet = up_m + MEET * (lo_m - up_m)
-        edge = up_m + c * (meet - up_m)
+            meet = top + MEET * (bottom - top)
+        edge = top + c * (meet - top)
         low_edge = lo_m + c * (meet - lo_m)
         upper_poly = np.concatenate([up_m, edge[::-1]])
         lower_poly = np.concatenate([lo_m, low_edge[::-1]])
@@ -392,9 +392,14 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
         if t > 0:
             lash = edge.copy()
             lash[0], lash[-1] = upper[0], upper[-1]  # the line ends at the real corners
-            pts = np.round((_smooth_line(lash) - (x0, y0)) * 16).astype(np.int32)
             width, strength = (HUMAN_LASH_WIDTH, HUMAN_LASH_STRENGTH) if plate.human \
                 else (LASH_WIDTH, LASH_STRENGTH)
+            drawn = plate.line is not None
+            if drawn:  # to the drawn corners, in the drawing's ink, as heavy as human lashes
+                lash[0], lash[-1] = top[0], top[-1]
+                width = max(plate.stroke * zoom / max(iod, 1e-6), HUMAN_LASH_WIDTH)
+                strength = 1.0
+            pts = np.round((_smooth_line(lash) - (x0, y0)) * 16).astype(np.int32)
             if plate.human:
                 # The lid's rim rounds away from the light just above its lashes.
                 shade = np.zeros_like(mask)
@@ -403,8 +408,8 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
                 shade = cv2.GaussianBlur(shade, (0, 0), max(0.8, 1.5 * width * iod))
                 patch *= (1.0 - HUMAN_RIM_SHADE * t * np.clip(shade, 0.0, 1.0))[..., None]
             line = np.zeros_like(mask)
-            thick = max(width * iod, HUMAN_LASH_MIN_PX) if plate.human else width * iod
-            if plate.human:  # lashes thin out towards the corners
+            thick = max(width * iod, HUMAN_LASH_MIN_PX) if plate.human or drawn else width * iod
+            if plate.human or drawn:  # lashes thin out towards the corners
                 k = np.linspace(0.0, np.pi, len(pts) - 1)
                 tj = np.maximum(1, np.round(thick * (0.35 + 0.65 * np.sin(k)))).astype(int)
                 # One polyline per run of segments of the same whole-pixel width.

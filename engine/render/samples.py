@@ -104,7 +104,7 @@ def eyes_shown(rgb: np.ndarray, lm: np.ndarray, skin: np.ndarray) -> tuple[bool,
         rgb: ``(h, w, 3) uint8`` the face's box; lm: ``(468, 2+)`` its landmarks there.
         skin: ``(3,)`` the cheek's colour, 0..255.
     """
-    from engine.render.painted_lids import lid_outline
+    from engine.render.eye_outline import lid_outline
 
     xy = lm[:, :2].astype(np.float64)
     y = rgb[..., :3].astype(np.float32) @ LUMA
