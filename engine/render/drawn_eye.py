@@ -142,9 +142,9 @@ def drawn_eye(rgb: np.ndarray, eye: np.ndarray, iod: float, ink_luma: float
     stroke = max(2.0 * float(np.median(depth[ridge])) if ridge.any() else 1.0, 1.0)
     # The outline is the dark as far out as half as much again as that width (a drawn
     # line swells and thins): not the strokes that meet it there (a nose's line), beyond.
-    w = int(np.ceil(1.5 * stroke)) + 1
+    out = int(np.ceil(1.5 * stroke)) + 1
     outline = dark & (hull == 0) & (cv2.dilate(hull, cv2.getStructuringElement(
-        cv2.MORPH_ELLIPSE, (2 * w + 1, 2 * w + 1))) > 0)
+        cv2.MORPH_ELLIPSE, (2 * out + 1, 2 * out + 1))) > 0)
     region = (hull > 0) | outline
     region.setflags(write=False)
     return DrawnEye(region, (x0, y0), stroke, dark_luma)
@@ -190,13 +190,16 @@ def drawn_margins(upper: np.ndarray, lower: np.ndarray, drawn: DrawnEye, least: 
 
 def drawn_plate(crop: np.ndarray, drawn: DrawnEye, origin: tuple[int, int], around: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:
-    """``(fill, mask)`` of a drawn eye's plate over ``crop`` (``origin`` in the portrait):
-    the eye as drawn (:class:`DrawnEye`) in the flat colour of the
-    paint around it (the median of ``around (h, w) bool``, the pixels near the eye that
-    are neither strokes nor eye: a drawing's skin is flat, and inpainting from beside a
-    wide drawn eye takes in a face's outline and the background past it), the rest of the
-    crop as it is: the wide lid that covers the drawn eye leaves the strokes near it (a
-    nose, a brow, the face's outline) where they are. ``mask``: the eye as drawn, uint8."""
+    """``(fill (h, w, 3) uint8, mask (h, w) uint8)``: a drawn eye's plate over ``crop``
+    (``(h, w, 3) uint8``, ``origin`` its corner in the portrait).
+
+    The eye as drawn (:class:`DrawnEye`) takes the flat colour of the paint round it (the
+    median of ``around (h, w) bool``, the pixels near the eye that are neither strokes
+    nor eye: a drawing's skin is flat, and inpainting from beside a wide drawn eye took in
+    a face's outline and the background past it); the rest of the crop stays as it is, so
+    the wide lid that covers the drawn eye leaves the strokes near it (a nose, a brow,
+    the face's outline) where they are. ``mask``: 255 on the eye as drawn.
+    """
     h, w = crop.shape[:2]
     placed = np.zeros((h, w), np.uint8)
     dx, dy = drawn.origin[0] - origin[0], drawn.origin[1] - origin[1]
