@@ -21,7 +21,9 @@ fifth (a manga girl whose eyes are mostly dark iris) not.
 
 A drawn eye's lid covers the eye as drawn in the paint round it (:func:`drawn_plate`),
 closes from its drawn outline (:func:`drawn_margins`) and meets the lower lid as an
-animator draws it, with a line in the drawing's ink.
+animator draws it, with a line in the drawing's ink. Where the eye's outline is also the
+face's (past it lies a light colour that is not the paint round the eye: the background
+past a turned face's edge), that stroke is not the eye's and stays.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ REACH = 0.15
 MIN_REACH = 0.02
 #: At most this share of the band a stroke's width past the outline may be dark.
 MAX_DARK_BEYOND = 0.5
+#: Colours further than this (RGB distance) from the paint round the eye are something
+#: else past the eye's outline (a background, hair), not its paint.
+PAINT_DIFFERS = 60.0
 #: Gaps in a drawn outline up to this wide (inter-ocular distances) are closed.
 GAP = 0.01
 #: The strokes bounding the enclosed regions belong to the eye up to this far from
@@ -143,11 +148,36 @@ def drawn_eye(rgb: np.ndarray, eye: np.ndarray, iod: float, ink_luma: float
     # The outline is the dark as far out as half as much again as that width (a drawn
     # line swells and thins): not the strokes that meet it there (a nose's line), beyond.
     out = int(np.ceil(1.5 * stroke)) + 1
-    outline = dark & (hull == 0) & (cv2.dilate(hull, cv2.getStructuringElement(
-        cv2.MORPH_ELLIPSE, (2 * out + 1, 2 * out + 1))) > 0)
+    from_hull = cv2.distanceTransform(1 - hull, cv2.DIST_L2, 5)
+    outline = dark & (hull == 0) & (from_hull <= out)
+    # Where the eye's outline is also the face's (an eye at the edge of a turned face),
+    # what lies past it is not the paint round the eye (the background, hair): that
+    # stroke stays when the eye shuts.
+    outline &= ~_edge_of_face(rgb[y0:y1, x0:x1, :3], from_hull, out + 2, around & ~dark,
+                              dark_luma)
     region = (hull > 0) | outline
     region.setflags(write=False)
     return DrawnEye(region, (x0, y0), stroke, dark_luma)
+
+
+def _edge_of_face(crop: np.ndarray, from_hull: np.ndarray, step: float, paint: np.ndarray,
+                  dark_luma: float) -> np.ndarray:
+    """``(h, w) bool``: pixels ``step`` pixels inside of a light colour that is not the
+    paint round the eye (the median colour of ``paint (h, w) bool``; a background, not a
+    brow's stroke, darker than ``dark_luma``), looking straight away from the eye
+    (``from_hull``: each pixel's distance from it)."""
+    if not paint.any():
+        return np.zeros(from_hull.shape, bool)
+    gy, gx = np.gradient(from_hull)
+    norm = np.maximum(np.hypot(gx, gy), 1e-6)
+    h, w = from_hull.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    px = xx + (step * gx / norm).astype(np.float32)
+    py = yy + (step * gy / norm).astype(np.float32)
+    past = cv2.remap(crop.astype(np.float32), px, py, cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
+    colour = np.median(crop[paint], axis=0).astype(np.float32)
+    return (np.linalg.norm(past - colour, axis=-1) > PAINT_DIFFERS) & (past @ LUMA >= dark_luma)
 
 
 def drawn_margins(upper: np.ndarray, lower: np.ndarray, drawn: DrawnEye, least: float
