@@ -50,8 +50,8 @@ MAX_DARK_BEYOND = 0.5
 PAINT_DIFFERS = 60.0
 #: Gaps in a drawn outline up to this wide (inter-ocular distances) are closed.
 GAP = 0.01
-#: The strokes bounding the enclosed regions belong to the eye up to this far from
-#: them (inter-ocular distances): the outline's own width.
+#: An enclosed region this near the mesh's eye (inter-ocular distances) is the eye's (a
+#: white beyond a dark iris), and the outline is looked for within this band past them.
 STROKE = 0.03
 
 
