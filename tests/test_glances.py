@@ -17,9 +17,8 @@ from engine.audio.phones import recognise_phones
 from engine.audio.voice import Voice
 from engine.media.audio import load_audio
 from engine.motion.glances import SACCADE_S, speech_gaze
-from engine.motion.track import MotionTrack
+from engine.motion.track import TRAVEL_X, MotionTrack
 from engine.render import render_frame
-from engine.render.gaze import TRAVEL_X
 from tests.full_size import ROOT, motion_track, portrait_rig
 
 FPS = 25

@@ -171,7 +171,7 @@ def measure(cache: Path, speaker: str, clips: int, generated: bool = False) -> d
     over the same clips' phrases, in eye widths, and its ratio to the real spread with
     the measure's noise taken out."""
     from engine.motion.glances import speech_gaze
-    from engine.render.gaze import TRAVEL_X, TRAVEL_Y
+    from engine.motion.track import TRAVEL_X, TRAVEL_Y
 
     root = "crema-d" if speaker.isdigit() else "grid"
     videos = sorted((SHARED / root / speaker / "video").glob("*.mp4"))

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.audio.prosody import Phrase
-from engine.render.gaze import TRAVEL_X, TRAVEL_Y
+from engine.motion.track import TRAVEL_X, TRAVEL_Y
 
 #: A fixation's point is drawn about the rest with this spread (standard deviation,
 #: eye widths): sideways, up-down. Fitted on GRID s1 (module docstring).

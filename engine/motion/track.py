@@ -19,6 +19,15 @@ import numpy as np
 POSE_FIELDS = ("pitch", "yaw", "roll", "tx", "ty", "log_scale")
 
 
+#: The gaze lanes' unit (:attr:`MotionTrack.gaze` 1): the iris's largest travel sideways,
+#: as a fraction of the eye's width: about 25 degrees of eye rotation by geometry (12 mm
+#: eyeball radius, 28 mm eye width); GRID's largest measured glances reach a third of it
+#: (assets/motion/EXPRESSIONS.md). Drawn by :mod:`engine.render.gaze`.
+TRAVEL_X = 0.18
+#: ... and up and down: about 11 degrees, where the iris centre meets the fixed upper lid
+#: (the lids do not follow the gaze).
+TRAVEL_Y = 0.08
+
 @dataclass(frozen=True)
 class MotionTrack:
     """Per-frame face motion.

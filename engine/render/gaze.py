@@ -19,17 +19,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from engine.motion.track import TRAVEL_X, TRAVEL_Y
 from engine.render import topology as topo
 from engine.render.colour import LUMA
 
-#: Largest horizontal iris travel, as a fraction of the eye's width (gaze 1):
-#: about 25 degrees of eye rotation by geometry (12 mm eyeball radius, 28 mm eye
-#: width); GRID's largest measured glances reach a third of it (assets/motion/EXPRESSIONS.md).
-TRAVEL_X = 0.18
-#: Largest vertical iris travel, as a fraction of the eye's width (gaze 1): about
-#: 11 degrees, where the iris centre meets the fixed upper lid (the lids here do not
-#: follow the gaze).
-TRAVEL_Y = 0.08
 #: How much of the mesh's eye opening (which includes the lid slack) is eye.
 CORE = 0.75
 #: Fraction of the eye's width over which the shift fades in from each corner.
