@@ -160,6 +160,32 @@ def test_a_drawn_eye_closes_under_the_drawings_own_paint() -> None:
         assert (shut[:, x] @ LUMA)[near[:, x]].min() < 60
 
 
+def test_a_stroke_that_bounds_a_drawn_eye_runs_on_when_it_shuts() -> None:
+    """The cartoon's nose line is the outline of its left eye's outer corner, then goes on
+    down the face (``cartoon_head.png``, 640 px: from (201, 238) to (165, 294)). The shut
+    eye paints its outline over; the nose must not break there: every row of that stretch
+    keeps ink within 4 pixels of the line. (Before, 28 of its 57 rows had none.)"""
+    from engine.media.image import load_image
+
+    rgb = load_image(ROOT / "assets" / "samples" / "cartoon_head.png").rgb
+    rig = portrait_rig(rgb)
+    shut = render_frame(rig, motion_track(np.zeros((468, 3)), [0.0], lids=1.0), 0)
+    ink = (shut[..., :3] @ LUMA) < 100
+    rows = np.arange(238, 295)
+    x = 201 + (165 - 201) * (rows - 238) / (294 - 238)
+    missing = [int(y) for y, c in zip(rows, np.round(x).astype(int), strict=True)
+               if not ink[y, c - 4:c + 5].any()]
+    assert (ink[rows[0] - 6:rows[0], 195:210].any()
+            and not missing), missing  # the line above the eye is there, then runs on
+    # ... and the eye's own outline is gone: no ink between the eye's corners above and
+    # below the closed line, 0.05 IOD away from it
+    up, lo = rig.landmarks[topo.EYE_UPPER[1], :2], rig.landmarks[topo.EYE_LOWER[1], :2]
+    mid = np.round(0.5 * (up[4] + lo[4])).astype(int)
+    d = int(0.05 * rig.iod)
+    assert not ink[mid[1] - 3 * d:mid[1] - d, mid[0]].any()
+    assert not ink[mid[1] + d:mid[1] + 3 * d, mid[0]].any()
+
+
 def _blue(im: np.ndarray) -> np.ndarray:
     """``(H, W) bool``: pixels far bluer than they are red or green."""
     b = im.astype(int)

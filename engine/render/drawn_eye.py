@@ -35,6 +35,7 @@ import numpy as np
 
 from engine.render.colour import LUMA
 from engine.render.eye_outline import eye_frame, lid_outline
+from engine.render.strokes import carry_strokes
 
 #: A drawn eye reaches at most this far (inter-ocular distances) past the mesh's eye:
 #: the search box is this large around it, so that regions enclosed further out (a lens
@@ -50,6 +51,9 @@ MAX_DARK_BEYOND = 0.5
 PAINT_DIFFERS = 60.0
 #: Gaps in a drawn outline up to this wide (inter-ocular distances) are closed.
 GAP = 0.01
+#: Pixels near a drawn eye further than this (RGB distance) from the paint round it,
+#: and not strokes, are its outline's soft edge.
+SPECK = 20.0
 #: An enclosed region this near the mesh's eye (inter-ocular distances) is the eye's (a
 #: white beyond a dark iris), and the outline is looked for within this band past them.
 STROKE = 0.03
@@ -148,8 +152,8 @@ def drawn_eye(rgb: np.ndarray, eye: np.ndarray, iod: float, ink_luma: float
     # The outline is the dark as far out as half as much again as that width (a drawn
     # line swells and thins): not the strokes that meet it there (a nose's line), beyond.
     out = int(np.ceil(1.5 * stroke)) + 1
-    from_hull = cv2.distanceTransform(1 - hull, cv2.DIST_L2, 5)
-    outline = dark & (hull == 0) & (from_hull <= out)
+    from_hull = cv2.distanceTransform(1 - hull, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    outline = _outline(dark & (hull == 0), from_hull, out, stroke)
     # Where the eye's outline is also the face's (an eye at the edge of a turned face),
     # what lies past it is not the paint round the eye (the background, hair): that
     # stroke stays when the eye shuts.
@@ -158,6 +162,34 @@ def drawn_eye(rgb: np.ndarray, eye: np.ndarray, iod: float, ink_luma: float
     region = (hull > 0) | outline
     region.setflags(write=False)
     return DrawnEye(region, (x0, y0), stroke, dark_luma)
+
+
+def _outline(dark: np.ndarray, from_hull: np.ndarray, out: int, stroke: float) -> np.ndarray:
+    """``(h, w) bool``: the eye's outline among the strokes ``dark (h, w) bool`` round its
+    hull (``from_hull``: each pixel's distance from it, pixels): the dark reached from the
+    hull straight out through dark alone, up to ``out`` pixels out. A stroke beyond a
+    light gap is another drawing's (a nose's line beside the eye); one that meets the
+    outline and runs on is drawn on across the shut eye (:mod:`engine.render.strokes`)."""
+    gy, gx = np.gradient(cv2.GaussianBlur(from_hull, (0, 0), 1.5))
+    norm = np.maximum(np.hypot(gx, gy), 1e-6)
+    h, w = from_hull.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    ux, uy = (gx / norm).astype(np.float32), (gy / norm).astype(np.float32)
+    ink = dark.astype(np.float32)
+    near = dark & (from_hull > 0) & (from_hull <= out)
+    outline = near.copy()
+    # The outline's inner edge may lie a little past the hull (its anti-aliased edge):
+    # the dark need not begin right at it.
+    loose = 0.5 * stroke + 1.0
+    for s in range(1, out + 1):  # back towards the hull, one pixel at a time
+        back = cv2.remap(ink, xx - s * ux, yy - s * uy, cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REPLICATE) >= 0.5
+        outline &= (from_hull - s < loose) | back
+    # What that leaves of the dark that lies wholly within `out` (specks of the outline's
+    # edge, not a stroke that runs on) is the outline's too.
+    _, piece = cv2.connectedComponents((dark & ~outline).astype(np.uint8), connectivity=8)
+    further = np.unique(piece[dark & ~outline & (from_hull > out)])
+    return outline | (near & ~np.isin(piece, further))
 
 
 def _edge_of_face(crop: np.ndarray, from_hull: np.ndarray, step: float, paint: np.ndarray,
@@ -205,14 +237,15 @@ def drawn_margins(upper: np.ndarray, lower: np.ndarray, drawn: DrawnEye, least: 
     line = np.maximum(reach - 0.5 * drawn.stroke, 0.0)
     cover = np.maximum(reach + drawn.stroke + 2.0, least)
     # The straight sides between the points may still cut a rounded corner of the drawn
-    # eye: grow them all until they hold it (all but a five-hundredth of its pixels).
-    region = drawn.region.astype(np.uint8)
+    # eye, and its outline's soft edge (which its plate paints over too; a pale arc of
+    # it stayed beside a shut eye's corner): grow them all until they hold it.
+    region = cv2.dilate(drawn.region.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
     for _ in range(20):
         up, lo = lid_outline(upper, lower, cover)
-        held = np.zeros_like(region)
+        held = np.zeros(region.shape, np.uint8)
         poly = np.concatenate([up, lo[::-1]]) - drawn.origin
         cv2.fillPoly(held, [np.round(poly * 16).astype(np.int32)], 1, cv2.LINE_8, 4)
-        if int((region & (1 - held)).sum()) <= int(region.sum()) // 500:
+        if not (region & (held == 0)).any():
             break
         cover += 0.5 * drawn.stroke + 1.0
     return line, cover
@@ -245,6 +278,18 @@ def drawn_plate(crop: np.ndarray, drawn: DrawnEye, origin: tuple[int, int], arou
     region = placed | (cv2.dilate(placed, np.ones((5, 5), np.uint8)) & light.astype(np.uint8))
     skin = around & (region == 0)
     colour = np.median(crop[skin], axis=0) if skin.any() else np.median(crop.reshape(-1, 3), 0)
-    weight = cv2.GaussianBlur(region.astype(np.float32), (0, 0), 0.7)[..., None]
+    # Specks of the outline's soft edge a little further out (not paint, not a stroke,
+    # nor the soft edge of a stroke that stays) are eye too.
+    k = 2 * int(np.ceil(0.5 * drawn.stroke)) + 1
+    speck = light & (np.linalg.norm(crop.astype(np.float32) - colour, axis=-1) > SPECK)
+    kept = cv2.dilate((~light & (region == 0)).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    region |= (cv2.dilate(region, np.ones((k, k), np.uint8)) > 0) & speck & ~kept
+    # Soft past the region's edge only: inside it, a blurred weight let the outline's
+    # dark through in specks along its edge.
+    inside = region.astype(np.float32)
+    weight = np.maximum(inside, cv2.GaussianBlur(inside, (0, 0), 0.7))[..., None]
     fill = crop.astype(np.float32) + weight * (colour.astype(np.float32) - crop)
-    return np.clip(fill + 0.5, 0, 255).astype(np.uint8), region * 255
+    fill = np.clip(fill + 0.5, 0, 255).astype(np.uint8)
+    # A stroke that runs on past the outline it shares (a nose's line) is drawn on across.
+    fill = carry_strokes(fill, crop, region > 0, ~light, drawn.stroke)
+    return fill, region * 255

@@ -29,6 +29,7 @@ from engine.render import topology as topo
 from engine.render.colour import LUMA
 from engine.render.drawn_eye import drawn_eye, drawn_margins, drawn_plate
 from engine.render.eye_outline import eye_frame, lid_outline
+from engine.render.strokes import arc, tapered
 
 #: Eyes at least this round (rest lid gap over corner distance, lid slack included)
 #: get painted lids. Measured: human eyes 0.45-0.59 (the sample portrait, GRID s1
@@ -409,7 +410,9 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
                 patch *= (1.0 - HUMAN_RIM_SHADE * t * np.clip(shade, 0.0, 1.0))[..., None]
             line = np.zeros_like(mask)
             thick = max(width * iod, HUMAN_LASH_MIN_PX) if plate.human or drawn else width * iod
-            if plate.human or drawn:  # lashes thin out towards the corners
+            if drawn:  # one even stroke, as crisp as the drawing's own
+                line = tapered(mask.shape, arc(lash) - (x0, y0), thick)
+            elif plate.human:  # lashes thin out towards the corners
                 k = np.linspace(0.0, np.pi, len(pts) - 1)
                 tj = np.maximum(1, np.round(thick * (0.35 + 0.65 * np.sin(k)))).astype(int)
                 # One polyline per run of segments of the same whole-pixel width.
@@ -419,8 +422,8 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
                                   cv2.LINE_AA, 4)
             else:
                 cv2.polylines(line, [pts], False, 1.0, max(1, int(round(thick))), cv2.LINE_AA, 4)
-            soft = cv2.GaussianBlur(line, (0, 0), max(0.5, (HUMAN_LASH_SOFT if plate.human
-                                                             else 0.003) * iod))
+            soft = line if drawn else cv2.GaussianBlur(
+                line, (0, 0), max(0.5, (HUMAN_LASH_SOFT if plate.human else 0.003) * iod))
             # A human line is soft at its edges but as dark at its core as drawn.
             peak = max(float(soft.max()), 1e-6) if plate.human else 1.0
             a = (strength * t * np.clip(soft / peak, 0.0, 1.0))[..., None]
