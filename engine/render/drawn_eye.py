@@ -41,6 +41,9 @@ from engine.render.strokes import carry_strokes
 #: the search box is this large around it, so that regions enclosed further out (a lens
 #: in its frame, a face's whole outline) touch its edge and are not taken for the eye.
 REACH = 0.15
+#: ... but once the eye is found drawn, what its outline encloses in a colour (an iris)
+#: may reach this far.
+IRIS_REACH = 0.3
 #: What is enclosed must reach at least this far (inter-ocular distances) past the
 #: mesh's eye to be a drawn eye's white rather than a catchlight in a photo's iris.
 MIN_REACH = 0.02
@@ -51,6 +54,9 @@ MAX_DARK_BEYOND = 0.5
 PAINT_DIFFERS = 60.0
 #: Gaps in a drawn outline up to this wide (inter-ocular distances) are closed.
 GAP = 0.01
+#: Strokes darker than the paint round the eye that are more saturated than this
+#: ((max - min) / max of RGB) are a drawn iris's colour, not ink.
+INK_SATURATION = 0.5
 #: Pixels near a drawn eye further than this (RGB distance) from the paint round it,
 #: and not strokes, are its outline's soft edge.
 SPECK = 20.0
@@ -99,13 +105,21 @@ def drawn_eye(rgb: np.ndarray, eye: np.ndarray, iod: float, ink_luma: float
             strokes.
     """
     h, w = rgb.shape[:2]
-    pad = int(np.ceil(REACH * iod)) + 2
-    x0 = max(int(np.floor(eye[:, 0].min())) - pad, 0)
-    y0 = max(int(np.floor(eye[:, 1].min())) - pad, 0)
-    x1 = min(int(np.ceil(eye[:, 0].max())) + pad + 1, w)
-    y1 = min(int(np.ceil(eye[:, 1].max())) + pad + 1, h)
-    if x1 - x0 < 4 or y1 - y0 < 4:
+    # The search box (REACH round the eye) inside a box twice as wide (IRIS_REACH).
+    box = []
+    for reach in (REACH, IRIS_REACH):
+        pad = int(np.ceil(reach * iod)) + 2
+        box.append((max(int(np.floor(eye[:, 0].min())) - pad, 0),
+                    max(int(np.floor(eye[:, 1].min())) - pad, 0),
+                    min(int(np.ceil(eye[:, 0].max())) + pad + 1, w),
+                    min(int(np.ceil(eye[:, 1].max())) + pad + 1, h)))
+    x0, y0, x1, y1 = box[1]
+    if box[0][2] - box[0][0] < 4 or box[0][3] - box[0][1] < 4:
         return None
+    edge = np.zeros((y1 - y0, x1 - x0), bool)  # the search box's edge, in the wider box
+    sx0, sy0, sx1, sy1 = (box[0][0] - x0, box[0][1] - y0, box[0][2] - x0, box[0][3] - y0)
+    edge[sy0:sy1, sx0:sx1] = True
+    edge[sy0 + 1:sy1 - 1, sx0 + 1:sx1 - 1] = False
     lum = rgb[y0:y1, x0:x1, :3].astype(np.float32) @ LUMA
     inside = np.zeros(lum.shape, np.uint8)
     cv2.fillPoly(inside, [np.round((eye - (x0, y0)) * 16).astype(np.int32)], 1, cv2.LINE_8, 4)
@@ -115,21 +129,21 @@ def drawn_eye(rgb: np.ndarray, eye: np.ndarray, iod: float, ink_luma: float
         return None
     dark_luma = ink_luma * float(np.median(lum[around]))
     dark = lum < dark_luma
-    # A drawn outline is not always closed where its strokes meet at a corner: gaps up
-    # to GAP wide are bridged before asking what it encloses.
-    g = max(1, int(round(GAP * iod)))
-    bridged = cv2.morphologyEx(dark.astype(np.uint8), cv2.MORPH_CLOSE,
-                               cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * g + 1,) * 2)) > 0
-    _, label = cv2.connectedComponents((~bridged).astype(np.uint8), connectivity=4)
-    edge = np.unique(np.concatenate([label[0], label[-1], label[:, 0], label[:, -1]]))
-    # Enclosed regions on or beside the mesh's eye (a white beyond a dark iris that the
-    # mesh's corner stops at belongs to the eye too).
     k = max(1, int(round(STROKE * iod)))
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1))
-    touching = np.unique(label[(away <= k) & ~bridged])
-    enclosed = np.isin(label, np.setdiff1d(touching, edge)) & ~bridged
+    enclosed = _enclosed(dark, away, iod, k, edge)
+    # A drawn iris in a colour as dark as the strokes (a cartoon's blue) is the eye's too,
+    # not ink: what the outline encloses in any colour but ink's joins it (a closed eye
+    # left the lower half of such an iris showing as a crescent under its line).
+    rgb_box = rgb[y0:y1, x0:x1, :3].astype(np.float32)
+    top = rgb_box.max(axis=-1)
+    ink = dark & ((top - rgb_box.min(axis=-1)) / np.maximum(top, 1.0) < INK_SATURATION)
     if not enclosed.any() or float(away[enclosed].max()) < MIN_REACH * iod:
         return None
+    if (ink != dark).any():  # reaching out to the wider box
+        border = np.zeros_like(edge)
+        border[[0, -1], :] = border[:, [0, -1]] = True
+        enclosed |= _enclosed(ink, away, iod, k, border)
     # The eye as drawn: the hull of its white and the mesh's eye (the iris and the
     # pupil, as dark as strokes, lie within it), and the outline drawn round it.
     ys, xs = np.nonzero(enclosed | (inside > 0))
@@ -162,6 +176,21 @@ def drawn_eye(rgb: np.ndarray, eye: np.ndarray, iod: float, ink_luma: float
     region = (hull > 0) | outline
     region.setflags(write=False)
     return DrawnEye(region, (x0, y0), stroke, dark_luma)
+
+
+def _enclosed(dark: np.ndarray, away: np.ndarray, iod: float, k: int, edge: np.ndarray
+              ) -> np.ndarray:
+    """``(h, w) bool``: what the strokes ``dark (h, w) bool`` cut off from ``edge (h, w)
+    bool`` (a box's edge), on or within ``k`` pixels of the mesh's eye (``away``: each
+    pixel's distance from it; a white beyond a dark iris that the mesh's corner stops at
+    belongs to the eye too). A drawn outline is not always closed where its strokes meet
+    at a corner: gaps up to :data:`GAP` wide are bridged first."""
+    g = max(1, int(round(GAP * iod)))
+    bridged = cv2.morphologyEx(dark.astype(np.uint8), cv2.MORPH_CLOSE,
+                               cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * g + 1,) * 2)) > 0
+    _, label = cv2.connectedComponents((~bridged).astype(np.uint8), connectivity=4)
+    touching = np.unique(label[(away <= k) & ~bridged])
+    return np.isin(label, np.setdiff1d(touching, np.unique(label[edge]))) & ~bridged
 
 
 def _outline(dark: np.ndarray, from_hull: np.ndarray, out: int, stroke: float) -> np.ndarray:
