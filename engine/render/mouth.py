@@ -63,6 +63,8 @@ SEAL_SOFT = 0.8
 #: mouths' inner colour moved further from the real one (``tools/mouth_eval.py``, s4hq's
 #: median CIEDE2000 4.8 to 5.5).
 SEAL_SHUT = (0.014, 0.018)
+#: Colours within this (RGB, each channel) of the skin's are the skin's own paint.
+BARE = 6.0
 #: Where the lips meet at the mouth's corners, the inside shows their inner surface: from
 #: the first value of ``|2u - 1|`` (``u`` 0..1 corner to corner) to the corner the inside
 #: turns into the lip colour times the second. Without it the teeth faded there into the
@@ -153,6 +155,8 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
         iod: inter-ocular distance in ``out``'s pixels.
     """
     xy = verts[:468]
+    if bare_mouth(rig):  # nothing to close over, nothing behind it
+        return
     if rig.open_at_rest:
         _seal(out, rig, xy, iod)
     upper, lower = gap_rows(verts, rig.ring.shape[0])
@@ -278,6 +282,16 @@ def _gap_profile(xy: np.ndarray, n: int = 33) -> tuple[np.ndarray, np.ndarray]:
     lu, lv = contour_profile(lo, up[0], axis, normal, length)
     cols = np.linspace(0.0, 1.0, n)
     return cols, np.interp(cols, lu, lv) - np.interp(cols, uu, uv)
+
+
+def bare_mouth(rig: PortraitRig) -> bool:
+    """Whether the face mesh's mouth lies on bare paint: its lips and what lies between
+    them are within :data:`BARE` of the skin's colour, as only a flat drawing's skin is
+    (a cartoon whose drawn mouth the mesh placed a little above). Closing such a "mouth"
+    hides nothing, and the crease where closed lips meet drew a grey line on the skin."""
+    skin = rig.skin_rgb.astype(np.float32)
+    return bool(np.abs(rig.lip_rgb - skin).max() < BARE
+                and np.abs(rig.teeth_rgb - skin).max() < BARE)
 
 
 def _seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None:
