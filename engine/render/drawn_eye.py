@@ -21,9 +21,9 @@ fifth (a manga girl whose eyes are mostly dark iris) not.
 
 A drawn eye's lid covers the eye as drawn in the paint round it (:func:`drawn_plate`),
 closes from its drawn outline (:func:`drawn_margins`) and meets the lower lid as an
-animator draws it, with a line in the drawing's ink. Where the eye's outline is also the
-face's (past it lies a light colour that is not the paint round the eye: the background
-past a turned face's edge), that stroke is not the eye's and stays.
+animator draws it, with a line in the drawing's ink. A stroke that meets the outline
+and runs on (a nose's line; a turned face's outline, where the eye reaches the face's
+edge) is drawn on across it (:mod:`engine.render.strokes`).
 """
 
 from __future__ import annotations
@@ -49,9 +49,6 @@ IRIS_REACH = 0.3
 MIN_REACH = 0.02
 #: At most this share of the band a stroke's width past the outline may be dark.
 MAX_DARK_BEYOND = 0.5
-#: Colours further than this (RGB distance) from the paint round the eye are something
-#: else past the eye's outline (a background, hair), not its paint.
-PAINT_DIFFERS = 60.0
 #: Gaps in a drawn outline up to this wide (inter-ocular distances) are closed.
 GAP = 0.01
 #: Strokes darker than the paint round the eye that are more saturated than this
@@ -168,11 +165,6 @@ def drawn_eye(rgb: np.ndarray, eye: np.ndarray, iod: float, ink_luma: float
     out = int(np.ceil(1.5 * stroke)) + 1
     from_hull = cv2.distanceTransform(1 - hull, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     outline = _outline(dark & (hull == 0), from_hull, out, stroke)
-    # Where the eye's outline is also the face's (an eye at the edge of a turned face),
-    # what lies past it is not the paint round the eye (the background, hair): that
-    # stroke stays when the eye shuts.
-    outline &= ~_edge_of_face(rgb[y0:y1, x0:x1, :3], from_hull, out + 2, around & ~dark,
-                              dark_luma)
     region = (hull > 0) | outline
     region.setflags(write=False)
     return DrawnEye(region, (x0, y0), stroke, dark_luma)
@@ -219,26 +211,6 @@ def _outline(dark: np.ndarray, from_hull: np.ndarray, out: int, stroke: float) -
     _, piece = cv2.connectedComponents((dark & ~outline).astype(np.uint8), connectivity=8)
     further = np.unique(piece[dark & ~outline & (from_hull > out)])
     return outline | (near & ~np.isin(piece, further))
-
-
-def _edge_of_face(crop: np.ndarray, from_hull: np.ndarray, step: float, paint: np.ndarray,
-                  dark_luma: float) -> np.ndarray:
-    """``(h, w) bool``: pixels ``step`` pixels inside of a light colour that is not the
-    paint round the eye (the median colour of ``paint (h, w) bool``; a background, not a
-    brow's stroke, darker than ``dark_luma``), looking straight away from the eye
-    (``from_hull``: each pixel's distance from it)."""
-    if not paint.any():
-        return np.zeros(from_hull.shape, bool)
-    gy, gx = np.gradient(from_hull)
-    norm = np.maximum(np.hypot(gx, gy), 1e-6)
-    h, w = from_hull.shape
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    px = xx + (step * gx / norm).astype(np.float32)
-    py = yy + (step * gy / norm).astype(np.float32)
-    past = cv2.remap(crop.astype(np.float32), px, py, cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE)
-    colour = np.median(crop[paint], axis=0).astype(np.float32)
-    return (np.linalg.norm(past - colour, axis=-1) > PAINT_DIFFERS) & (past @ LUMA >= dark_luma)
 
 
 def drawn_margins(upper: np.ndarray, lower: np.ndarray, drawn: DrawnEye, least: float
@@ -290,7 +262,8 @@ def drawn_plate(crop: np.ndarray, drawn: DrawnEye, origin: tuple[int, int], arou
     nor eye: a drawing's skin is flat, and inpainting from beside a wide drawn eye took in
     a face's outline and the background past it); the rest of the crop stays as it is, so
     the wide lid that covers the drawn eye leaves the strokes near it (a nose, a brow,
-    the face's outline) where they are. ``mask``: 255 on the eye as drawn.
+    the face's outline) where they are, and those that ran through its outline are drawn
+    on across it. ``mask``: 255 on the eye as drawn.
     """
     h, w = crop.shape[:2]
     placed = np.zeros((h, w), np.uint8)
@@ -301,18 +274,28 @@ def drawn_plate(crop: np.ndarray, drawn: DrawnEye, origin: tuple[int, int], arou
     if sx1 > sx0 and sy1 > sy0:
         placed[sy0 + dy:sy1 + dy, sx0 + dx:sx1 + dx] = drawn.region[sy0:sy1, sx0:sx1]
     # The outline's anti-aliased edge, two pixels wide, is eye too (with one, a pale ghost
-    # of the open eye's outline stayed round the shut one); not a stroke that meets it (a
-    # face's outline, which an eye at the edge of a turned face touches).
+    # of the open eye's outline stayed round the shut one).
     light = (crop.astype(np.float32) @ LUMA) >= drawn.dark
-    region = placed | (cv2.dilate(placed, np.ones((5, 5), np.uint8)) & light.astype(np.uint8))
-    skin = around & (region == 0)
+    skin = around & (placed == 0) & light
     colour = np.median(crop[skin], axis=0) if skin.any() else np.median(crop.reshape(-1, 3), 0)
+    # What is light and not the paint (an eye's white, an outline's soft edge, the
+    # background past a turned face's edge) is the eye's only where it lies round it, not
+    # where it runs on away from it (the background: painting it, a face's outline taken
+    # in with the eye's, left a band of skin past the face).
+    k = 2 * int(np.ceil(0.5 * drawn.stroke)) + 1
+    other = light & (np.linalg.norm(crop.astype(np.float32) - colour, axis=-1) > SPECK)
+    # (Read two pixels clear of the strokes: their soft edges run on with them.)
+    five = np.ones((5, 5), np.uint8)
+    core = other & (cv2.dilate((~light).astype(np.uint8), five) == 0)
+    _, piece = cv2.connectedComponents(core.astype(np.uint8), connectivity=8)
+    far = cv2.dilate(placed, np.ones((4 * k, 4 * k), np.uint8)) == 0
+    away = np.isin(piece, np.unique(piece[core & far])) & core
+    away = (cv2.dilate(away.astype(np.uint8), five) > 0) & other
+    region = placed | (cv2.dilate(placed, five) & (light & ~away))
     # Specks of the outline's soft edge a little further out (not paint, not a stroke,
     # nor the soft edge of a stroke that stays) are eye too.
-    k = 2 * int(np.ceil(0.5 * drawn.stroke)) + 1
-    speck = light & (np.linalg.norm(crop.astype(np.float32) - colour, axis=-1) > SPECK)
     kept = cv2.dilate((~light & (region == 0)).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    region |= (cv2.dilate(region, np.ones((k, k), np.uint8)) > 0) & speck & ~kept
+    region |= (cv2.dilate(region, np.ones((k, k), np.uint8)) > 0) & other & ~away & ~kept
     # Soft past the region's edge only: inside it, a blurred weight let the outline's
     # dark through in specks along its edge.
     inside = region.astype(np.float32)
