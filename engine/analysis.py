@@ -19,6 +19,7 @@ from engine.cancel import CancelToken, ProgressFn, no_progress
 from engine.errors import AudioError, FaceTooSmallError, NoFaceError
 from engine.face import MIN_FACE_SIZE, Face, detect_faces
 from engine.face.align import face_angles
+from engine.face.drawn_mouth import on_drawn_mouth
 from engine.media.audio import Audio
 from engine.media.image import Image
 from engine.render import PortraitRig
@@ -144,9 +145,10 @@ def analyse_portrait(
             f"The face is too small to animate ({int(x1 - x0)} pixels wide). "
             f"Use a picture where the face is at least {MIN_FACE_SIZE} pixels wide."
         )
-    rig = PortraitRig.build(image.rgb, image.alpha, face.landmarks)
+    landmarks = on_drawn_mouth(image.rgb, face.landmarks)
+    rig = PortraitRig.build(image.rgb, image.alpha, landmarks)
     log.info("portrait %s: %d face(s), animating #%d", image.path, len(faces), face_index)
-    return PortraitAnalysis(image, faces, face_index, face.landmarks, rig)
+    return PortraitAnalysis(image, faces, face_index, landmarks, rig)
 
 
 def analyse_audio(

@@ -336,17 +336,20 @@ def test_teeth_as_soft_as_the_picture(grid: Path) -> None:
 
 
 def test_a_mouth_the_mesh_placed_on_bare_paint_gets_no_crease(closed_lips) -> None:
-    """The cartoon sample's drawn mouth lies a little below where the face mesh fits a
-    human one, so the mesh's mouth lies on the head's flat paint: its lips, the skin and
-    what lies between them are one colour. The rest pose closes that "mouth"; closing it
-    hides nothing, and no crease is drawn there (before: a grey line across the skin at
-    every rest). A photo's mouth is not bare."""
+    """The face mesh fits the cartoon sample a human mouth a little above the drawn one,
+    on the head's flat paint: its lips, the skin and what lies between them are one
+    colour. (The analysis moves it onto the drawn mouth, below; a mouth it cannot find
+    stays on the paint, as here, with the detector's own landmarks.) The rest pose closes
+    that "mouth"; closing it hides nothing, and no crease is drawn there (before: a grey
+    line across the skin at every rest). A photo's mouth is not bare."""
     from engine import Animation, analyse_audio, analyse_portrait, load_audio
+    from engine.face import detect_faces
     from engine.media.image import load_image
     from engine.render.mouth import bare_mouth
     from engine.settings import Settings
 
-    portrait = analyse_portrait(load_image(ROOT / "assets" / "samples" / "cartoon_head.png"))
+    image = load_image(ROOT / "assets" / "samples" / "cartoon_head.png")
+    portrait = analyse_portrait(image, landmarks=detect_faces(image.rgb)[0].landmarks)
     rig = portrait.rig
     assert bare_mouth(rig) and not bare_mouth(closed_lips[1])
     voice = analyse_audio(load_audio(ROOT / "assets" / "samples" / "voice_grid_s1.wav"))
@@ -364,3 +367,36 @@ def test_a_mouth_the_mesh_placed_on_bare_paint_gets_no_crease(closed_lips) -> No
     # by the rest pose), 55 % with the crease
     assert (meet & skin).sum() > 200
     assert (luma[meet & skin] < float(rig.skin_rgb @ LUMA) - 10).mean() < 0.15
+
+
+def test_a_drawn_mouth_the_mesh_missed_is_the_one_that_talks() -> None:
+    """On the cartoon sample the mesh's mouth lies on bare paint above the drawn one; the
+    analysis moves it onto the drawn mouth (``engine.face.drawn_mouth``), whose skin is
+    flat paint, so the mouth that opens is the drawn one, onto a painted inside (not
+    GRID s1's photographed teeth). Measured: the inner lips' middle 37 and 3 pixels above
+    the drawn mouth before, on it now; at the widest frame 0 white (teeth) pixels in the
+    drawn mouth's box before, 151 now. A photo's landmarks are left as found."""
+    from engine import Animation, analyse_audio, analyse_portrait, load_audio
+    from engine.face import detect_faces
+    from engine.face.drawn_mouth import on_drawn_mouth
+    from engine.media.image import load_image
+    from engine.settings import Settings
+
+    image = load_image(ROOT / "assets" / "samples" / "cartoon_head.png")
+    portrait = analyse_portrait(image)
+    rig = portrait.rig
+    assert rig.paint
+    skin = np.array([255, 214, 204], np.float32)
+    drawn = np.linalg.norm(image.rgb.astype(np.float32) - skin, axis=-1) > 40
+    for i in (13, 14):  # the inner lips' middle, on the drawn mouth (its ink or its lips)
+        x, y = np.round(rig.landmarks[i, :2]).astype(int)
+        assert drawn[y - 3:y + 4, x - 3:x + 4].any(), (i, x, y)
+    voice = analyse_audio(load_audio(ROOT / "assets" / "samples" / "voice_grid_s1.wav"))
+    motion = Animation(portrait, voice, Settings(fps=25)).motion
+    out = render_frame(rig, motion, int(np.argmax(motion.mouth_open)))[..., :3]
+    box = out[470:530, 130:320].astype(np.float32)
+    white = (box.min(axis=-1) > 200) & (np.abs(box - skin).max(axis=-1) > 30)
+    assert white.sum() > 50
+    astronaut = load_image(ROOT / "assets" / "samples" / "astronaut.png").rgb
+    found = detect_faces(astronaut)[0].landmarks
+    assert on_drawn_mouth(astronaut, found) is found

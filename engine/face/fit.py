@@ -97,7 +97,7 @@ def _tps_kernel(r: np.ndarray) -> np.ndarray:
     return np.nan_to_num(k)
 
 
-def _tps(ctrl: np.ndarray, values: np.ndarray, query: np.ndarray, scale: float) -> np.ndarray:
+def thin_plate(ctrl: np.ndarray, values: np.ndarray, query: np.ndarray, scale: float) -> np.ndarray:
     """Thin-plate spline through ``values (N, 2)`` at ``ctrl (N, 2)``, evaluated at ``query``.
 
     An affine part keeps the system well posed; since the similarity already
@@ -197,7 +197,7 @@ def fit_face(points: dict[str, Any], image_shape: tuple[int, ...]) -> np.ndarray
             ctrl.update(outline)
     ids = np.array(list(ctrl))
     targets = np.stack(list(ctrl.values()))
-    xy = xy + _tps(xy[ids], targets - xy[ids], xy, iod)
+    xy = xy + thin_plate(xy[ids], targets - xy[ids], xy, iod)
     xy[ids] = targets  # exact (the spline matches to rounding)
     z = scale * canon[:, 2:3]
     return np.hstack([xy, z]).astype(np.float32)

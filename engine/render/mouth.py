@@ -189,8 +189,8 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     # The picture's softness at this size: s1's teeth are laid as soft as it.
     blur = rig.blur * iod / max(rig.iod, 1e-6)
     # s1's interior suits a human face, under any light; a cartoon's or an animal's
-    # keeps paint and its own colours.
-    human = _skin_hue(rig.skin_rgb) or _coloured_light(rig)
+    # keeps paint and its own colours, and so does a face drawn in flat paint.
+    human = (_skin_hue(rig.skin_rgb) or _coloured_light(rig)) and not rig.paint
     # How far each lip curves into the mouth beyond its middle: the teeth and the tongue
     # do not.
     mid_top, mid_bot = (float(((rows[4:7] - upper[0]) @ normal).mean())

@@ -30,6 +30,7 @@ from engine.render.painted_lids import PAINT_ROUNDNESS, LidPlate, build_plates
 from engine.render.samples import (
     edge_blur,
     eyes_shown,
+    flat_paint,
     hue_spread,
     portrait_colours,
     shows_teeth,
@@ -142,6 +143,8 @@ class PortraitRig:
         blur: how soft the picture is around the mouth, the sigma of its edges in
             pixels (:func:`engine.render.samples.edge_blur`; about 1 when sharp): the
             teeth laid in its mouth are made as soft as that.
+        paint: the skin round the mouth is a drawing's flat paint
+            (:func:`engine.render.samples.flat_paint`): its mouth opens onto paint.
         lid_plates: per eye, its closed lid (:mod:`engine.render.painted_lids`):
             a human one (the mesh also slides the lid down over the eye,
             :mod:`engine.render.pose`), or that of a large round eye
@@ -179,6 +182,7 @@ class PortraitRig:
     hue_spread: float
     eyes_shown: tuple[bool, bool]
     blur: float
+    paint: bool
     teeth_gain: np.ndarray
     _levels: OrderedDict[tuple[int, int], np.ndarray] = field(
         default_factory=OrderedDict, repr=False
@@ -356,15 +360,8 @@ class PortraitRig:
         if not any(shown):
             log.info("rig: the eyes are hidden (dark glasses?): they do not blink")
 
-        log.info(
-            "rig: %dx%d, iod %.1f px, influence box %s, mouth open at rest %s, teeth %s",
-            w,
-            h,
-            iod,
-            box,
-            open_at_rest,
-            keep_teeth,
-        )
+        log.info("rig: %dx%d, iod %.1f px, influence box %s, mouth open at rest %s, "
+                 "teeth %s", w, h, iod, box, open_at_rest, keep_teeth)
         # s1's teeth (and their fine copies, about 50 ms) are loaded here, with the
         # portrait's other analysis, not while the first open mouth is drawn.
         b = bank()
@@ -406,6 +403,7 @@ class PortraitRig:
             hue_spread=hue_spread(face_rgb),
             eyes_shown=shown,
             blur=edge_blur(face_rgb, face_lm, iod),
+            paint=flat_paint(face_rgb, face_lm, iod),
             teeth_gain=gain,
         )
 
