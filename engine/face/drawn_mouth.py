@@ -3,12 +3,14 @@
 On a drawing the face mesh sometimes fits a human mouth beside the one drawn (a cartoon
 head whose mouth is drawn low on the face: the mesh's lips lie on bare skin a little
 above it). The speech then moves skin, and the drawn mouth hardly moves. Here such a mesh
-mouth is recognised (everything in its outer lips is the skin's own flat paint) and the
-drawn mouth looked for round it: an island of other colours (lips, an ink line) inside a
-box round the mesh's mouth, wider than tall, as wide as a mouth. The landmarks are then
-carried onto it by a thin-plate spline: the mouth's corners to the island's ends, the
-lips' middles to its top, its bottom and (closed) its darkest line, while the eyes, the
-nose, the chin and the face's outline stay where they are.
+mouth is recognised (its lips, and what lies between them, are mostly the skin's own flat
+paint: :data:`BARE_SHARE`) and the drawn mouth looked for round it: an island of other
+colours (lips, an ink line) inside a box round the mesh's mouth, wider than tall, as wide
+as a mouth. The landmarks are then carried onto it by a thin-plate spline: the mouth's
+corners to the island's ends, each lip point to the column as far along it, the outer
+lips to its top and its bottom, the inner lips (closed) to the line where its lips meet,
+while the eyes, the nose, the chin and the face's outline stay where they are. Points
+placed by hand are never moved (:func:`engine.analysis.analyse_portrait`).
 """
 
 from __future__ import annotations
