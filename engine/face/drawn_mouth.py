@@ -149,7 +149,8 @@ def _lip_targets(xy: np.ndarray, island: np.ndarray, luma: np.ndarray,
     targets = {i: p + (ox, oy) for i, p in targets.items()}
     # The line where the lips meet: found at the middle column, then followed out to the
     # corners (a mouth drawn with more than one line between its lips keeps to one).
-    mid = (lo + hi) // 2
+    present = np.unique(xs)  # (an island need not be whole in every column)
+    mid = int(present[np.argmin(np.abs(present - 0.5 * (lo + hi)))])
     col = ys[xs == mid]
     found = _meeting_line(luma[col.min():col.max() + 1, mid], None)
     meet_mid = col.min() + found if found is not None else 0.5 * (col.min() + col.max())
