@@ -3,7 +3,8 @@
 A drawn eye shuts by painting over the eye as drawn (:func:`engine.render.drawn_eye.drawn_plate`),
 its outline included. A stroke that meets that outline and runs on (a nose's line that
 bounds the eye's corner, then goes on down the face) lost the stretch it shares with the
-outline: the closed eye left a gap in the nose. Here the ends of the strokes that leave
+outline: the closed eye left a gap in the nose (and a turned face's outline, where the
+eye reaches the face's edge, a gap in the face). Here the ends of the strokes that leave
 the painted region are paired where they line up, and each pair is joined across the
 region by a curve that leaves each end along its own direction, as wide and in the same
 ink, the way an artist would draw the stroke on.
@@ -22,8 +23,8 @@ RING = 2.5
 #: region.
 READ = 3.0
 #: A stroke leaves the region within this angle (degrees) of straight out (not one that
-#: runs along its edge, as a face's outline beside a turned face's eye), and two ends are
-#: one stroke's when each points within this angle of the other.
+#: runs along beside its edge), and two ends are one stroke's when each points within
+#: this angle of the other.
 LEAVES, LINES_UP = 50.0, 35.0
 
 
