@@ -35,9 +35,11 @@ DRAWN = 40.0
 SIDE, DOWN = 0.15, 0.9
 #: A drawn mouth is this many times as wide as the mesh's mouth, and wider than tall.
 WIDTH = (0.35, 1.8)
-#: Points that stay put: the eye corners, the nose tip, the chin and the face's outline.
-_FIXED = (mesh.RIGHT_EYE_OUTER, mesh.RIGHT_EYE_INNER, mesh.LEFT_EYE_INNER,
-          mesh.LEFT_EYE_OUTER, mesh.NOSE_TIP, mesh.CHIN, *mesh.FACE_OVAL[::3])
+#: Points that stay put: the eyes and brows (the lids' shapes decide how a drawn eye
+#: closes), the nose tip, the chin and the face's outline.
+_FIXED = (*mesh.RIGHT_EYE_UPPER, *mesh.RIGHT_EYE_LOWER, *mesh.LEFT_EYE_UPPER,
+          *mesh.LEFT_EYE_LOWER, *mesh.RIGHT_BROW, *mesh.LEFT_BROW, mesh.NOSE_TIP, mesh.CHIN,
+          *mesh.FACE_OVAL[::3])
 #: Ink in a drawn mouth: darker than this share of its lightest pixel.
 INK = 0.5
 #: The lips' points between the corners: outer upper, outer lower, inner upper, inner lower.

@@ -140,7 +140,15 @@ def drawn_eye(rgb: np.ndarray, eye: np.ndarray, iod: float, ink_luma: float
     if (ink != dark).any():  # reaching out to the wider box
         border = np.zeros_like(edge)
         border[[0, -1], :] = border[:, [0, -1]] = True
-        enclosed |= _enclosed(ink, away, iod, k, border)
+        # ... only what lies between the eye's corners: hair in a colour as dark, which
+        # a drawing's strokes also enclose, came into an eye at its corner (and was
+        # painted over in skin when it shut).
+        n, piece, _, centres = cv2.connectedComponentsWithStats(
+            _enclosed(ink, away, iod, k, border).astype(np.uint8), connectivity=4)
+        axis = eye[len(eye) // 2] - eye[0]  # (the corners: first and middle points)
+        along = ((centres[1:] + (x0, y0) - eye[0]) @ axis) / max(float(axis @ axis), 1e-9)
+        keep = np.flatnonzero((along >= 0.0) & (along <= 1.0)) + 1
+        enclosed |= np.isin(piece, keep)
     # The eye as drawn: the hull of its white and the mesh's eye (the iris and the
     # pupil, as dark as strokes, lie within it), and the outline drawn round it.
     ys, xs = np.nonzero(enclosed | (inside > 0))
