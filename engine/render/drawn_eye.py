@@ -57,6 +57,9 @@ INK_SATURATION = 0.5
 #: Pixels near a drawn eye further than this (RGB distance) from the paint round it,
 #: and not strokes, are its outline's soft edge.
 SPECK = 20.0
+#: Paint round a drawn eye within this (0..255, each channel) of its median colour is
+#: read for its shading.
+SHADE_NEAR = 40.0
 #: An enclosed region this near the mesh's eye (inter-ocular distances) is the eye's (a
 #: white beyond a dark iris), and the outline is looked for within this band past them.
 STROKE = 0.03
@@ -221,6 +224,27 @@ def _outline(dark: np.ndarray, from_hull: np.ndarray, out: int, stroke: float) -
     return outline | (near & ~np.isin(piece, further))
 
 
+def _shaded(crop: np.ndarray, skin: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """``(h, w, 3) float32``: the paint round a drawn eye carried over it, as flat or as
+    shaded as it is: a quadratic in each channel fitted to the pixels of ``skin (h, w) bool``
+    near its median ``colour`` (3,) (a flat paint gives that colour everywhere; a face
+    shaded by a gradient, a smiley's, kept its gradient where a flat fill showed as a
+    disc of one colour)."""
+    h, w = crop.shape[:2]
+    near = skin & (np.abs(crop.astype(np.float32) - colour).max(axis=-1) < SHADE_NEAR)
+    flat = np.broadcast_to(colour.astype(np.float32), (h, w, 3))
+    if int(near.sum()) < 16:
+        return flat
+    def terms(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=-1)
+
+    ys, xs = np.nonzero(near)
+    coef, *_ = np.linalg.lstsq(terms(xs / w, ys / h), crop[ys, xs].astype(np.float64),
+                               rcond=None)
+    yy, xx = np.mgrid[0:h, 0:w]
+    return np.clip(terms(xx / w, yy / h) @ coef, 0, 255).astype(np.float32)
+
+
 def drawn_margins(upper: np.ndarray, lower: np.ndarray, drawn: DrawnEye, least: float
                   ) -> tuple[np.ndarray, np.ndarray]:
     """``(line, cover)``: ``(2, 9)`` margins each (pixels, as
@@ -308,7 +332,7 @@ def drawn_plate(crop: np.ndarray, drawn: DrawnEye, origin: tuple[int, int], arou
     # dark through in specks along its edge.
     inside = region.astype(np.float32)
     weight = np.maximum(inside, cv2.GaussianBlur(inside, (0, 0), 0.7))[..., None]
-    fill = crop.astype(np.float32) + weight * (colour.astype(np.float32) - crop)
+    fill = crop.astype(np.float32) + weight * (_shaded(crop, skin, colour) - crop)
     fill = np.clip(fill + 0.5, 0, 255).astype(np.uint8)
     # A stroke that runs on past the outline it shares (a nose's line) is drawn on across.
     fill = carry_strokes(fill, crop, region > 0, ~light, drawn.stroke)
