@@ -79,11 +79,16 @@ def on_drawn_mouth(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
 def _bare_skin(rgb: np.ndarray, xy: np.ndarray, iod: float) -> np.ndarray | None:
     """The skin's colour ``(3,) float32`` where the mesh's mouth lies on bare paint (the
     pixels in its lips are mostly, and those between them all, that colour), else None."""
+    # (in a box round the lips: the picture may be many times the mouth's size)
+    k = 2 * max(1, int(round(0.1 * iod))) + 1
+    pts = xy[mesh.LIPS_OUTER]
+    x0, y0 = (max(int(v) - k, 0) for v in pts.min(axis=0))
+    x1, y1 = (int(v) + k + 2 for v in pts.max(axis=0))
+    rgb = rgb[y0:y1, x0:x1]
     h, w = rgb.shape[:2]
     lips, inside = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
-    cv2.fillPoly(lips, [np.round(xy[mesh.LIPS_OUTER]).astype(np.int32)], 1)
-    cv2.fillPoly(inside, [np.round(xy[mesh.LIPS_INNER]).astype(np.int32)], 1)
-    k = 2 * max(1, int(round(0.1 * iod))) + 1
+    cv2.fillPoly(lips, [np.round(pts - (x0, y0)).astype(np.int32)], 1)
+    cv2.fillPoly(inside, [np.round(xy[mesh.LIPS_INNER] - (x0, y0)).astype(np.int32)], 1)
     ring = (cv2.dilate(lips, np.ones((k, k), np.uint8)) > 0) & (lips == 0)
     if not ring.any() or not lips.any():
         return None

@@ -28,6 +28,7 @@ TRAVEL_X = 0.18
 #: (the lids do not follow the gaze).
 TRAVEL_Y = 0.08
 
+
 @dataclass(frozen=True)
 class MotionTrack:
     """Per-frame face motion.

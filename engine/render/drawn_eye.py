@@ -132,14 +132,14 @@ def drawn_eye(rgb: np.ndarray, eye: np.ndarray, iod: float, ink_luma: float
     k = max(1, int(round(STROKE * iod)))
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1))
     enclosed = _enclosed(dark, away, iod, k, edge)
+    if not enclosed.any() or float(away[enclosed].max()) < MIN_REACH * iod:
+        return None
     # A drawn iris in a colour as dark as the strokes (a cartoon's blue) is the eye's too,
     # not ink: what the outline encloses in any colour but ink's joins it (a closed eye
     # left the lower half of such an iris showing as a crescent under its line).
     rgb_box = rgb[y0:y1, x0:x1, :3].astype(np.float32)
     top = rgb_box.max(axis=-1)
     ink = dark & ((top - rgb_box.min(axis=-1)) / np.maximum(top, 1.0) < INK_SATURATION)
-    if not enclosed.any() or float(away[enclosed].max()) < MIN_REACH * iod:
-        return None
     if (ink != dark).any():  # reaching out to the wider box
         border = np.zeros_like(edge)
         border[[0, -1], :] = border[:, [0, -1]] = True
