@@ -162,8 +162,10 @@ def test_varnished_whites_keep_the_teeth_from_turning_olive() -> None:
     """The Mona Lisa (a real painting under a yellow varnish) opened by the jaw: her
     lips are as orange as her skin, which against GRID s1's red lips read as a greener
     light, and s1's teeth turned olive (hue 81 degrees in CIELAB against her eye whites'
-    69, R/G 1.30). Her whites, as yellow as her skin, now have a third of the say in the
-    light's colour: the teeth's hue lies within 8 degrees of the whites' (75)."""
+    69, R/G 1.30). Her whites, as yellow as her skin, had a third of the say in the
+    light's colour (teeth 75, still olive at full size); since the light under which s1's
+    whites would come out greener than hers gives her whites all of it, the teeth are an
+    ochre a little redder than her whites (65 against 69), as s1's are beside his."""
     from engine.media.image import load_image
 
     rgb = load_image(ROOT / "assets" / "samples" / "mona_lisa.png").rgb
@@ -181,7 +183,8 @@ def test_varnished_whites_keep_the_teeth_from_turning_olive() -> None:
     assert inside.sum() > 300
     angle, light = hue(render_frame(rig, m, 0)[inside].astype(np.float64))
     teeth = float(np.median(angle[light > np.percentile(light, 75)]))
-    assert abs(teeth - float(whites[0])) < 8.0, (teeth, float(whites[0]))
+    # Not greener than the whites (s1's teeth are 3 degrees redder than his), and near.
+    assert -6.0 < teeth - float(whites[0]) < 1.0, (teeth, float(whites[0]))
 
 
 def test_inside_as_light_as_the_real_mouth(grid: Path, tmp_path_factory) -> None:

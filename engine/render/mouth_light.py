@@ -41,12 +41,20 @@ WHITES_TOLERANCE = 1.25
 #: :data:`WHITES_SAT_SLACK` (under a varnish the whites are as yellow as the skin: the
 #: Mona Lisa's 0.71 against 0.68). Her lips, as orange as her skin, read as a greener
 #: light than s1's red lips under his, and turned s1's teeth olive (hue 81 degrees in
-#: CIELAB against her whites' 69); heard at a third, 75. ``tools/mouth_eval.py``, the
+#: CIELAB against her whites' 69); heard at a third, 75; with :data:`WHITES_GREENER`, 65. ``tools/mouth_eval.py``, the
 #: validation speakers' inner-mouth colour against the real one (CIEDE2000, median):
 #: all 64 clips 5.2 -> 5.1 (worst 11.9 both), CREMA-D 4.6 -> 4.0, s4hq 5.8 -> 5.9; at a
 #: half share 5.2, at full 5.4 (s4hq 6.1).
 WHITES_CHROMA = 1.0 / 3.0
 WHITES_SAT_SLACK = 0.05
+#: Teeth are never greener than the whites of the eyes in the same light: dentine is
+#: yellow, and s1's teeth are a little redder than his whites (CIELAB hue 72 against 75
+#: degrees). Where skin and lips say a light under which s1's whites would come out
+#: greener (more green against red) than the portrait's own whites, the whites are
+#: the better witness of the light's colour (a varnish or a painter's palette that
+#: colours skin and lips apart from the whites): their share rises to all of it as the
+#: excess of green over red (natural log of the G/R ratios) grows over this span.
+WHITES_GREENER = (0.0, 0.08)
 #: The strips are per-pixel medians over many frames, which flattens the teeth
 #: against the dark between them: rendered on s1's own first frames with his own
 #: tracked motion, the lightness spread inside the lips is 0.84 of his real
@@ -94,8 +102,12 @@ def light_gain(b: InteriorBank, skin_rgb: np.ndarray, lip_rgb: np.ndarray,
         if (saturation(whites) < saturation(skin) + WHITES_SAT_SLACK
                 and 1.0 / WHITES_TOLERANCE <= stand_out <= WHITES_TOLERANCE):
             by_whites = whites / np.maximum(b.whites_rgb, 1.0)
-            chroma = np.exp((1.0 - WHITES_CHROMA) * np.log(ratio / ratio.mean())
-                            + WHITES_CHROMA * np.log(by_whites / by_whites.mean()))
+            greener = float(np.log(max(by_whites[0], 1e-3) / max(by_whites[1], 1e-3)
+                                   * max(ratio[1], 1e-3) / max(ratio[0], 1e-3)))
+            share = WHITES_CHROMA + (1.0 - WHITES_CHROMA) * float(
+                smoothstep(greener, *WHITES_GREENER))
+            chroma = np.exp((1.0 - share) * np.log(ratio / ratio.mean())
+                            + share * np.log(by_whites / by_whites.mean()))
             ratio = float(ratio.mean()) * chroma / float(chroma.mean())
         if saturation(whites) < saturation(skin):
             ratio = ratio * max(1.0, stand_out)
