@@ -41,6 +41,10 @@ def test_darker_skin_keeps_its_teeth_light(closed_lips) -> None:
     dark_rgb = np.where(eyes[..., None], rgb, np.round(0.4 * rgb.astype(np.float32)))
     dark = portrait_rig(dark_rgb.astype(np.uint8))
     assert float(dark.skin_rgb @ LUMA) < 0.45 * float(light.skin_rgb @ LUMA)
+    # A photo's grain shrinks with its light: darkened, it is still no flat drawing (at a
+    # fixed tolerance of 8 levels it read as one, and opened onto a cartoon's inside).
+    assert not light.paint and not dark.paint
+    assert not portrait_rig(np.round(0.25 * rgb.astype(np.float32)).astype(np.uint8)).paint
 
     def interior(rig: PortraitRig) -> float:
         m = motion_track(jaw(), [0.14])
