@@ -400,3 +400,33 @@ def test_a_drawn_mouth_the_mesh_missed_is_the_one_that_talks() -> None:
     astronaut = load_image(ROOT / "assets" / "samples" / "astronaut.png").rgb
     found = detect_faces(astronaut)[0].landmarks
     assert on_drawn_mouth(astronaut, found) is found
+
+
+def test_a_flat_drawing_opens_onto_a_flat_inside() -> None:
+    """The cartoon sample (flat paint) opened by the sample voice: its mouth's inside is
+    drawn as a cartoonist draws one (``engine.render.flat_mouth``), a hole of one colour
+    and white teeth with crisp edges. Measured at the widest frame, inside the inner lips
+    (2 pixels in): the three commonest colours (6-level bins) cover 96 % of the pixels,
+    from 71 bins; with the shaded inside made for a photographed animal, 40 % from 149
+    (a brown gradient under grey, blurred teeth)."""
+    from engine import Animation, analyse_audio, analyse_portrait, load_audio
+    from engine.media.image import load_image
+    from engine.settings import Settings
+
+    portrait = analyse_portrait(load_image(ROOT / "assets" / "samples" / "cartoon_head.png"))
+    rig = portrait.rig
+    assert rig.paint
+    voice = analyse_audio(load_audio(ROOT / "assets" / "samples" / "voice_grid_s1.wav"))
+    motion = Animation(portrait, voice, Settings(fps=25)).motion
+    k = int(np.argmax(motion.mouth_open))
+    out = render_frame(rig, motion, k)[..., :3].astype(np.float32)
+    xy = frame_landmarks(rig, motion, k)[:, :2]
+    inside = polygon_mask(out.shape, np.concatenate([xy[topo.LIPS_INNER_UPPER],
+                                                     xy[topo.LIPS_INNER_LOWER][::-1]]))
+    inside = cv2.erode(inside.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    px = out[inside]
+    assert len(px) > 1000
+    _, counts = np.unique(np.round(px / 6.0).astype(int), axis=0, return_counts=True)
+    assert np.sort(counts)[::-1][:3].sum() > 0.85 * len(px)
+    # the teeth are white, not the drawing's lavender eye whites nor s1's grey
+    assert (px.min(axis=-1) > 235).sum() > 0.1 * len(px)
