@@ -405,10 +405,11 @@ def test_a_drawn_mouth_the_mesh_missed_is_the_one_that_talks() -> None:
 def test_a_flat_drawing_opens_onto_a_flat_inside() -> None:
     """The cartoon sample (flat paint) opened by the sample voice: its mouth's inside is
     drawn as a cartoonist draws one (``engine.render.flat_mouth``), a hole of one colour
-    and white teeth with crisp edges. Measured at the widest frame, inside the inner lips
-    (2 pixels in): the three commonest colours (6-level bins) cover 96 % of the pixels,
-    from 71 bins; with the shaded inside made for a photographed animal, 40 % from 149
-    (a brown gradient under grey, blurred teeth)."""
+    and white teeth with crisp edges, outlined in the line its lips met in. Measured at
+    the widest frame, inside the inner lips (2 pixels in): the three commonest colours
+    (6-level bins) cover 96 % of the pixels, from 71 bins; with the shaded inside made
+    for a photographed animal, 40 % from 149 (a brown gradient under grey, blurred
+    teeth)."""
     from engine import Animation, analyse_audio, analyse_portrait, load_audio
     from engine.media.image import load_image
     from engine.settings import Settings
@@ -430,3 +431,9 @@ def test_a_flat_drawing_opens_onto_a_flat_inside() -> None:
     assert np.sort(counts)[::-1][:3].sum() > 0.85 * len(px)
     # the teeth are white, not the drawing's lavender eye whites nor s1's grey
     assert (px.min(axis=-1) > 235).sum() > 0.1 * len(px)
+    # Its lips meet in a black line (``flat_mouth.drawn_line``): the open mouth is outlined
+    # with it, so the upper lip's inner edge is ink, not the teeth's white (237-250 at
+    # four of its middle five points without the outline).
+    assert rig.paint is not None and rig.paint.line is not None
+    edge = [out[int(round(y)), int(round(x))] @ LUMA for x, y in xy[topo.LIPS_INNER_UPPER[3:8]]]
+    assert max(edge) < 40, edge

@@ -26,7 +26,7 @@ import numpy as np
 
 from engine.render import topology as topo
 from engine.render.colour import LUMA
-from engine.render.flat_mouth import flat_inside
+from engine.render.flat_mouth import flat_inside, outline
 from engine.render.interior import (
     bank,
     contour_profile,
@@ -226,6 +226,8 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     patch = out[y0:y1, x0:x1, :3].astype(np.float32)
     patch += alpha * (color - patch)
     out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
+    if rig.paint is not None and rig.paint.line is not None:
+        outline(out, rig.paint.line, (upper, lower), iod / max(rig.iod, 1e-6), strength)
 
 
 def _corner_lips(color: np.ndarray, rig: PortraitRig, u: np.ndarray) -> None:

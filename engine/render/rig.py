@@ -15,6 +15,7 @@ from engine.errors import NoFaceError
 from engine.motion.rest import uncrossed_lips
 from engine.render import topology as topo
 from engine.render.draw_order import hidden_first
+from engine.render.flat_mouth import FlatPaint, flat_paint_of
 from engine.render.gaze import whites
 from engine.render.interior import bank
 from engine.render.lips import (
@@ -30,7 +31,6 @@ from engine.render.painted_lids import PAINT_ROUNDNESS, LidPlate, build_plates
 from engine.render.samples import (
     edge_blur,
     eyes_shown,
-    flat_paint,
     hue_spread,
     portrait_colours,
     shows_teeth,
@@ -143,8 +143,9 @@ class PortraitRig:
         blur: how soft the picture is around the mouth, the sigma of its edges in
             pixels (:func:`engine.render.samples.edge_blur`; about 1 when sharp): the
             teeth laid in its mouth are made as soft as that.
-        paint: the skin round the mouth is a drawing's flat paint
-            (:func:`engine.render.samples.flat_paint`): its mouth opens onto paint.
+        paint: the skin round the mouth is a drawing's flat paint, and whether its
+            lips meet in a drawn line (:func:`engine.render.flat_mouth.flat_paint_of`):
+            its mouth opens onto a flat inside; None for a photo or a painting.
         lid_plates: per eye, its closed lid (:mod:`engine.render.painted_lids`):
             a human one (the mesh also slides the lid down over the eye,
             :mod:`engine.render.pose`), or that of a large round eye
@@ -182,7 +183,7 @@ class PortraitRig:
     hue_spread: float
     eyes_shown: tuple[bool, bool]
     blur: float
-    paint: bool
+    paint: FlatPaint | None
     teeth_gain: np.ndarray
     _levels: OrderedDict[tuple[int, int], np.ndarray] = field(
         default_factory=OrderedDict, repr=False
@@ -403,7 +404,7 @@ class PortraitRig:
             hue_spread=hue_spread(face_rgb),
             eyes_shown=shown,
             blur=edge_blur(face_rgb, face_lm, iod),
-            paint=flat_paint(face_rgb, face_lm, iod),
+            paint=flat_paint_of(face_rgb, face_lm, iod, skin_rgb),
             teeth_gain=gain,
         )
 
