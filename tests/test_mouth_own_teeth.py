@@ -295,3 +295,20 @@ def test_opening_past_a_dark_mouth_shows_teeth_at_both_lips(grid: Path) -> None:
                             for t0, t1 in ((0.1, 0.3), (0.35, 0.5), (0.6, 0.8)))
     assert upper > 140.0 and lower > 140.0
     assert middle < 0.5 * min(upper, lower)
+
+
+def test_the_mouth_is_dark_behind_its_own_upper_teeth(s4hq_teeth) -> None:
+    """s4hq's own upper teeth, her jaw dropped to a gap of 0.24 IOD (wider than she
+    opens: *Mouth* 2 to 3): right under their biting edges the mouth is dark (luma 34
+    from 0.35 to 0.6 of the way down the gap), not a band of s1's lit cavity brown that
+    darkened downwards, away from the teeth (62; ``own_teeth._cavity``)."""
+    _, rig = s4hq_teeth
+    m = motion_track(jaw(), [0.15])
+    xy = frame_landmarks(rig, m, 0)
+    gap = (xy[14, :2] - xy[13, :2]) @ mouth_normal(xy) / rig.iod
+    assert 0.2 < gap < 0.3, gap
+    out = render_frame(rig, m, 0)
+    teeth, under = (_across_gap(out, xy, rig.iod, t0, t1) for t0, t1 in ((0.05, 0.25),
+                                                                        (0.35, 0.6)))
+    assert teeth > 110.0, teeth
+    assert under < 45.0, under

@@ -91,7 +91,13 @@ def _cavity(rig: PortraitRig, u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarra
         return ((0.3 + 0.45 * edge) * (1.0 - 0.4 * side**2))[..., None] * own
     lit = b.cavity_rgb * rig.teeth_gain
     colour = lit if float(lit @ LUMA) > float(own @ LUMA) else own
-    return cavity_shade(u, d_top, d_bot, iod)[..., None] * colour
+    # Under the portrait's own upper teeth, not under a lip: their biting edges stand as
+    # deep in the mouth as s1's upper teeth are long, and little light reaches past them;
+    # along the whole mouth, its corners too (a smile's teeth end short of its corners,
+    # where the gap opens under the dark between them and the lips).
+    shown = float(smoothstep(rig.teeth_end * rig.rest_gap, *OWN_LOWER).max())
+    deeper = shown * UPPER_TEETH[0] * iod
+    return cavity_shade(u, d_top + deeper, d_bot, iod)[..., None] * colour
 
 
 def _from_lip(b: InteriorBank, which: str, need: np.ndarray, u: np.ndarray,
