@@ -138,6 +138,9 @@ def drawn_line(rgb: np.ndarray, lm: np.ndarray, iod: float, skin_rgb: np.ndarray
     normal = mouth_normal(lm[:, :2].astype(np.float64))
     steps = np.arange(-LINE_REACH * iod, LINE_REACH * iod + 0.25, 0.5)
     dark = INK_LUMA * float(np.asarray(skin_rgb, np.float32) @ LUMA)
+    # The run must cross within 2 px (4 half-pixel steps) of where the lips meet.
+    mid = len(steps) // 2
+    first = max(mid - 4, 0)
     widths, inks = [], []
     for p in meet[2:-2]:
         q = (p[None] + steps[:, None] * normal[None]).astype(np.float32)
@@ -145,11 +148,10 @@ def drawn_line(rgb: np.ndarray, lm: np.ndarray, iod: float, skin_rgb: np.ndarray
         top = col.max(axis=1)
         ink = (col @ LUMA < dark) & ((top - col.min(axis=1)) / np.maximum(top, 1.0)
                                       < INK_SATURATION)
-        mid = len(steps) // 2
-        near = np.flatnonzero(ink[max(mid - 4, 0):mid + 5])
+        near = first + np.flatnonzero(ink[first:mid + 5])
         if not len(near):
             continue
-        i = max(mid - 4, 0) + int(near[np.argmin(np.abs(near + max(mid - 4, 0) - mid))])
+        i = int(near[np.argmin(np.abs(near - mid))])
         a, b = i, i
         while a > 0 and ink[a - 1]:
             a -= 1

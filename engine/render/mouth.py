@@ -211,7 +211,7 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
         color *= rig.teeth_gain
         restore_contrast(color, inside)
         _corner_lips(color, rig, u)
-    elif rig.paint:  # a flat drawing: its inside drawn flat, as a cartoonist would
+    elif rig.paint is not None:  # a flat drawing: its inside drawn flat, as a cartoonist would
         color = flat_inside(rig.lip_rgb, opening, u, d_top, d_bot, iod, teeth)
     else:  # paint keeps its own corners
         color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod, teeth, tongue)
