@@ -312,3 +312,31 @@ def test_the_mouth_is_dark_behind_its_own_upper_teeth(s4hq_teeth) -> None:
                                                                         (0.35, 0.6)))
     assert teeth > 110.0, teeth
     assert under < 45.0, under
+
+
+def test_teeth_shown_in_a_blurred_mouth_open_as_one_row(grid: Path) -> None:
+    """GRID s34 lbwh5n, frame 41 at 1024 px: lips parted over her upper and lower teeth,
+    blurred. Beside the middle, where upper teeth reach 0.91 of the gap, a shadow read as a
+    dark band over lower teeth (0.34 at two columns): as the jaw dropped the teeth went
+    down with it on that side and stayed up on the other, and the mouth tore open on a
+    slant. The upper teeth are one row (``lips._one_row``): the gap's darkest point lies
+    as deep at 0.3 and at 0.7 of the way along the mouth (0.55 of the gap both; 0.55 and
+    0.15 before)."""
+    rgb = video_frame(grid / "s34" / "video" / "lbwh5n.mp4", 41)
+    h, w = rgb.shape[:2]
+    rgb = cv2.resize(rgb, (round(w * 1024 / max(h, w)), round(h * 1024 / max(h, w))),
+                     interpolation=cv2.INTER_CUBIC)
+    rig = portrait_rig(rgb)
+    assert rig.keep_teeth
+    assert float(np.ptp(rig.mouth_split[1:-1])) < 0.2, rig.mouth_split
+    m = motion_track(jaw(), [0.1])
+    xy = frame_landmarks(rig, m, 0)
+    out = render_frame(rig, m, 0)
+    t = np.linspace(0.05, 0.95, 10)
+    darkest = []
+    for k in (3, 7):
+        a, b = xy[topo.LIPS_INNER_UPPER[k], :2], xy[topo.LIPS_INNER_LOWER[k], :2]
+        luma = [out[int(round(p[1])), int(round(p[0])), :3].astype(np.float64) @ LUMA
+                for p in (a + s * (b - a) for s in t)]
+        darkest.append(float(t[int(np.argmin(luma))]))
+    assert abs(darkest[0] - darkest[1]) < 0.2, darkest

@@ -59,6 +59,9 @@ REDDER = 0.02
 #: lower lip, shows its lower teeth under an upper lip that hides the upper ones
 #: (:func:`content_split`).
 DARK_TOP = (0.15, 0.45)
+#: Upper teeth shown in the middle down to this share of the gap are one row with the
+#: columns beside them: none parts more than the second value above them (:func:`_one_row`).
+ONE_ROW = (0.5, 0.2)
 #: A content shown between the lips stretches to at most this times its height
 #: in the portrait where a lip draws back from it (revealing more of the teeth).
 STRETCH = 1.6
@@ -223,7 +226,7 @@ def content_split(rgb: np.ndarray, xy: np.ndarray, skin_rgb: np.ndarray
     the lower ones, under a lip that hides the upper teeth: the split is at their top and
     no upper teeth show (CREMA-D 1001 NEU frame 32, 0.28-0.34 across; read as upper teeth
     ending at 0.72 before, they stayed under the upper lip as the jaw dropped, where his
-    video shows the dark). Both smoothed along the mouth.
+    video shows the dark). The upper teeth are one row (:func:`_one_row`); both smoothed.
 
     Args:
         rgb: ``(H, W, 3) uint8`` the portrait.
@@ -253,8 +256,24 @@ def content_split(rgb: np.ndarray, xy: np.ndarray, skin_rgb: np.ndarray
             split[k] = t[e + after[0]]
         elif split[k] >= 1.0 and len(after) and search[min(e, len(t) - 1)]:
             split[k] = t[e]  # bright but redder than teeth right under them: the jaw's
+    _one_row(split, end)
     split = _along_mouth_median(split)
     return split, np.minimum(_along_mouth_median(end), split)
+
+
+def _one_row(split: np.ndarray, end: np.ndarray) -> None:
+    """The upper teeth are one row (:data:`ONE_ROW`): a column beside the middle's teeth
+    that would part well above where they end takes the middle's reading, in place. In a
+    blurred picture a shadow read as a dark band over lower teeth (GRID s34 lbwh5n frame
+    41: 0.34 beside 0.91), and the mouth tore open on a slant."""
+    middle = slice(COLUMNS // 2 - 1, COLUMNS // 2 + 2)
+    teeth_end = float(np.median(end[middle]))
+    if teeth_end < ONE_ROW[0]:
+        return
+    torn = split < teeth_end - ONE_ROW[1]
+    torn[[0, -1]] = False  # the corners' dark is a corridor of its own
+    split[torn] = float(np.median(split[middle]))
+    end[torn] = teeth_end
 
 
 def rest_rows(xy: np.ndarray, split: np.ndarray | None = None) -> np.ndarray:
