@@ -11,5 +11,11 @@ LUMA.setflags(write=False)
 
 def saturation(rgb: np.ndarray) -> float:
     """(max - min) / max of a colour ``(3,)``: 0 for grey, 1 for a pure hue."""
-    top = float(np.max(rgb))
-    return (top - float(np.min(rgb))) / max(top, 1.0)
+    return float(saturations(np.asarray(rgb, np.float64)))
+
+
+def saturations(rgb: np.ndarray) -> np.ndarray:
+    """:func:`saturation` of each colour of ``(..., 3)``: ``(...)``, float32 at least."""
+    rgb = np.asarray(rgb, np.result_type(rgb, np.float32))
+    top = rgb.max(axis=-1)
+    return (top - rgb.min(axis=-1)) / np.maximum(top, 1.0)

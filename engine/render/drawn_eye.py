@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from engine.render.colour import LUMA
+from engine.render.colour import LUMA, saturations
 from engine.render.eye_outline import eye_frame, lid_outline
 from engine.render.strokes import carry_strokes
 
@@ -138,8 +138,7 @@ def drawn_eye(rgb: np.ndarray, eye: np.ndarray, iod: float, ink_luma: float
     # not ink: what the outline encloses in any colour but ink's joins it (a closed eye
     # left the lower half of such an iris showing as a crescent under its line).
     rgb_box = rgb[y0:y1, x0:x1, :3].astype(np.float32)
-    top = rgb_box.max(axis=-1)
-    ink = dark & ((top - rgb_box.min(axis=-1)) / np.maximum(top, 1.0) < INK_SATURATION)
+    ink = dark & (saturations(rgb_box) < INK_SATURATION)
     if (ink != dark).any():  # reaching out to the wider box
         border = np.zeros_like(edge)
         border[[0, -1], :] = border[:, [0, -1]] = True

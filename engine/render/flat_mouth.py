@@ -17,7 +17,8 @@ import cv2
 import numpy as np
 
 from engine.render import topology as topo
-from engine.render.colour import LUMA
+from engine.render.colour import LUMA, saturations
+from engine.render.drawn_eye import INK_SATURATION
 from engine.render.interior import TONGUE, smoothstep
 from engine.render.lips import mouth_normal
 from engine.render.samples import flat_paint
@@ -41,9 +42,9 @@ TEETH_ARCH = 0.8
 #: The tongue rises this share of the gap at the middle, across this share of the
 #: half-width, growing (not fading) in as the mouth opens wide (:data:`TONGUE`).
 TONGUE_SHARE, TONGUE_ARCH = 0.4, 0.7
-#: Ink: darker than this share of the skin's luma, and greyer than this saturation
-#: ((max - min) / max; a drawing's black or dark brown lines, not its red lips).
-INK_LUMA, INK_SATURATION = 0.5, 0.5
+#: Ink: darker than this share of the skin's luma, and greyer than a drawn eye's ink
+#: (:data:`engine.render.drawn_eye.INK_SATURATION`: black or dark brown lines, not red lips).
+INK_LUMA = 0.5
 #: Lips meet in a drawn line where at least this many of the inner lips' middle seven
 #: columns cross a run of ink, the runs' median at most the second value wide and sought
 #: within the third of where the lips meet (inter-ocular distances). Found on 11 of the
@@ -141,13 +142,12 @@ def drawn_line(rgb: np.ndarray, lm: np.ndarray, iod: float, skin_rgb: np.ndarray
     # The run must cross within 2 px (4 half-pixel steps) of where the lips meet.
     mid = len(steps) // 2
     first = max(mid - 4, 0)
+    # One sampling of every column: (columns, steps, 3).
+    q = (meet[2:-2, None] + steps[None, :, None] * normal).astype(np.float32)
+    cols = cv2.remap(px, q[..., 0], q[..., 1], cv2.INTER_LINEAR)
+    inky = (cols @ LUMA < dark) & (saturations(cols) < INK_SATURATION)
     widths, inks = [], []
-    for p in meet[2:-2]:
-        q = (p[None] + steps[:, None] * normal[None]).astype(np.float32)
-        col = cv2.remap(px, q[None, :, 0], q[None, :, 1], cv2.INTER_LINEAR)[0]
-        top = col.max(axis=1)
-        ink = (col @ LUMA < dark) & ((top - col.min(axis=1)) / np.maximum(top, 1.0)
-                                      < INK_SATURATION)
+    for col, ink in zip(cols, inky, strict=True):
         near = first + np.flatnonzero(ink[first:mid + 5])
         if not len(near):
             continue

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from engine.render import topology as topo
-from engine.render.colour import LUMA, saturation
+from engine.render.colour import LUMA, saturation, saturations
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def shows_teeth(rgb: np.ndarray, lm: np.ndarray, skin: np.ndarray, iod: float) -
     if len(px) < 10:
         return False
     lum = px @ LUMA
-    sat = (px.max(axis=1) - px.min(axis=1)) / np.maximum(px.max(axis=1), 1.0)
+    sat = saturations(px)
     skin_sat = saturation(skin)
     teeth = (lum > 0.75 * float(skin @ LUMA)) & (sat < max(0.35, skin_sat))
     share = float(teeth.mean())
