@@ -402,6 +402,30 @@ def test_a_drawn_mouth_the_mesh_missed_is_the_one_that_talks() -> None:
     assert on_drawn_mouth(astronaut, found) is found
 
 
+def test_a_drawn_mouth_opens_along_the_line_its_lips_meet_in() -> None:
+    """The cartoon sample's drawn mouth: an outline round an orange upper and lower lip
+    that meet in a black line, whose left corner curls up to the outline. The mesh's inner
+    lips are carried onto that line from one corner to the other, so the mouth opens where
+    the drawn lips part, with the upper lip's paint above the gap. Measured: the upper
+    lip's orange lies above 17 of the 18 inner-lip points now (the last at the thin right
+    corner); 10 before, when the line was aimed straight at the corners and the left half
+    of the inner lips lay on the outline (the open mouth then zigzagged across the upper
+    lip)."""
+    from engine import analyse_portrait
+    from engine.face.drawn_mouth import _INNER_LOWER, _INNER_UPPER
+    from engine.media.image import load_image
+
+    image = load_image(ROOT / "assets" / "samples" / "cartoon_head.png")
+    rig = analyse_portrait(image).rig
+    rgb = image.rgb[..., :3].astype(np.float32)
+    lip = (rgb @ LUMA > 100) & (rgb[..., 0] - rgb[..., 2] > 120)  # orange paint: no ink, no skin
+    above = []
+    for i in _INNER_UPPER + _INNER_LOWER:
+        x, y = np.round(rig.landmarks[i, :2]).astype(int)
+        above.append(bool(lip[max(y - 40, 0):y, x].any()))
+    assert sum(above) >= 16, above
+
+
 def test_a_flat_drawing_opens_onto_a_flat_inside() -> None:
     """The cartoon sample (flat paint) opened by the sample voice: its mouth's inside is
     drawn as a cartoonist draws one (``engine.render.flat_mouth``), a hole of one colour

@@ -143,7 +143,7 @@ def _lip_targets(xy: np.ndarray, island: np.ndarray, luma: np.ndarray,
     """Where each of the mesh's lip points goes on the drawn mouth ``island``: at the
     column as far along the drawn mouth as the point is along the mesh's (corner to
     corner), the outer lips to its top and its bottom, the inner lips (closed) to the
-    line where its lips meet (:func:`_meeting_line`); the corners to its ends."""
+    line where its lips meet (:func:`_meeting_track`); the corners to its ends."""
     ys, xs = np.nonzero(island)
     lo, hi = int(xs.min()), int(xs.max())
     ends = {x: float(ys[xs == x].mean()) for x in (lo, hi)}
@@ -154,13 +154,7 @@ def _lip_targets(xy: np.ndarray, island: np.ndarray, luma: np.ndarray,
     targets = {mesh.MOUTH_RIGHT: np.array([hi if flip else lo, ends[hi if flip else lo]]),
                mesh.MOUTH_LEFT: np.array([lo if flip else hi, ends[lo if flip else hi]])}
     targets = {i: p + (ox, oy) for i, p in targets.items()}
-    # The line where the lips meet: found at the middle column, then followed out to the
-    # corners (a mouth drawn with more than one line between its lips keeps to one).
-    present = np.unique(xs)  # (an island need not be whole in every column)
-    mid = int(present[np.argmin(np.abs(present - 0.5 * (lo + hi)))])
-    col = ys[xs == mid]
-    found = _meeting_line(luma[col.min():col.max() + 1, mid], None)
-    meet_mid = col.min() + found if found is not None else 0.5 * (col.min() + col.max())
+    meet = _meeting_track(island, luma, lo, hi)
     for part, ring in (("top", _OUTER_UPPER), ("bottom", _OUTER_LOWER),
                        ("meet", _INNER_UPPER + _INNER_LOWER)):
         for i in ring:
@@ -170,16 +164,44 @@ def _lip_targets(xy: np.ndarray, island: np.ndarray, luma: np.ndarray,
             if not len(col):
                 continue
             top, bottom = int(col.min()), int(col.max())
-            if part == "meet":
-                end = ends[lo] if x < mid else ends[hi]
-                t = abs(x - mid) / max(abs((lo if x < mid else hi) - mid), 1)
-                guess = meet_mid + t * (end - meet_mid)
-                k = _meeting_line(luma[top:bottom + 1, x], guess - top)
-                y = top + k if k is not None else guess
-            else:
-                y = top if part == "top" else bottom
+            y = meet[x - lo] if part == "meet" else top if part == "top" else bottom
             targets[i] = np.array([x + ox, y + oy], np.float64)
     return targets
+
+
+def _meeting_track(island: np.ndarray, luma: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """``(hi - lo + 1,) float64`` the row (pixels in the crop) of the line where the drawn
+    lips meet, at each column from ``lo`` to ``hi`` of the ``island``: found at the middle
+    column, then followed out to each corner, column by column, keeping to the run of ink
+    nearest to where the last column's lay across the mouth's height (a mouth drawn with
+    more than one line between its lips, or whose corner curls up to its outline, keeps to
+    one line: aimed at a straight line to the corner, the left half of the cartoon sample's
+    inner lips went onto its outline). Where a column shows no such line (a mouth drawn as
+    two lines round its lips' colour) the line keeps its place across the mouth's height,
+    so that it follows a curved mouth."""
+    spans = {}  # column -> the island's top and bottom row there (it need not be whole)
+    for x in range(lo, hi + 1):
+        rows = np.flatnonzero(island[:, x])
+        if len(rows):
+            spans[x] = (int(rows.min()), int(rows.max()))
+    mid = min(spans, key=lambda x: abs(x - 0.5 * (lo + hi)))
+    top, bottom = spans[mid]
+    found = _meeting_line(luma[top:bottom + 1, mid], None)
+    # where the line lies across the mouth's height there (0 its top, 1 its bottom)
+    start = found / max(bottom - top, 1) if found is not None else 0.5
+    track = np.empty(hi - lo + 1, np.float64)
+    for step, stop in ((-1, lo - 1), (1, hi + 1)):
+        share, y = start, top + start * (bottom - top)
+        for x in range(mid if step < 0 else mid + 1, stop, step):
+            span = spans.get(x)
+            if span is not None:
+                t, b = span
+                k = _meeting_line(luma[t:b + 1, x], share * (b - t))
+                if k is not None:
+                    share = k / max(b - t, 1)
+                y = t + share * (b - t)
+            track[x - lo] = y
+    return track
 
 
 def _meeting_line(luma: np.ndarray, near: float | None) -> int | None:
@@ -193,7 +215,10 @@ def _meeting_line(luma: np.ndarray, near: float | None) -> int | None:
     runs = list(zip(edges[::2], edges[1::2], strict=True))
     if len(runs) == 1 and runs[0][1] - runs[0][0] == len(luma):
         return len(luma) // 2
-    inner = [r for r in runs if r[0] > 0 and r[1] < len(luma)]
+    # The first and the last run are the outline, whether or not an anti-aliased pixel
+    # lies outside them (on a smiley drawn as two lines round its red lips, a meeting line
+    # taken from one outline to the other in turn zigzagged across them).
+    inner = runs[1:-1] if len(runs) > 1 else [r for r in runs if r[0] > 0 and r[1] < len(luma)]
     if not inner:
         return None
     at = 0.5 * len(luma) if near is None else near
