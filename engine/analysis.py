@@ -20,9 +20,11 @@ from engine.errors import AudioError, FaceTooSmallError, NoFaceError
 from engine.face import MIN_FACE_SIZE, Face, detect_faces
 from engine.face.align import face_angles
 from engine.face.drawn_mouth import on_drawn_mouth
+from engine.face.fit import ALL_POINTS
 from engine.media.audio import Audio
 from engine.media.image import Image
 from engine.render import PortraitRig
+from engine.render.flat_mouth import onto_drawn_line
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +124,9 @@ def analyse_portrait(
         FaceTooSmallError: the chosen face is smaller than :data:`MIN_FACE_SIZE`.
     """
     if landmarks is not None:
-        pts = np.asarray(landmarks, dtype=np.float32).reshape(468, 3)
+        # a flat drawing's placed lips carried onto its drawn line; the placed points stay
+        pts = onto_drawn_line(image.rgb, np.asarray(landmarks, dtype=np.float32).reshape(468, 3),
+                              tuple(ALL_POINTS.values()))
         return PortraitAnalysis(image, [], -1, pts, PortraitRig.build(image.rgb, image.alpha, pts))
     faces = detect_faces(image.rgb)
     if not faces:

@@ -21,6 +21,7 @@ from cli.main import main as cli_main
 from engine.face import detect_faces, mesh
 from engine.face.fit import FIT_POINTS, fit_face, load_points_json
 from engine.render import frame_landmarks
+from engine.render import topology as topo
 from tests.conftest import ROOT
 
 CAT = ROOT / "assets" / "samples" / "chelsea.png"
@@ -243,3 +244,27 @@ def test_drawn_face_talks_and_blinks(grid: Path) -> None:
             assert np.all(np.abs(np.median(lid, 0) - face) < 12), (np.median(lid, 0), face)
             ink = (lid.max(axis=1) < 90).mean()  # the lash line: thin, but there
             assert 0.01 < ink < 0.15, ink
+
+
+def test_placed_lips_are_carried_onto_the_drawn_line() -> None:
+    """The bear's mouth is one dark line; its placed corners and lip middles are on it,
+    but the lips fitted between them lie 3 to 9 px above it on each side, and opening
+    there split the line into streaks on both lips. The analysis carries the inner lips
+    onto the line (``engine.render.flat_mouth.onto_drawn_line``), the placed points
+    staying where they were put: where the lips meet now lies on the line's ink at all 9
+    inner columns (3 before; the line's luma 23-39 on paint of 209)."""
+    image = engine.load_image(DRAWN)
+    points = load_points_json(DRAWN_POINTS, image.rgb.shape)
+    landmarks = fit_face(points, image.rgb.shape)
+    analysis = engine.analyse_portrait(image, landmarks=landmarks)
+    for name, i in FIT_POINTS.items():
+        assert np.array_equal(analysis.landmarks[i], landmarks[i]), name
+    rig = analysis.rig
+    meet = 0.5 * (rig.landmarks[topo.LIPS_INNER_UPPER] + rig.landmarks[topo.LIPS_INNER_LOWER])
+    luma = image.rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    on_line = [luma[int(round(y)), int(round(x))] < 60 for x, y in meet[1:-1, :2]]
+    assert all(on_line), on_line
+    # A photo is left as placed.
+    photo = engine.load_image(ROOT / "assets" / "samples" / "astronaut.png")
+    found = detect_faces(photo.rgb)[0].landmarks
+    assert np.array_equal(engine.analyse_portrait(photo, landmarks=found).landmarks, found)

@@ -20,8 +20,8 @@ from engine.render import topology as topo
 from engine.render.colour import LUMA, saturations
 from engine.render.drawn_eye import INK_SATURATION
 from engine.render.interior import TONGUE, smoothstep
-from engine.render.lips import mouth_normal
-from engine.render.samples import flat_paint
+from engine.render.lips import mouth_normal, spread_lips
+from engine.render.samples import flat_paint, paint_colour
 
 #: The hole: the lips' colour times this, per channel (a deep maroon under red, cream
 #: or yellow lips alike).
@@ -45,13 +45,18 @@ TONGUE_SHARE, TONGUE_ARCH = 0.4, 0.7
 #: Ink: darker than this share of the skin's luma, and greyer than a drawn eye's ink
 #: (:data:`engine.render.drawn_eye.INK_SATURATION`: black or dark brown lines, not red lips).
 INK_LUMA = 0.5
+#: Moving placed lips onto a drawn line (:func:`onto_drawn_line`), ink is also what is darker
+#: than this share of the paint round the mouth, whatever its hue: the bear sample's dark
+#: brown line (luma 26-37 on paint of 210) reads 0.57-0.63 saturated as (max - min) / max.
+INK_DARK = 0.25
 #: Lips meet in a drawn line where at least this many of the inner lips' middle seven
 #: columns cross a run of ink, the runs' median at most the second value wide and sought
 #: within the third of where the lips meet (inter-ocular distances). Found on 11 of the
 #: 30 Open Clip Art Library faces (at their own size) that read as flat paint, 0.007 to
-#: 0.035 IOD wide, the cartoon sample among them (black, 2 px: 0.007 IOD). Not on the
-#: bear sample (placed by hand): its line lies 3 to 9 px above where the placed lips
-#: meet, and an outline drawn there would double it.
+#: 0.035 IOD wide, the cartoon sample among them (black, 2 px: 0.007 IOD). On the bear
+#: sample (placed by hand) only since its lips are carried onto its line
+#: (:func:`onto_drawn_line`), and as 0.5 px of its fringe: its dark brown core is too
+#: saturated for ink against the skin colour read from its green fur.
 LINE_COLUMNS, LINE_WIDTH, LINE_REACH = 5, 0.04, 0.04
 
 
@@ -119,6 +124,66 @@ def flat_paint_of(rgb: np.ndarray, lm: np.ndarray, iod: float, skin_rgb: np.ndar
     return FlatPaint(drawn_line(rgb, lm, iod, skin_rgb))
 
 
+def _across(rgb: np.ndarray, lm: np.ndarray, iod: float, level: float, columns: slice,
+            dark: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The picture sampled across the mouth where the lips meet, at half-pixel steps along
+    its normal out to :data:`LINE_REACH` each way, at ``columns`` of the inner lips'
+    eleven: ``(steps (n,) px, rgb (c, n, 3) float32, ink (c, n) bool)``; ink is darker than
+    :data:`INK_LUMA` of the luma ``level`` and greyer than :data:`INK_SATURATION`, or
+    darker than ``dark`` of it whatever its hue."""
+    meet = 0.5 * (lm[topo.LIPS_INNER_UPPER, :2] + lm[topo.LIPS_INNER_LOWER, :2]).astype(np.float64)
+    normal = mouth_normal(lm[:, :2].astype(np.float64))
+    steps = np.arange(-LINE_REACH * iod, LINE_REACH * iod + 0.25, 0.5)
+    q = (meet[columns, None] + steps[None, :, None] * normal).astype(np.float32)
+    cols = cv2.remap(rgb[..., :3].astype(np.float32), q[..., 0], q[..., 1], cv2.INTER_LINEAR)
+    luma = cols @ LUMA
+    ink = (luma < INK_LUMA * level) & ((saturations(cols) < INK_SATURATION) | (luma < dark * level))
+    return steps, cols, ink
+
+
+def onto_drawn_line(rgb: np.ndarray, landmarks: np.ndarray, fixed: tuple[int, ...] = ()
+                    ) -> np.ndarray:
+    """``(468, 3) float32`` landmarks (pixels) whose inner lips are moved onto the drawn
+    line a flat drawing's lips meet in, where one lies within :data:`LINE_REACH` of them;
+    ``landmarks`` themselves otherwise (a photo, a painting, no such line, or the lips on it
+    already). Each inner-lip column keeps its gap and moves along the mouth's normal to
+    the middle of the run of ink nearest where the lips meet, the points inside the lips
+    with it (:func:`engine.render.lips.spread_lips`); points in ``fixed`` (placed by hand)
+    stay. A mouth placed by hand on a drawn line is seldom on it to the pixel (the bear
+    sample's lies 3 to 9 px off its fitted lips), and opening between the wrong rows split
+    the line into streaks on both lips. ``rgb``: ``(H, W, 3) uint8`` the picture."""
+    lm = np.asarray(landmarks, np.float64)
+    xy = lm[:, :2]
+    iod = float(np.linalg.norm(xy[topo.EYE_OUTER[1]] - xy[topo.EYE_OUTER[0]]))
+    skin = paint_colour(rgb, xy, iod) if iod >= 8.0 else None
+    if skin is None:
+        return landmarks
+    up, lo = topo.LIPS_INNER_UPPER[1:-1], topo.LIPS_INNER_LOWER[1:-1]
+    steps, _, inky = _across(rgb, xy, iod, float(skin @ LUMA), slice(1, -1), INK_DARK)
+    found, offsets, widths = [], [], []
+    for j, ink in enumerate(inky):
+        runs = np.flatnonzero(np.diff(np.r_[0, ink.astype(np.int8), 0])).reshape(-1, 2)
+        if not len(runs):
+            continue
+        centres = 0.5 * (steps[runs[:, 0]] + steps[runs[:, 1] - 1])
+        k = int(np.argmin(np.abs(centres)))
+        found.append(j)
+        offsets.append(centres[k])
+        widths.append(0.5 * (runs[k, 1] - runs[k, 0]))
+    if (len(found) < len(up) - 2 or float(np.median(widths)) > LINE_WIDTH * iod
+            or float(np.max(np.abs(offsets))) < 1.0):
+        return landmarks
+    shift = np.interp(np.arange(len(up)), found, offsets)[:, None] * mouth_normal(xy)
+    moved = xy.copy()
+    for ids in (up, lo):
+        keep = np.isin(ids, fixed)
+        moved[ids[~keep]] += shift[~keep]
+    spread_lips(xy, moved)
+    out = np.asarray(landmarks, np.float32).copy()
+    out[:, :2] = moved
+    return out
+
+
 def drawn_line(rgb: np.ndarray, lm: np.ndarray, iod: float, skin_rgb: np.ndarray
                ) -> tuple[np.ndarray, float] | None:
     """``(ink (3,) float32, width px)`` of the drawn line the lips meet in, or None.
@@ -132,20 +197,11 @@ def drawn_line(rgb: np.ndarray, lm: np.ndarray, iod: float, skin_rgb: np.ndarray
         rgb: ``(h, w, 3) uint8`` the picture; lm: ``(468, 2+)`` its landmarks, pixels.
         iod: inter-ocular distance, pixels; skin_rgb: ``(3,)`` the skin's colour.
     """
-    px = rgb[..., :3].astype(np.float32)
-    up = lm[topo.LIPS_INNER_UPPER, :2].astype(np.float64)
-    lo = lm[topo.LIPS_INNER_LOWER, :2].astype(np.float64)
-    meet = 0.5 * (up + lo)
-    normal = mouth_normal(lm[:, :2].astype(np.float64))
-    steps = np.arange(-LINE_REACH * iod, LINE_REACH * iod + 0.25, 0.5)
-    dark = INK_LUMA * float(np.asarray(skin_rgb, np.float32) @ LUMA)
+    steps, cols, inky = _across(rgb, lm, iod, float(np.asarray(skin_rgb, np.float32) @ LUMA),
+                                slice(2, -2))
     # The run must cross within 2 px (4 half-pixel steps) of where the lips meet.
     mid = len(steps) // 2
     first = max(mid - 4, 0)
-    # One sampling of every column: (columns, steps, 3).
-    q = (meet[2:-2, None] + steps[None, :, None] * normal).astype(np.float32)
-    cols = cv2.remap(px, q[..., 0], q[..., 1], cv2.INTER_LINEAR)
-    inky = (cols @ LUMA < dark) & (saturations(cols) < INK_SATURATION)
     widths, inks = [], []
     for col, ink in zip(cols, inky, strict=True):
         near = first + np.flatnonzero(ink[first:mid + 5])

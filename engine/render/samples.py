@@ -196,6 +196,12 @@ def flat_paint(rgb: np.ndarray, lm: np.ndarray, iod: float) -> bool:
     0.51 at most; 50 of the 69 Open Clip Art Library faces the detector finds 0.8 or more
     (flat cartoons and illustrations; 50 at a fixed 8 levels too), the shaded and traced
     ones less."""
+    return paint_colour(rgb, lm, iod) is not None
+
+
+def paint_colour(rgb: np.ndarray, lm: np.ndarray, iod: float) -> np.ndarray | None:
+    """``(3,) float32`` the flat paint round the mouth (:func:`flat_paint`), its median
+    colour 0..255; None where the skin there is no flat paint."""
     h, w = rgb.shape[:2]
     lips = np.zeros((h, w), np.uint8)
     cv2.fillPoly(lips, [np.round(lm[topo.LIPS_OUTER, :2]).astype(np.int32)], 1)
@@ -206,12 +212,12 @@ def flat_paint(rgb: np.ndarray, lm: np.ndarray, iod: float) -> bool:
 
     band = grown(0.12) & ~grown(0.03)
     if not band.any():
-        return False
+        return None
     px = rgb[band][:, :3].astype(np.float32)
     median = np.median(px, axis=0)
     levels = max(PAINT_LEVELS[0] * float(median @ LUMA), PAINT_LEVELS[1])
     near = np.abs(px - median).max(axis=1) <= levels
-    return bool(near.mean() >= PAINT_SHARE)
+    return median.astype(np.float32) if near.mean() >= PAINT_SHARE else None
 
 
 def edge_blur(rgb: np.ndarray, lm: np.ndarray, iod: float) -> float:
