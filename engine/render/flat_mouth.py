@@ -155,11 +155,11 @@ def onto_drawn_line(rgb: np.ndarray, landmarks: np.ndarray, fixed: tuple[int, ..
     lm = np.asarray(landmarks, np.float64)
     xy = lm[:, :2]
     iod = float(np.linalg.norm(xy[topo.EYE_OUTER[1]] - xy[topo.EYE_OUTER[0]]))
-    skin = paint_colour(rgb, xy, iod) if iod >= 8.0 else None
-    if skin is None:
+    paint = paint_colour(rgb, xy, iod) if iod >= 8.0 else None
+    if paint is None:
         return landmarks
     up, lo = topo.LIPS_INNER_UPPER[1:-1], topo.LIPS_INNER_LOWER[1:-1]
-    steps, _, inky = _across(rgb, xy, iod, float(skin @ LUMA), slice(1, -1), INK_DARK)
+    steps, _, inky = _across(rgb, xy, iod, float(paint @ LUMA), slice(1, -1), INK_DARK)
     found, offsets, widths = [], [], []
     for j, ink in enumerate(inky):
         runs = np.flatnonzero(np.diff(np.r_[0, ink.astype(np.int8), 0])).reshape(-1, 2)
