@@ -426,6 +426,21 @@ def test_a_drawn_mouth_opens_along_the_line_its_lips_meet_in() -> None:
     assert sum(above) >= 16, above
 
 
+def test_a_mouth_drawn_as_two_lines_has_no_line_between_them() -> None:
+    """A column down a smiley's mouth drawn as two black lines round red lips, each line
+    with an anti-aliased pixel outside it: both lines are its outline, and no meeting line
+    lies between them (the middle of the column is taken instead). Taken as inner lines
+    before, they drew the smiley's inner lips from one outline to the other in turn."""
+    from engine.face.drawn_mouth import _meeting_line
+
+    black, red, edge = 0.0, 76.0, 136.0  # luma
+    column = np.array([edge] + [black] * 7 + [red] * 11 + [black] * 7 + [edge])
+    assert _meeting_line(column, None) is None
+    three = np.array([edge] + [black] * 4 + [red] * 5 + [black] * 3 + [red] * 5 + [black] * 4
+                     + [edge])
+    assert _meeting_line(three, None) == 11  # the middle line of three
+
+
 def test_a_flat_drawing_opens_onto_a_flat_inside() -> None:
     """The cartoon sample (flat paint) opened by the sample voice: its mouth's inside is
     drawn as a cartoonist draws one (``engine.render.flat_mouth``), a hole of one colour
