@@ -1,6 +1,6 @@
 """The inside of a mouth drawn in flat paint, drawn as a cartoonist draws it.
 
-A face drawn in flat colours (:func:`engine.render.samples.flat_paint`,
+A face drawn in flat colours (:func:`engine.render.samples.paint_colour`,
 ``PortraitRig.paint``) opens onto a hole of one dark colour, the upper teeth as one
 white shape under the upper lip and, once the mouth is wide, a tongue of one colour
 rising from the lower lip: no shading, no gaps between the teeth, edges as crisp as the
@@ -21,7 +21,7 @@ from engine.render.colour import LUMA, saturations
 from engine.render.drawn_eye import INK_SATURATION
 from engine.render.interior import TONGUE, smoothstep
 from engine.render.lips import mouth_normal, spread_lips
-from engine.render.samples import flat_paint, paint_colour
+from engine.render.samples import paint_colour
 
 #: The hole: the lips' colour times this, per channel (a deep maroon under red, cream
 #: or yellow lips alike).
@@ -118,8 +118,8 @@ class FlatPaint:
 def flat_paint_of(rgb: np.ndarray, lm: np.ndarray, iod: float, skin_rgb: np.ndarray
                   ) -> FlatPaint | None:
     """The face's :class:`FlatPaint` round the mouth, or None when its skin there is no
-    flat paint (:func:`engine.render.samples.flat_paint`); arguments as :func:`drawn_line`."""
-    if not flat_paint(rgb, lm, iod):
+    flat paint (:func:`engine.render.samples.paint_colour`); arguments as :func:`drawn_line`."""
+    if paint_colour(rgb, lm, iod) is None:
         return None
     return FlatPaint(drawn_line(rgb, lm, iod, skin_rgb))
 

@@ -188,20 +188,15 @@ SHARP = 1.0
 PAINT_SHARE, PAINT_LEVELS = 0.8, (0.04, 2.0)
 
 
-def flat_paint(rgb: np.ndarray, lm: np.ndarray, iod: float) -> bool:
-    """Whether the skin round the mouth (a band 0.03 to 0.12 IOD outside the outer lips)
-    is one flat colour, as a drawing's is. Measured (share within :data:`PAINT_LEVELS` of
-    the median): the blink check's photos, paintings and drawings made from photos, and
+def paint_colour(rgb: np.ndarray, lm: np.ndarray, iod: float) -> np.ndarray | None:
+    """``(3,) float32`` the median colour (0..255) of the skin round the mouth (a band 0.03
+    to 0.12 IOD outside the outer lips) where it is one flat colour, as a drawing's is;
+    None where it is not (a photo, a painting). Measured (share within :data:`PAINT_LEVELS`
+    of the median): the blink check's photos, paintings and drawings made from photos, and
     validation first frames at 1024 px, each also darkened to 0.4 and 0.25 of its light,
     0.51 at most; 50 of the 69 Open Clip Art Library faces the detector finds 0.8 or more
     (flat cartoons and illustrations; 50 at a fixed 8 levels too), the shaded and traced
     ones less."""
-    return paint_colour(rgb, lm, iod) is not None
-
-
-def paint_colour(rgb: np.ndarray, lm: np.ndarray, iod: float) -> np.ndarray | None:
-    """``(3,) float32`` the flat paint round the mouth (:func:`flat_paint`), its median
-    colour 0..255; None where the skin there is no flat paint."""
     h, w = rgb.shape[:2]
     lips = np.zeros((h, w), np.uint8)
     cv2.fillPoly(lips, [np.round(lm[topo.LIPS_OUTER, :2]).astype(np.int32)], 1)
