@@ -2,7 +2,8 @@
 
 - A mesh mouth on a drawing's bare paint gets no crease at rest; the drawn mouth the mesh
   missed is the one that talks, and it opens along the line its lips meet in.
-- A face drawn in flat paint opens onto a flat inside, outlined in its line.
+- A face drawn in flat paint opens onto a flat inside, outlined in its line; a line drawn
+  on bare paint (the bear sample's) is wiped as the mouth opens, not smeared into streaks.
 
 (Photos and paintings: test_mouth_full_size.py; lips placed by hand carried onto a drawn
 line: test_manual_fit.py.)
@@ -159,3 +160,46 @@ def test_a_flat_drawing_opens_onto_a_flat_inside() -> None:
     assert rig.paint is not None and rig.paint.line is not None
     edge = [out[int(round(y)), int(round(x))] @ LUMA for x, y in xy[topo.LIPS_INNER_UPPER[3:8]]]
     assert max(edge) < 40, edge
+    # Lips of their own colour lie along that line: it is not wiped (its lips would be
+    # left unoutlined), unlike a line drawn on bare paint (below).
+    assert rig.paint.wiped is None
+
+
+def test_a_line_drawn_on_bare_paint_opens_without_streaks() -> None:
+    """The bear sample's mouth is a dark brown line on its cream muzzle. Opened by
+    stretching the picture, the line smeared into brown streaks over the lower lip and
+    past the corners (620 dark pixels at the widest frame beyond a line's width of the
+    inner lips, the line from the nose left out). The line is wiped from the lips as the
+    mouth opens and drawn again round the gap (``flat_mouth.bare_line``, ``wipe_line``):
+    none. Its width is read against the muzzle's paint (4.6 px; against the cheek's colour,
+    read on the green fur, 0.5 px: the outline was a hairline)."""
+    from engine import Animation, analyse_audio, analyse_portrait, load_audio
+    from engine.face.fit import fit_face, load_points_json
+    from engine.media.image import load_image
+
+    image = load_image(ROOT / "assets" / "samples" / "drawn_face.png")
+    points = load_points_json(ROOT / "assets" / "samples" / "drawn_face.json", image.rgb.shape)
+    portrait = analyse_portrait(image, landmarks=fit_face(points, image.rgb.shape))
+    rig = portrait.rig
+    assert rig.paint is not None and rig.paint.line is not None and rig.paint.wiped is not None
+    ink, width = rig.paint.line
+    assert 3.5 < width < 6.0 and float(ink @ LUMA) < 60, (ink, width)
+    voice = analyse_audio(load_audio(ROOT / "assets" / "samples" / "voice_grid_s1.wav"))
+    motion = Animation(portrait, voice).motion
+    k = int(np.argmax(motion.mouth_open))
+    out = render_frame(rig, motion, k)[..., :3].astype(np.float32)
+    xy = frame_landmarks(rig, motion, k)[:, :2]
+    dark = out @ LUMA < 105  # the muzzle's paint 210, its red lip 128
+    reach = 2 * int(np.ceil(width)) + 5
+    mouth = polygon_mask(out.shape, xy[topo.LIPS_INNER])
+    mouth = cv2.dilate(mouth.astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
+    (x0, y0), (x1, y1) = (xy[topo.LIPS_OUTER].min(0) - 0.08 * rig.iod).astype(int), \
+        (xy[topo.LIPS_OUTER].max(0) + 0.08 * rig.iod).astype(int)
+    near = np.zeros_like(mouth)
+    near[y0:y1, x0:x1] = True
+    nose = int(xy[13, 0])  # the line from the nose comes down to the middle of the mouth
+    near[:, nose - int(0.04 * rig.iod):nose + int(0.04 * rig.iod)] = False
+    assert (dark & near & ~mouth).sum() < 20
+    # drawn again round the gap: the inner lips' edge is the line's ink
+    edge = [out[int(round(y)), int(round(x))] @ LUMA for x, y in xy[topo.LIPS_INNER]]
+    assert np.mean(np.array(edge) < 105) > 0.9, edge

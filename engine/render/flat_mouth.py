@@ -58,6 +58,28 @@ INK_DARK = 0.25
 #: (:func:`onto_drawn_line`), and as 0.5 px of its fringe: its dark brown core is too
 #: saturated for ink against the skin colour read from its green fur.
 LINE_COLUMNS, LINE_WIDTH, LINE_REACH = 5, 0.04, 0.04
+#: A line's ink is at least this share of the paint's luma darker than the paint
+#: (:func:`bare_line`).
+INK_CONTRAST = 0.3
+#: A colour this far off the mixture of ink and paint (in units of their distance) holds
+#: none of the ink (:func:`_ink_share`).
+MIX_OFF = 0.35
+#: The line is wiped this many pixels beyond half its width from where the lips meet
+#: (its anti-aliased edge; :func:`wipe_line`).
+WIPE_MARGIN = 2.5
+#: The colour just beyond a bare line's ink is within this of the paint, per channel.
+BARE_LEVELS = 24
+#: Strokes off the line that end within this of a mouth corner are wiped with it
+#: (inter-ocular distances; the bear sample's upturned ticks reach 0.045).
+CORNER_REACH = 0.08
+#: A sharpened picture's light ring round its line is wiped down to this share of the
+#: ink past the paint.
+HALO = 0.25
+#: A line drawn on bare paint is wiped and drawn again round the gap as the gap opens
+#: between these shares of its width, its inside fading in between the second two: two
+#: strokes that overlap draw the line (:func:`lay_wiped`).
+LINE_SWAP = (0.05, 0.3)
+LINE_FADE_IN = (0.3, 1.0)
 
 
 def flat_inside(lip_rgb: np.ndarray, opening: float,
@@ -108,20 +130,147 @@ class FlatPaint:
 
     Attributes:
         line: ``(ink (3,) float32 0..255, width in pixels)`` of the line its lips meet
-            in, when they meet in a drawn line of ink (:func:`drawn_line`); None
-            otherwise. The open mouth is outlined with it.
+            in, when they meet in a drawn line of ink (:func:`drawn_line`; on bare paint
+            read against that paint, :func:`bare_line`); None otherwise. The open mouth
+            is outlined with it.
+        wiped: ``(x0, y0, (h, w, 3) uint8)`` the picture round a line on bare paint,
+            corner to corner, with its ink wiped to the paint (:func:`wipe_line`), at
+            ``(x0, y0)`` in the portrait's pixels; None otherwise.
     """
 
     line: tuple[np.ndarray, float] | None = None
+    wiped: tuple[int, int, np.ndarray] | None = None
 
 
-def flat_paint_of(rgb: np.ndarray, lm: np.ndarray, iod: float, skin_rgb: np.ndarray
-                  ) -> FlatPaint | None:
+def flat_paint_of(rgb: np.ndarray, lm: np.ndarray, iod: float, skin_rgb: np.ndarray,
+                  origin: tuple[int, int] = (0, 0)) -> FlatPaint | None:
     """The face's :class:`FlatPaint` round the mouth, or None when its skin there is no
-    flat paint (:func:`engine.render.samples.paint_colour`); arguments as :func:`drawn_line`."""
-    if paint_colour(rgb, lm, iod) is None:
+    flat paint (:func:`engine.render.samples.paint_colour`); arguments as :func:`drawn_line`,
+    ``rgb`` lying at ``origin`` in the portrait."""
+    paint = paint_colour(rgb, lm, iod)
+    if paint is None:
         return None
-    return FlatPaint(drawn_line(rgb, lm, iod, skin_rgb))
+    line = drawn_line(rgb, lm, iod, skin_rgb)
+    if line is None:
+        return FlatPaint()
+    bare = bare_line(rgb, lm, iod, paint)
+    if bare is None:
+        return FlatPaint(line)
+    x0, y0, patch = wipe_line(rgb, lm, iod, paint, bare)
+    return FlatPaint(bare, (x0 + origin[0], y0 + origin[1], patch))
+
+
+def _ink_share(px: np.ndarray, paint: np.ndarray, ink: np.ndarray, halo: float = 0.0
+               ) -> np.ndarray:
+    """``(...)`` float32 0..1: how much of ``ink`` each colour ``px (..., 3)`` holds over
+    ``paint``, as an anti-aliased or blurred stroke mixes them; 0 where the colour lies off
+    that mixture (:data:`MIX_OFF` of the way from it: a red lip, a blue fur). Down to
+    ``-halo`` for colours past the paint, away from the ink: the light ring a sharpened
+    picture draws round a dark line."""
+    d = (ink - paint).astype(np.float32)
+    dd = max(float(d @ d), 1.0)
+    rel = px.astype(np.float32) - paint
+    t = np.clip(rel @ d / dd, -halo, 1.0)
+    off = np.linalg.norm(rel - t[..., None] * d, axis=-1) / np.sqrt(dd)
+    return t * np.clip(1.0 - off / MIX_OFF, 0.0, 1.0)
+
+
+def bare_line(rgb: np.ndarray, lm: np.ndarray, iod: float, paint: np.ndarray
+              ) -> tuple[np.ndarray, float] | None:
+    """``(ink (3,) float32, width px)`` of a line the lips meet in drawn on bare paint
+    (the bear sample's mouth, a smiley's), read against that paint; None where there is
+    none, or where lips of their own colour lie along it (a cartoon's orange lips outlined
+    in black: wiping their line would leave the lips unoutlined).
+
+    The ink is the median of the darkest colour crossing each of the middle seven columns
+    near where the lips meet, the width the ink each holds summed across the line (what a
+    stroke of that ink covers). A line is bare where the colour just beyond its ink on both
+    sides is the paint, at :data:`LINE_COLUMNS` columns or more, and its ink at least
+    :data:`INK_CONTRAST` of the paint's luma darker. :func:`drawn_line` reads the line
+    against the cheek's colour and a dark brown line on a cream muzzle in a green face only
+    as its greyest fringe (the bear sample: 0.5 px of a 4.6 px line)."""
+    steps, cols, _ = _across(rgb, lm, iod, float(paint @ LUMA), slice(2, -2))
+    mid = len(steps) // 2
+    near = slice(max(mid - 4, 0), mid + 5)  # within 2 px of where the lips meet
+    darkest = np.argmin((cols @ LUMA)[:, near], axis=1) + near.start
+    ink = np.median(cols[np.arange(len(cols)), darkest], axis=0).astype(np.float32)
+    if float((paint - ink) @ LUMA) < INK_CONTRAST * float(paint @ LUMA):
+        return None
+    widths, bare = [], 0
+    for col, share, k in zip(cols, _ink_share(cols, paint, ink), darkest, strict=True):
+        a, b = k, k
+        while a > 0 and share[a - 1] > 0.05:
+            a -= 1
+        while b < len(share) - 1 and share[b + 1] > 0.05:
+            b += 1
+        widths.append(0.5 * float(share[a:b + 1].sum()))
+        sides = col[[max(a - 2, 0), min(b + 2, len(col) - 1)]]
+        bare += bool(np.abs(sides - paint).max() <= BARE_LEVELS)
+    if bare < LINE_COLUMNS:
+        return None
+    return ink, max(float(np.median(widths)), 1.0)
+
+
+def wipe_line(rgb: np.ndarray, lm: np.ndarray, iod: float, paint: np.ndarray,
+              line: tuple[np.ndarray, float]) -> tuple[int, int, np.ndarray]:
+    """``(x0, y0, (h, w, 3) uint8)``: ``rgb`` round the line the lips meet in with the
+    line's ink turned to ``paint`` (each pixel's share of the ink, :func:`_ink_share`):
+    within half the line's width and :data:`WIPE_MARGIN` px of where the lips meet, corner
+    to corner, and the strokes off it that end within :data:`CORNER_REACH` of a corner (a
+    dimple's tick; not a line that runs on). An opening mouth stretches the line into brown
+    streaks over the lips and past the corners; opened from this, the lips are bare paint,
+    and the line is drawn again round the gap (:func:`outline`)."""
+    ink, width = line
+    meet = 0.5 * (lm[topo.LIPS_INNER_UPPER, :2] + lm[topo.LIPS_INNER_LOWER, :2])
+    reach = 0.5 * width + WIPE_MARGIN
+    pad = int(np.ceil(max(reach, CORNER_REACH * iod))) + 2
+    h, w = rgb.shape[:2]
+    x0, y0 = (max(int(np.floor(v)) - pad, 0) for v in meet.min(axis=0))
+    x1 = min(int(np.ceil(meet[:, 0].max())) + pad + 1, w)
+    y1 = min(int(np.ceil(meet[:, 1].max())) + pad + 1, h)
+    patch = np.ascontiguousarray(rgb[y0:y1, x0:x1, :3])
+    local = (meet - (x0, y0)).astype(np.float64)
+    band = np.zeros(patch.shape[:2], np.uint8)
+    cv2.polylines(band, [np.round(local * 16).astype(np.int32)], False, 255,
+                  max(1, int(round(2 * reach))), cv2.LINE_AA, 4)
+    share = _ink_share(patch, paint, ink, HALO)
+    # What ink is left with the line's band taken out: the ticks come apart from it.
+    _, parts = cv2.connectedComponents(((share > 0.3) & (band < 128)).astype(np.uint8),
+                                       connectivity=8)
+    touching = cv2.dilate(band, np.ones((5, 5), np.uint8)) > 127
+    ticks = np.zeros(patch.shape[:2], bool)
+    r = CORNER_REACH * iod
+    yy, xx = np.mgrid[:patch.shape[0], :patch.shape[1]]
+    for corner in (local[0], local[-1]):
+        disc = np.hypot(xx - corner[0], yy - corner[1]) <= r
+        for label in np.unique(parts[touching & disc & (parts > 0)]):
+            part = parts == label
+            if not np.any(part & ~disc):  # a tick, not a line that runs on (a smile's ends)
+                ticks |= part
+    grown = cv2.dilate(ticks.astype(np.uint8), np.ones((7, 7), np.uint8))
+    weight = np.maximum(band.astype(np.float32) / 255.0, grown.astype(np.float32))
+    out = patch.astype(np.float32) + (share * weight)[..., None] * (paint - ink)
+    return x0, y0, np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def wiped_under(wiped: tuple[int, int, np.ndarray], mapping: np.ndarray, scale: np.ndarray,
+                current: np.ndarray) -> np.ndarray:
+    """``(h, w, 3) uint8``: ``current`` (the warped frame's RGB over ``mapping``'s box) where
+    the warp would show the wiped patch, the patch warped there instead.
+
+    Args:
+        wiped: :attr:`FlatPaint.wiped`.
+        mapping: ``(h, w, 2) float32`` each output pixel's source position, in the
+            resized portrait's pixels (:func:`engine.render.warp.backward_map`).
+        scale: ``(2,)`` output pixels per portrait pixel, x and y.
+    """
+    x0, y0, patch = wiped
+    src = (mapping + 0.5) / scale.astype(np.float32) - 0.5 - np.array([x0, y0], np.float32)
+    out = np.ascontiguousarray(current[..., :3]).copy()
+    # Only where the source falls inside the patch: elsewhere the frame is as warped.
+    cv2.remap(patch, src.astype(np.float32), None, interpolation=cv2.INTER_LINEAR,  # type: ignore[call-overload]
+              dst=out, borderMode=cv2.BORDER_TRANSPARENT)
+    return out
 
 
 def _across(rgb: np.ndarray, lm: np.ndarray, iod: float, level: float, columns: slice,
@@ -218,6 +367,22 @@ def drawn_line(rgb: np.ndarray, lm: np.ndarray, iod: float, skin_rgb: np.ndarray
     if len(widths) < LINE_COLUMNS or float(np.median(widths)) > LINE_WIDTH * iod:
         return None
     return np.median(np.concatenate(inks), axis=0).astype(np.float32), float(np.median(widths))
+
+
+def lay_wiped(out: np.ndarray, under: tuple[tuple[int, int, int, int], np.ndarray],
+              opening: float, width: float) -> tuple[float, float]:
+    """Lay ``under`` (:func:`wiped_under` in its box ``(x0, y0, x1, y1)``) over ``out``
+    ``(h, w, 3|4) uint8`` in place, as far as a gap ``opening`` wide calls for a line
+    ``width`` wide (both inter-ocular distances) to be drawn again round it. Returns the
+    opacity of the inside and of the line drawn round the gap (:data:`LINE_FADE_IN`,
+    :data:`LINE_SWAP`)."""
+    drawn = float(smoothstep(opening, LINE_SWAP[0] * width, LINE_SWAP[1] * width))
+    if drawn > 0.0:
+        (x0, y0, x1, y1), wiped = under
+        region = out[y0:y1, x0:x1, :3]
+        region[:] = np.clip(region + drawn * (wiped.astype(np.float32) - region) + 0.5,
+                            0, 255).astype(np.uint8)
+    return float(smoothstep(opening, LINE_FADE_IN[0] * width, LINE_FADE_IN[1] * width)), drawn
 
 
 def outline(out: np.ndarray, line: tuple[np.ndarray, float], edges: tuple[np.ndarray, ...],

@@ -26,7 +26,7 @@ import numpy as np
 
 from engine.render import topology as topo
 from engine.render.colour import LUMA
-from engine.render.flat_mouth import flat_inside, outline
+from engine.render.flat_mouth import flat_inside, lay_wiped, outline
 from engine.render.interior import (
     bank,
     contour_profile,
@@ -142,7 +142,8 @@ def _teeth_colour(rig: PortraitRig) -> np.ndarray:
     return np.clip(_TEETH_ALBEDO * light * 0.88, 0.0, 245.0)
 
 
-def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float) -> None:
+def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float,
+                under: tuple[tuple[int, int, int, int], np.ndarray] | None = None) -> None:
     """Fill the gap between the mouth's two contents in ``out``, in place.
 
     For a portrait with closed lips the gap is the whole inside of the inner
@@ -154,6 +155,9 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
         verts: ``(V, 2) float`` frame mesh vertices in ``out``'s pixels (see
             :func:`engine.render.pose.frame_vertices`).
         iod: inter-ocular distance in ``out``'s pixels.
+        under: ``((x0, y0, x1, y1), (h, w, 3) uint8)`` what ``out`` shows in that box
+            with a drawn line wiped (:func:`engine.render.flat_mouth.wiped_under`): it
+            takes the warped line's place as the mouth opens.
     """
     xy = verts[:468]
     if bare_mouth(rig):  # nothing to close over, nothing behind it
@@ -166,8 +170,23 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     # Between a portrait's own teeth a narrow gap shows their edges drawn out;
     # the dark behind them fades in only as the gap widens.
     strength = float(smoothstep(opening, *(OWN_FADE_IN if rig.keep_teeth else FADE_IN)))
-    if strength <= 0.0:
+    drawn = 0.0  # how far a line drawn on bare paint is wiped and drawn round the gap
+    if under is not None and rig.paint is not None and rig.paint.line is not None:
+        strength, drawn = lay_wiped(out, under, opening, rig.paint.line[1] / rig.iod)
+    if max(strength, drawn) <= 0.0:
         return
+    _fill_gap(out, rig, xy, (upper, lower), normal, opening, strength, iod)
+    if rig.paint is not None and rig.paint.line is not None:
+        outline(out, rig.paint.line, (upper, lower), iod / max(rig.iod, 1e-6),
+                max(strength, drawn))
+
+
+def _fill_gap(out: np.ndarray, rig: PortraitRig, xy: np.ndarray,
+              rows: tuple[np.ndarray, np.ndarray], normal: np.ndarray, opening: float,
+              strength: float, iod: float) -> None:
+    """Paint the inside between the gap's upper and lower edges ``rows`` at opacity
+    ``strength``, in place; the arguments as :func:`paint_mouth` computes them."""
+    upper, lower = rows
     # A portrait with parted lips has its own content (teeth, or a dark mouth)
     # under each lip: the gap between them is cavity, never painted teeth.
     teeth = not rig.open_at_rest
@@ -226,8 +245,6 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     patch = out[y0:y1, x0:x1, :3].astype(np.float32)
     patch += alpha * (color - patch)
     out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
-    if rig.paint is not None and rig.paint.line is not None:
-        outline(out, rig.paint.line, (upper, lower), iod / max(rig.iod, 1e-6), strength)
 
 
 def _corner_lips(color: np.ndarray, rig: PortraitRig, u: np.ndarray) -> None:

@@ -404,7 +404,7 @@ class PortraitRig:
             hue_spread=hue_spread(face_rgb),
             eyes_shown=shown,
             blur=edge_blur(face_rgb, face_lm, iod),
-            paint=flat_paint_of(face_rgb, face_lm, iod, skin_rgb),
+            paint=flat_paint_of(face_rgb, face_lm, iod, skin_rgb, (fx0, fy0)),
             teeth_gain=gain,
         )
 
