@@ -89,6 +89,32 @@ def test_rest_of_a_shout_keeps_the_lips_full(grid: Path, tmp_path) -> None:
     assert got[10] < real[10] + 0.08, (got, real)  # width
 
 
+def test_the_rest_of_a_smile_meets_in_the_picture(grid: Path) -> None:
+    """CREMA-D 1001 smiling (HAP), caught at his widest (frame 28): his lower lip is drawn
+    back 0.03 IOD behind the upper one, and his head is tipped. Closed in the face's plane
+    alone, the rest left his lips 0.017 IOD apart in the picture (0.009-0.011 in the plane),
+    his teeth showing in the slit; closed in depth too (``rest.rest_depth``), 0.012, as
+    the other validation portraits' rests (0.011 to 0.015)."""
+    from engine import Image, analyse_portrait
+    from tests.full_size import video_frame
+
+    rgb = video_frame(grid.parent / "crema-d" / "1001" / "video" / "1001_DFA_HAP_XX.mp4", 28)
+    rig = analyse_portrait(Image(rgb, None, "hap")).rig
+    face = rig.neutral.astype(np.float64)
+    offset = rest.rest_offset(face)
+    pairs = np.array(rest.INNER_PAIRS)
+
+    def gap_in_picture(disp: np.ndarray) -> float:
+        xy = rig.landmarks[:, :2] + (disp.astype(np.float64) @ rig.to_pixels.T)[:, :2]
+        return float(np.median(np.linalg.norm(xy[pairs[2:7, 0]] - xy[pairs[2:7, 1]], axis=1))
+                     / rig.iod)
+
+    assert gap_in_picture(offset) > 0.015
+    closed = offset + rest.rest_depth(face + offset)
+    assert gap_in_picture(closed) < 0.0135
+    assert np.allclose(rest.lip_depths(face + closed), rest.CLOSED_DEPTH, atol=1e-4)
+
+
 def test_rest_leaves_closed_lips_alone(s1_clips) -> None:
     for c in s1_clips:
         sil = np.flatnonzero(c.silence & (c.opening < 0.015))

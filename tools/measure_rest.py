@@ -1,7 +1,8 @@
 """Measure the closed-lip gaps of the rest estimate, and how well it finds the rest face.
 
 1. ``CLOSED_GAP`` (engine/motion/rest.py): the median inner-lip gap of each landmark pair
-   over GRID s1's silent frames (the training speaker; GRID's alignments mark silence).
+   over GRID s1's silent frames (the training speaker; GRID's alignments mark silence),
+   and ``CLOSED_DEPTH``, the median depth between them there.
 2. The rest estimate checked against the real rest face: for every clip, the frame
    where the mouth is widest is taken as a portrait, :func:`engine.motion.rest.rest_offset`
    closes it, and its 40 lip landmarks are compared with the clip's own rest face (the
@@ -33,15 +34,18 @@ def main() -> int:
     args = ap.parse_args()
     s1 = sorted((args.data / "s1").glob("*.npz"))
     step = max(1, len(s1) // args.clips)
-    gaps = []
+    gaps, depths = [], []
     for p in s1[::step]:
         c = ds.load_clip(p)
         sil = c.silence & c.valid
         if sil.any():
             gaps.append(rest.lip_gaps(c.canon[sil]))
+            depths.append(rest.lip_depths(c.canon[sil]))
     g = np.concatenate(gaps)
     print(f"CLOSED_GAP over {len(g)} silent frames of {len(gaps)} s1 clips:")
     print("    " + ", ".join(f"{v:.4f}" for v in np.median(g, 0)))
+    print("CLOSED_DEPTH:")
+    print("    " + ", ".join(f"{v:.4f}" for v in np.median(np.concatenate(depths), 0)))
     mouth = list(MOUTH)
     for sp in ("s1", "s4hq", "s30", "s33", "s34", "1001"):
         paths = sorted((args.data / sp).glob("*.npz"))

@@ -35,6 +35,10 @@ INNER_PAIRS = ((191, 95), (80, 88), (81, 178), (82, 87), (13, 14), (312, 317), (
 #: Medians over 8720 silent frames of 225 GRID s1 clips (``tools/measure_rest.py``):
 #: MediaPipe keeps a sliver between the contours of closed lips.
 CLOSED_GAP = np.array([0.0136, 0.0122, 0.0112, 0.0110, 0.0094, 0.0108, 0.0105, 0.0122, 0.0140])
+#: Depth (z, lower minus upper lip) between the same pairs there: closed lips meet, where
+#: parted ones are 0.03 IOD apart in depth at their widest (the lower lip drawn back).
+CLOSED_DEPTH = np.array([-0.0014, -0.0002, -0.0011, -0.0011, -0.0013, -0.0016, -0.0019,
+                         -0.0028, -0.0010])
 #: Gaps this far above closed still count as closed (no correction below it), IOD.
 TOLERANCE = 0.004
 #: Weight of the coefficient prior against the gap fit (gaps in IOD, coefficients in
@@ -62,6 +66,12 @@ def lip_gaps(canon: np.ndarray) -> np.ndarray:
     up = [p[0] for p in INNER_PAIRS]
     lo = [p[1] for p in INNER_PAIRS]
     return c[..., lo, 1] - c[..., up, 1]
+
+
+def lip_depths(canon: np.ndarray) -> np.ndarray:
+    """``(..., 9) float64``: inner-lip depths (lower minus upper lip, z) of canonical faces."""
+    c = np.asarray(canon, np.float64)
+    return c[..., [p[1] for p in INNER_PAIRS], 2] - c[..., [p[0] for p in INNER_PAIRS], 2]
 
 
 def lip_shape(canon: np.ndarray) -> np.ndarray:
@@ -104,6 +114,26 @@ def uncrossed_lips(canon: np.ndarray) -> np.ndarray:
         if r > TOLERANCE:
             disp[u, 1] -= 0.5 * r  # canonical y points down: the upper lip goes up
             disp[lo, 1] += 0.5 * r
+    return disp
+
+
+def rest_depth(rest: np.ndarray) -> np.ndarray:
+    """``(468, 3) float32`` canonical displacement that brings the inner lips of a rest face
+    (``rest`` ``(468, 3)``, a portrait closed by :func:`rest_offset`) to the depth closed
+    lips meet at, :data:`CLOSED_DEPTH`, about their middle.
+
+    The rest closes the lips in the face's plane; a portrait caught open still has its
+    lower lip drawn back, and wherever the head is tipped that depth shows in the picture
+    as a gap: CREMA-D 1001's happy line from its widest frame rested with its lips
+    0.016-0.020 IOD apart in the picture for 0.009-0.011 in the plane, the portrait's
+    teeth showing in the slit between them.
+    """
+    c = np.asarray(rest, np.float64).reshape(468, 3)
+    short = lip_depths(c) - CLOSED_DEPTH
+    disp = np.zeros((468, 3), np.float32)
+    for (u, lo), r in zip(INNER_PAIRS, short, strict=True):
+        disp[u, 2] += 0.5 * r
+        disp[lo, 2] -= 0.5 * r
     return disp
 
 

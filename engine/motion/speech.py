@@ -99,7 +99,7 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
     from engine.motion.expressions import shape
     from engine.motion.glances import speech_gaze
     from engine.motion.head import speech_head
-    from engine.motion.rest import rest_offset
+    from engine.motion.rest import rest_depth, rest_offset
 
     face = np.asarray(portrait, np.float32).reshape(468, 3)
     # Up to 1 the motion is scaled; beyond, the mouth opens wider (engine.motion.wider).
@@ -128,6 +128,8 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
         basis = np.concatenate([basis, breath_shape()[None]], 0)
         w = breath_weights(voice.phrases, fps, frames, breath * scale)
         coeffs = np.concatenate([coeffs, w[:, None]], 1)
+    if np.any(offset):  # closed in the face's plane: closed in depth too, for the picture
+        offset = offset + rest_depth(face + offset)
     basis, coeffs = with_rest(basis, coeffs, offset)
     mouth = _beyond_rest(face, basis, coeffs)
     if intensity > 1.0:
