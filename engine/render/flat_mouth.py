@@ -72,8 +72,12 @@ BARE_LEVELS = 24
 #: Strokes off the line that end within this of a mouth corner are wiped with it
 #: (inter-ocular distances; the bear sample's upturned ticks reach 0.045).
 CORNER_REACH = 0.08
-#: A sharpened picture's light ring round its line is wiped down to this share of the
-#: ink past the paint.
+#: A colour this far off the way from the paint to the ink (in units of their distance) is
+#: wiped in full, and none beyond the second value: the bear's anti-aliased line lies
+#: within 0.02 of it, its red lip beside the line 0.17 off.
+WIPE_OFF = (0.06, 0.12)
+#: Colours this share of the ink past the paint (a sharpened picture's light ring round
+#: its line) or past the ink (a core darker than the ink's median) are wiped too.
 HALO = 0.25
 #: A line drawn on bare paint is wiped and drawn again round the gap as the gap opens
 #: between these shares of its width, its inside fading in between the second two: two
@@ -160,17 +164,14 @@ def flat_paint_of(rgb: np.ndarray, lm: np.ndarray, iod: float, skin_rgb: np.ndar
     return FlatPaint(bare, (x0 + origin[0], y0 + origin[1], patch))
 
 
-def _ink_share(px: np.ndarray, paint: np.ndarray, ink: np.ndarray, halo: float = 0.0
-               ) -> np.ndarray:
+def _ink_share(px: np.ndarray, paint: np.ndarray, ink: np.ndarray) -> np.ndarray:
     """``(...)`` float32 0..1: how much of ``ink`` each colour ``px (..., 3)`` holds over
     ``paint``, as an anti-aliased or blurred stroke mixes them; 0 where the colour lies off
-    that mixture (:data:`MIX_OFF` of the way from it: a red lip, a blue fur). Down to
-    ``-halo`` for colours past the paint, away from the ink: the light ring a sharpened
-    picture draws round a dark line."""
+    that mixture (:data:`MIX_OFF` of the way from it: a red lip, a blue fur)."""
     d = (ink - paint).astype(np.float32)
     dd = max(float(d @ d), 1.0)
     rel = px.astype(np.float32) - paint
-    t = np.clip(rel @ d / dd, -halo, 1.0)
+    t = np.clip(rel @ d / dd, 0.0, 1.0)
     off = np.linalg.norm(rel - t[..., None] * d, axis=-1) / np.sqrt(dd)
     return t * np.clip(1.0 - off / MIX_OFF, 0.0, 1.0)
 
@@ -214,7 +215,7 @@ def bare_line(rgb: np.ndarray, lm: np.ndarray, iod: float, paint: np.ndarray
 def wipe_line(rgb: np.ndarray, lm: np.ndarray, iod: float, paint: np.ndarray,
               line: tuple[np.ndarray, float]) -> tuple[int, int, np.ndarray]:
     """``(x0, y0, (h, w, 3) uint8)``: ``rgb`` round the line the lips meet in with the
-    line's ink turned to ``paint`` (each pixel's share of the ink, :func:`_ink_share`):
+    line's ink, and each colour mixed of it and ``paint``, turned to the paint:
     within half the line's width and :data:`WIPE_MARGIN` px of where the lips meet, corner
     to corner, and the strokes off it that end within :data:`CORNER_REACH` of a corner (a
     dimple's tick; not a line that runs on). An opening mouth stretches the line into brown
@@ -233,7 +234,7 @@ def wipe_line(rgb: np.ndarray, lm: np.ndarray, iod: float, paint: np.ndarray,
     band = np.zeros(patch.shape[:2], np.uint8)
     cv2.polylines(band, [np.round(local * 16).astype(np.int32)], False, 255,
                   max(1, int(round(2 * reach))), cv2.LINE_AA, 4)
-    share = _ink_share(patch, paint, ink, HALO)
+    share = _ink_share(patch, paint, ink)
     # What ink is left with the line's band taken out: the ticks come apart from it.
     _, parts = cv2.connectedComponents(((share > 0.3) & (band < 128)).astype(np.uint8),
                                        connectivity=8)
@@ -249,7 +250,17 @@ def wipe_line(rgb: np.ndarray, lm: np.ndarray, iod: float, paint: np.ndarray,
                 ticks |= part
     grown = cv2.dilate(ticks.astype(np.uint8), np.ones((7, 7), np.uint8))
     weight = np.maximum(band.astype(np.float32) / 255.0, grown.astype(np.float32))
-    out = patch.astype(np.float32) + (share * weight)[..., None] * (paint - ink)
+    # Every colour on the way from the paint to the ink (a little past either end: the
+    # light ring a sharpened picture draws round a dark line, a core darker than the
+    # ink's median) becomes the paint; other colours (a red lip) stay.
+    px = patch.astype(np.float32)
+    d = (ink - paint).astype(np.float32)
+    dd = max(float(d @ d), 1.0)
+    rel = px - paint
+    t = rel @ d / dd
+    off = np.linalg.norm(rel - t[..., None] * d, axis=-1) / np.sqrt(dd)
+    take = weight * (1.0 - smoothstep(off, *WIPE_OFF)) * ((t >= -HALO) & (t <= 1.0 + HALO))
+    out = px - take[..., None] * rel
     return x0, y0, np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
