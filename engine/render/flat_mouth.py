@@ -164,16 +164,24 @@ def flat_paint_of(rgb: np.ndarray, lm: np.ndarray, iod: float, skin_rgb: np.ndar
     return FlatPaint(bare, (x0 + origin[0], y0 + origin[1], patch))
 
 
+def _on_the_way(px: np.ndarray, paint: np.ndarray, ink: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Colours ``px (..., 3)`` against the way from ``paint`` to ``ink``: ``(along, off)``
+    float32 ``(...)``, how far along it (0 the paint, 1 the ink) and how far off it (both
+    in units of the ink's distance from the paint)."""
+    d = (ink - paint).astype(np.float32)
+    dd = max(float(d @ d), 1.0)
+    rel = px.astype(np.float32) - paint
+    along = rel @ d / dd
+    return along, np.linalg.norm(rel - along[..., None] * d, axis=-1) / np.sqrt(dd)
+
+
 def _ink_share(px: np.ndarray, paint: np.ndarray, ink: np.ndarray) -> np.ndarray:
     """``(...)`` float32 0..1: how much of ``ink`` each colour ``px (..., 3)`` holds over
     ``paint``, as an anti-aliased or blurred stroke mixes them; 0 where the colour lies off
     that mixture (:data:`MIX_OFF` of the way from it: a red lip, a blue fur)."""
-    d = (ink - paint).astype(np.float32)
-    dd = max(float(d @ d), 1.0)
-    rel = px.astype(np.float32) - paint
-    t = np.clip(rel @ d / dd, 0.0, 1.0)
-    off = np.linalg.norm(rel - t[..., None] * d, axis=-1) / np.sqrt(dd)
-    return t * np.clip(1.0 - off / MIX_OFF, 0.0, 1.0)
+    along, off = _on_the_way(px, paint, ink)
+    return np.clip(along, 0.0, 1.0) * np.clip(1.0 - off / MIX_OFF, 0.0, 1.0)
 
 
 def bare_line(rgb: np.ndarray, lm: np.ndarray, iod: float, paint: np.ndarray
@@ -253,14 +261,11 @@ def wipe_line(rgb: np.ndarray, lm: np.ndarray, iod: float, paint: np.ndarray,
     # Every colour on the way from the paint to the ink (a little past either end: the
     # light ring a sharpened picture draws round a dark line, a core darker than the
     # ink's median) becomes the paint; other colours (a red lip) stay.
+    along, off = _on_the_way(patch, paint, ink)
+    take = weight * (1.0 - smoothstep(off, *WIPE_OFF)) * ((along >= -HALO)
+                                                          & (along <= 1.0 + HALO))
     px = patch.astype(np.float32)
-    d = (ink - paint).astype(np.float32)
-    dd = max(float(d @ d), 1.0)
-    rel = px - paint
-    t = rel @ d / dd
-    off = np.linalg.norm(rel - t[..., None] * d, axis=-1) / np.sqrt(dd)
-    take = weight * (1.0 - smoothstep(off, *WIPE_OFF)) * ((t >= -HALO) & (t <= 1.0 + HALO))
-    out = px - take[..., None] * rel
+    out = px + take[..., None] * (paint - px)
     return x0, y0, np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
