@@ -20,7 +20,7 @@ import engine
 from cli.main import main as cli_main
 from engine.face import detect_faces, mesh
 from engine.face.fit import FIT_POINTS, fit_face, load_points_json
-from engine.render import frame_landmarks
+from engine.render import frame_landmarks, render_frame
 from engine.render import topology as topo
 from tests.conftest import ROOT
 
@@ -268,3 +268,35 @@ def test_placed_lips_are_carried_onto_the_drawn_line() -> None:
     photo = engine.load_image(ROOT / "assets" / "samples" / "astronaut.png")
     found = detect_faces(photo.rgb)[0].landmarks
     assert np.array_equal(engine.analyse_portrait(photo, landmarks=found).landmarks, found)
+
+
+def test_the_cats_open_mouth_is_dark_not_a_row_of_teeth() -> None:
+    """The cat's tan fur reads as a human skin colour, and she opened onto GRID s1's
+    teeth, tinted by her yellow-green eyes read as whites: at her widest frame a pale mint
+    block (median luma 97 inside her inner lips, 11 % of it lighter than her fur, green
+    0.94 of red). Round eyes mark an animal (``mouth._fill_gap``): a dark mouth with its
+    tongue, no teeth across it (median luma 34, none lighter than the fur, green 0.60 of
+    red)."""
+    import cv2
+
+    image = engine.load_image(CAT)
+    landmarks = fit_face(load_points_json(CAT_POINTS, image.rgb.shape), image.rgb.shape)
+    portrait = engine.analyse_portrait(image, landmarks=landmarks)
+    rig = portrait.rig
+    voice = engine.analyse_audio(engine.load_audio(ROOT / "assets" / "samples" /
+                                                   "voice_grid_s1.wav"))
+    motion = engine.Animation(portrait, voice).motion
+    k = int(np.argmax(motion.mouth_open))
+    out = render_frame(rig, motion, k)[..., :3].astype(np.float32)
+    xy = frame_landmarks(rig, motion, k)[:, :2]
+    inside = np.zeros(out.shape[:2], np.uint8)
+    cv2.fillPoly(inside, [np.round(np.concatenate([xy[topo.LIPS_INNER_UPPER],
+                                                   xy[topo.LIPS_INNER_LOWER][::-1]]))
+                          .astype(np.int32)], 1)
+    px = out[cv2.erode(inside, np.ones((3, 3), np.uint8)) > 0]
+    assert len(px) > 200
+    luma = px @ np.array([0.299, 0.587, 0.114], np.float32)
+    fur = float(rig.skin_rgb @ np.array([0.299, 0.587, 0.114], np.float32))
+    assert np.median(luma) < 0.5 * fur, (np.median(luma), fur)
+    assert (luma > fur).mean() < 0.02
+    assert np.median(px[:, 1] / np.maximum(px[:, 0], 1.0)) < 0.8

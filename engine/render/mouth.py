@@ -38,6 +38,7 @@ from engine.render.interior import (
 from engine.render.lips import COLUMNS, met, mouth_normal
 from engine.render.mouth_light import restore_contrast
 from engine.render.own_teeth import own_interior
+from engine.render.painted_lids import PAINT_ROUNDNESS
 from engine.render.rig import PortraitRig
 
 #: The inside fades out where its lips come within this of each other (inter-ocular
@@ -155,9 +156,8 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
         verts: ``(V, 2) float`` frame mesh vertices in ``out``'s pixels (see
             :func:`engine.render.pose.frame_vertices`).
         iod: inter-ocular distance in ``out``'s pixels.
-        under: ``((x0, y0, x1, y1), (h, w, 3) uint8)`` what ``out`` shows in that box
-            with a drawn line wiped (:func:`engine.render.flat_mouth.wiped_under`): it
-            takes the warped line's place as the mouth opens.
+        under: ``((x0, y0, x1, y1), (h, w, 3) uint8)`` that box of ``out`` with a drawn
+            line wiped (:func:`engine.render.flat_mouth.wiped_under`), laid as it opens.
     """
     xy = verts[:468]
     if bare_mouth(rig):  # nothing to close over, nothing behind it
@@ -208,9 +208,10 @@ def _fill_gap(out: np.ndarray, rig: PortraitRig, xy: np.ndarray,
     b = bank()
     # The picture's softness at this size: s1's teeth are laid as soft as it.
     blur = rig.blur * iod / max(rig.iod, 1e-6)
-    # s1's interior suits a human face, under any light; a cartoon's or an animal's
-    # keeps paint and its own colours, and so does a face drawn in flat paint.
-    human = (_skin_hue(rig.skin_rgb) or _coloured_light(rig)) and not rig.paint
+    # s1's interior suits a human face, under any light; a cartoon's, a flat drawing's or an
+    # animal's (round eyes: the cat's tan fur reads as skin; no teeth) keeps its own colours.
+    animal = not np.any(rig.eye_roundness < PAINT_ROUNDNESS)
+    human = (_skin_hue(rig.skin_rgb) or _coloured_light(rig)) and not rig.paint and not animal
     # How far each lip curves into the mouth beyond its middle: the teeth and the tongue
     # do not.
     mid_top, mid_bot = (float(((rows[4:7] - upper[0]) @ normal).mean())
@@ -233,7 +234,8 @@ def _fill_gap(out: np.ndarray, rig: PortraitRig, xy: np.ndarray,
     elif rig.paint is not None:  # a flat drawing: its inside drawn flat, as a cartoonist would
         color = flat_inside(rig.lip_rgb, opening, u, d_top, d_bot, iod, teeth)
     else:  # paint keeps its own corners
-        color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod, teeth, tongue)
+        color = _painted(rig, opening, gap, d_top, d_bot, u, length, iod,
+                         teeth and not animal, tongue)
     tone = one_tone(rig)
     if tone is not None:
         # s1's teeth carried to a grey or sepia skin's "light" turn mint or olive, and
