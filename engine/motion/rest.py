@@ -60,18 +60,18 @@ CORNERS = (61, 291)
 KEEP_WEIGHT = 1.0
 
 
-def lip_gaps(canon: np.ndarray) -> np.ndarray:
-    """``(..., 9) float64``: inner-lip gaps (lower minus upper lip, y) of canonical faces."""
+def lip_gaps(canon: np.ndarray, axis: int = 1) -> np.ndarray:
+    """``(..., 9) float64``: inner-lip gaps (lower minus upper lip, y; along ``axis``) of
+    canonical faces."""
     c = np.asarray(canon, np.float64)
     up = [p[0] for p in INNER_PAIRS]
     lo = [p[1] for p in INNER_PAIRS]
-    return c[..., lo, 1] - c[..., up, 1]
+    return c[..., lo, axis] - c[..., up, axis]
 
 
 def lip_depths(canon: np.ndarray) -> np.ndarray:
     """``(..., 9) float64``: inner-lip depths (lower minus upper lip, z) of canonical faces."""
-    c = np.asarray(canon, np.float64)
-    return c[..., [p[1] for p in INNER_PAIRS], 2] - c[..., [p[0] for p in INNER_PAIRS], 2]
+    return lip_gaps(canon, axis=2)
 
 
 def lip_shape(canon: np.ndarray) -> np.ndarray:

@@ -184,6 +184,17 @@ def _ink_share(px: np.ndarray, paint: np.ndarray, ink: np.ndarray) -> np.ndarray
     return np.clip(along, 0.0, 1.0) * np.clip(1.0 - off / MIX_OFF, 0.0, 1.0)
 
 
+def _run(mask: np.ndarray, i: int) -> tuple[int, int]:
+    """``(first, last)`` index of the run of True in ``mask (n,) bool`` through ``i``
+    (``(i, i)`` where ``mask[i]`` itself is False)."""
+    a, b = i, i
+    while a > 0 and mask[a - 1]:
+        a -= 1
+    while b < len(mask) - 1 and mask[b + 1]:
+        b += 1
+    return a, b
+
+
 def bare_line(rgb: np.ndarray, lm: np.ndarray, iod: float, paint: np.ndarray
               ) -> tuple[np.ndarray, float] | None:
     """``(ink (3,) float32, width px)`` of a line the lips meet in drawn on bare paint
@@ -207,11 +218,7 @@ def bare_line(rgb: np.ndarray, lm: np.ndarray, iod: float, paint: np.ndarray
         return None
     widths, bare = [], 0
     for col, share, k in zip(cols, _ink_share(cols, paint, ink), darkest, strict=True):
-        a, b = k, k
-        while a > 0 and share[a - 1] > 0.05:
-            a -= 1
-        while b < len(share) - 1 and share[b + 1] > 0.05:
-            b += 1
+        a, b = _run(share > 0.05, k)
         widths.append(0.5 * float(share[a:b + 1].sum()))
         sides = col[[max(a - 2, 0), min(b + 2, len(col) - 1)]]
         bare += bool(np.abs(sides - paint).max() <= BARE_LEVELS)
@@ -287,6 +294,11 @@ def wiped_under(wiped: tuple[int, int, np.ndarray], mapping: np.ndarray, scale: 
     cv2.remap(patch, src.astype(np.float32), None, interpolation=cv2.INTER_LINEAR,  # type: ignore[call-overload]
               dst=out, borderMode=cv2.BORDER_TRANSPARENT)
     return out
+
+
+#: Where a frame's wiped patch would lie: ``((x0, y0, x1, y1), mapping (h, w, 2) float32
+#: over that box, scale (2,))`` (:func:`wiped_under`'s arguments; :func:`lay_wiped`).
+Under = tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]
 
 
 def _across(rgb: np.ndarray, lm: np.ndarray, iod: float, level: float, columns: slice,
@@ -372,12 +384,7 @@ def drawn_line(rgb: np.ndarray, lm: np.ndarray, iod: float, skin_rgb: np.ndarray
         near = first + np.flatnonzero(ink[first:mid + 5])
         if not len(near):
             continue
-        i = int(near[np.argmin(np.abs(near - mid))])
-        a, b = i, i
-        while a > 0 and ink[a - 1]:
-            a -= 1
-        while b < len(ink) - 1 and ink[b + 1]:
-            b += 1
+        a, b = _run(ink, int(near[np.argmin(np.abs(near - mid))]))
         widths.append(0.5 * (b - a + 1))
         inks.append(col[a:b + 1])
     if len(widths) < LINE_COLUMNS or float(np.median(widths)) > LINE_WIDTH * iod:
@@ -385,19 +392,23 @@ def drawn_line(rgb: np.ndarray, lm: np.ndarray, iod: float, skin_rgb: np.ndarray
     return np.median(np.concatenate(inks), axis=0).astype(np.float32), float(np.median(widths))
 
 
-def lay_wiped(out: np.ndarray, under: tuple[tuple[int, int, int, int], np.ndarray],
-              opening: float, width: float) -> tuple[float, float]:
-    """Lay ``under`` (:func:`wiped_under` in its box ``(x0, y0, x1, y1)``) over ``out``
-    ``(h, w, 3|4) uint8`` in place, as far as a gap ``opening`` wide calls for a line
-    ``width`` wide (both inter-ocular distances) to be drawn again round it. Returns the
-    opacity of the inside and of the line drawn round the gap (:data:`LINE_FADE_IN`,
-    :data:`LINE_SWAP`)."""
+def lay_wiped(out: np.ndarray, paint: FlatPaint, under: Under, opening: float,
+              iod: float) -> tuple[float, float]:
+    """Lay ``paint``'s wiped patch (:attr:`FlatPaint.wiped`, made with its line), warped as
+    the frame is (``under``), over ``out`` ``(h, w, 3|4) uint8`` in place, as far as a gap
+    ``opening`` wide (inter-ocular distances) calls for its line to be drawn again round
+    it; a closed mouth warps nothing. ``iod``: the portrait's inter-ocular distance,
+    pixels. Returns the opacity of the inside and of the line drawn round the gap
+    (:data:`LINE_FADE_IN`, :data:`LINE_SWAP`)."""
+    if paint.wiped is None or paint.line is None:
+        raise ValueError("no wiped line to lay")
+    width = paint.line[1] / iod
     drawn = float(smoothstep(opening, LINE_SWAP[0] * width, LINE_SWAP[1] * width))
     if drawn > 0.0:
-        (x0, y0, x1, y1), wiped = under
+        (x0, y0, x1, y1), mapping, scale = under
         region = out[y0:y1, x0:x1, :3]
-        region[:] = np.clip(region + drawn * (wiped.astype(np.float32) - region) + 0.5,
-                            0, 255).astype(np.uint8)
+        laid = wiped_under(paint.wiped, mapping, scale, region).astype(np.float32)
+        region[:] = np.clip(region + drawn * (laid - region) + 0.5, 0, 255).astype(np.uint8)
     return float(smoothstep(opening, LINE_FADE_IN[0] * width, LINE_FADE_IN[1] * width)), drawn
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from engine.motion.track import MotionTrack
 from engine.render import topology as topo
-from engine.render.flat_mouth import wiped_under
+from engine.render.flat_mouth import Under
 from engine.render.gaze import shift_irises
 from engine.render.mouth import paint_mouth
 from engine.render.painted_lids import paint_lids
@@ -181,17 +181,15 @@ def render_frame(
         seen = rig.eyes_shown
         shift_irises(out, tgt_v, gaze, (seen[0] * (1.0 - float(lids[0])),
                                         seen[1] * (1.0 - float(lids[1]))))
-    under = None
+    under: Under | None = None
     if lips is not None and rig.paint is not None and rig.paint.wiped is not None:
-        # The drawn line's wiped patch warped over the lips, and a line's width round them.
+        # Where the drawn line's wiped patch may be laid: the lips and a line's width round.
         region = _around(tgt_v, topo.LIPS_OUTER, box, step)
         if region is not None:
             m = int(np.ceil(rig.paint.line[1] * iod / rig.iod)) if rig.paint.line else 0
             x0, y0 = max(region[0] - m, bx0), max(region[1] - m, by0)
             x1, y1 = min(region[2] + m, bx1), min(region[3] + m, by1)
-            mapped = mapping[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0]
-            under = (x0, y0, x1, y1), wiped_under(rig.paint.wiped, mapped, scale,
-                                                  out[y0:y1, x0:x1])
+            under = (x0, y0, x1, y1), mapping[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0], scale
     paint_mouth(out, rig, tgt_v, iod, under)
     if paint:
         xy_out = (xy[:, :2] + 0.5) * scale - 0.5

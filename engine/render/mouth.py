@@ -26,7 +26,7 @@ import numpy as np
 
 from engine.render import topology as topo
 from engine.render.colour import LUMA
-from engine.render.flat_mouth import flat_inside, lay_wiped, outline
+from engine.render.flat_mouth import Under, flat_inside, lay_wiped, outline
 from engine.render.interior import (
     bank,
     contour_profile,
@@ -144,7 +144,7 @@ def _teeth_colour(rig: PortraitRig) -> np.ndarray:
 
 
 def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float,
-                under: tuple[tuple[int, int, int, int], np.ndarray] | None = None) -> None:
+                under: Under | None = None) -> None:
     """Fill the gap between the mouth's two contents in ``out``, in place.
 
     For a portrait with closed lips the gap is the whole inside of the inner
@@ -156,8 +156,8 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
         verts: ``(V, 2) float`` frame mesh vertices in ``out``'s pixels (see
             :func:`engine.render.pose.frame_vertices`).
         iod: inter-ocular distance in ``out``'s pixels.
-        under: ``((x0, y0, x1, y1), (h, w, 3) uint8)`` that box of ``out`` with a drawn
-            line wiped (:func:`engine.render.flat_mouth.wiped_under`), laid as it opens.
+        under: where a drawn line's wiped patch lies in ``out`` (:data:`flat_mouth.Under`),
+            laid there as the mouth opens.
     """
     xy = verts[:468]
     if bare_mouth(rig):  # nothing to close over, nothing behind it
@@ -171,8 +171,8 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     # the dark behind them fades in only as the gap widens.
     strength = float(smoothstep(opening, *(OWN_FADE_IN if rig.keep_teeth else FADE_IN)))
     drawn = 0.0  # how far a line drawn on bare paint is wiped and drawn round the gap
-    if under is not None and rig.paint is not None and rig.paint.line is not None:
-        strength, drawn = lay_wiped(out, under, opening, rig.paint.line[1] / rig.iod)
+    if under is not None and rig.paint is not None:
+        strength, drawn = lay_wiped(out, rig.paint, under, opening, rig.iod)
     if max(strength, drawn) <= 0.0:
         return
     _fill_gap(out, rig, xy, (upper, lower), normal, opening, strength, iod)
