@@ -118,7 +118,7 @@ def test_rest_pose_closes_teeth_into_a_crease_not_a_dotted_line(s4hq_teeth) -> N
     roughness 0.86 luma levels; 2.62 when the crease faded out from 0.010 IOD and the rest
     pose's lips got a third to two thirds of it; her still's lip line 9.99)."""
     from engine.motion.rest import CLOSED_GAP, rest_offset
-    from engine.render.mouth import SEAL_SHUT
+    from engine.render.closed_lips import SEAL_SHUT
     from tests.full_size import crease_roughness
 
     assert SEAL_SHUT[0] >= CLOSED_GAP.max()
@@ -340,3 +340,32 @@ def test_teeth_shown_in_a_blurred_mouth_open_as_one_row(grid: Path) -> None:
                 for p in (a + s * (b - a) for s in t)]
         darkest.append(float(t[int(np.argmin(luma))]))
     assert abs(darkest[0] - darkest[1]) < 0.2, darkest
+
+
+@pytest.mark.parametrize("clip, frame", [("1001_DFA_HAP_XX", 28), ("1001_DFA_FEA_XX", 33)])
+def test_closed_lips_carry_no_row_of_teeth(grid: Path, clip: str, frame: int) -> None:
+    """CREMA-D 1001 caught smiling and afraid with his teeth showing, at 1024 px, closed
+    by the app's rest pose: the tracker's lower inner-lip contour lies a few pixels inside
+    his teeth, and the lower lip carried their tips up to the crease as a row of light
+    bumps. The rim of his lower lip (0.02 IOD under the contour, its middle) holds no
+    pixels lighter than his lips by 15 % or greener (58 of 238 and 48 of 210 before; none
+    now)."""
+    from engine.motion.rest import rest_depth, rest_offset
+
+    rgb = video_frame(grid.parent / "crema-d" / "1001" / "video" / f"{clip}.mp4", frame)
+    scale = 1024 / max(rgb.shape[:2])
+    rgb = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    rig = portrait_rig(rgb)
+    assert rig.open_at_rest and rig.keep_teeth
+    offset = rest_offset(rig.neutral)
+    m = motion_track(offset + rest_depth(rig.neutral + offset), [1.0])
+    out = render_frame(rig, m, 0)
+    xy = frame_landmarks(rig, m, 0)[:, :2]
+    lower = xy[topo.LIPS_INNER_LOWER][2:-2]
+    rim = polygon_mask(rgb.shape, np.concatenate([lower, lower[::-1] + [0, 0.02 * rig.iod]]))
+    px = out[rim][:, :3].astype(np.float64)
+    lip = rig.lip_rgb.astype(np.float64)
+    light = px @ LUMA > 1.15 * float(lip @ LUMA)
+    greener = px[:, 1] / np.maximum(px[:, 0], 1.0) > lip[1] / lip[0] + 0.12
+    assert rim.sum() > 150
+    assert float((light | greener).mean()) < 0.03, ((light | greener).sum(), rim.sum())

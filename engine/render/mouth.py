@@ -25,17 +25,18 @@ import cv2
 import numpy as np
 
 from engine.render import topology as topo
+from engine.render.closed_lips import seal
 from engine.render.colour import LUMA
 from engine.render.flat_mouth import Under, flat_inside, lay_wiped, outline
 from engine.render.interior import (
     bank,
-    contour_profile,
     fill,
     lay_tongue,
     rigid_hang,
     smoothstep,
 )
-from engine.render.lips import COLUMNS, met, mouth_normal
+from engine.render.lips import COLUMNS, mouth_normal
+from engine.render.mouth_band import band
 from engine.render.mouth_light import restore_contrast
 from engine.render.own_teeth import own_interior
 from engine.render.painted_lids import PAINT_ROUNDNESS
@@ -50,21 +51,6 @@ END_GAP = (0.004, 0.02)
 FADE_IN = (0.004, 0.035)
 #: ... and the dark between a portrait's own teeth.
 OWN_FADE_IN = (0.02, 0.08)
-#: The crease where closed lips meet: its strength, its shade of the lip colour
-#: and its soft edge beyond the band between the lips (pixels).
-SEAL_ALPHA = 0.85
-SEAL_SHADE = 0.8
-SEAL_SOFT = 0.8
-#: Lips nearer than the first value (inter-ocular distances) get the whole crease, which
-#: fades out as they part to the second. The tracker draws closed lips' inner contours up
-#: to 0.014 apart (``engine.motion.rest.CLOSED_GAP``, GRID s1's silent frames: the rest
-#: pose's gap). With :data:`engine.render.lips.SHUT` (0.010 to 0.016) the rest pose's lips
-#: got a third to two thirds of the crease, and a smile's teeth squeezed between them
-#: showed as a row of dots. Fading out later (0.016 to 0.024) sealed the narrow slits
-#: the speech opens as well, where the real mouth shows its teeth: the validation
-#: mouths' inner colour moved further from the real one (``tools/mouth_eval.py``, s4hq's
-#: median CIEDE2000 4.8 to 5.5).
-SEAL_SHUT = (0.014, 0.018)
 #: Colours within this (RGB, each channel) of the skin's are the skin's own paint.
 BARE = 6.0
 #: Where the lips meet at the mouth's corners, the inside shows their inner surface: from
@@ -163,7 +149,7 @@ def paint_mouth(out: np.ndarray, rig: PortraitRig, verts: np.ndarray, iod: float
     if bare_mouth(rig):  # nothing to close over, nothing behind it
         return
     if rig.open_at_rest:
-        _seal(out, rig, xy, iod)
+        seal(out, rig, xy, iod)
     upper, lower = gap_rows(verts, rig.ring.shape[0])
     normal = mouth_normal(xy)
     opening = gap_opening(upper, lower, normal, iod)
@@ -190,10 +176,10 @@ def _fill_gap(out: np.ndarray, rig: PortraitRig, xy: np.ndarray,
     # A portrait with parted lips has its own content (teeth, or a dark mouth)
     # under each lip: the gap between them is cavity, never painted teeth.
     teeth = not rig.open_at_rest
-    band = _band(out.shape, upper, lower, normal)
-    if band is None:
+    found = band(out.shape, upper, lower, normal)
+    if found is None:
         return
-    (x0, y0, x1, y1), u, v, top, bot, length = band
+    (x0, y0, x1, y1), u, v, top, bot, length = found
     gap = np.maximum(bot - top, 1e-3)
     d_top = v - top
     d_bot = bot - v
@@ -249,65 +235,6 @@ def _fill_gap(out: np.ndarray, rig: PortraitRig, xy: np.ndarray,
     out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
 
 
-def _corner_lips(color: np.ndarray, rig: PortraitRig, u: np.ndarray) -> None:
-    """Towards each corner of the mouth (``u (h, w)``, 0..1 corner to corner) turn the
-    inside ``color (h, w, 3) float32`` into the lips' own colour in their shade, in place:
-    where the lips meet, the inside is their inner surface, not the dark of the cavity
-    (:data:`CORNER_LIPS`)."""
-    w = smoothstep(np.abs(2.0 * u - 1.0), CORNER_LIPS[0], 1.0)[..., None]
-    color += w * (CORNER_LIPS[1] * rig.lip_rgb.astype(np.float32) - color)
-
-
-def _band(
-    shape: tuple[int, ...], upper: np.ndarray, lower: np.ndarray, normal: np.ndarray
-) -> tuple[tuple[int, int, int, int], np.ndarray, np.ndarray, np.ndarray, np.ndarray, float] | None:
-    """The pixels round two contours ``(n, 2)`` that run corner to corner, in the
-    mouth's own frame: ``(box (x0, y0, x1, y1), u, v, top, bot, length)``, where
-    ``u`` (0..1 corner to corner) and ``v`` (pixels down the face) are ``(h, w)
-    float32`` over the box, ``top`` and ``bot`` the contours' ``v`` at each
-    pixel's ``u``, and ``length`` the corner-to-corner distance; None when the
-    mouth is under 2 pixels wide or outside the frame."""
-    c0, span = upper[0], upper[-1] - upper[0]
-    length = float(np.linalg.norm(span))
-    if length < 2.0:
-        return None
-    axis = span / length
-    h, w = shape[:2]
-    poly = np.concatenate([upper, lower])
-    pad = 2
-    x0 = max(int(np.floor(poly[:, 0].min())) - pad, 0)
-    y0 = max(int(np.floor(poly[:, 1].min())) - pad, 0)
-    x1 = min(int(np.ceil(poly[:, 0].max())) + pad + 1, w)
-    y1 = min(int(np.ceil(poly[:, 1].max())) + pad + 1, h)
-    if x1 <= x0 or y1 <= y0:
-        return None
-    ys = np.arange(y0, y1, dtype=np.float32)[:, None]  # broadcast against xs: (h, w)
-    xs = np.arange(x0, x1, dtype=np.float32)[None, :]
-    px, py = xs - np.float32(c0[0]), ys - np.float32(c0[1])
-    u = (px * np.float32(axis[0]) + py * np.float32(axis[1])) / np.float32(length)
-    v = px * np.float32(normal[0]) + py * np.float32(normal[1])
-    uu, uv = contour_profile(upper, c0, axis, normal, length)
-    lu, lv = contour_profile(lower, c0, axis, normal, length)
-    top = np.interp(u, uu, uv).astype(np.float32)
-    bot = np.interp(u, lu, lv).astype(np.float32)
-    return (x0, y0, x1, y1), u, v, top, bot, length
-
-
-def _gap_profile(xy: np.ndarray, n: int = 33) -> tuple[np.ndarray, np.ndarray]:
-    """``(u (n,), gap (n,) pixels)``: the inner lips' gap along the mouth, corner (0)
-    to corner (1), of landmarks ``xy (468, 2)``."""
-    up = xy[topo.LIPS_INNER_UPPER].astype(np.float64)
-    lo = xy[topo.LIPS_INNER_LOWER].astype(np.float64)
-    normal = mouth_normal(xy)
-    span = up[-1] - up[0]
-    length = max(float(np.linalg.norm(span)), 1e-6)
-    axis = span / length
-    uu, uv = contour_profile(up, up[0], axis, normal, length)
-    lu, lv = contour_profile(lo, up[0], axis, normal, length)
-    cols = np.linspace(0.0, 1.0, n)
-    return cols, np.interp(cols, lu, lv) - np.interp(cols, uu, uv)
-
-
 def bare_mouth(rig: PortraitRig) -> bool:
     """Whether the face mesh's mouth lies on bare paint: its lips and what lies between
     them are within :data:`BARE` of the skin's colour, as only a flat drawing's skin is
@@ -318,43 +245,13 @@ def bare_mouth(rig: PortraitRig) -> bool:
                 and np.abs(rig.teeth_rgb - skin).max() < BARE)
 
 
-def _seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None:
-    """Where parted lips have closed, draw the crease where they meet, in place.
-
-    Closed lips still leave a band a pixel or two wide between their contours
-    (the rest pose closes them to 0.009-0.014 IOD, and the two contours bend at
-    different places along the mouth), and there the portrait's teeth or the
-    dark under its lips, squeezed to that band, show through as a dotted line.
-    The lips' inner edges, too, often carry the teeth's bright rim a pixel
-    in. Along the columns where the lips have met (:func:`engine.render.lips.met` with
-    :data:`SEAL_SHUT`), the band and a soft pixel either side (:data:`SEAL_SOFT`) take
-    the lips' shade (:data:`SEAL_SHADE` of their colour), as the shadow between real
-    closed lips does.
-    """
-    # Most frames of speech have the lips apart: decide on the contours first.
-    cols, gap_now = _gap_profile(xy)
-    cols, own = _gap_profile(rig.landmarks[:, :2])
-    own = own / max(rig.iod, 1e-6)
-    if not np.any(met(gap_now / iod, own, shut=SEAL_SHUT) > 0):
-        return
-    band = _band(out.shape, xy[topo.LIPS_INNER_UPPER].astype(np.float64),
-                 xy[topo.LIPS_INNER_LOWER].astype(np.float64), mouth_normal(xy))
-    if band is None:
-        return
-    (x0, y0, x1, y1), u, v, top, bot, _ = band
-    closed = met((bot - top) / iod, np.interp(u, cols, own).astype(np.float32), ease=True,
-                 shut=SEAL_SHUT)
-    ends = smoothstep(u, 0.0, 0.04) * smoothstep(1.0 - u, 0.0, 0.04)
-    # The band, and a soft pixel either side over the lips' edges.
-    out_of_band = np.maximum(np.maximum(top - v, v - bot), 0.0)
-    line = np.exp(-0.5 * (out_of_band / np.float32(SEAL_SOFT)) ** 2)
-    alpha = (SEAL_ALPHA * closed * ends * line)[..., None]
-    if not np.any(alpha > 1e-3):
-        return
-    shade = SEAL_SHADE * rig.lip_rgb.astype(np.float32)
-    patch = out[y0:y1, x0:x1, :3].astype(np.float32)
-    patch += alpha * (shade - patch)
-    out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
+def _corner_lips(color: np.ndarray, rig: PortraitRig, u: np.ndarray) -> None:
+    """Towards each corner of the mouth (``u (h, w)``, 0..1 corner to corner) turn the
+    inside ``color (h, w, 3) float32`` into the lips' own colour in their shade, in place:
+    where the lips meet, the inside is their inner surface, not the dark of the cavity
+    (:data:`CORNER_LIPS`)."""
+    w = smoothstep(np.abs(2.0 * u - 1.0), CORNER_LIPS[0], 1.0)[..., None]
+    color += w * (CORNER_LIPS[1] * rig.lip_rgb.astype(np.float32) - color)
 
 
 def one_tone(rig: PortraitRig) -> tuple[float, np.ndarray] | None:

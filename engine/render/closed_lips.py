@@ -1,0 +1,155 @@
+"""Where parted lips have closed: the crease where they meet, and no teeth on their rims.
+
+A portrait caught with parted lips is closed at rest (:mod:`engine.motion.rest`) by
+moving its lips together (:mod:`engine.render.lips`). Two things of the open mouth
+would still show where they meet:
+
+- between the two inner-lip contours, a band a pixel or two wide, where the portrait's
+  teeth or the dark under its lips, squeezed to that band, show as a dotted line:
+  :func:`seal` draws the crease there, in the lips' shade;
+- on the lips themselves, where the face tracker's inner-lip contour lies a few pixels
+  inside the lip's real edge (on the teeth, or on the wet rim the teeth light), the
+  lip carries that rim with it: a row of light bumps just under the crease (CREMA-D
+  1001's smiling and fearful stills at 1024 px). Real closed lips are in each other's
+  shade there. Where the lips have (all but) met (:data:`RIM_SHUT`), the pixels within
+  :data:`REACH` of the contours on the lips' side (:func:`rims`) that are lighter or
+  greener than the lip colour take the lip colour (:func:`hold_to_lip`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.render import topology as topo
+from engine.render.colour import LUMA
+from engine.render.interior import contour_profile, mouth_axes, smoothstep
+from engine.render.lips import met, mouth_normal
+from engine.render.mouth_band import band, gap_profile
+from engine.render.rig import PortraitRig
+
+#: The crease where closed lips meet: its strength, its shade of the lip colour
+#: and its soft edge beyond the band between the lips (pixels).
+SEAL_ALPHA = 0.85
+SEAL_SHADE = 0.8
+SEAL_SOFT = 0.8
+#: Lips nearer than the first value (inter-ocular distances) get the whole crease, which
+#: fades out as they part to the second. The tracker draws closed lips' inner contours up
+#: to 0.014 apart (``engine.motion.rest.CLOSED_GAP``, GRID s1's silent frames: the rest
+#: pose's gap). With :data:`engine.render.lips.SHUT` (0.010 to 0.016) the rest pose's lips
+#: got a third to two thirds of the crease, and a smile's teeth squeezed between them
+#: showed as a row of dots. Fading out later (0.016 to 0.024) sealed the narrow slits
+#: the speech opens as well, where the real mouth shows its teeth: the validation
+#: mouths' inner colour moved further from the real one (``tools/mouth_eval.py``, s4hq's
+#: median CIEDE2000 4.8 to 5.5).
+SEAL_SHUT = (0.014, 0.018)
+#: How far from the inner-lip contours, into the lips, a light rim may be carried
+#: (inter-ocular distances): the tracker's contour lies up to about this far inside
+#: the lip's edge on a smile (1-14 px at 1024 px on CREMA-D 1001's smiling still).
+REACH = 0.035
+#: Lips nearer than the first value (inter-ocular distances) hold their rims wholly,
+#: not beyond the second: wider than the crease's (:data:`SEAL_SHUT`),
+#: as the rim shows on lips that have all but met, where the crease is still faint.
+RIM_SHUT = (0.016, 0.024)
+#: Lighter than the lip colour by this share of its luma is let be (the lip's own
+#: texture); beyond it, by this much more, a pixel is wholly the lip's colour.
+SLACK = 0.04
+OVER = 0.15
+#: Teeth in the lips' shade are darker than the lips but a dull olive, never as red:
+#: greener than the lip colour (green over red, less the lip's) by the first value is
+#: let be, by the second it is wholly the lip's colour.
+GREENER = (0.08, 0.16)
+#: The rim is the inner part of each lip: all of it up to the first share of the lip's
+#: depth from its inner to its outer contour, none beyond the second (the lip's body,
+#: and the skin past it, keep their light).
+DEPTH = (0.45, 0.7)
+
+
+def seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None:
+    """Where parted lips have closed, draw the crease where they meet, in place.
+
+    Closed lips still leave a band a pixel or two wide between their contours
+    (the rest pose closes them to 0.009-0.014 IOD, and the two contours bend at
+    different places along the mouth), and there the portrait's teeth or the
+    dark under its lips, squeezed to that band, show through as a dotted line.
+    The lips' inner edges, too, often carry the teeth's bright rim a pixel
+    in. Along the columns where the lips have met (:func:`engine.render.lips.met` with
+    :data:`SEAL_SHUT`), the band and a soft pixel either side (:data:`SEAL_SOFT`) take
+    the lips' shade (:data:`SEAL_SHADE` of their colour), as the shadow between real
+    closed lips does. On a portrait that shows its own teeth, the lips' rims beside the
+    band are cleared of them first (:func:`rims`, :func:`hold_to_lip`; module docstring).
+
+    Args:
+        out: ``(h, w, 3|4) uint8`` the warped frame; only RGB is changed.
+        rig: the portrait.
+        xy: ``(468, 2)`` the frame's landmarks, ``out``'s pixels.
+        iod: inter-ocular distance in ``out``'s pixels.
+    """
+    # Most frames of speech have the lips apart: decide on the contours first.
+    cols, gap_now = gap_profile(xy)
+    cols, own = gap_profile(rig.landmarks[:, :2])
+    own = own / max(rig.iod, 1e-6)
+    if not np.any(met(gap_now / iod, own, shut=SEAL_SHUT) > 0):
+        return
+    reach = REACH * iod if rig.keep_teeth else 0.0
+    found = band(out.shape, xy[topo.LIPS_INNER_UPPER].astype(np.float64),
+                 xy[topo.LIPS_INNER_LOWER].astype(np.float64), mouth_normal(xy),
+                 2 + int(np.ceil(reach)))
+    if found is None:
+        return
+    (x0, y0, x1, y1), u, v, top, bot, _ = found
+    closed = met((bot - top) / iod, np.interp(u, cols, own).astype(np.float32), ease=True,
+                 shut=SEAL_SHUT)
+    ends = smoothstep(u, 0.0, 0.04) * smoothstep(1.0 - u, 0.0, 0.04)
+    # The band, and a soft pixel either side over the lips' edges.
+    out_of_band = np.maximum(np.maximum(top - v, v - bot), 0.0)
+    line = np.exp(-0.5 * (out_of_band / np.float32(SEAL_SOFT)) ** 2)
+    alpha = (SEAL_ALPHA * closed * ends * line)[..., None]
+    if not np.any(alpha > 1e-3):
+        return
+    shade = SEAL_SHADE * rig.lip_rgb.astype(np.float32)
+    patch = out[y0:y1, x0:x1, :3].astype(np.float32)
+    if reach > 0.0:
+        hidden = met((bot - top) / iod, np.interp(u, cols, own).astype(np.float32), ease=True,
+                     shut=RIM_SHUT)
+        on_rim = rims(xy, u, v, top, bot, reach)
+        hold_to_lip(patch, hidden * ends * on_rim, rig.lip_rgb)
+    patch += alpha * (shade - patch)
+    out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
+
+
+def rims(xy: np.ndarray, u: np.ndarray, v: np.ndarray, top: np.ndarray, bot: np.ndarray,
+         reach: float) -> np.ndarray:
+    """``(h, w) float32`` 0..1: how much each pixel of a mouth band lies on a lip's inner
+    rim. ``xy (468, 2)`` landmarks (pixels); ``u``, ``v``, ``top``, ``bot`` as
+    :func:`engine.render.mouth_band.band` gives them; ``reach`` pixels
+    (:data:`REACH` inter-ocular distances)."""
+    upper = xy[topo.LIPS_INNER_UPPER].astype(np.float64)
+    axis, normal, length = mouth_axes(upper, xy)
+    length = max(length, 1e-6)
+    out = np.zeros(u.shape, np.float32)
+    for outer, inner, sign in ((topo.LIPS_OUTER_UPPER, top, -1.0),
+                               (topo.LIPS_OUTER_LOWER, bot, 1.0)):
+        ou, ov = contour_profile(xy[outer].astype(np.float64), upper[0], axis, normal, length)
+        edge = np.interp(u, ou, ov).astype(np.float32)
+        into = sign * (v - inner)  # pixels from the inner contour into the lip
+        depth = np.maximum(sign * (edge - inner), 1.0)
+        share = 1.0 - smoothstep(into / depth, *DEPTH)
+        # on the lip only: the band between the contours is the crease's
+        out = np.maximum(out, share * smoothstep(into, 0.0, 1.0)
+                         * (1.0 - smoothstep(into, 0.5 * reach, reach)))
+    return out.astype(np.float32)
+
+
+def hold_to_lip(patch: np.ndarray, weight: np.ndarray, lip_rgb: np.ndarray) -> None:
+    """Turn the pixels of ``patch (h, w, 3) float32`` lighter than the lip colour
+    ``lip_rgb (3,)`` (by more than :data:`SLACK` of its luma, wholly by :data:`OVER`
+    more) or greener (:data:`GREENER`) into the lip colour, in place, by ``weight
+    (h, w)`` 0..1: a light rim of teeth or wet lip is neither lip-coloured nor as light
+    as the lip, and only taking its lightness down leaves a grey band."""
+    if not np.any(weight > 1e-3):
+        return
+    lip = np.asarray(lip_rgb, np.float32)
+    over = (patch @ LUMA) / max(float(lip @ LUMA), 1.0) - 1.0
+    greener = patch[..., 1] / np.maximum(patch[..., 0], 1.0) - float(lip[1] / max(lip[0], 1.0))
+    w = weight * np.maximum(smoothstep(over, SLACK, SLACK + OVER), smoothstep(greener, *GREENER))
+    patch += w[..., None] * (lip - patch)
