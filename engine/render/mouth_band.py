@@ -22,7 +22,8 @@ def band(
     ``u`` (0..1 corner to corner) and ``v`` (pixels down the face) are ``(h, w)
     float32`` over the box, ``top`` and ``bot`` the contours' ``v`` at each
     pixel's ``u``, and ``length`` the corner-to-corner distance; None when the
-    mouth is under 2 pixels wide or outside the frame."""
+    mouth is under 2 pixels wide or outside the frame. The box holds the contours and
+    ``pad`` pixels round them."""
     c0, span = upper[0], upper[-1] - upper[0]
     length = float(np.linalg.norm(span))
     if length < 2.0:
