@@ -97,8 +97,8 @@ def seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None:
     if found is None:
         return
     (x0, y0, x1, y1), u, v, top, bot, _ = found
-    closed = met((bot - top) / iod, np.interp(u, cols, own).astype(np.float32), ease=True,
-                 shut=SEAL_SHUT)
+    gap, own_u = (bot - top) / iod, np.interp(u, cols, own).astype(np.float32)
+    closed = met(gap, own_u, ease=True, shut=SEAL_SHUT)
     ends = smoothstep(u, 0.0, 0.04) * smoothstep(1.0 - u, 0.0, 0.04)
     # The band, and a soft pixel either side over the lips' edges.
     out_of_band = np.maximum(np.maximum(top - v, v - bot), 0.0)
@@ -109,8 +109,7 @@ def seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None:
     shade = SEAL_SHADE * rig.lip_rgb.astype(np.float32)
     patch = out[y0:y1, x0:x1, :3].astype(np.float32)
     if reach > 0.0:
-        hidden = met((bot - top) / iod, np.interp(u, cols, own).astype(np.float32), ease=True,
-                     shut=RIM_SHUT)
+        hidden = met(gap, own_u, ease=True, shut=RIM_SHUT)
         on_rim = rims(xy, u, v, top, bot, reach)
         hold_to_lip(patch, hidden * ends * on_rim, rig.lip_rgb)
     patch += alpha * (shade - patch)
