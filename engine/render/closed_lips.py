@@ -22,9 +22,9 @@ import numpy as np
 
 from engine.render import topology as topo
 from engine.render.colour import LUMA
-from engine.render.interior import contour_profile, mouth_axes, smoothstep
+from engine.render.interior import smoothstep
 from engine.render.lips import met, mouth_normal
-from engine.render.mouth_band import band, gap_profile
+from engine.render.mouth_band import band, contour_at, gap_profile
 from engine.render.rig import PortraitRig
 
 #: The crease where closed lips meet: its strength, its shade of the lip colour
@@ -123,13 +123,11 @@ def rims(xy: np.ndarray, u: np.ndarray, v: np.ndarray, top: np.ndarray, bot: np.
     :func:`engine.render.mouth_band.band` gives them; ``reach`` pixels
     (:data:`REACH` inter-ocular distances)."""
     upper = xy[topo.LIPS_INNER_UPPER].astype(np.float64)
-    axis, normal, length = mouth_axes(upper, xy)
-    length = max(length, 1e-6)
+    normal = mouth_normal(xy)
     out = np.zeros(u.shape, np.float32)
     for outer, inner, sign in ((topo.LIPS_OUTER_UPPER, top, -1.0),
                                (topo.LIPS_OUTER_LOWER, bot, 1.0)):
-        ou, ov = contour_profile(xy[outer].astype(np.float64), upper[0], axis, normal, length)
-        edge = np.interp(u, ou, ov).astype(np.float32)
+        edge = contour_at(xy[outer].astype(np.float64), upper, normal, u).astype(np.float32)
         into = sign * (v - inner)  # pixels from the inner contour into the lip
         depth = np.maximum(sign * (edge - inner), 1.0)
         share = 1.0 - smoothstep(into / depth, *DEPTH)

@@ -13,6 +13,18 @@ from engine.render.interior import contour_profile
 from engine.render.lips import mouth_normal
 
 
+def contour_at(contour: np.ndarray, upper: np.ndarray, normal: np.ndarray, u: np.ndarray
+               ) -> np.ndarray:
+    """Where ``contour (n, 2)`` (pixels, corner to corner) lies along the mouth's ``normal``
+    at mouth coordinates ``u`` (any shape), float64 pixels, in the frame :func:`band` reads
+    its pixels in: ``u`` from ``upper[0]`` (0) to ``upper[-1]`` (1), ``v`` from ``upper[0]``
+    down the face."""
+    c0, span = upper[0], upper[-1] - upper[0]
+    length = max(float(np.linalg.norm(span)), 1e-6)
+    cu, cv = contour_profile(contour, c0, span / length, normal, length)
+    return np.interp(u, cu, cv)
+
+
 def band(
     shape: tuple[int, ...], upper: np.ndarray, lower: np.ndarray, normal: np.ndarray,
     pad: int = 2,
@@ -42,10 +54,8 @@ def band(
     px, py = xs - np.float32(c0[0]), ys - np.float32(c0[1])
     u = (px * np.float32(axis[0]) + py * np.float32(axis[1])) / np.float32(length)
     v = px * np.float32(normal[0]) + py * np.float32(normal[1])
-    uu, uv = contour_profile(upper, c0, axis, normal, length)
-    lu, lv = contour_profile(lower, c0, axis, normal, length)
-    top = np.interp(u, uu, uv).astype(np.float32)
-    bot = np.interp(u, lu, lv).astype(np.float32)
+    top = contour_at(upper, upper, normal, u).astype(np.float32)
+    bot = contour_at(lower, upper, normal, u).astype(np.float32)
     return (x0, y0, x1, y1), u, v, top, bot, length
 
 
@@ -56,10 +66,5 @@ def gap_profile(xy: np.ndarray, n: int = 33) -> tuple[np.ndarray, np.ndarray]:
     up = xy[topo.LIPS_INNER_UPPER].astype(np.float64)
     lo = xy[topo.LIPS_INNER_LOWER].astype(np.float64)
     normal = mouth_normal(xy)
-    span = up[-1] - up[0]
-    length = max(float(np.linalg.norm(span)), 1e-6)
-    axis = span / length
-    uu, uv = contour_profile(up, up[0], axis, normal, length)
-    lu, lv = contour_profile(lo, up[0], axis, normal, length)
     cols = np.linspace(0.0, 1.0, n)
-    return cols, np.interp(cols, lu, lv) - np.interp(cols, uu, uv)
+    return cols, contour_at(lo, up, normal, cols) - contour_at(up, up, normal, cols)
