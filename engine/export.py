@@ -111,8 +111,9 @@ def export_id_for(animation: Animation, frames: range, output: OutputOptions | N
     """A 32-hex-digit id derived from everything that shapes the output.
 
     The same inputs, settings, output options, blinks and version give the
-    same id, so that re-rendering gives a byte-identical file; any change
-    gives another id.
+    same id, so that re-rendering gives the same pictures, watermark included
+    (x264's threaded encoder may still, rarely, write them as other bytes); any
+    change gives another id.
     """
     a = animation
     record = {
