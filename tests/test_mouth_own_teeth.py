@@ -369,3 +369,34 @@ def test_closed_lips_carry_no_row_of_teeth(grid: Path, clip: str, frame: int) ->
     greener = px[:, 1] / np.maximum(px[:, 0], 1.0) > lip[1] / lip[0] + 0.12
     assert rim.sum() > 150
     assert float((light | greener).mean()) < 0.03, ((light | greener).sum(), rim.sum())
+
+
+@pytest.mark.parametrize("clip", ["lbaq3p", "pgbq8s"])
+def test_closed_lower_lip_is_out_of_the_open_mouths_shade(grid: Path, clip: str) -> None:
+    """GRID s4hq smiling over her teeth (first frames at 1024 px), closed by the app's rest
+    pose: the inner part of her lower lip, in the shade of her open mouth in the portrait,
+    came up with the lip as a brown band under the crease (0.78 and 0.79 of the lip's
+    lightness 0.01-0.03 IOD under the inner contour, against its body's, the middle
+    five ninths of the mouth). Real closed lips read 0.87 there (GRID s1's and s4hq's
+    most closed frames; ``closed_lips.CREASE_SHADE``), and hers now 0.88 and 0.88."""
+    from engine.motion.rest import rest_depth, rest_offset
+
+    rgb = video_frame(grid / "s4hq" / "video" / f"{clip}.mp4", 0)
+    scale = 1024 / max(rgb.shape[:2])
+    rgb = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    rig = portrait_rig(rgb)
+    assert rig.open_at_rest and rig.keep_teeth
+    offset = rest_offset(rig.neutral)
+    m = motion_track(offset + rest_depth(rig.neutral + offset), [1.0])
+    out = render_frame(rig, m, 0)
+    xy = frame_landmarks(rig, m, 0)[:, :2]
+    inner, outer = xy[topo.LIPS_INNER_LOWER][3:-3], xy[topo.LIPS_OUTER_LOWER][3:-3]
+    down = np.array([0.0, rig.iod])
+    rim = polygon_mask(out.shape, np.concatenate([inner + 0.01 * down,
+                                                  inner[::-1] + 0.03 * down]))
+    body = polygon_mask(out.shape, np.concatenate([inner + 0.55 * (outer - inner),
+                                                   (inner + 0.9 * (outer - inner))[::-1]]))
+    assert rim.sum() > 200 and body.sum() > 200
+    lum = out[..., :3].astype(np.float64) @ LUMA
+    ratio = float(np.median(lum[rim]) / np.median(lum[body]))
+    assert 0.83 < ratio < 0.95, ratio

@@ -13,7 +13,12 @@ would still show where they meet:
   1001's smiling and fearful stills at 1024 px). Real closed lips are in each other's
   shade there. Where the lips have (all but) met (:data:`RIM_SHUT`), the pixels within
   :data:`REACH` of the contours on the lips' side (:func:`rims`) that are lighter or
-  greener than the lip colour take the lip colour (:func:`hold_to_lip`).
+  greener than the lip colour take the lip colour (:func:`hold_to_lip`);
+- and the lower lip's inner part, in the shade of the open mouth in the portrait (a
+  brown band with the teeth's tips in it, under the crease of GRID s4hq's closed rest
+  at 1024 px), carried up with the lip: where the lips have met, it takes the lower
+  lip's own colour, read further down the same lip, its texture kept
+  (:func:`out_of_shade`).
 """
 
 from __future__ import annotations
@@ -62,7 +67,24 @@ GREENER = (0.08, 0.16)
 #: depth from its inner to its outer contour, none beyond the second (the lip's body,
 #: and the skin past it, keep their light).
 DEPTH = (0.45, 0.7)
-
+#: The lower lip out of the open mouth's shade (:func:`out_of_shade`): its colour is read
+#: over this share of its depth (inner to outer contour), its body.
+LIP_BODY = (0.55, 0.9)
+#: Real closed lips are in each other's shade near the crease: the lower lip's colour,
+#: channel by channel over its body's, at these distances under its inner contour
+#: (inter-ocular distances; GRID s1, the training speaker: the three most closed frames
+#: of 60 clips at 1024 px, medians; s4hq's own 50 clips read within 0.03 of it). Where
+#: a closed lip is darker than that, it is lifted to it; from the last distance on, and
+#: beyond :data:`SHADED` of the lip's depth, it is let be.
+CREASE_AT = (0.005, 0.015, 0.025, 0.0375, 0.05)
+CREASE_SHADE = ((0.767, 0.67, 0.693), (0.835, 0.80, 0.833), (0.897, 0.915, 0.959),
+                (0.949, 0.98, 1.0), (1.0, 1.0, 1.0))
+SHADED = (0.4, 0.6)
+#: Where a closed lip is lifted by this much (luma, 0..255) or more, its pixels' own
+#: departures from its shade are kept at this share of their size: the teeth's tips in
+#: the shade would otherwise show as a row of light dots once lifted.
+LIFT_FULL = 6.0
+SHADED_TEXTURE = 0.6
 
 def seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None:
     """Where parted lips have closed, draw the crease where they meet, in place.
@@ -75,8 +97,9 @@ def seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None:
     in. Along the columns where the lips have met (:func:`engine.render.lips.met` with
     :data:`SEAL_SHUT`), the band and a soft pixel either side (:data:`SEAL_SOFT`) take
     the lips' shade (:data:`SEAL_SHADE` of their colour), as the shadow between real
-    closed lips does. On a portrait that shows its own teeth, the lips' rims beside the
-    band are cleared of them first (:func:`rims`, :func:`hold_to_lip`; module docstring).
+    closed lips does. On a portrait that shows its own teeth, the lower lip is first
+    brought out of the open mouth's shade (:func:`out_of_shade`) and the lips' rims beside
+    the band are cleared of teeth (:func:`rims`, :func:`hold_to_lip`; module docstring).
 
     Args:
         out: ``(h, w, 3|4) uint8`` the warped frame; only RGB is changed.
@@ -91,6 +114,10 @@ def seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None:
     if not np.any(met(gap_now / iod, own, shut=SEAL_SHUT) > 0):
         return
     reach = REACH * iod if rig.keep_teeth else 0.0
+    if rig.keep_teeth:
+        ends = smoothstep(cols, 0.0, 0.04) * smoothstep(1.0 - cols, 0.0, 0.04)
+        out_of_shade(out, xy, iod, cols, met(gap_now / iod, own, ease=True, shut=RIM_SHUT)
+                     * ends)
     found = band(out.shape, xy[topo.LIPS_INNER_UPPER].astype(np.float64),
                  xy[topo.LIPS_INNER_LOWER].astype(np.float64), mouth_normal(xy),
                  2 + int(np.ceil(reach)))
@@ -110,8 +137,7 @@ def seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None:
     patch = out[y0:y1, x0:x1, :3].astype(np.float32)
     if reach > 0.0:
         hidden = met(gap, own_u, ease=True, shut=RIM_SHUT)
-        on_rim = rims(xy, u, v, top, bot, reach)
-        hold_to_lip(patch, hidden * ends * on_rim, rig.lip_rgb)
+        hold_to_lip(patch, hidden * ends * rims(xy, u, v, top, bot, reach), rig.lip_rgb)
     patch += alpha * (shade - patch)
     out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
 
@@ -122,19 +148,82 @@ def rims(xy: np.ndarray, u: np.ndarray, v: np.ndarray, top: np.ndarray, bot: np.
     rim. ``xy (468, 2)`` landmarks (pixels); ``u``, ``v``, ``top``, ``bot`` as
     :func:`engine.render.mouth_band.band` gives them; ``reach`` pixels
     (:data:`REACH` inter-ocular distances)."""
-    upper = xy[topo.LIPS_INNER_UPPER].astype(np.float64)
-    normal = mouth_normal(xy)
     out = np.zeros(u.shape, np.float32)
     for outer, inner, sign in ((topo.LIPS_OUTER_UPPER, top, -1.0),
                                (topo.LIPS_OUTER_LOWER, bot, 1.0)):
-        edge = contour_at(xy[outer].astype(np.float64), upper, normal, u).astype(np.float32)
-        into = sign * (v - inner)  # pixels from the inner contour into the lip
-        depth = np.maximum(sign * (edge - inner), 1.0)
-        share = 1.0 - smoothstep(into / depth, *DEPTH)
+        into, depth = _into_lip(xy, outer, inner, sign, u, v)
+        share = 1.0 - smoothstep(depth, *DEPTH)
         # on the lip only: the band between the contours is the crease's
         out = np.maximum(out, share * smoothstep(into, 0.0, 1.0)
                          * (1.0 - smoothstep(into, 0.5 * reach, reach)))
     return out.astype(np.float32)
+
+
+def _into_lip(xy: np.ndarray, outer: np.ndarray, inner: np.ndarray, sign: float,
+              u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(into, depth)`` ``(h, w) float32``: how far each pixel of a mouth band lies from a
+    lip's inner contour into the lip, pixels, and as a share of the lip's depth there
+    (its ``outer`` contour's landmarks, :mod:`engine.render.topology`); ``inner`` is
+    :func:`engine.render.mouth_band.band`'s ``top`` (``sign`` -1) or ``bot`` (+1)."""
+    upper = xy[topo.LIPS_INNER_UPPER].astype(np.float64)
+    edge = contour_at(xy[outer].astype(np.float64), upper, mouth_normal(xy), u)
+    into = (sign * (v - inner)).astype(np.float32)
+    return into, into / np.maximum(sign * (edge - inner), 1.0).astype(np.float32)
+
+
+def out_of_shade(out: np.ndarray, xy: np.ndarray, iod: float, cols: np.ndarray,
+                 weight: np.ndarray) -> None:
+    """Lift the closed lower lip in ``out (h, w, 3|4) uint8`` out of the open mouth's
+    shade, in place (RGB only), by ``weight (n,)`` 0..1 given at the mouth's columns
+    ``cols (n,)`` (0..1 corner to corner, :func:`engine.render.mouth_band.gap_profile`'s):
+    at each distance under the inner contour (:data:`CREASE_AT`), where its mean colour
+    along the middle seven tenths of the mouth, where the lips have met (``weight`` over a
+    half), is darker than a real closed lip's there (:data:`CREASE_SHADE` of its body's,
+    :data:`LIP_BODY`), every pixel at that distance is lifted by the difference, its
+    texture kept (:data:`SHADED_TEXTURE`). Only ever lighter. ``xy (468, 2)`` the
+    frame's landmarks and ``iod`` the inter-ocular distance, ``out``'s pixels."""
+    if not np.any(weight > 0.5):
+        return
+    upper = xy[topo.LIPS_INNER_UPPER].astype(np.float64)
+    normal = mouth_normal(xy)
+    # the lower lip's own box: from the upper inner contour to the outer lower one
+    found = band(out.shape, upper, xy[topo.LIPS_OUTER_LOWER].astype(np.float64), normal)
+    if found is None:
+        return
+    (x0, y0, x1, y1), u, v, _, edge, _ = found
+    bot = contour_at(xy[topo.LIPS_INNER_LOWER].astype(np.float64), upper, normal,
+                     u).astype(np.float32)
+    into = v - bot
+    depth = into / np.maximum(edge - bot, 1.0)
+    w = np.interp(u, cols, weight).astype(np.float32) * (1.0 - smoothstep(depth, *SHADED))
+    at = np.asarray(CREASE_AT, np.float32) * np.float32(iod)
+    # read where the lips have met: beside a mouth still open, the lip is in its shade
+    middle = (u > 0.15) & (u < 0.85) & (np.interp(u, cols, weight) > 0.5)
+    patch = out[y0:y1, x0:x1, :3].astype(np.float32)
+    body = patch[middle & (depth >= LIP_BODY[0]) & (depth <= LIP_BODY[1])]
+    if len(body) < 8:
+        return
+    colour = body.mean(axis=0)
+    # the lip's mean colour at each distance (one pass: the rings' sums by bincount)
+    near = middle & (into >= 0.0) & (into < at[-1])
+    ring = np.searchsorted(0.5 * (at[1:] + at[:-1]), into[near])
+    count = np.bincount(ring, minlength=len(at))[:, None]
+    sums = np.stack([np.bincount(ring, patch[near][:, c], len(at)) for c in range(3)], 1)
+    shade = np.where(count >= 4, sums / np.maximum(count, 1), colour).astype(np.float32)
+    lift = np.maximum(np.asarray(CREASE_SHADE, np.float32) * colour - shade, 0.0)
+    lift[-1] = 0.0  # the last distance's shade is the body's own
+    if not np.any(lift > 0.0):
+        return
+    on = (w > 1e-3) & (into > 0) & (into < at[-1])
+    d, px, wo = into[on], patch[on], w[on]
+    # Where lifted, the teeth's tips in the shade stand out less from it.
+    flatten = (1.0 - SHADED_TEXTURE) * smoothstep(np.interp(d, at, lift @ LUMA), 0.0,
+                                                  LIFT_FULL)
+    for c in range(3):
+        px[:, c] += wo * (np.interp(d, at, lift[:, c])
+                          - flatten * (px[:, c] - np.interp(d, at, shade[:, c])))
+    patch[on] = px
+    out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
 
 
 def hold_to_lip(patch: np.ndarray, weight: np.ndarray, lip_rgb: np.ndarray) -> None:
