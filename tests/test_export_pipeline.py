@@ -20,8 +20,9 @@ def _pictures_written(monkeypatch: pytest.MonkeyPatch) -> list[np.ndarray]:
     """Every picture an export hands its H.264 encoder from now on, in order, as
     ``(H * 3 / 2, W) uint8`` YUV 4:2:0 planes. What the pipeline makes is compared here,
     not the file's bytes: x264's threaded encoder does not always write the same bytes
-    for the same pictures (about one export in a thousand of the test below, measured
-    on 2 cores with every picture hashed the same)."""
+    for the same pictures (2 of 2055 exports of the test below on an idle 2-core
+    machine, 48 of 6074 with other work beside them; every picture hashed the same;
+    docs/measurements.md)."""
     import av
 
     from engine.media.mp4 import Mp4Writer

@@ -376,8 +376,8 @@ def test_closed_lower_lip_is_out_of_the_open_mouths_shade(grid: Path, clip: str)
     """GRID s4hq smiling over her teeth (first frames at 1024 px), closed by the app's rest
     pose: the inner part of her lower lip, in the shade of her open mouth in the portrait,
     came up with the lip as a brown band under the crease (0.78 and 0.79 of the lip's
-    lightness 0.01-0.03 IOD under the inner contour, against its body's, the middle
-    five ninths of the mouth). Real closed lips read 0.87 there (GRID s1's and s4hq's
+    lightness 0.01-0.03 IOD under the inner contour, against its body's, along the
+    middle two fifths of the mouth). Real closed lips read 0.87 there (GRID s1's and s4hq's
     most closed frames; ``closed_lips.CREASE_SHADE``), and hers now 0.88 and 0.88."""
     from engine.motion.rest import rest_depth, rest_offset
 
