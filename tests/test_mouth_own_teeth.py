@@ -342,6 +342,20 @@ def test_teeth_shown_in_a_blurred_mouth_open_as_one_row(grid: Path) -> None:
     assert abs(darkest[0] - darkest[1]) < 0.2, darkest
 
 
+def _closed_at_rest(video: Path, frame: int) -> tuple[PortraitRig, np.ndarray, np.ndarray]:
+    """``(rig, out, xy)``: a video's frame that shows its teeth, scaled to 1024 px, rigged,
+    and rendered closed by the app's rest pose (``(h, w, 3) uint8``, ``(468, 2)`` pixels)."""
+    from engine.motion.rest import rest_depth, rest_offset
+
+    rgb = video_frame(video, frame)
+    scale = 1024 / max(rgb.shape[:2])
+    rig = portrait_rig(cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC))
+    assert rig.open_at_rest and rig.keep_teeth
+    offset = rest_offset(rig.neutral)
+    m = motion_track(offset + rest_depth(rig.neutral + offset), [1.0])
+    return rig, render_frame(rig, m, 0), frame_landmarks(rig, m, 0)[:, :2]
+
+
 @pytest.mark.parametrize("clip, frame", [("1001_DFA_HAP_XX", 28), ("1001_DFA_FEA_XX", 33)])
 def test_closed_lips_carry_no_row_of_teeth(grid: Path, clip: str, frame: int) -> None:
     """CREMA-D 1001 caught smiling and afraid with his teeth showing, at 1024 px, closed
@@ -350,19 +364,10 @@ def test_closed_lips_carry_no_row_of_teeth(grid: Path, clip: str, frame: int) ->
     bumps. The rim of his lower lip (0.02 IOD under the contour, its middle) holds no
     pixels lighter than his lips by 15 % or greener (58 of 238 and 48 of 210 before; none
     now)."""
-    from engine.motion.rest import rest_depth, rest_offset
-
-    rgb = video_frame(grid.parent / "crema-d" / "1001" / "video" / f"{clip}.mp4", frame)
-    scale = 1024 / max(rgb.shape[:2])
-    rgb = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    rig = portrait_rig(rgb)
-    assert rig.open_at_rest and rig.keep_teeth
-    offset = rest_offset(rig.neutral)
-    m = motion_track(offset + rest_depth(rig.neutral + offset), [1.0])
-    out = render_frame(rig, m, 0)
-    xy = frame_landmarks(rig, m, 0)[:, :2]
+    rig, out, xy = _closed_at_rest(
+        grid.parent / "crema-d" / "1001" / "video" / f"{clip}.mp4", frame)
     lower = xy[topo.LIPS_INNER_LOWER][2:-2]
-    rim = polygon_mask(rgb.shape, np.concatenate([lower, lower[::-1] + [0, 0.02 * rig.iod]]))
+    rim = polygon_mask(out.shape, np.concatenate([lower, lower[::-1] + [0, 0.02 * rig.iod]]))
     px = out[rim][:, :3].astype(np.float64)
     lip = rig.lip_rgb.astype(np.float64)
     light = px @ LUMA > 1.15 * float(lip @ LUMA)
@@ -379,17 +384,7 @@ def test_closed_lower_lip_is_out_of_the_open_mouths_shade(grid: Path, clip: str)
     lightness 0.01-0.03 IOD under the inner contour, against its body's, along the
     middle two fifths of the mouth). Real closed lips read 0.87 there (GRID s1's and s4hq's
     most closed frames; ``closed_lips.CREASE_SHADE``), and hers now 0.88 and 0.88."""
-    from engine.motion.rest import rest_depth, rest_offset
-
-    rgb = video_frame(grid / "s4hq" / "video" / f"{clip}.mp4", 0)
-    scale = 1024 / max(rgb.shape[:2])
-    rgb = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    rig = portrait_rig(rgb)
-    assert rig.open_at_rest and rig.keep_teeth
-    offset = rest_offset(rig.neutral)
-    m = motion_track(offset + rest_depth(rig.neutral + offset), [1.0])
-    out = render_frame(rig, m, 0)
-    xy = frame_landmarks(rig, m, 0)[:, :2]
+    rig, out, xy = _closed_at_rest(grid / "s4hq" / "video" / f"{clip}.mp4", 0)
     inner, outer = xy[topo.LIPS_INNER_LOWER][3:-3], xy[topo.LIPS_OUTER_LOWER][3:-3]
     down = np.array([0.0, rig.iod])
     rim = polygon_mask(out.shape, np.concatenate([inner + 0.01 * down,
