@@ -191,6 +191,7 @@ def out_of_shade(out: np.ndarray, xy: np.ndarray, iod: float, cols: np.ndarray,
     found = band(out.shape, upper, xy[topo.LIPS_OUTER_LOWER].astype(np.float64), normal)
     if found is None:
         return
+    # (the band's lower contour is the outer one: the lip's depth, as _into_lip reads it)
     (x0, y0, x1, y1), u, v, _, edge, _ = found
     bot = contour_at(xy[topo.LIPS_INNER_LOWER].astype(np.float64), upper, normal,
                      u).astype(np.float32)

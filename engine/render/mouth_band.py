@@ -59,7 +59,6 @@ def band(
     return (x0, y0, x1, y1), u, v, top, bot, length
 
 
-
 def gap_profile(xy: np.ndarray, n: int = 33) -> tuple[np.ndarray, np.ndarray]:
     """``(u (n,), gap (n,) pixels)``: the inner lips' gap along the mouth, corner (0)
     to corner (1), of landmarks ``xy (468, 2)``."""
