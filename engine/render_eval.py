@@ -22,6 +22,8 @@ few clips). Numpy and OpenCV only.
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 
@@ -216,15 +218,11 @@ def _inner_box(rgb: np.ndarray, landmarks: np.ndarray,
     return grey, inside, np.array([x0, y0], np.float64)
 
 
-def inner_mouth_corners(rgb: np.ndarray, landmarks: np.ndarray,
-                        beyond: float = 0.7) -> float | None:
-    """How dark the inside of the mouth is towards its corners: the mean luma inside the
-    inner lips (one pixel in) where ``|2u - 1| > beyond``, ``u`` running 0..1 from one
-    inner corner to the other, over the mean luma of its middle third (``|2u - 1| < 1/3``).
-    Real open mouths read about half (the teeth turn away into the cheeks' shadow); a
-    lit rim running round the inside reads higher. Beyond 0.85, where the lips meet, real
-    mouths still read 0.4 to 0.5; a black wedge in each corner reads about 0.2. None
-    under 5 pixels in either part."""
+def _inside_across(rgb: np.ndarray, landmarks: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(side, luma)`` ``(n,) float64`` of the pixels inside the inner lips (one pixel
+    in): ``side`` is ``|2u - 1|``, ``u`` running 0..1 from one inner corner to the other,
+    and ``luma`` their grey level, 0..255. None for a mouth under a pixel wide."""
     found = _inner_box(rgb, landmarks, 1)
     if found is None:
         return None
@@ -236,11 +234,50 @@ def inner_mouth_corners(rgb: np.ndarray, landmarks: np.ndarray,
         return None
     yy, xx = np.nonzero(inside)
     side = np.abs(2.0 * ((np.stack([xx, yy], axis=1) - upper[0]) @ span) / length**2 - 1.0)
-    y = grey[yy, xx].astype(np.float64)
+    return side, grey[yy, xx].astype(np.float64)
+
+
+def inner_mouth_corners(rgb: np.ndarray, landmarks: np.ndarray,
+                        beyond: float = 0.7) -> float | None:
+    """How dark the inside of the mouth is towards its corners: the mean luma inside the
+    inner lips (one pixel in) where ``|2u - 1| > beyond``, ``u`` running 0..1 from one
+    inner corner to the other, over the mean luma of its middle third (``|2u - 1| < 1/3``).
+    Real open mouths read about half (the teeth turn away into the cheeks' shadow); a
+    lit rim running round the inside reads higher. Beyond 0.85, where the lips meet, real
+    mouths still read 0.4 to 0.5; a black wedge in each corner reads about 0.2. None
+    under 5 pixels in either part."""
+    found = _inside_across(rgb, landmarks)
+    if found is None:
+        return None
+    side, y = found
     corners, middle = y[side > beyond], y[side < 1.0 / 3.0]
     if len(corners) < 5 or len(middle) < 5:
         return None
     return float(corners.mean() / max(middle.mean(), 1e-6))
+
+
+#: The bands of ``|2u - 1|`` that :func:`corner_band` reads: before, on and past the
+#: place where the teeth end and the lips meet.
+CORNER_BANDS = (0.7, 0.8, 0.9, 1.0)
+
+
+def corner_band(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:
+    """How much darker the inside of the mouth is between ``|2u - 1|`` 0.8 and 0.9 (``u``
+    0..1 corner to corner, :data:`CORNER_BANDS`) than on either side of it, over the
+    mean luma of its middle third: the mean of the bands' luma 0.7-0.8 and 0.9-1.0 less
+    the luma 0.8-0.9. Real open mouths darken evenly into their corners and read about
+    0.01-0.06; a black band where the teeth end before the lips meet reads over 0.2.
+    None under 3 pixels in a band or in the middle third."""
+    found = _inside_across(rgb, landmarks)
+    if found is None:
+        return None
+    side, y = found
+    middle = y[side < 1.0 / 3.0]
+    bands = [y[(side >= a) & (side < b)] for a, b in itertools.pairwise(CORNER_BANDS)]
+    if len(middle) < 3 or any(len(b) < 3 for b in bands):
+        return None
+    before, on, past = (float(b.mean()) / max(float(middle.mean()), 1e-6) for b in bands)
+    return 0.5 * (before + past) - on
 
 
 def inner_mouth_detail(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:

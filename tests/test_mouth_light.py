@@ -20,6 +20,7 @@ from tests.full_size import (
     motion_track,
     polygon_mask,
     portrait_rig,
+    video_frame,
 )
 
 
@@ -224,3 +225,36 @@ def test_inside_as_light_as_the_real_mouth(grid: Path, tmp_path_factory) -> None
     # into the cavity darkened for the corners.
     tips = [f["tips"] for f in found if f["tips"] is not None]
     assert len(tips) >= 2 and all(0.75 < t < 1.8 for t in tips), tips
+
+
+def test_no_black_band_where_the_teeth_end(grid: Path) -> None:
+    """A real open mouth darkens evenly into its corners. GRID s30 pbbm3n and s33 lbaa7a
+    (validation speakers, lips closed in their first frames) at 1024 px, each opened to
+    its real widest frame (the tracked face's expression on the first frame's rig): the
+    inside at ``|2u - 1|`` 0.8-0.9, where s1's teeth end before the lips meet, against
+    its mean on either side (:func:`engine.render_eval.corner_band`, over the middle
+    third's luma) read 0.22 and 0.26, a black band in each corner, while the teeth faded
+    into a cavity darkened for the corners and the lips' colour came in only at the
+    corner; the real frames read 0.01 and 0.06. Now the cavity darkens towards the
+    corners only as deep as the hole there is, and the lips' inner surface comes in
+    sooner where they near each other (``engine.render.mouth.CORNER_LIPS``): 0.06 and
+    0.12."""
+    from engine.face import detect_faces
+    from engine.face.align import to_canonical
+    from engine.render_eval import corner_band
+
+    bands = []
+    for clip, widest in (("s30/video/pbbm3n.mp4", 47), ("s33/video/lbaa7a.mp4", 39)):
+        frames = [video_frame(grid / clip, i) for i in (0, widest)]
+        h, w = frames[0].shape[:2]
+        first, real = (cv2.resize(f, (1024, round(1024 * h / w)), interpolation=cv2.INTER_CUBIC)
+                       for f in frames)
+        rig = portrait_rig(first)
+        real_lm = detect_faces(real)[0].landmarks
+        shape = to_canonical(real_lm)[0] - to_canonical(rig.landmarks)[0]
+        track = motion_track(shape, [1.0])
+        img = render_frame(rig, track, 0)
+        bands.append((corner_band(img, frame_landmarks(rig, track, 0)),
+                      corner_band(real, real_lm)))
+    assert all(b is not None and r is not None for b, r in bands), bands
+    assert all(b < 0.15 and b - r < 0.1 for b, r in bands), bands

@@ -31,7 +31,10 @@ all round its rim, a frame bevelled into the mouth, reads above 1; read again ne
 corners, where the lips meet (:data:`TIPS`), a black wedge in each corner reads far
 below 1. And how dark the darkest tenth of the inside is
 (:func:`engine.render_eval.inner_mouth_dark`, CIELAB L*, rendered minus real): a cavity
-lit like a band of brown paint reads far above 0.
+lit like a band of brown paint reads far above 0. And how much darker the inside is just
+where the teeth end and the lips meet (``|2u - 1|`` 0.8-0.9) than on either side
+(:func:`engine.render_eval.corner_band`, rendered and real): a real mouth darkens evenly
+into its corners, a black band there reads several times the real one's.
 
 Motion sources (``--motion``, one or more):
 
@@ -173,6 +176,7 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     from engine.model.data import find_audio
     from engine.render import frame_landmarks, render_frame
     from engine.render_eval import (
+        corner_band,
         delta_e2000,
         inner_mouth_contrast,
         inner_mouth_corners,
@@ -213,17 +217,20 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
     real_corners = [inner_mouth_corners(frames[i], lm[i]) for i in picks]
     real_dark = [inner_mouth_dark(frames[i], lm[i]) for i in picks]
     real_tips = [inner_mouth_corners(frames[i], lm[i], TIPS) for i in picks]
+    real_band = [b for b in (corner_band(frames[i], lm[i]) for i in picks) if b is not None]
     s_still = [ssim(still_patch, p) for p, _ in real]
     de_still = [delta_e2000(still_lab, c) for _, c in real if c is not None and
                 still_lab is not None]
     out["still"] = {"ssim": float(np.mean(s_still)),
                     "de": float(np.mean(de_still)) if de_still else None}
     out["real_flicker"] = inside_flicker(list(real_patches), list(real_insides))
+    out["real_band"] = float(np.mean(real_band)) if real_band else None
     pick_at = {i: j for j, i in enumerate(picks)}
     for source in sources:
         motion, index = motion_for(source, portrait, clip, find_audio(video), cache, breath,
                                    at)
         s_r, de_r, dl_r, c_r, c_real, d_r, k_r, dk_r, t_r = [], [], [], [], [], [], [], [], []
+        b_r = []
         # Every frame is rendered once: all of them for the flicker, the picks for the rest.
         patches, insides = [], []
         for i in range(n):
@@ -255,6 +262,9 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
             t_own = inner_mouth_corners(img, xy, TIPS)
             if real_tips[j] is not None and t_own is not None:
                 t_r.append(t_own / max(real_tips[j], 1e-6))
+            b_own = corner_band(img, xy)
+            if b_own is not None:
+                b_r.append(b_own)
             k_own = inner_mouth_corners(img, xy)
             if real_corners[j] is not None and k_own is not None:
                 k_r.append(k_own / max(real_corners[j], 1e-6))
@@ -271,7 +281,8 @@ def eval_clip(video: Path, sources: list[str], cache: Path, voiced: bool = False
                        "detail": float(np.mean(d_r)) if d_r else None,
                        "corners": float(np.mean(k_r)) if k_r else None,
                        "dark": float(np.mean(dk_r)) if dk_r else None,
-                       "tips": float(np.mean(t_r)) if t_r else None}
+                       "tips": float(np.mean(t_r)) if t_r else None,
+                       "band": float(np.mean(b_r)) if b_r else None}
     return out
 
 
@@ -299,6 +310,9 @@ def summary(rows: list[dict], source: str) -> dict:
         "dl_median": _median(rows, source, "dl"),
         "dark_median": _median(rows, source, "dark"),
         "tips_median": _median(rows, source, "tips"),
+        "band_median": _median(rows, source, "band"),
+        "real_band_median": (float(np.median(real_bands)) if (real_bands := [
+            r["real_band"] for r in rows if r.get("real_band") is not None]) else None),
         **_flicker(rows, source),
     }
 
@@ -332,17 +346,19 @@ def markdown(results: dict) -> str:
         "inner-mouth lightness, rendered − real (CIELAB L*, median) | inside flicker, "
         "rendered / real (median / largest; clips whose worst frame exceeds the real one's) | "
         "inner-mouth corners, rendered / real (median; beyond 0.7 / beyond 0.85) | "
-        "inner-mouth dark, rendered − real (CIELAB L* of its darkest tenth, median) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "inner-mouth dark, rendered − real (CIELAB L* of its darkest tenth, median) | "
+        "dark band at the corners, rendered / real (median) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for source, per_set in results["summary"].items():
         for name, s in per_set.items():
             de = ("n/a" if s["de_median"] is None
                   else f"{s['de_median']:.1f} / {s['de_max']:.1f}")
-            con, det, dl, cor, tips, dark = (
+            con, det, dl, cor, tips, dark, band, real_band = (
                 ("n/a" if s.get(k) is None else format(s[k], f)) for k, f in
                 (("contrast_median", ".2f"), ("detail_median", ".2f"), ("dl_median", "+.1f"),
-                 ("corners_median", ".2f"), ("tips_median", ".2f"), ("dark_median", "+.1f")))
+                 ("corners_median", ".2f"), ("tips_median", ".2f"), ("dark_median", "+.1f"),
+                 ("band_median", "+.2f"), ("real_band_median", "+.2f")))
             flick = ("n/a" if s.get("flicker_ratio_median") is None else
                      f"{s['flicker_ratio_median']:.2f} / {s['flicker_ratio_max']:.2f}; "
                      f"{s['flicker_spikes']}")
@@ -350,7 +366,8 @@ def markdown(results: dict) -> str:
                 f"| {source} | {name} ({s['clips']}) | {s['ssim_median']:.3f} / "
                 f"{s['still_ssim_median']:.3f} | {s['gain_median']:+.3f} | "
                 f"{s['gain_min']:+.3f} ({s['gain_min_clip']}) | {s['positive']}/{s['clips']} | "
-                f"{de} | {con} | {det} | {dl} | {flick} | {cor} / {tips} | {dark} |"
+                f"{de} | {con} | {det} | {dl} | {flick} | {cor} / {tips} | {dark} | "
+                f"{band} / {real_band} |"
             )
     return "\n".join(lines) + "\n"
 

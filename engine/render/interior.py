@@ -85,12 +85,16 @@ LEVELS = (-8, 4 * int(round(np.log2(FINE))))
 CAVITY_DEPTH = (0.02, 0.10)
 CAVITY_DEEP = 0.45
 #: It darkens as deep towards the corners, in the cheeks' shadow, from this share of the
-#: half-width to the corner (``|2u - 1|``). Measured by how dark the inside is towards
-#: its corners over its middle (:func:`engine.render_eval.inner_mouth_corners`), rendered
-#: over real with the real motion replayed: 1.03 on the validation clips (1.10 before, when
-#: the light fell off as ``1 - 0.4 (2u - 1)**2``), 0.84 on s1's first 30 (0.85 before);
-#: starting at 0.7 instead reads 0.92 on s1's, but a wide mouth then reads as before, its
-#: rim lit (0.57-0.66 at *Mouth* 3; real wide mouths 0.43-0.56; docs/measurements.md).
+#: half-width to the corner (``|2u - 1|``), as far as the hole is deep there
+#: (:func:`hole_depth`): near the corners of a mouth open a little the lips near each
+#: other and no shadow that deep falls between them (darkened whatever the gap, such
+#: mouths had a black band where the teeth end, docs/measurements.md, the forty-third
+#: session). Measured by how dark the inside is towards its corners over its middle
+#: (:func:`engine.render_eval.inner_mouth_corners`), rendered over real with the real
+#: motion replayed: 1.03 on the validation clips (1.10 before, when the light fell off
+#: as ``1 - 0.4 (2u - 1)**2``), 0.84 on s1's first 30 (0.85 before); starting at 0.7
+#: instead reads 0.92 on s1's, but a wide mouth then reads as before, its rim lit
+#: (0.57-0.66 at *Mouth* 3; real wide mouths 0.43-0.56; docs/measurements.md).
 CAVITY_CORNER = (0.5, 0.95)
 #: s1 opens his mouth at most about 0.14 IOD, so the far rows of his upper strip hold
 #: his lower teeth: his upper teeth end about ``UPPER_TEETH[0]`` IODs under the lip (the
@@ -326,6 +330,13 @@ def bank_teeth_rgb() -> np.ndarray | None:
     return out
 
 
+def hole_depth(gap: np.ndarray) -> np.ndarray:
+    """``float32`` 0..1, as ``gap`` (the lips' gap at a pixel's column, inter-ocular
+    distances): how deep a hole the mouth is there, 0 where the lips near each other, 1
+    where they are :data:`CAVITY_DEPTH`'s far value apart."""
+    return smoothstep(gap, *CAVITY_DEPTH)
+
+
 def cavity_shade(u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
                  iod: float) -> np.ndarray:
     """``(h, w) float32`` the light inside the mouth, 1 next to its lips and teeth, down to
@@ -336,7 +347,8 @@ def cavity_shade(u: np.ndarray, d_top: np.ndarray, d_bot: np.ndarray,
     wide mouth."""
     depth = (smoothstep(np.maximum(d_top, 0.0) / max(iod, 1e-6), *CAVITY_DEPTH)
              * smoothstep(np.maximum(d_bot, 0.0) / max(iod, 1e-6), *CAVITY_DEPTH))
-    corner = smoothstep(np.abs(2.0 * u - 1.0), *CAVITY_CORNER)
+    corner = (smoothstep(np.abs(2.0 * u - 1.0), *CAVITY_CORNER)
+              * hole_depth((d_top + d_bot) / max(iod, 1e-6)))
     depth = 1.0 - (1.0 - depth) * (1.0 - corner)
     return (1.0 - (1.0 - CAVITY_DEEP) * depth).astype(np.float32)
 
