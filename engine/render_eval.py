@@ -256,6 +256,28 @@ def inner_mouth_corners(rgb: np.ndarray, landmarks: np.ndarray,
     return float(corners.mean() / max(middle.mean(), 1e-6))
 
 
+def inner_mouth_profile(rgb: np.ndarray, landmarks: np.ndarray,
+                        edges: tuple[float, ...]) -> np.ndarray | None:
+    """``(len(edges) - 1,) float64``: the mean luma inside the inner lips (one pixel in) in
+    each band of ``|2u - 1|`` between consecutive ``edges`` (``u`` 0..1 from one inner
+    corner to the other), over the mean luma of its middle third (``|2u - 1| < 1/3``); NaN
+    for a band under 3 pixels. None under 3 pixels in the middle third."""
+    found = _inside_across(rgb, landmarks)
+    if found is None:
+        return None
+    side, y = found
+    middle = y[side < 1.0 / 3.0]
+    if len(middle) < 3:
+        return None
+    light = max(float(middle.mean()), 1e-6)
+    out = np.full(len(edges) - 1, np.nan)
+    for i, (a, b) in enumerate(itertools.pairwise(edges)):
+        band = y[(side >= a) & (side < b)]
+        if len(band) >= 3:
+            out[i] = float(band.mean()) / light
+    return out
+
+
 #: The bands of ``|2u - 1|`` that :func:`corner_band` reads: before, on and past the
 #: place where the teeth end and the lips meet.
 CORNER_BANDS = (0.7, 0.8, 0.9, 1.0)
@@ -264,19 +286,14 @@ CORNER_BANDS = (0.7, 0.8, 0.9, 1.0)
 def corner_band(rgb: np.ndarray, landmarks: np.ndarray) -> float | None:
     """How much darker the inside of the mouth is between ``|2u - 1|`` 0.8 and 0.9 (``u``
     0..1 corner to corner, :data:`CORNER_BANDS`) than on either side of it, over the
-    mean luma of its middle third: the mean of the bands' luma 0.7-0.8 and 0.9-1.0 less
-    the luma 0.8-0.9. Real open mouths darken evenly into their corners and read about
-    0.01-0.06; a black band where the teeth end before the lips meet reads over 0.2.
-    None under 3 pixels in a band or in the middle third."""
-    found = _inside_across(rgb, landmarks)
-    if found is None:
+    mean luma of its middle third (:func:`inner_mouth_profile`): the mean of the bands
+    0.7-0.8 and 0.9-1.0 less the band 0.8-0.9. Real open mouths darken evenly into their
+    corners and read about 0.01-0.06; a black band where the teeth end before the lips
+    meet reads over 0.2. None under 3 pixels in a band or in the middle third."""
+    found = inner_mouth_profile(rgb, landmarks, CORNER_BANDS)
+    if found is None or bool(np.isnan(found).any()):
         return None
-    side, y = found
-    middle = y[side < 1.0 / 3.0]
-    bands = [y[(side >= a) & (side < b)] for a, b in itertools.pairwise(CORNER_BANDS)]
-    if len(middle) < 3 or any(len(b) < 3 for b in bands):
-        return None
-    before, on, past = (float(b.mean()) / max(float(middle.mean()), 1e-6) for b in bands)
+    before, on, past = (float(v) for v in found)
     return 0.5 * (before + past) - on
 
 
