@@ -244,6 +244,7 @@ def test_no_black_band_where_the_teeth_end(grid: Path) -> None:
     from engine.render_eval import corner_band
 
     bands = []
+    # the frames where the prepare-data tracking finds the inner lips furthest apart
     for clip, widest in (("s30/video/pbbm3n.mp4", 47), ("s33/video/lbaa7a.mp4", 39)):
         frames = [video_frame(grid / clip, i) for i in (0, widest)]
         h, w = frames[0].shape[:2]
