@@ -47,17 +47,14 @@ def measure(videos: list[Path], cache: Path, top: int) -> tuple[np.ndarray, np.n
     """``(real, rendered)`` profiles ``(frames, bands)`` over the clips' widest frames."""
     from engine.face import detect_faces
     from engine.face.align import to_canonical
-    from engine.model import data
     from engine.motion.track import MotionTrack
     from engine.render import PortraitRig, frame_landmarks, render_frame
     from engine.render_eval import inner_mouth_profile
 
     real, rendered = [], []
     for video in videos:
-        path = data.cache_path(video, video.parent.parent, cache)
-        data.bring_up_to_date(video, path)
-        with np.load(path) as d:
-            lm, presence = d["landmarks"].astype(np.float32), d["presence"]
+        clip = mouth_eval.tracked(video, cache)
+        lm, presence = clip["landmarks"].astype(np.float32), clip["presence"]
         frames = mouth_eval.decode(video)
         n = min(len(frames), len(lm))
         gap = inner_gaps(lm[:n])
