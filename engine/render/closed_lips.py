@@ -23,6 +23,8 @@ would still show where they meet:
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from engine.render import topology as topo
@@ -111,8 +113,7 @@ def seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None:
     """
     # Most frames of speech have the lips apart: decide on the contours first.
     cols, gap_now = gap_profile(xy)
-    cols, own = gap_profile(rig.landmarks[:, :2])
-    own = own / max(rig.iod, 1e-6)
+    own = _own_gap(rig)
     if not np.any(met(gap_now / iod, own, shut=SEAL_SHUT) > 0):
         return
     reach = REACH * iod if rig.keep_teeth else 0.0
@@ -141,6 +142,20 @@ def seal(out: np.ndarray, rig: PortraitRig, xy: np.ndarray, iod: float) -> None:
         hold_to_lip(patch, hidden * ends * rims(xy, u, v, top, bot, reach), rig.lip_rgb)
     patch += alpha * (shade - patch)
     out[y0:y1, x0:x1, :3] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
+
+
+def _own_gap(rig: PortraitRig) -> np.ndarray:
+    """``(33,) float64`` the portrait's own inner-lip gap along the mouth
+    (:func:`engine.render.mouth_band.gap_profile`), inter-ocular distances; kept per rig."""
+    own = _OWN_GAPS.get(rig)
+    if own is None:
+        own = gap_profile(rig.landmarks[:, :2])[1] / max(rig.iod, 1e-6)
+        _OWN_GAPS[rig] = own
+    return own
+
+
+#: :func:`_own_gap` of each live rig.
+_OWN_GAPS: weakref.WeakKeyDictionary[PortraitRig, np.ndarray] = weakref.WeakKeyDictionary()
 
 
 def rims(xy: np.ndarray, u: np.ndarray, v: np.ndarray, top: np.ndarray, bot: np.ndarray,

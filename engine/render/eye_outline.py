@@ -20,21 +20,30 @@ def lid_outline(upper: np.ndarray, lower: np.ndarray, margin: float | np.ndarray
     corners' from the upper row).
     """
     axis, down = eye_frame(upper, lower)
-    m = np.broadcast_to(np.asarray(margin, np.float64), (2, len(upper)))
-    up_m = upper - m[0][:, None] * down
-    lo_m = lower + m[1][:, None] * down
+    if np.ndim(margin) == 0:
+        push = float(margin) * down  # one distance: the same push for every point
+        up_m, lo_m = upper - push, lower + push
+        m0 = m1 = float(margin)
+    else:
+        m = np.asarray(margin, np.float64)
+        up_m = upper - m[0][:, None] * down
+        lo_m = lower + m[1][:, None] * down
+        m0, m1 = float(m[0, 0]), float(m[0, -1])
     for out in (up_m, lo_m):
-        out[0] = upper[0] - m[0, 0] * axis
-        out[-1] = upper[-1] + m[0, -1] * axis
+        out[0] = upper[0] - m0 * axis
+        out[-1] = upper[-1] + m1 * axis
     return up_m, lo_m
 
 
 def eye_frame(upper: np.ndarray, lower: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(axis, down)``: unit vectors along the eye, corner to corner, and across it
     from the upper lid to the lower."""
-    axis = upper[-1] - upper[0]
-    axis = axis / max(float(np.linalg.norm(axis)), 1e-9)
+    ax, ay = float(upper[-1, 0] - upper[0, 0]), float(upper[-1, 1] - upper[0, 1])
+    n = max(float(np.hypot(ax, ay)), 1e-9)
+    axis = np.array([ax / n, ay / n])
     down = np.array([-axis[1], axis[0]])
-    if float((lower - upper).mean(axis=0) @ down) < 0:
+    # Plain arithmetic on the (9, 2) lids: this runs on every frame of a blink.
+    gap = (lower - upper).sum(axis=0)
+    if float(gap[0] * down[0] + gap[1] * down[1]) < 0:
         down = -down
     return axis, down

@@ -20,7 +20,7 @@ from engine.render.pose import (
     head_landmarks,
 )
 from engine.render.rig import PortraitRig
-from engine.render.warp import backward_map, remap_box, soften_jumps
+from engine.render.warp import TriangleMap, remap_box, soften_jumps
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +57,7 @@ def _around(
 
 def _refine(
     mapping: np.ndarray,
-    tgt_v: np.ndarray,
-    src_v: np.ndarray,
-    rig: PortraitRig,
+    mesh: TriangleMap,
     box: tuple[int, int, int, int],
     sub: tuple[int, int, int, int],
     step: int,
@@ -74,7 +72,7 @@ def _refine(
     """
     x0, y0, x1, y1 = sub
     # A fine grid (a quarter of the coarse step) keeps the jump within a pixel or two.
-    exact = backward_map(tgt_v, src_v, rig.triangles, sub, max(1, step // REFINE))
+    exact = mesh.sample(sub, max(1, step // REFINE))
     mapping[y0 - box[1] : y1 - box[1], x0 - box[0] : x1 - box[0]] = exact
 
 
@@ -159,18 +157,19 @@ def render_frame(
         return out
     iod = rig.iod * float(np.sqrt(fx * fy))
     step = int(np.clip(np.floor(iod / GRID_PER_IOD), 1, MAX_STEP))
-    mapping = backward_map(tgt_v, src_v, rig.triangles, (bx0, by0, bx1, by1), step)
+    mesh = TriangleMap(tgt_v, src_v, rig.triangles)
+    mapping = mesh.sample((bx0, by0, bx1, by1), step)
     k = xy.shape[0] + rig.ring.shape[0]
     box = (bx0, by0, bx1, by1)
     lips = _around(tgt_v, _MOUTH_IDX, box, step) if not np.array_equal(tgt_v[k:], src_v[k:]) \
         else None
     if step > 1:
         if lips is not None:
-            _refine(mapping, tgt_v, src_v, rig, box, lips, step)
+            _refine(mapping, mesh, box, lips, step)
         for e in range(2):
             eye = _around(tgt_v, _EYE_IDX[e], box, step) if closing[e] else None
             if eye is not None:
-                _refine(mapping, tgt_v, src_v, rig, box, eye, step)
+                _refine(mapping, mesh, box, eye, step)
     out[by0:by1, bx0:bx1] = remap_box(base, mapping)
     if lips is not None:
         # The lips' edges over the teeth, exact to the pixel, are anti-aliased.

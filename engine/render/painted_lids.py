@@ -21,6 +21,7 @@ meet in a gentle arc with a thin line, the way an animator draws them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import cv2
 import numpy as np
@@ -172,11 +173,19 @@ def _fill(poly: np.ndarray, origin: tuple[int, int], shape: tuple[int, ...]) -> 
 
 def _smooth_line(pts: np.ndarray, rounds: int = 2) -> np.ndarray:
     """Chaikin corner cutting of an open polyline ``(N, 2)``, ends kept."""
+    return _chaikin(len(pts), rounds) @ pts
+
+
+@cache
+def _chaikin(n: int, rounds: int) -> np.ndarray:
+    """``(M, n) float64``: :func:`_smooth_line` of ``n`` points as one linear map (it runs
+    on every frame of a blink; a product is cheaper than the rounds)."""
+    m = np.eye(n)
     for _ in range(rounds):
-        a, b = pts[:-1], pts[1:]
-        mid = np.stack([0.75 * a + 0.25 * b, 0.25 * a + 0.75 * b], 1).reshape(-1, 2)
-        pts = np.concatenate([pts[:1], mid, pts[-1:]])
-    return pts
+        a, b = m[:-1], m[1:]
+        mid = np.stack([0.75 * a + 0.25 * b, 0.25 * a + 0.75 * b], 1).reshape(-1, m.shape[1])
+        m = np.concatenate([m[:1], mid, m[-1:]])
+    return m
 
 
 def _with_texture(fill: np.ndarray, crop: np.ndarray, mask: np.ndarray, lum: np.ndarray,
@@ -304,13 +313,16 @@ def _similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     points ``src (n, 2)`` onto ``dst (n, 2)`` (least squares, closed form)."""
     s = np.asarray(src, np.float64)
     d = np.asarray(dst, np.float64)
-    sc, dc = s.mean(axis=0), d.mean(axis=0)
-    s0, d0 = s - sc, d - dc
-    norm = max(float((s0 * s0).sum()), 1e-12)
-    a = float((s0 * d0).sum()) / norm                                       # s cos
-    b = float((s0[:, 0] * d0[:, 1] - s0[:, 1] * d0[:, 0]).sum()) / norm     # s sin
-    m = np.array([[a, -b], [b, a]])
-    return np.hstack([m, (dc - m @ sc)[:, None]])
+    # Plain 1-d arithmetic: this runs for each eye on every frame of a blink.
+    sx, sy, dx, dy = s[:, 0], s[:, 1], d[:, 0], d[:, 1]
+    n = len(s)
+    scx, scy, dcx, dcy = sx.sum() / n, sy.sum() / n, dx.sum() / n, dy.sum() / n
+    sx, sy, dx, dy = sx - scx, sy - scy, dx - dcx, dy - dcy
+    norm = max(float(sx @ sx + sy @ sy), 1e-12)
+    a = float(sx @ dx + sy @ dy) / norm   # s cos
+    b = float(sx @ dy - sy @ dx) / norm   # s sin
+    return np.array([[a, -b, dcx - a * scx + b * scy],
+                     [b, a, dcy - b * scx - a * scy]])
 
 
 def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
@@ -341,7 +353,7 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
     """
     bx0, by0, bx1, by1 = box
     for e, plate in enumerate(plates):
-        c = float(np.clip(closure[e], 0.0, 1.0))
+        c = min(max(float(closure[e]), 0.0), 1.0)
         if c <= 0.0:
             continue
         geo = open_xy if plate.human and open_xy is not None else xy
@@ -395,7 +407,7 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
         patch = out[y0:y1, x0:x1, :3].astype(np.float32)
         patch += mask[..., None] * (lid - patch)
         lash_from, lash_full = (0.0, HUMAN_LASH_FULL) if plate.human else (LASH_FROM, LASH_FULL)
-        t = float(np.clip((c - lash_from) / (lash_full - lash_from), 0.0, 1.0))
+        t = min(max((c - lash_from) / (lash_full - lash_from), 0.0), 1.0)
         if t > 0:
             lash = edge.copy()
             lash[0], lash[-1] = upper[0], upper[-1]  # the line ends at the real corners

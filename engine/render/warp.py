@@ -20,6 +20,119 @@ import numpy as np
 _EDGE_EPS = 1e-4
 
 
+class TriangleMap:
+    """One frame's piecewise-affine backward map, ready to evaluate on any box.
+
+    Built once per frame from the meshes; :meth:`sample` then evaluates the map
+    on as many boxes as the frame needs (the face at a coarse step, the lips'
+    and lids' edges at a fine one) without repeating the per-triangle work.
+
+    Args:
+        target: ``(V, 2) float`` vertex positions in the output image, pixels.
+        source: ``(V, 2) float`` the same vertices in the source image, pixels.
+        triangles: ``(K, 3) int`` vertex indices. Later triangles win where
+            triangles overlap (a fold).
+    """
+
+    def __init__(self, target: np.ndarray, source: np.ndarray, triangles: np.ndarray) -> None:
+        tri = np.asarray(triangles, dtype=np.intp)
+        p = np.asarray(target, dtype=np.float64)[tri]  # (K, 3, 2)
+        a, ab, ac = p[:, 0], p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]
+        det = ab[:, 0] * ac[:, 1] - ac[:, 0] * ab[:, 1]
+        self._ok = np.abs(det) > 1e-9
+        # (K, 2) each triangle's pixel bounds (numpy reduces a short middle axis slowly)
+        self._lo = np.minimum(np.minimum(p[:, 0], p[:, 1]), p[:, 2])
+        self._hi = np.maximum(np.maximum(p[:, 0], p[:, 1]), p[:, 2])
+        inv = 1.0 / np.where(self._ok, det, 1.0)
+        # The barycentric weights w1, w2 of an output pixel (x, y) and its source
+        # position are affine in x and y: (4, 3, K) coefficients of x, y and 1.
+        w1x, w1y = ac[:, 1] * inv, -ac[:, 0] * inv
+        w2x, w2y = -ab[:, 1] * inv, ab[:, 0] * inv
+        w1c = -(a[:, 0] * w1x + a[:, 1] * w1y)
+        w2c = -(a[:, 0] * w2x + a[:, 1] * w2y)
+        s = np.asarray(source, dtype=np.float64)[tri]
+        s0, d1, d2 = s[:, 0], s[:, 1] - s[:, 0], s[:, 2] - s[:, 0]
+        coef = np.empty((4, 3, len(tri)))
+        coef[0] = w1x, w1y, w1c
+        coef[1] = w2x, w2y, w2c
+        for q in range(2):
+            coef[2 + q] = (d1[:, q] * w1x + d2[:, q] * w2x, d1[:, q] * w1y + d2[:, q] * w2y,
+                           s0[:, q] + d1[:, q] * w1c + d2[:, q] * w2c)
+        self._coef = coef
+
+    def sample(self, box: tuple[int, int, int, int], step: int) -> np.ndarray:
+        """The source coordinates of every pixel of ``box``.
+
+        Args:
+            box: ``(x0, y0, x1, y1)`` integer pixel box of the output, end exclusive.
+            step: grid spacing in pixels (>= 1).
+
+        Returns:
+            ``(y1 - y0, x1 - x0, 2) float32`` map of (x, y) source positions, for
+            ``cv2.remap``.
+        """
+        x0, y0, x1, y1 = box
+        w, h = x1 - x0, y1 - y0
+        step = max(1, int(step))
+        pad = 1 if step > 1 else 0
+        nx = -(-w // step) + 2 * pad
+        ny = -(-h // step) + 2 * pad
+        # Sample (i, j) sits at output position (gx0 + step*j, gy0 + step*i): with
+        # cv2.resize's pixel-centre convention this lands the upsampled pixels on
+        # integer positions, starting ``pad*step`` pixels before the box.
+        gx0 = x0 - pad * step + (step - 1) / 2.0
+        gy0 = y0 - pad * step + (step - 1) / 2.0
+        grid = np.empty((ny, nx, 2), dtype=np.float32)
+        grid[..., 0] = (gx0 + step * np.arange(nx, dtype=np.float64)).astype(np.float32)[None, :]
+        grid[..., 1] = (gy0 + step * np.arange(ny, dtype=np.float64)).astype(np.float32)[:, None]
+
+        g0 = np.array([gx0, gy0])
+        lo = (self._lo - g0) / step  # grid units
+        hi = (self._hi - g0) / step
+        j0 = np.maximum(np.ceil(lo[:, 0] - 1e-6), 0)
+        i0 = np.maximum(np.ceil(lo[:, 1] - 1e-6), 0)
+        j1 = np.minimum(np.floor(hi[:, 0] + 1e-6), nx - 1)
+        i1 = np.minimum(np.floor(hi[:, 1] + 1e-6), ny - 1)
+        k = np.flatnonzero((j1 >= j0) & (i1 >= i0) & self._ok)
+        if len(k) == 0:
+            return _upsample(grid, step, pad, w, h)
+        j0, j1, i0 = j0[k], j1[k], i0[k].astype(np.int64)
+        th = i1[k].astype(np.int64) - i0 + 1
+        # The coefficients of the sample's column j and row i, per triangle (4, n).
+        cf = self._coef[:, :, k]
+        cj, ci = cf[:, 0] * step, cf[:, 1] * step
+        cc = cf[:, 2] + cf[:, 0] * gx0 + cf[:, 1] * gy0
+
+        # Scanlines: per (triangle, row), the span of columns where all three weights
+        # are >= -eps (w0 = 1 - w1 - w2), so that only samples inside are visited.
+        rows = np.repeat(np.arange(len(k)), th)
+        ii_r = i0[rows] + (np.arange(len(rows)) - (np.cumsum(th) - th)[rows])
+        fi = ii_r.astype(np.float64)
+        lo_r, hi_r = j0[rows], j1[rows]
+        a1, b1 = cj[0][rows], ci[0][rows] * fi + cc[0][rows]
+        a2, b2 = cj[1][rows], ci[1][rows] * fi + cc[1][rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for slope, off in ((a1, b1), (a2, b2), (-(a1 + a2), 1.0 - b1 - b2)):
+                bound = (-_EDGE_EPS - off) / slope
+                lo_r = np.where(slope > 0, np.maximum(lo_r, bound), lo_r)
+                hi_r = np.where(slope < 0, np.minimum(hi_r, bound), hi_r)
+                hi_r = np.where((slope == 0) & (off < -_EDGE_EPS), -1.0, hi_r)
+        jlo = np.ceil(lo_r).astype(np.int64)
+        count = np.maximum(np.floor(hi_r).astype(np.int64) - jlo + 1, 0)
+        span = np.repeat(np.arange(len(rows)), count)
+        jj = jlo[span] + (np.arange(len(span)) - (np.cumsum(count) - count)[span])
+        ii = ii_r[span]
+        owner = rows[span]
+        jf, if_ = jj.astype(np.float64), ii.astype(np.float64)
+        # Assignment by index: with repeated samples the last write wins, so later
+        # triangles (in the order given) cover earlier ones deterministically.
+        at = 2 * (ii * nx + jj)
+        flat = grid.reshape(-1)
+        flat[at] = cj[2][owner] * jf + ci[2][owner] * if_ + cc[2][owner]
+        flat[at + 1] = cj[3][owner] * jf + ci[3][owner] * if_ + cc[3][owner]
+        return _upsample(grid, step, pad, w, h)
+
+
 def backward_map(
     target: np.ndarray,
     source: np.ndarray,
@@ -27,96 +140,9 @@ def backward_map(
     box: tuple[int, int, int, int],
     step: int,
 ) -> np.ndarray:
-    """The source coordinates of every pixel of ``box``.
-
-    Args:
-        target: ``(V, 2) float`` vertex positions in the output image, pixels.
-        source: ``(V, 2) float`` the same vertices in the source image, pixels.
-        triangles: ``(K, 3) int`` vertex indices. Later triangles win where
-            triangles overlap (a fold).
-        box: ``(x0, y0, x1, y1)`` integer pixel box of the output, end exclusive.
-        step: grid spacing in pixels (>= 1).
-
-    Returns:
-        ``(y1 - y0, x1 - x0, 2) float32`` map of (x, y) source positions, for
-        ``cv2.remap``.
-    """
-    x0, y0, x1, y1 = box
-    w, h = x1 - x0, y1 - y0
-    step = max(1, int(step))
-    pad = 1 if step > 1 else 0
-    nx = -(-w // step) + 2 * pad
-    ny = -(-h // step) + 2 * pad
-    # Sample (i, j) sits at output position (gx0 + step*j, gy0 + step*i): with
-    # cv2.resize's pixel-centre convention this lands the upsampled pixels on
-    # integer positions, starting ``pad*step`` pixels before the box.
-    gx0 = x0 - pad * step + (step - 1) / 2.0
-    gy0 = y0 - pad * step + (step - 1) / 2.0
-
-    xs = (gx0 + step * np.arange(nx, dtype=np.float64)).astype(np.float32)
-    ys = (gy0 + step * np.arange(ny, dtype=np.float64)).astype(np.float32)
-    grid = np.empty((ny, nx, 2), dtype=np.float32)
-    grid[..., 0] = xs[None, :]
-    grid[..., 1] = ys[:, None]
-
-    tgt = (np.asarray(target, dtype=np.float64) - (gx0, gy0)) / step  # grid units
-    tri = np.asarray(triangles, dtype=np.int64)
-    a, b, c = tgt[tri[:, 0]], tgt[tri[:, 1]], tgt[tri[:, 2]]
-    det = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1])
-    lo = np.minimum(np.minimum(a, b), c)
-    hi = np.maximum(np.maximum(a, b), c)
-    j0 = np.maximum(np.ceil(lo[:, 0] - 1e-6), 0).astype(np.int64)
-    i0 = np.maximum(np.ceil(lo[:, 1] - 1e-6), 0).astype(np.int64)
-    j1 = np.minimum(np.floor(hi[:, 0] + 1e-6), nx - 1).astype(np.int64)
-    i1 = np.minimum(np.floor(hi[:, 1] + 1e-6), ny - 1).astype(np.int64)
-    th = i1 - i0 + 1
-    keep = (j1 >= j0) & (th > 0) & (np.abs(det) > 1e-9)
-    if not np.any(keep):
-        return _upsample(grid, step, pad, w, h)
-    k = np.nonzero(keep)[0]
-    a, b, c, det = a[k], b[k], c[k], det[k]
-    th, i0, t = th[k], i0[k], tri[k]
-    # Inside one triangle the barycentric weights w1, w2 and the source x, y are
-    # affine in the sample's column j and row i: coefficients per triangle.
-    inv = 1.0 / det
-    w1j, w1i = (c[:, 1] - a[:, 1]) * inv, -(c[:, 0] - a[:, 0]) * inv
-    w2j, w2i = -(b[:, 1] - a[:, 1]) * inv, (b[:, 0] - a[:, 0]) * inv
-    w1c = -(a[:, 0] * w1j + a[:, 1] * w1i)
-    w2c = -(a[:, 0] * w2j + a[:, 1] * w2i)
-    src = np.asarray(source, dtype=np.float64)
-    s0 = src[t[:, 0]]
-    d1, d2 = src[t[:, 1]] - s0, src[t[:, 2]] - s0
-    sj = d1 * w1j[:, None] + d2 * w2j[:, None]  # (k, 2): d(source x, y) / dj
-    si = d1 * w1i[:, None] + d2 * w2i[:, None]
-    sc = s0 + d1 * w1c[:, None] + d2 * w2c[:, None]
-
-    # Scanlines: per (triangle, row), the span of columns where all three weights
-    # are >= -eps (w0 = 1 - w1 - w2), so that only samples inside are visited.
-    rows = np.repeat(np.arange(len(k)), th)
-    ii_r = i0[rows] + (np.arange(len(rows)) - (np.cumsum(th) - th)[rows])
-    fi = ii_r.astype(np.float64)
-    lo_r = j0[k][rows].astype(np.float64)
-    hi_r = j1[k][rows].astype(np.float64)
-    a1, b1 = w1j[rows], w1i[rows] * fi + w1c[rows]
-    a2, b2 = w2j[rows], w2i[rows] * fi + w2c[rows]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for slope, off in ((a1, b1), (a2, b2), (-(a1 + a2), 1.0 - b1 - b2)):
-            bound = (-_EDGE_EPS - off) / slope
-            lo_r = np.where(slope > 0, np.maximum(lo_r, bound), lo_r)
-            hi_r = np.where(slope < 0, np.minimum(hi_r, bound), hi_r)
-            hi_r = np.where((slope == 0) & (off < -_EDGE_EPS), -1.0, hi_r)
-    jlo = np.ceil(lo_r).astype(np.int64)
-    count = np.maximum(np.floor(hi_r).astype(np.int64) - jlo + 1, 0)
-    span = np.repeat(np.arange(len(rows)), count)
-    jj = jlo[span] + (np.arange(len(span)) - (np.cumsum(count) - count)[span])
-    ii = ii_r[span]
-    owner = rows[span]
-    jf, if_ = jj.astype(np.float64), ii.astype(np.float64)
-    # Fancy assignment: with repeated (ii, jj) the last write wins, so later
-    # triangles (in the order given) cover earlier ones deterministically.
-    grid[ii, jj, 0] = sj[owner, 0] * jf + si[owner, 0] * if_ + sc[owner, 0]
-    grid[ii, jj, 1] = sj[owner, 1] * jf + si[owner, 1] * if_ + sc[owner, 1]
-    return _upsample(grid, step, pad, w, h)
+    """``(y1 - y0, x1 - x0, 2) float32`` source coordinates of every pixel of ``box``:
+    :meth:`TriangleMap.sample` of a map built for this one box."""
+    return TriangleMap(target, source, triangles).sample(box, step)
 
 
 def _upsample(grid: np.ndarray, step: int, pad: int, w: int, h: int) -> np.ndarray:
@@ -151,6 +177,13 @@ def remap_box(image: np.ndarray, mapping: np.ndarray) -> np.ndarray:
 JUMP = 2.5
 
 
+def _jumps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(h, w) bool``: where source positions ``a`` and ``b`` ``(h, w, 2)`` differ by more
+    than :data:`JUMP` in x or y."""
+    # Two planes compared apiece: numpy reduces a length-2 last axis ten times slower.
+    return (np.abs(a[..., 0] - b[..., 0]) > JUMP) | (np.abs(a[..., 1] - b[..., 1]) > JUMP)
+
+
 def soften_jumps(patch: np.ndarray, mapping: np.ndarray) -> None:
     """Anti-alias the edges where the map jumps, in place.
 
@@ -167,8 +200,8 @@ def soften_jumps(patch: np.ndarray, mapping: np.ndarray) -> None:
     h, w = mapping.shape[:2]
     if h < 2 or w < 2:
         return
-    jx = np.abs(np.diff(mapping, axis=1)).max(axis=-1) > JUMP  # (h, w - 1)
-    jy = np.abs(np.diff(mapping, axis=0)).max(axis=-1) > JUMP  # (h - 1, w)
+    jx = _jumps(mapping[:, 1:], mapping[:, :-1])  # (h, w - 1)
+    jy = _jumps(mapping[1:], mapping[:-1])  # (h - 1, w)
     if not (jx.any() or jy.any()):
         return
     edge = np.zeros((h, w), dtype=bool)
