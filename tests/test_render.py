@@ -251,6 +251,39 @@ def test_full_resolution_1024(astronaut) -> None:
     assert not rig.image.flags.writeable
 
 
+def test_warp_map_is_exact_on_any_box_and_step(astronaut) -> None:
+    """The face mesh moved by one affine map: the backward map is that map wherever the
+    mesh covers, at a coarse step and at every pixel, on the whole box and on a box
+    inside it (one :class:`TriangleMap` serves both), and the identity elsewhere."""
+    from engine.render.warp import TriangleMap
+
+    rgb, lm, _ = astronaut
+    rig = PortraitRig.build(rgb, None, lm)
+    target = rig.vertices.astype(np.float64)
+    a = np.array([[0.97, 0.05], [-0.04, 1.02]])
+    shift = np.array([3.5, -2.25])
+    source = target @ a.T + shift
+    mesh = TriangleMap(target, source, rig.triangles)
+    x0, y0, x1, y1 = box = rig.box
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float64)
+    want = np.stack([xs, ys], axis=-1) @ a.T + shift
+    covered = np.zeros((rgb.shape[0], rgb.shape[1]), np.uint8)
+    for t in rig.triangles:
+        cv2.fillConvexPoly(covered, np.round(target[t]).astype(np.int32), 1)
+    # a pixel inside, off every edge (the coarse grid's bilinear fill is exact there too)
+    inside = cv2.erode(covered, np.ones((11, 11), np.uint8))[y0:y1, x0:x1] > 0
+    outside = cv2.dilate(covered, np.ones((11, 11), np.uint8))[y0:y1, x0:x1] == 0
+    assert inside.sum() > 10_000 and outside.sum() > 1_000
+    for step in (1, 4):
+        got = mesh.sample(box, step)
+        assert got.shape == (y1 - y0, x1 - x0, 2) and got.dtype == np.float32
+        assert np.abs(got[inside] - want[inside]).max() < 1e-3, step
+        assert np.abs(got[outside] - np.stack([xs, ys], -1)[outside]).max() < 1e-3, step
+    sub = (x0 + 37, y0 + 51, x0 + 137, y0 + 111)
+    whole = mesh.sample(box, 1)
+    assert np.array_equal(mesh.sample(sub, 1), whole[51:111, 37:137])
+
+
 def test_fold_edges_are_antialiased(astronaut) -> None:
     """Where the map jumps (a lip sliding over the teeth), the pixels on both sides
     of the jump are blended; the rest of the patch is left byte for byte."""

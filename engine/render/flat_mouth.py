@@ -284,7 +284,7 @@ def wiped_under(wiped: tuple[int, int, np.ndarray], mapping: np.ndarray, scale: 
     Args:
         wiped: :attr:`FlatPaint.wiped`.
         mapping: ``(h, w, 2) float32`` each output pixel's source position, in the
-            resized portrait's pixels (:func:`engine.render.warp.backward_map`).
+            resized portrait's pixels (:meth:`engine.render.warp.TriangleMap.sample`).
         scale: ``(2,)`` output pixels per portrait pixel, x and y.
     """
     x0, y0, patch = wiped

@@ -133,18 +133,6 @@ class TriangleMap:
         return _upsample(grid, step, pad, w, h)
 
 
-def backward_map(
-    target: np.ndarray,
-    source: np.ndarray,
-    triangles: np.ndarray,
-    box: tuple[int, int, int, int],
-    step: int,
-) -> np.ndarray:
-    """``(y1 - y0, x1 - x0, 2) float32`` source coordinates of every pixel of ``box``:
-    :meth:`TriangleMap.sample` of a map built for this one box."""
-    return TriangleMap(target, source, triangles).sample(box, step)
-
-
 def _upsample(grid: np.ndarray, step: int, pad: int, w: int, h: int) -> np.ndarray:
     """Bilinear upsampling of the sample grid to a ``(h, w, 2)`` pixel map."""
     # Row-strided crops are fine for OpenCV (only each row must be contiguous).
@@ -195,7 +183,7 @@ def soften_jumps(patch: np.ndarray, mapping: np.ndarray) -> None:
 
     Args:
         patch: ``(h, w, C) uint8`` warped pixels.
-        mapping: ``(h, w, 2) float32`` their source positions (:func:`backward_map`).
+        mapping: ``(h, w, 2) float32`` their source positions (:meth:`TriangleMap.sample`).
     """
     h, w = mapping.shape[:2]
     if h < 2 or w < 2:
