@@ -66,27 +66,32 @@ def test_rest_closes_a_mouth_caught_mid_word(s1_clips) -> None:
         assert after < 0.5 * before, (before, after)
 
 
-def test_rest_of_a_shout_keeps_the_lips_full(grid: Path, tmp_path) -> None:
-    """CREMA-D 1001 shouting, caught at his widest (0.31 IOD, twice s1's widest): closing it
-    must not thin the lips to a line or stretch the mouth. Measured against his real rest
-    (median of his silent frames): upper lip 0.85 and lower lip 0.64 of its thickness, the
-    mouth 0.067 IOD wider; without keeping the portrait's lip shape, 0.57, 0.40 and 0.095."""
+@pytest.mark.parametrize("clip", ["crema-d/1001/1001_DFA_ANG_XX", "grid/s34/lbwh5n"])
+def test_rest_of_a_mouth_caught_wide_keeps_its_lips_and_width(grid: Path, tmp_path,
+                                                                 clip: str) -> None:
+    """A mouth caught open past s1's widest (CREMA-D 1001 shouting, 0.31 IOD; GRID s34,
+    0.23 and stretched 0.12 IOD wider than her rest): closing it must not thin the lips to
+    a line nor leave the mouth stretched. Against the real rest (median of the silent
+    frames): CREMA-D's upper and lower lip 0.90 and 0.69 of their thickness, the mouth
+    0.052 IOD wider; s34's 1.20, 1.06 and 0.063. Without the lip-shape term 0.57, 0.40
+    and 0.095 (CREMA-D); without the nose's width band, s34's mouth 0.159 wider and her
+    lips 0.73 and 0.65."""
     from engine.model.data import prepare_clip
     from engine.model.dataset import load_clip
 
-    name = "1001_DFA_ANG_XX"
-    prepare_clip(grid.parent / "crema-d" / "1001" / "video" / f"{name}.mp4",
+    root, speaker, name = clip.split("/")
+    prepare_clip(grid.parent / root / speaker / "video" / f"{name}.mp4",
                  tmp_path / f"{name}.npz")
     c = load_clip(tmp_path / f"{name}.npz")
     j = int(np.argmax(np.where(c.valid, c.opening, -1.0)))
-    assert c.opening[j] > 0.25
+    assert c.opening[j] > 0.2
     face = c.canon[j].astype(np.float64)
     fixed = face + rest.rest_offset(face)
     assert np.all(rest.lip_gaps(fixed) < rest.CLOSED_GAP + 0.006)
     got, real = rest.lip_shape(fixed), rest.lip_shape(c.neutral)
-    assert got[0] > 0.75 * real[0], (got, real)    # upper lip, middle
-    assert got[5] > 0.6 * real[5], (got, real)     # lower lip, middle
-    assert got[10] < real[10] + 0.08, (got, real)  # width
+    assert 0.75 * real[0] < got[0] < 1.4 * real[0], (got, real)    # upper lip, middle
+    assert 0.6 * real[5] < got[5] < 1.4 * real[5], (got, real)     # lower lip, middle
+    assert got[10] < real[10] + 0.07, (got, real)                  # width
 
 
 def test_the_rest_of_a_smile_meets_in_the_picture(grid: Path) -> None:

@@ -2,7 +2,8 @@
 
 1. ``CLOSED_GAP`` (engine/motion/rest.py): the median inner-lip gap of each landmark pair
    over GRID s1's silent frames (the training speaker; GRID's alignments mark silence),
-   and ``CLOSED_DEPTH``, the median depth between them there.
+   and ``CLOSED_DEPTH``, the median depth between them there; ``WIDTH_PER_ALAR``, his rest
+   face's mouth width over its nose's.
 2. The rest estimate checked against the real rest face: for every clip, the frame
    where the mouth is widest is taken as a portrait, :func:`engine.motion.rest.rest_offset`
    closes it, and its 40 lip landmarks are compared with the clip's own rest face (the
@@ -46,6 +47,11 @@ def main() -> int:
     print("    " + ", ".join(f"{v:.4f}" for v in np.median(g, 0)))
     print("CLOSED_DEPTH:")
     print("    " + ", ".join(f"{v:.4f}" for v in np.median(np.concatenate(depths), 0)))
+    ratios = []
+    for p in s1[::20]:
+        n = ds.load_clip(p).neutral
+        ratios.append(rest.lip_shape(n)[-1] / abs(n[rest.ALAR[1], 0] - n[rest.ALAR[0], 0]))
+    print(f"WIDTH_PER_ALAR over {len(ratios)} s1 rest faces: {np.median(ratios):.3f}")
     mouth = list(MOUTH)
     for sp in ("s1", "s4hq", "s30", "s33", "s34", "1001"):
         paths = sorted((args.data / sp).glob("*.npz"))

@@ -58,6 +58,23 @@ CORNERS = (61, 291)
 #: to 1 give a median lip distance of 0.0112 to 0.0122 IOD to his real rest (100
 #: clips), 2 gives 0.020. ``tools/measure_rest.py`` has the validation speakers' figures.
 KEEP_WEIGHT = 1.0
+#: The nose's wings (right, left): the mouth's width at rest follows the nose's width.
+ALAR = (64, 294)
+#: A mouth's width at rest over its nose's (ALAR), GRID s1's rest faces (median over 50
+#: clips, ``tools/measure_rest.py``; 1.30-1.41 for the validation speakers).
+WIDTH_PER_ALAR = 1.343
+#: A rest estimate whose mouth is more than this share wider or narrower than
+#: :data:`WIDTH_PER_ALAR` says is taken to the edge of that band: a mouth caught stretched
+#: wide (a shout, a broad vowel) does not rest stretched. A tenth, the spread of the ratio
+#: between people.
+WIDTH_BAND = 0.10
+#: Weight of the mouth's width in that second fit (against the gaps and the thickness).
+WIDTH_WEIGHT = 10.0
+#: The band holds only a mouth caught open past what s1's articulation covers: from none
+#: to all of :data:`WIDTH_WEIGHT` as its widest inner-lip gap goes from s1's 99th to past
+#: his 99.9th percentile (0.129 and 0.181 IOD over 18 737 frames; his widest 0.216). Within
+#: his range the estimate keeps the portrait's width (a smile rests as a smile).
+BEYOND_S1 = (0.13, 0.20)
 
 
 def lip_gaps(canon: np.ndarray, axis: int = 1) -> np.ndarray:
@@ -147,6 +164,13 @@ def rest_offset(canon: np.ndarray, keep_weight: float = KEEP_WEIGHT) -> np.ndarr
 
     Returns:
         ``rest - canon``: zero when the lips are already closed.
+
+    With the lip-shape term on, a mouth caught open past s1's range (:data:`BEYOND_S1`)
+    whose rest is wider or narrower than its nose says (:data:`WIDTH_BAND` about
+    :data:`WIDTH_PER_ALAR` times the nose's width) is fitted again with the width held to
+    that band's edge (:data:`WIDTH_WEIGHT`): s1's articulation extrapolated far past his
+    widest openings widens the mouth it closes, and a portrait caught with its mouth
+    stretched (GRID s34's widest frame 0.12 IOD wider than her rest) would rest stretched.
     """
     c = np.asarray(canon, np.float64).reshape(468, 3)
     gaps = lip_gaps(c)
@@ -154,17 +178,16 @@ def rest_offset(canon: np.ndarray, keep_weight: float = KEEP_WEIGHT) -> np.ndarr
     if not np.any(excess > TOLERANCE):
         return np.zeros((468, 3), np.float32)
     target = np.minimum(gaps, CLOSED_GAP)  # close what is open; never open pressed lips
-    basis, spread = _basis()
-    # Both are linear in the face: their change per unit coefficient, (K, 9) and (K, 11).
-    a, want = lip_gaps(basis), target - gaps
-    if keep_weight > 0:
-        a = np.concatenate([a, keep_weight * lip_shape(basis)], axis=1)
-        want = np.concatenate([want, np.zeros(a.shape[1] - len(gaps))])
-    # least squares: min |a.T c - want|^2 + PRIOR_WEIGHT |c / spread|^2
-    lhs = a @ a.T + PRIOR_WEIGHT * np.diag(1.0 / spread ** 2)
-    rhs = a @ want
-    coef = np.linalg.solve(lhs, rhs)
-    disp = np.tensordot(coef, basis, axes=1)
+    disp = _closing(c, gaps, target, keep_weight)
+    t = min(max((float(gaps.max()) - BEYOND_S1[0]) / (BEYOND_S1[1] - BEYOND_S1[0]), 0.0), 1.0)
+    if keep_weight > 0 and t > 0:
+        width = float(lip_shape(c + disp)[-1])
+        prior = WIDTH_PER_ALAR * abs(float(c[ALAR[1], 0] - c[ALAR[0], 0]))
+        held = min(max(width, prior * (1.0 - WIDTH_BAND)), prior * (1.0 + WIDTH_BAND))
+        if held != width:
+            disp = _closing(c, gaps, target, keep_weight,
+                            (WIDTH_WEIGHT * t * t * (3.0 - 2.0 * t),
+                             held - float(lip_shape(c)[-1])))
     # what the basis leaves open: move the inner-lip contours towards each other
     left = lip_gaps(c + disp) - target
     for (u, lo), r in zip(INNER_PAIRS, left, strict=True):
@@ -172,3 +195,25 @@ def rest_offset(canon: np.ndarray, keep_weight: float = KEEP_WEIGHT) -> np.ndarr
             disp[u, 1] += 0.5 * r
             disp[lo, 1] -= 0.5 * r
     return disp.astype(np.float32)
+
+
+def _closing(c: np.ndarray, gaps: np.ndarray, target: np.ndarray, keep_weight: float,
+             width: tuple[float, float] | None = None) -> np.ndarray:
+    """``(468, 3) float64``: the articulation in the basis's span that brings the inner-lip
+    ``gaps (9,)`` to ``target`` while keeping the lips' thickness and the mouth's width
+    (``keep_weight``); ``width`` ``(weight, change)`` asks for that change of the mouth's
+    width (IOD) instead, at that weight."""
+    basis, spread = _basis()
+    # Both are linear in the face: their change per unit coefficient, (K, 9) and (K, 11).
+    a, want = lip_gaps(basis), target - gaps
+    if keep_weight > 0:
+        w = np.full(11, keep_weight)
+        keep = np.zeros(11)
+        if width is not None:
+            w[-1], keep[-1] = width[0], width[1]
+        a = np.concatenate([a, w * lip_shape(basis)], axis=1)
+        want = np.concatenate([want, w * keep])
+    # least squares: min |a.T c - want|^2 + PRIOR_WEIGHT |c / spread|^2
+    lhs = a @ a.T + PRIOR_WEIGHT * np.diag(1.0 / spread ** 2)
+    coef = np.linalg.solve(lhs, a @ want)
+    return np.tensordot(coef, basis, axes=1)
