@@ -394,16 +394,17 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
         if plate.human and open_xy is not None and src_lm is not None:
             idx = np.concatenate([topo.EYE_UPPER[e], topo.EYE_LOWER[e][1:-1]])
             sim = _similarity(geo[idx], src_lm[idx, :2])
-            yy = np.arange(y0, y1, dtype=np.float32)[:, None]
-            xx = np.arange(x0, x1, dtype=np.float32)[None, :]
-            px = sim[0, 0] * xx + sim[0, 1] * yy + sim[0, 2] - plate.origin[0]
-            py = sim[1, 0] * xx + sim[1, 1] * yy + sim[1, 2] - plate.origin[1]
+            # the patch's pixel (0, 0) is the frame's (x0, y0); the plate starts at its origin
+            sim[:, 2] += sim[:, 0] * x0 + sim[:, 1] * y0 - np.asarray(plate.origin, np.float64)
+            lid = cv2.warpAffine(plate.image, sim, (x1 - x0, y1 - y0),
+                                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                 borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
         else:
             src = mapping[y0 - by0:y1 - by0, x0 - bx0:x1 - bx0]
             px = (src[..., 0] + 0.5) / scale[0] - 0.5 - plate.origin[0]
             py = (src[..., 1] + 0.5) / scale[1] - 0.5 - plate.origin[1]
-        lid = cv2.remap(plate.image, px.astype(np.float32), py.astype(np.float32),
-                        cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+            lid = cv2.remap(plate.image, px.astype(np.float32), py.astype(np.float32),
+                            cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
         patch = out[y0:y1, x0:x1, :3].astype(np.float32)
         patch += mask[..., None] * (lid - patch)
         lash_from, lash_full = (0.0, HUMAN_LASH_FULL) if plate.human else (LASH_FROM, LASH_FULL)
