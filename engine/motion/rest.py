@@ -75,6 +75,9 @@ WIDTH_WEIGHT = 10.0
 #: his 99.9th percentile (0.129 and 0.181 IOD over 18 737 frames; his widest 0.216). Within
 #: his range the estimate keeps the portrait's width (a smile rests as a smile).
 BEYOND_S1 = (0.13, 0.20)
+#: Rest widths the nose may ask for (IOD): people's lie within 0.53-0.60 (s1 and the
+#: validation speakers); outside twice that spread the band is not applied.
+PLAUSIBLE_WIDTH = (0.35, 0.8)
 
 
 def lip_gaps(canon: np.ndarray, axis: int = 1) -> np.ndarray:
@@ -184,7 +187,8 @@ def rest_offset(canon: np.ndarray, keep_weight: float = KEEP_WEIGHT) -> np.ndarr
         width = float(lip_shape(c + disp)[-1])
         prior = WIDTH_PER_ALAR * abs(float(c[ALAR[1], 0] - c[ALAR[0], 0]))
         held = min(max(width, prior * (1.0 - WIDTH_BAND)), prior * (1.0 + WIDTH_BAND))
-        if held != width:
+        # a nose far from any person's (a drawing's, an animal's) says nothing of the mouth
+        if held != width and PLAUSIBLE_WIDTH[0] <= prior <= PLAUSIBLE_WIDTH[1]:
             disp = _closing(c, gaps, target, keep_weight,
                             (WIDTH_WEIGHT * t * t * (3.0 - 2.0 * t),
                              held - float(lip_shape(c)[-1])))
