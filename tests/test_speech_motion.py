@@ -92,6 +92,11 @@ def test_rest_of_a_mouth_caught_wide_keeps_its_lips_and_width(grid: Path, tmp_pa
     assert 0.75 * real[0] < got[0] < 1.4 * real[0], (got, real)    # upper lip, middle
     assert 0.6 * real[5] < got[5] < 1.4 * real[5], (got, real)     # lower lip, middle
     assert got[10] < real[10] + 0.07, (got, real)                  # width
+    # a nose of no width (no person's) holds nothing: the estimate is left as it was
+    no_nose = face.copy()
+    no_nose[rest.ALAR[1], 0] = no_nose[rest.ALAR[0], 0]
+    left = rest.lip_shape(no_nose + rest.rest_offset(no_nose))
+    assert np.isfinite(left).all() and left[10] >= got[10] - 1e-6, (left, got)
 
 
 def test_the_rest_of_a_smile_meets_in_the_picture(grid: Path) -> None:
