@@ -1,4 +1,5 @@
-"""The outline of an eye's lids, pushed out past the face mesh's lid lines.
+"""The outline of an eye's lids, pushed out past the face mesh's lid lines, and the
+smoothing of a lid's line (:func:`smooth_line`).
 
 Shared by the painted lids (:mod:`engine.render.painted_lids`), a drawn eye's outline
 (:mod:`engine.render.drawn_eye`) and the test for dark glasses
@@ -6,6 +7,8 @@ Shared by the painted lids (:mod:`engine.render.painted_lids`), a drawn eye's ou
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 import numpy as np
 
@@ -47,3 +50,20 @@ def eye_frame(upper: np.ndarray, lower: np.ndarray) -> tuple[np.ndarray, np.ndar
     if float(gap[0] * down[0] + gap[1] * down[1]) < 0:
         down = -down
     return axis, down
+
+
+def smooth_line(pts: np.ndarray, rounds: int = 2) -> np.ndarray:
+    """Chaikin corner cutting of an open polyline ``(N, 2)``, ends kept."""
+    return _chaikin(len(pts), rounds) @ pts
+
+
+@cache
+def _chaikin(n: int, rounds: int) -> np.ndarray:
+    """``(M, n) float64``: :func:`smooth_line` of ``n`` points as one linear map (it runs
+    on every frame of a blink; a product is cheaper than the rounds)."""
+    m = np.eye(n)
+    for _ in range(rounds):
+        a, b = m[:-1], m[1:]
+        mid = np.stack([0.75 * a + 0.25 * b, 0.25 * a + 0.75 * b], 1).reshape(-1, m.shape[1])
+        m = np.concatenate([m[:1], mid, m[-1:]])
+    return m

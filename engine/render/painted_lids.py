@@ -21,7 +21,6 @@ meet in a gentle arc with a thin line, the way an animator draws them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import cv2
 import numpy as np
@@ -29,7 +28,7 @@ import numpy as np
 from engine.render import topology as topo
 from engine.render.colour import LUMA
 from engine.render.drawn_eye import drawn_eye, drawn_margins, drawn_plate
-from engine.render.eye_outline import eye_frame, lid_outline
+from engine.render.eye_outline import eye_frame, lid_outline, smooth_line
 from engine.render.strokes import arc, tapered
 
 #: Eyes at least this round (rest lid gap over corner distance, lid slack included)
@@ -168,23 +167,6 @@ def _fill(poly: np.ndarray, origin: tuple[int, int], shape: tuple[int, ...]) -> 
     """``shape`` uint8 mask, 255 inside ``poly`` (pixels, offset by ``origin``)."""
     m = np.zeros(shape[:2], np.uint8)
     cv2.fillPoly(m, [np.round((poly - origin) * 16).astype(np.int32)], 255, cv2.LINE_8, 4)
-    return m
-
-
-def _smooth_line(pts: np.ndarray, rounds: int = 2) -> np.ndarray:
-    """Chaikin corner cutting of an open polyline ``(N, 2)``, ends kept."""
-    return _chaikin(len(pts), rounds) @ pts
-
-
-@cache
-def _chaikin(n: int, rounds: int) -> np.ndarray:
-    """``(M, n) float64``: :func:`_smooth_line` of ``n`` points as one linear map (it runs
-    on every frame of a blink; a product is cheaper than the rounds)."""
-    m = np.eye(n)
-    for _ in range(rounds):
-        a, b = m[:-1], m[1:]
-        mid = np.stack([0.75 * a + 0.25 * b, 0.25 * a + 0.75 * b], 1).reshape(-1, m.shape[1])
-        m = np.concatenate([m[:1], mid, m[-1:]])
     return m
 
 
@@ -369,7 +351,7 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
         # lower one up, so a shut round eye is a gentle arc, not its lower rim.
         # A human upper lid comes down nearly to the lower lid's own line.
         if plate.human:
-            meet = _smooth_line(lower + HUMAN_MEET * (upper - lower), 1)[::2]
+            meet = smooth_line(lower + HUMAN_MEET * (upper - lower), 1)[::2]
             meet[0], meet[-1] = upper[0], upper[-1]
         else:
             meet = top + MEET * (bottom - top)
@@ -419,7 +401,7 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
                 lash[0], lash[-1] = top[0], top[-1]
                 width = max(plate.stroke * zoom / max(iod, 1e-6), HUMAN_LASH_WIDTH)
                 strength = 1.0
-            pts = np.round((_smooth_line(lash) - (x0, y0)) * 16).astype(np.int32)
+            pts = np.round((smooth_line(lash) - (x0, y0)) * 16).astype(np.int32)
             if plate.human:
                 # The lid's rim rounds away from the light just above its lashes.
                 shade = np.zeros_like(mask)
