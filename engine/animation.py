@@ -107,10 +107,13 @@ class Animation:
         object.__setattr__(self, "blink_events", list(blinks))
         warnings: list[str] = []
         source = s.motion_source
+        rig = self.portrait.rig
         make = functools.partial(
-            speech_motion, self.audio.voice, s.fps, frames, self.portrait.rig.neutral,
+            speech_motion, self.audio.voice, s.fps, frames, rig.neutral,
             seed=s.seed, intensity=s.mouth_intensity, liveliness=s.liveliness,
-            keep_expression=s.keep_expression, blinks=blinks, breath=s.breath)
+            keep_expression=s.keep_expression, blinks=blinks, breath=s.breath,
+            # a drawing's or an animal's proportions are their own
+            person=rig.paint is None and all(p.human for p in rig.lid_plates))
         speech = None
         if source == "gan":
             try:

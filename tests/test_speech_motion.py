@@ -97,6 +97,31 @@ def test_rest_of_a_mouth_caught_wide_keeps_its_lips_and_width(grid: Path, tmp_pa
     no_nose[rest.ALAR[1], 0] = no_nose[rest.ALAR[0], 0]
     left = rest.lip_shape(no_nose + rest.rest_offset(no_nose))
     assert np.isfinite(left).all() and left[10] >= got[10] - 1e-6, (left, got)
+    # nor does a drawing's or an animal's (their proportions are their own)
+    own = rest.lip_shape(face + rest.rest_offset(face, nose=False))
+    assert own[10] > got[10] + 0.005, (own, got)
+
+
+def test_only_a_persons_mouth_rests_at_its_nose_width(monkeypatch) -> None:
+    """The app tells the rest estimate whether the portrait is a person's: a photo or a
+    painting is, the cartoon (drawn eyes, flat paint) is not."""
+    import engine
+    import engine.animation as animation
+
+    asked: list[bool] = []
+    real = animation.speech_motion
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs["person"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(animation, "speech_motion", spy)
+    audio = engine.analyse_audio(engine.load_audio(ROOT / "assets" / "samples"
+                                                   / "voice_grid_s1.wav"))
+    for name, person in (("cartoon_head.png", False), ("mona_lisa.png", True)):
+        portrait = engine.analyse_portrait(engine.load_image(ROOT / "assets" / "samples" / name))
+        assert engine.Animation(portrait, audio, engine.Settings()).motion is not None
+        assert asked[-1] is person, name
 
 
 def test_the_rest_of_a_smile_meets_in_the_picture(grid: Path) -> None:

@@ -157,13 +157,16 @@ def rest_depth(rest: np.ndarray) -> np.ndarray:
     return disp
 
 
-def rest_offset(canon: np.ndarray, keep_weight: float = KEEP_WEIGHT) -> np.ndarray:
+def rest_offset(canon: np.ndarray, keep_weight: float = KEEP_WEIGHT, nose: bool = True
+                ) -> np.ndarray:
     """``(468, 3) float32`` displacement from a portrait's face to its rest (canonical units).
 
     Args:
         canon: ``(468, 3)`` the portrait's face in the canonical frame.
         keep_weight: :data:`KEEP_WEIGHT`; 0 closes the lips without regard to their
             thickness and the mouth's width (the estimate before 2026-12-03).
+        nose: hold a mouth caught wide open to the width its nose says (below); off for
+            a drawing or an animal, whose proportions are their own.
 
     Returns:
         ``rest - canon``: zero when the lips are already closed.
@@ -183,7 +186,7 @@ def rest_offset(canon: np.ndarray, keep_weight: float = KEEP_WEIGHT) -> np.ndarr
     target = np.minimum(gaps, CLOSED_GAP)  # close what is open; never open pressed lips
     disp = _closing(c, gaps, target, keep_weight)
     t = min(max((float(gaps.max()) - BEYOND_S1[0]) / (BEYOND_S1[1] - BEYOND_S1[0]), 0.0), 1.0)
-    if keep_weight > 0 and t > 0:
+    if nose and keep_weight > 0 and t > 0:
         width = float(lip_shape(c + disp)[-1])
         prior = WIDTH_PER_ALAR * abs(float(c[ALAR[1], 0] - c[ALAR[0], 0]))
         held = min(max(width, prior * (1.0 - WIDTH_BAND)), prior * (1.0 + WIDTH_BAND))

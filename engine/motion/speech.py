@@ -71,7 +71,7 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
                   intensity: float = 1.0, liveliness: float = 1.0,
                   keep_expression: bool = False, blinks: list | None = None,
                   model: Path | str | None = None, gate: bool = True,
-                  breath: float = DEFAULT_BREATH) -> SpeechMotion:
+                  breath: float = DEFAULT_BREATH, person: bool = True) -> SpeechMotion:
     """The motion of a portrait speaking a voice track.
 
     Args:
@@ -85,6 +85,9 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
         liveliness: scales head motion, brow raises and glances: 0 = still, 1 = a real
             speaker's.
         keep_expression: articulate from the portrait as it is, not from its rest.
+        person: the portrait is a person's face (a photo, a painting), whose mouth caught
+            wide open rests at the width its nose says; False for a drawing or an animal
+            (:func:`engine.motion.rest.rest_offset`).
         blinks: blink events, fed to the generator's eyelid channel.
         model: an ONNX model path; default the shipped one.
         gate: rest the generated mouth in the pauses (:mod:`engine.model.pause_gate`);
@@ -104,7 +107,8 @@ def speech_motion(voice: Voice, fps: float, frames: int, portrait: np.ndarray, *
     face = np.asarray(portrait, np.float32).reshape(468, 3)
     # Up to 1 the motion is scaled; beyond, the mouth opens wider (engine.motion.wider).
     scale = min(float(intensity), 1.0)
-    offset = np.zeros((468, 3), np.float32) if keep_expression else rest_offset(face)
+    offset = np.zeros((468, 3), np.float32) if keep_expression else \
+        rest_offset(face, nose=person)
     if source == "gan":
         from engine.model.inference import load_model
 
