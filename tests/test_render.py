@@ -282,6 +282,17 @@ def test_warp_map_is_exact_on_any_box_and_step(astronaut) -> None:
     sub = (x0 + 37, y0 + 51, x0 + 137, y0 + 111)
     whole = mesh.sample(box, 1)
     assert np.array_equal(mesh.sample(sub, 1), whole[51:111, 37:137])
+    # Boxes of different sizes and steps in one pass (a frame's face, lips and lids) each
+    # get their own map, on a mesh whose triangles all map differently.
+    bent = TriangleMap(target, source + np.random.default_rng(0).normal(0, 2, source.shape),
+                       rig.triangles)
+    requests = [(box, 4), (sub, 1), ((x0 + 5, y0 + 9, x0 + 80, y0 + 40), 2), (sub, 3)]
+    maps = bent.sample_boxes(requests)
+    assert len(maps) == len(requests)
+    for (b, step), got in zip(requests, maps, strict=True):
+        alone = bent.sample_boxes([(b, step)])[0]
+        assert got.shape == alone.shape and np.array_equal(got, alone), (b, step)
+    assert not np.array_equal(maps[1], maps[3])
 
 
 def test_fold_edges_are_antialiased(astronaut) -> None:

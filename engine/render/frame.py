@@ -55,25 +55,22 @@ def _around(
     return None if x1 <= x0 or y1 <= y0 else (x0, y0, x1, y1)
 
 
-def _refine(
-    mapping: np.ndarray,
-    mesh: TriangleMap,
-    box: tuple[int, int, int, int],
-    sub: tuple[int, int, int, int],
-    step: int,
-) -> None:
-    """Recompute the map at every pixel of ``sub`` (in place; ``mapping`` covers ``box``).
+def _fine_boxes(
+    tgt_v: np.ndarray, box: tuple[int, int, int, int], step: int,
+    lips: tuple[int, int, int, int] | None, closing: list[bool],
+) -> list[tuple[int, int, int, int]]:
+    """The boxes whose map is evaluated again on a grid :data:`REFINE` times finer.
 
     Where a lip slides over the teeth, or a lid over the eye, the map jumps
     at its edge from lip to tooth, or lid to eye; interpolating the coarse
     grid across the jump would smear one into the other, so the box around
-    those vertices (:func:`_around`) is evaluated again on a grid
-    :data:`REFINE` times finer.
+    those vertices (:func:`_around`) is evaluated again: the lips' while they
+    move, each closing lid's eye. None at a coarse step of 1 (already exact).
     """
-    x0, y0, x1, y1 = sub
-    # A fine grid (a quarter of the coarse step) keeps the jump within a pixel or two.
-    exact = mesh.sample(sub, max(1, step // REFINE))
-    mapping[y0 - box[1] : y1 - box[1], x0 - box[0] : x1 - box[0]] = exact
+    if step <= 1:
+        return []
+    eyes = [_around(tgt_v, _EYE_IDX[e], box, step) if closing[e] else None for e in range(2)]
+    return [b for b in (lips, *eyes) if b is not None]
 
 
 def _gaze(motion: MotionTrack, index: int) -> np.ndarray:
@@ -157,19 +154,18 @@ def render_frame(
         return out
     iod = rig.iod * float(np.sqrt(fx * fy))
     step = int(np.clip(np.floor(iod / GRID_PER_IOD), 1, MAX_STEP))
-    mesh = TriangleMap(tgt_v, src_v, rig.triangles)
-    mapping = mesh.sample((bx0, by0, bx1, by1), step)
     k = xy.shape[0] + rig.ring.shape[0]
     box = (bx0, by0, bx1, by1)
     lips = _around(tgt_v, _MOUTH_IDX, box, step) if not np.array_equal(tgt_v[k:], src_v[k:]) \
         else None
-    if step > 1:
-        if lips is not None:
-            _refine(mapping, mesh, box, lips, step)
-        for e in range(2):
-            eye = _around(tgt_v, _EYE_IDX[e], box, step) if closing[e] else None
-            if eye is not None:
-                _refine(mapping, mesh, box, eye, step)
+    fine = _fine_boxes(tgt_v, box, step, lips, closing)
+    # One pass over the triangles for the face and every fine box (a fine grid, a
+    # quarter of the coarse step, keeps a jump within a pixel or two).
+    maps = TriangleMap(tgt_v, src_v, rig.triangles).sample_boxes(
+        [(box, step)] + [(sub, max(1, step // REFINE)) for sub in fine])
+    mapping = maps[0]
+    for (x0, y0, x1, y1), exact in zip(fine, maps[1:], strict=True):
+        mapping[y0 - by0 : y1 - by0, x0 - bx0 : x1 - bx0] = exact
     out[by0:by1, bx0:bx1] = remap_box(base, mapping)
     if lips is not None:
         # The lips' edges over the teeth, exact to the pixel, are anti-aliased.

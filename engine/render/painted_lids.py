@@ -21,6 +21,7 @@ meet in a gentle arc with a thin line, the way an animator draws them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import cv2
 import numpy as np
@@ -307,6 +308,15 @@ def _similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
                      [b, a, dcy - b * scx - a * scy]])
 
 
+@cache
+def _lash_taper(n: int) -> np.ndarray:
+    """``(n,) float64``: a human lash line's width along its ``n`` segments, over its
+    width at the middle (it thins out towards the corners)."""
+    taper = 0.35 + 0.65 * np.sin(np.linspace(0.0, np.pi, n))
+    taper.setflags(write=False)
+    return taper
+
+
 def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
                xy: np.ndarray, mapping: np.ndarray, box: tuple[int, int, int, int],
                scale: np.ndarray, closure: np.ndarray, iod: float,
@@ -414,13 +424,14 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
             if drawn:  # one even stroke, as crisp as the drawing's own
                 line = tapered(mask.shape, arc(lash) - (x0, y0), thick)
             elif plate.human:  # lashes thin out towards the corners
-                k = np.linspace(0.0, np.pi, len(pts) - 1)
-                tj = np.maximum(1, np.round(thick * (0.35 + 0.65 * np.sin(k)))).astype(int)
+                tj = np.maximum(1, np.round(thick * _lash_taper(len(pts) - 1))).astype(int)
                 # One polyline per run of segments of the same whole-pixel width.
-                cuts = np.flatnonzero(np.diff(tj)) + 1
-                for s0, s1 in zip(np.r_[0, cuts], np.r_[cuts, len(tj)], strict=True):
-                    cv2.polylines(line, [pts[s0 : s1 + 1]], False, 1.0, int(tj[s0]),
-                                  cv2.LINE_AA, 4)
+                widths, s0 = tj.tolist(), 0
+                for s1 in range(1, len(widths) + 1):
+                    if s1 == len(widths) or widths[s1] != widths[s0]:
+                        cv2.polylines(line, [pts[s0 : s1 + 1]], False, 1.0, widths[s0],
+                                      cv2.LINE_AA, 4)
+                        s0 = s1
             else:
                 cv2.polylines(line, [pts], False, 1.0, max(1, int(round(thick))), cv2.LINE_AA, 4)
             soft = line if drawn else cv2.GaussianBlur(

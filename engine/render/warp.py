@@ -61,49 +61,81 @@ class TriangleMap:
         self._coef = coef
 
     def sample(self, box: tuple[int, int, int, int], step: int) -> np.ndarray:
-        """The source coordinates of every pixel of ``box``.
+        """The source coordinates of every pixel of ``box``: :meth:`sample_boxes` of one box."""
+        return self.sample_boxes([(box, step)])[0]
+
+    def sample_boxes(
+        self, requests: list[tuple[tuple[int, int, int, int], int]]
+    ) -> list[np.ndarray]:
+        """The source coordinates of every pixel of each box, each on its own grid.
+
+        All the boxes are scanned in one pass (a frame's face, lips and lids): the
+        per-triangle and per-row work is a few dozen numpy calls whatever the number of
+        samples, and on a small box costs more than its samples do.
 
         Args:
-            box: ``(x0, y0, x1, y1)`` integer pixel box of the output, end exclusive.
-            step: grid spacing in pixels (>= 1).
+            requests: ``[(box, step), ...]``: ``box`` ``(x0, y0, x1, y1)`` an integer
+                pixel box of the output, end exclusive; ``step`` its grid spacing in
+                pixels (>= 1).
 
         Returns:
-            ``(y1 - y0, x1 - x0, 2) float32`` map of (x, y) source positions, for
-            ``cv2.remap``.
+            Per request, a ``(y1 - y0, x1 - x0, 2) float32`` map of (x, y) source
+            positions, for ``cv2.remap``.
         """
-        x0, y0, x1, y1 = box
-        w, h = x1 - x0, y1 - y0
-        step = max(1, int(step))
-        pad = 1 if step > 1 else 0
-        nx = -(-w // step) + 2 * pad
-        ny = -(-h // step) + 2 * pad
-        # Sample (i, j) sits at output position (gx0 + step*j, gy0 + step*i): with
-        # cv2.resize's pixel-centre convention this lands the upsampled pixels on
-        # integer positions, starting ``pad*step`` pixels before the box.
-        gx0 = x0 - pad * step + (step - 1) / 2.0
-        gy0 = y0 - pad * step + (step - 1) / 2.0
-        grid = np.empty((ny, nx, 2), dtype=np.float32)
-        grid[..., 0] = (gx0 + step * np.arange(nx, dtype=np.float64)).astype(np.float32)[None, :]
-        grid[..., 1] = (gy0 + step * np.arange(ny, dtype=np.float64)).astype(np.float32)[:, None]
+        n_box = len(requests)
+        steps = np.empty(n_box, np.int64)
+        shape = np.empty((n_box, 2), np.int64)  # (ny, nx)
+        origin = np.empty((n_box, 2))  # (gx0, gy0)
+        for b, (box, step) in enumerate(requests):
+            x0, y0, x1, y1 = box
+            step = max(1, int(step))
+            pad = 1 if step > 1 else 0
+            steps[b] = step
+            shape[b] = -(-(y1 - y0) // step) + 2 * pad, -(-(x1 - x0) // step) + 2 * pad
+            # Sample (i, j) sits at output position (gx0 + step*j, gy0 + step*i): with
+            # cv2.resize's pixel-centre convention this lands the upsampled pixels on
+            # integer positions, starting ``pad*step`` pixels before the box.
+            origin[b] = (x0 - pad * step + (step - 1) / 2.0, y0 - pad * step + (step - 1) / 2.0)
+        sizes = shape[:, 0] * shape[:, 1]
+        start = np.cumsum(sizes) - sizes  # each grid's first sample in one flat buffer
+        flat = np.empty(2 * int(sizes.sum()), dtype=np.float32)
+        grids = []
+        for b in range(n_box):
+            (ny, nx), (gx0, gy0), pitch = shape[b], origin[b], float(steps[b])
+            grid = flat[2 * start[b] : 2 * (start[b] + sizes[b])].reshape(ny, nx, 2)
+            grid[..., 0] = (gx0 + pitch * np.arange(nx, dtype=np.float64)).astype(np.float32)
+            grid[..., 1] = (gy0 + pitch * np.arange(ny, dtype=np.float64)).astype(np.float32)[
+                :, None]
+            grids.append(grid)
+        self._scan(flat, steps, shape, origin, start)
+        return [_upsample(grid, int(n), 1 if n > 1 else 0, box[2] - box[0], box[3] - box[1])
+                for (box, _), grid, n in zip(requests, grids, steps, strict=True)]
 
-        g0 = np.array([gx0, gy0])
-        lo = (self._lo - g0) / step  # grid units
-        hi = (self._hi - g0) / step
-        j0 = np.maximum(np.ceil(lo[:, 0] - 1e-6), 0)
-        i0 = np.maximum(np.ceil(lo[:, 1] - 1e-6), 0)
-        j1 = np.minimum(np.floor(hi[:, 0] + 1e-6), nx - 1)
-        i1 = np.minimum(np.floor(hi[:, 1] + 1e-6), ny - 1)
-        k = np.flatnonzero((j1 >= j0) & (i1 >= i0) & self._ok)
+    def _scan(self, flat: np.ndarray, steps: np.ndarray, shape: np.ndarray,
+              origin: np.ndarray, start: np.ndarray) -> None:
+        """Write the map at every grid sample a triangle covers into ``flat``
+        (:meth:`sample_boxes`' grids, one after another)."""
+        # (B, K) each triangle's pixel bounds in each grid's units
+        st = steps[:, None].astype(np.float64)
+        lo_x = (self._lo[None, :, 0] - origin[:, 0, None]) / st
+        lo_y = (self._lo[None, :, 1] - origin[:, 1, None]) / st
+        hi_x = (self._hi[None, :, 0] - origin[:, 0, None]) / st
+        hi_y = (self._hi[None, :, 1] - origin[:, 1, None]) / st
+        j0 = np.maximum(np.ceil(lo_x - 1e-6), 0)
+        i0 = np.maximum(np.ceil(lo_y - 1e-6), 0)
+        j1 = np.minimum(np.floor(hi_x + 1e-6), (shape[:, 1] - 1)[:, None])
+        i1 = np.minimum(np.floor(hi_y + 1e-6), (shape[:, 0] - 1)[:, None])
+        b, k = np.nonzero((j1 >= j0) & (i1 >= i0) & self._ok[None])
         if len(k) == 0:
-            return _upsample(grid, step, pad, w, h)
-        j0, j1, i0 = j0[k], j1[k], i0[k].astype(np.int64)
-        th = i1[k].astype(np.int64) - i0 + 1
-        # The coefficients of the sample's column j and row i, per triangle (4, n).
+            return
+        j0, j1, i0 = j0[b, k], j1[b, k], i0[b, k].astype(np.int64)
+        th = i1[b, k].astype(np.int64) - i0 + 1
+        # The coefficients of the sample's column j and row i, per (box, triangle) (4, n).
         cf = self._coef[:, :, k]
+        step, gx0, gy0 = steps[b], origin[b, 0], origin[b, 1]
         cj, ci = cf[:, 0] * step, cf[:, 1] * step
         cc = cf[:, 2] + cf[:, 0] * gx0 + cf[:, 1] * gy0
-
-        # Scanlines: per (triangle, row), the span of columns where all three weights
+        # Scanlines: per (box, triangle, row), the span of columns where all three weights
         # are >= -eps (w0 = 1 - w1 - w2), so that only samples inside are visited.
         rows = np.repeat(np.arange(len(k)), th)
         ii_r = i0[rows] + (np.arange(len(rows)) - (np.cumsum(th) - th)[rows])
@@ -126,11 +158,9 @@ class TriangleMap:
         jf, if_ = jj.astype(np.float64), ii.astype(np.float64)
         # Assignment by index: with repeated samples the last write wins, so later
         # triangles (in the order given) cover earlier ones deterministically.
-        at = 2 * (ii * nx + jj)
-        flat = grid.reshape(-1)
+        at = 2 * (start[b][owner] + ii * shape[b, 1][owner] + jj)
         flat[at] = cj[2][owner] * jf + ci[2][owner] * if_ + cc[2][owner]
         flat[at + 1] = cj[3][owner] * jf + ci[3][owner] * if_ + cc[3][owner]
-        return _upsample(grid, step, pad, w, h)
 
 
 def _upsample(grid: np.ndarray, step: int, pad: int, w: int, h: int) -> np.ndarray:
