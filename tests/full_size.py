@@ -48,6 +48,19 @@ def astronaut_1024() -> tuple[np.ndarray, PortraitRig]:
     return rgb, portrait_rig(rgb)
 
 
+def grace_hopper_1024() -> np.ndarray:
+    """Grace Hopper (US Navy photograph, public domain; matplotlib's sample data, an
+    evaluation dependency) at a long edge of 1024 px, ``(1024, 874, 3) uint8`` RGB: a sharp
+    photo of a lined face in glasses."""
+    import matplotlib.cbook
+
+    with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as fh:
+        rgb = cv2.cvtColor(cv2.imdecode(np.frombuffer(fh.read(), np.uint8), cv2.IMREAD_COLOR),
+                           cv2.COLOR_BGR2RGB)
+    f = 1024 / max(rgb.shape[:2])
+    return cv2.resize(rgb, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
+
+
 def jaw() -> np.ndarray:
     """``(468, 3)`` at weight 1 the lower lip and the chin drop (canonical units)."""
     from engine.render import topology as topo

@@ -28,6 +28,7 @@ from engine.render_eval import delta_e2000, inner_mouth_lab, ssim
 from tests.full_size import (
     LUMA,
     ROOT,
+    grace_hopper_1024,
     jaw,
     motion_track,
     polygon_mask,
@@ -310,8 +311,6 @@ def test_teeth_as_soft_as_the_picture(grid: Path) -> None:
     ignored (taken as a sharp photo's), s33's teeth read 1.01: the check can fail."""
     import dataclasses
 
-    import matplotlib.cbook
-
     sys.path.insert(0, str(ROOT / "tools"))
     from teeth_detail import teeth_blur
 
@@ -321,13 +320,10 @@ def test_teeth_as_soft_as_the_picture(grid: Path) -> None:
         f = 1024 / max(rgb.shape[:2])
         return cv2.resize(rgb, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
 
-    with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as fh:
-        hopper = cv2.cvtColor(cv2.imdecode(np.frombuffer(fh.read(), np.uint8),
-                                           cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
     s33 = video_frame(grid / "s33" / "video" / "bwwy3s.mp4", 0)
     mona = load_image(ROOT / "assets" / "samples" / "mona_lisa.png").rgb
     motion = motion_track(jaw(), [0.0, 0.06])
-    for name, rgb in (("hopper", hopper), ("mona", mona), ("s33", s33)):
+    for name, rgb in (("hopper", grace_hopper_1024()), ("mona", mona), ("s33", s33)):
         rig = portrait_rig(at_1024(rgb))
         teeth = teeth_blur(render_frame(rig, motion, 1), frame_landmarks(rig, motion, 1))
         assert teeth is not None and 0.7 * rig.blur < teeth < 1.15 * rig.blur, \

@@ -1,5 +1,6 @@
-"""The outline of an eye's lids, pushed out past the face mesh's lid lines, and the
-smoothing of a lid's line (:func:`smooth_line`).
+"""The outline of an eye's lids, pushed out past the face mesh's lid lines, and the lids'
+small geometry: the smoothing of a lid's line (:func:`smooth_line`), the similarity that
+lays a lid plate (:func:`similarity`) and the lash line's taper (:func:`lash_taper`).
 
 Shared by the painted lids (:mod:`engine.render.painted_lids`), a drawn eye's outline
 (:mod:`engine.render.drawn_eye`) and the test for dark glasses
@@ -67,3 +68,29 @@ def _chaikin(n: int, rounds: int) -> np.ndarray:
         mid = np.stack([0.75 * a + 0.25 * b, 0.25 * a + 0.75 * b], 1).reshape(-1, m.shape[1])
         m = np.concatenate([m[:1], mid, m[-1:]])
     return m
+
+
+def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """``(2, 3) float64`` the rotation, uniform scale and shift that best map the
+    points ``src (n, 2)`` onto ``dst (n, 2)`` (least squares, closed form)."""
+    s = np.asarray(src, np.float64)
+    d = np.asarray(dst, np.float64)
+    # Plain 1-d arithmetic: this runs for each eye on every frame of a blink.
+    sx, sy, dx, dy = s[:, 0], s[:, 1], d[:, 0], d[:, 1]
+    n = len(s)
+    scx, scy, dcx, dcy = sx.sum() / n, sy.sum() / n, dx.sum() / n, dy.sum() / n
+    sx, sy, dx, dy = sx - scx, sy - scy, dx - dcx, dy - dcy
+    norm = max(float(sx @ sx + sy @ sy), 1e-12)
+    a = float(sx @ dx + sy @ dy) / norm   # s cos
+    b = float(sx @ dy - sy @ dx) / norm   # s sin
+    return np.array([[a, -b, dcx - a * scx + b * scy],
+                     [b, a, dcy - b * scx - a * scy]])
+
+
+@cache
+def lash_taper(n: int) -> np.ndarray:
+    """``(n,) float64``: a human lash line's width along its ``n`` segments, over its
+    width at the middle (it thins out towards the corners)."""
+    taper = 0.35 + 0.65 * np.sin(np.linspace(0.0, np.pi, n))
+    taper.setflags(write=False)
+    return taper

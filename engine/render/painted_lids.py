@@ -21,7 +21,6 @@ meet in a gentle arc with a thin line, the way an animator draws them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import cv2
 import numpy as np
@@ -29,7 +28,7 @@ import numpy as np
 from engine.render import topology as topo
 from engine.render.colour import LUMA
 from engine.render.drawn_eye import drawn_eye, drawn_margins, drawn_plate
-from engine.render.eye_outline import eye_frame, lid_outline, smooth_line
+from engine.render.eye_outline import eye_frame, lash_taper, lid_outline, similarity, smooth_line
 from engine.render.strokes import arc, tapered
 
 #: Eyes at least this round (rest lid gap over corner distance, lid slack included)
@@ -111,6 +110,13 @@ INK_LUMA = 0.6
 #: eye continues over the lid; over a human eye, the skin under the brow, above
 #: the folds of the lid), high-passed at this scale (inter-ocular distances).
 TEXTURE_SHIFT, HUMAN_TEXTURE_SHIFT = 1.0, 1.8
+#: A human lid also takes texture from this many eye heights below (the lower lid and the
+#: cheek under it): where the skin under the brow is of another colour (a pair of glasses'
+#: frame, the brow's hair), the plate took no texture and the shut lid was a smooth smudge
+#: (Grace Hopper's: its grain 0.38-0.45 of her cheek's, now 1.0-1.1). Each pixel weighs
+#: its sources by their nearness in colour to the power TEXTURE_PICK (the nearer, mostly).
+HUMAN_TEXTURE_SHIFTS = (HUMAN_TEXTURE_SHIFT, -1.5)
+TEXTURE_PICK = 4.0
 TEXTURE_SIGMA = 0.02
 #: Largest texture amplitude (0..255), and how close (RGB distance) the source's
 #: colour must be to the lid's for its texture to carry over.
@@ -173,17 +179,20 @@ def _fill(poly: np.ndarray, origin: tuple[int, int], shape: tuple[int, ...]) -> 
 
 def _with_texture(fill: np.ndarray, crop: np.ndarray, mask: np.ndarray, lum: np.ndarray,
                   ring: np.ndarray, upper: np.ndarray, lower: np.ndarray,
-                  iod: float, shift_gaps: float = 1.0) -> np.ndarray:
+                  iod: float, shifts: tuple[float, ...] = (TEXTURE_SHIFT,)) -> np.ndarray:
     """The inpainted ``fill`` with the fine texture (fur, skin grain) of the skin
-    ``shift_gaps`` eye-heights above each pixel, so that a lid is not a smooth patch.
+    ``shifts`` eye-heights above each pixel (negative: below), so that a lid is not a
+    smooth patch.
 
     Only where the skin around the eye (``ring``) is textured: flat paint (a
     cartoon) keeps a flat lid, whose only "texture" above would be the edges of
     ears, brows and background. Strokes (pixels darker than :data:`INK_LUMA` of
-    the median) carry no texture.
+    the median) carry no texture, nor do sources of another colour than the lid's
+    (:data:`TEXTURE_COLOUR`); of several sources each pixel takes mostly the nearest in
+    colour (:data:`TEXTURE_PICK`).
     """
     gap = float(np.linalg.norm(lower - upper, axis=1).max())
-    shift = (shift_gaps * gap) * eye_frame(upper, lower)[1]
+    down = eye_frame(upper, lower)[1]
     src = crop.astype(np.float32)
     low = cv2.GaussianBlur(src, (0, 0), max(1.0, TEXTURE_SIGMA * iod))
     detail = np.clip(src - low, -TEXTURE_MAX, TEXTURE_MAX)
@@ -194,14 +203,31 @@ def _with_texture(fill: np.ndarray, crop: np.ndarray, mask: np.ndarray, lum: np.
         return fill
     h, w = mask.shape
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    mx, my = gx - np.float32(shift[0]), gy - np.float32(shift[1])
-    moved = cv2.remap(detail, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    moved_low = cv2.remap(low, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    # Only texture of the lid's own colour: not the edges of ears, brows or background.
     fill_f = fill.astype(np.float32)
-    near = np.exp(-((moved_low - fill_f) ** 2).sum(-1) / (2 * TEXTURE_COLOUR**2))
+    texture: np.ndarray = np.zeros_like(fill_f)
+    picked = np.zeros((h, w), np.float32)  # the sum of the squared picks
+    best: np.ndarray = np.zeros((h, w), np.float32)  # the nearest source's nearness
+    for k in shifts:
+        shift = (k * gap) * down
+        mx, my = gx - np.float32(shift[0]), gy - np.float32(shift[1])
+        moved = cv2.remap(detail, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        moved_low = cv2.remap(low, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        # Only texture of the lid's own colour: not the edges of ears, brows, background
+        # or a pair of glasses.
+        near = np.exp(-((moved_low - fill_f) ** 2).sum(-1) / (2 * TEXTURE_COLOUR**2))
+        if len(shifts) == 1:
+            texture, best = moved, near
+            break
+        pick = near**TEXTURE_PICK
+        texture += pick[..., None] * moved
+        picked += pick * pick
+        best = np.maximum(best, near)
+    if len(shifts) > 1:
+        # Two sources' grains mixed keep a grain's strength, not their average's (a third
+        # weaker where mixed evenly): the two are unrelated.
+        texture /= np.sqrt(np.maximum(picked, 1e-24))[..., None]
     soft = cv2.GaussianBlur((mask > 0).astype(np.float32), (0, 0), 1.0)
-    out = fill_f + (amount * soft * near)[..., None] * moved
+    out = fill_f + (amount * soft * best)[..., None] * texture
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -274,7 +300,7 @@ def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float, human: np.n
         if is_human and lid_rgb is not None:
             fill = _lid_colour(fill, mask, lid_rgb[e], iod)
         plate = _with_texture(fill, crop, mask, lum, ring & (mask == 0), upper, lower, iod,
-                              HUMAN_TEXTURE_SHIFT if is_human else TEXTURE_SHIFT)
+                              HUMAN_TEXTURE_SHIFTS if is_human else (TEXTURE_SHIFT,))
         # Ink: the darkest tenth of the rim between the eye and its outline.
         up0, lo0 = lid_outline(upper, lower, 0.0)
         rim = (mask > 0) & (_fill(np.concatenate([up0, lo0[::-1]]), (x0, y0), crop.shape[:2]) == 0)
@@ -289,32 +315,6 @@ def build_plates(rgb: np.ndarray, landmarks: np.ndarray, iod: float, human: np.n
         plates.append(LidPlate(plate, (x0, y0), ink.astype(np.float32), margin, is_human,
                                0.0 if drawn is None else drawn.stroke, line))
     return plates[0], plates[1]
-
-
-def _similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """``(2, 3) float64`` the rotation, uniform scale and shift that best map the
-    points ``src (n, 2)`` onto ``dst (n, 2)`` (least squares, closed form)."""
-    s = np.asarray(src, np.float64)
-    d = np.asarray(dst, np.float64)
-    # Plain 1-d arithmetic: this runs for each eye on every frame of a blink.
-    sx, sy, dx, dy = s[:, 0], s[:, 1], d[:, 0], d[:, 1]
-    n = len(s)
-    scx, scy, dcx, dcy = sx.sum() / n, sy.sum() / n, dx.sum() / n, dy.sum() / n
-    sx, sy, dx, dy = sx - scx, sy - scy, dx - dcx, dy - dcy
-    norm = max(float(sx @ sx + sy @ sy), 1e-12)
-    a = float(sx @ dx + sy @ dy) / norm   # s cos
-    b = float(sx @ dy - sy @ dx) / norm   # s sin
-    return np.array([[a, -b, dcx - a * scx + b * scy],
-                     [b, a, dcy - b * scx - a * scy]])
-
-
-@cache
-def _lash_taper(n: int) -> np.ndarray:
-    """``(n,) float64``: a human lash line's width along its ``n`` segments, over its
-    width at the middle (it thins out towards the corners)."""
-    taper = 0.35 + 0.65 * np.sin(np.linspace(0.0, np.pi, n))
-    taper.setflags(write=False)
-    return taper
 
 
 def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
@@ -385,7 +385,7 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
         # Where each pixel comes from in the full-resolution portrait, then in the plate.
         if plate.human and open_xy is not None and src_lm is not None:
             idx = np.concatenate([topo.EYE_UPPER[e], topo.EYE_LOWER[e][1:-1]])
-            sim = _similarity(geo[idx], src_lm[idx, :2])
+            sim = similarity(geo[idx], src_lm[idx, :2])
             # the patch's pixel (0, 0) is the frame's (x0, y0); the plate starts at its origin
             sim[:, 2] += sim[:, 0] * x0 + sim[:, 1] * y0 - np.asarray(plate.origin, np.float64)
             lid = cv2.warpAffine(plate.image, sim, (x1 - x0, y1 - y0),
@@ -424,7 +424,7 @@ def paint_lids(out: np.ndarray, plates: tuple[LidPlate, LidPlate],
             if drawn:  # one even stroke, as crisp as the drawing's own
                 line = tapered(mask.shape, arc(lash) - (x0, y0), thick)
             elif plate.human:  # lashes thin out towards the corners
-                tj = np.maximum(1, np.round(thick * _lash_taper(len(pts) - 1))).astype(int)
+                tj = np.maximum(1, np.round(thick * lash_taper(len(pts) - 1))).astype(int)
                 # One polyline per run of segments of the same whole-pixel width.
                 widths, s0 = tj.tolist(), 0
                 for s1 in range(1, len(widths) + 1):
