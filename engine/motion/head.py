@@ -139,8 +139,7 @@ NOD_LEAD_S = 0.04
 #: GRID s4hq's and CREMA-D 1001's clips, degrees: pitch 0.64 and 2.14, yaw 0.43 and 0.68,
 #: roll 0.36 and 0.38; the level of head motion and its balance across the axes are what
 #: Talkie takes from those videos). With yaw 1.8 and roll 1.0 the generated head turned
-#: twice as much as it tilted there (0.70-0.78 against 0.25 degrees); now 0.49-0.58
-#: against 0.37.
+#: 0.70-0.78 degrees there and tilted 0.25; now it turns 0.49-0.58 and tilts 0.37.
 PHRASE_DEG = {"pitch": 0.8, "yaw": 1.0, "roll": 1.4}
 #: Time to move into a phrase's orientation, seconds; pauses longer than
 #: :data:`RETURN_PAUSE_S` ease back towards the rest orientation over :data:`RETURN_S`.
