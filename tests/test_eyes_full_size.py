@@ -306,8 +306,8 @@ def test_a_shut_lid_behind_glasses_has_the_skins_grain() -> None:
     is another colour (Grace Hopper's glasses' frame lies there) of the skin under the eye
     (``painted_lids.HUMAN_TEXTURE_SHIFTS``): her shut lids are lined like her face, not
     smooth smudges. The plate's grain inside the eye (median absolute high-pass luma) over
-    the cheek's just under it: measured 1.08 and 1.01; from under the brow alone, 0.38 and
-    0.45."""
+    the cheek's just under it: measured 1.06 and 1.01; from under the brow alone, 0.36 and
+    0.43."""
     from engine.render import painted_lids as pl
 
     rgb = grace_hopper_1024()
