@@ -50,7 +50,7 @@ def main() -> int:
     ratios = []
     for p in s1[::20]:
         n = ds.load_clip(p).neutral
-        ratios.append(rest.lip_shape(n)[-1] / abs(n[rest.ALAR[1], 0] - n[rest.ALAR[0], 0]))
+        ratios.append(rest.lip_shape(n)[-1] / rest.nose_width(n))
     print(f"WIDTH_PER_ALAR over {len(ratios)} s1 rest faces: {np.median(ratios):.3f}")
     mouth = list(MOUTH)
     for sp in ("s1", "s4hq", "s30", "s33", "s34", "1001"):

@@ -188,7 +188,7 @@ def rest_offset(canon: np.ndarray, keep_weight: float = KEEP_WEIGHT, nose: bool 
     t = min(max((float(gaps.max()) - BEYOND_S1[0]) / (BEYOND_S1[1] - BEYOND_S1[0]), 0.0), 1.0)
     if nose and keep_weight > 0 and t > 0:
         width = float(lip_shape(c + disp)[-1])
-        prior = WIDTH_PER_ALAR * abs(float(c[ALAR[1], 0] - c[ALAR[0], 0]))
+        prior = WIDTH_PER_ALAR * nose_width(c)
         held = min(max(width, prior * (1.0 - WIDTH_BAND)), prior * (1.0 + WIDTH_BAND))
         # a nose far from any person's (a drawing's, an animal's) says nothing of the mouth
         if held != width and PLAUSIBLE_WIDTH[0] <= prior <= PLAUSIBLE_WIDTH[1]:
@@ -202,6 +202,12 @@ def rest_offset(canon: np.ndarray, keep_weight: float = KEEP_WEIGHT, nose: bool 
             disp[u, 1] += 0.5 * r
             disp[lo, 1] -= 0.5 * r
     return disp.astype(np.float32)
+
+
+def nose_width(canon: np.ndarray) -> float:
+    """The nose's width across its wings (:data:`ALAR`) of a face ``(468, 3)``, canonical
+    units (IOD)."""
+    return abs(float(canon[ALAR[1], 0] - canon[ALAR[0], 0]))
 
 
 def _closing(c: np.ndarray, gaps: np.ndarray, target: np.ndarray, keep_weight: float,

@@ -204,9 +204,9 @@ def _with_texture(fill: np.ndarray, crop: np.ndarray, mask: np.ndarray, lum: np.
     h, w = mask.shape
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     fill_f = fill.astype(np.float32)
-    texture: np.ndarray = np.zeros_like(fill_f)
+    texture = np.zeros_like(fill_f)
     picked = np.zeros((h, w), np.float32)  # the sum of the squared picks
-    best: np.ndarray = np.zeros((h, w), np.float32)  # the nearest source's nearness
+    best = np.zeros((h, w), np.float32)  # the nearest source's nearness
     for k in shifts:
         shift = (k * gap) * down
         mx, my = gx - np.float32(shift[0]), gy - np.float32(shift[1])
@@ -215,17 +215,13 @@ def _with_texture(fill: np.ndarray, crop: np.ndarray, mask: np.ndarray, lum: np.
         # Only texture of the lid's own colour: not the edges of ears, brows, background
         # or a pair of glasses.
         near = np.exp(-((moved_low - fill_f) ** 2).sum(-1) / (2 * TEXTURE_COLOUR**2))
-        if len(shifts) == 1:
-            texture, best = moved, near
-            break
         pick = near**TEXTURE_PICK
         texture += pick[..., None] * moved
         picked += pick * pick
         best = np.maximum(best, near)
-    if len(shifts) > 1:
-        # Two sources' grains mixed keep a grain's strength, not their average's (a third
-        # weaker where mixed evenly): the two are unrelated.
-        texture /= np.sqrt(np.maximum(picked, 1e-24))[..., None]
+    # Two sources' grains mixed keep a grain's strength, not their average's (a third
+    # weaker where mixed evenly): the two are unrelated. One source is itself.
+    texture /= np.sqrt(np.maximum(picked, 1e-24))[..., None]
     soft = cv2.GaussianBlur((mask > 0).astype(np.float32), (0, 0), 1.0)
     out = fill_f + (amount * soft * best)[..., None] * texture
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
