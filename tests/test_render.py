@@ -348,3 +348,30 @@ def test_turned_face_keeps_its_near_side_when_the_head_turns() -> None:
     for pose in [(0.03, 0.05, 0.02, 0, 0, 0), (-0.03, -0.05, 0, 0, 0, 0), (0, 0.06, 0, 0, 0, 0)]:
         out = render_frame(rig, _motion(rig, frames=2, pose=pose), 1)
         assert detail(out) < 1.2 * still, (pose, detail(out) / still)
+
+
+
+def test_the_hair_goes_with_the_head() -> None:
+    """A head that drops takes the hair over its forehead with it, unstretched (the
+    hair's ring, :mod:`engine.render.anchor`); the warp stretches the band round the
+    hair instead. Grace Hopper at 1024 px, the head 0.1 IOD lower: a band of her hat
+    just above the face, 0.3 of the way out to the still ring, is found 0.98 of the
+    head's drop lower, as it was (template match 0.97). Before 2026-12-08 it moved 0.70
+    of the way and stretched (match 0.61)."""
+    from tests.full_size import grace_hopper_1024
+
+    rgb = grace_hopper_1024()
+    rig = PortraitRig.build(rgb, None, _face(rgb))
+    drop = 0.1  # inter-ocular distances, straight down the face
+    out = render_frame(rig, _motion(rig, pose=(0, 0, 0, 0, drop, 0)), 0)
+    oval = rig.landmarks[topo.FACE_OVAL, :2].astype(np.float64)
+    top = int(np.argmin(oval[:, 1]))
+    x, y = np.round(oval[top] + 0.3 * (rig.ring[top] - oval[top])).astype(int)
+    hw, hh, reach = int(0.4 * rig.iod), int(0.06 * rig.iod), int(0.2 * rig.iod)
+    band = np.ascontiguousarray(rgb[y - hh:y + hh, x - hw:x + hw])
+    area = np.ascontiguousarray(out[y - hh - reach:y + hh + reach,
+                                    x - hw - reach:x + hw + reach])
+    _, match, _, (dx, dy) = cv2.minMaxLoc(cv2.matchTemplate(area, band, cv2.TM_CCOEFF_NORMED))
+    head = drop * rig.iod
+    assert 0.9 * head < dy - reach < 1.1 * head, (dy - reach, head)
+    assert abs(dx - reach) < 0.1 * head and match > 0.9, (dx - reach, match)

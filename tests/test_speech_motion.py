@@ -262,6 +262,23 @@ def test_speech_head_nods_most_and_tilts_about_as_much_as_it_turns(voices) -> No
     assert 0.5 < roll_yaw < 1.5, roll_yaw
 
 
+def test_speech_head_drops_as_it_nods(voices) -> None:
+    """The head turns about the neck, behind the face: as it tips down, the face drops
+    (CREMA-D's actor 0.73 IOD per radian of pitch). Before 2026-12-08 the generated
+    head's height did not follow its pitch (slope about 0: the sway alone)."""
+    slopes = []
+    for v in voices:
+        n = int(round(v.duration * FPS))
+        for seed in range(4):
+            pose, _ = speech_head(v, FPS, n, 1.0, seed=seed)
+            pitch = pose[:, 0] - pose[:, 0].mean()
+            drop = pose[:, 4] - pose[:, 4].mean()
+            slopes.append(float(pitch @ drop / (pitch @ pitch)))
+    assert 0.5 < np.median(slopes) < 1.0, slopes
+    still, _ = speech_head(voices[0], FPS, 50, 0.0)
+    assert not still.any()
+
+
 # ------------------------------------------------------------------ breath ---
 def test_breath_parts_the_lips_before_each_phrase_after_a_pause() -> None:
     from engine.audio.prosody import Phrase

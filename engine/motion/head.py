@@ -158,6 +158,15 @@ BROW_HALF_S = 0.3
 #: standard deviation over GRID s1's speech (the training speaker's audio, 200 clips)
 #: to :data:`TARGET_ROTATION_DEG` (``tools/calibrate_head.py``: 1.320 degrees at gain 1).
 GAIN = 1.06
+#: How far the face drops as the head tips down, inter-ocular distances per radian of
+#: pitch (``ty`` per ``pitch``): the head turns about the top of the neck, behind the
+#: face, so a nod moves the eyes down, not only the chin back. CREMA-D's actor, the one
+#: speaker here whose head moves freely, drops 0.73 IOD per radian (median over his six
+#: clips, r 0.86 between his pitch and his eyes' height); GRID s4hq, asked to keep still,
+#: 0.29 (r 0.35), s1 0.10 (r 0.10). Until 2026-12-08 the head turned about a point under
+#: the chin and its eyes rose and fell 0.002-0.006 IOD (std) against the real speakers'
+#: 0.007-0.048.
+BOB = 0.7
 #: The level of real, freely moving speakers: the geometric mean of the median rotation
 #: standard deviations measured on GRID s4hq (0.88 degrees) and CREMA-D 1001 (2.21).
 TARGET_ROTATION_DEG = 1.40
@@ -234,5 +243,7 @@ def speech_head(voice: Voice, fps: float, frame_count: int, liveliness: float = 
     pose[:, :3] += level
     pose += head_motion(n, fps, SWAY, seed, speech_activity(voice.phones, n, fps))
     pose *= GAIN * live
+    # The head nods about the neck, behind the face: as it tips down it drops.
+    pose[:, 4] += BOB * pose[:, 0]
     brows = np.clip(brows * live, 0.0, 1.0)
     return pose.astype(np.float32), brows.astype(np.float32)

@@ -6,6 +6,7 @@ import numpy as np
 
 from engine.motion.track import MotionTrack
 from engine.render import topology as topo
+from engine.render.anchor import carried_hair
 from engine.render.lips import COLUMNS, mouth_rows, spread_lips
 from engine.render.rig import PortraitRig, eye_frame
 
@@ -115,10 +116,11 @@ def frame_vertices(
 
     Returns:
         ``(target (V, 2), source (V, 2))`` float64 like ``rig.vertices``: the
-        landmarks (lid slack applied), the fixed ring, and the four mouth rows
+        landmarks (lid slack applied), the fixed ring, the four mouth rows
         (:func:`engine.render.lips.mouth_rows`: the lips slide over the
-        portrait's teeth or take them along), and the tops of the eye
-        openings. The source equals ``rig.vertices`` except in the mouth,
+        portrait's teeth or take them along), the tops of the eye openings, and
+        the hair's ring, carried by the head (:func:`engine.render.anchor.carried_hair`).
+        The source equals ``rig.vertices`` except in the mouth,
         where the inner lips and the rows sample the portrait where the lips
         and the bones put them, and under a closing lid, where the top of the
         eye opening samples the eye where the lid's edge now is: the lid
@@ -145,9 +147,13 @@ def frame_vertices(
     src[topo.LIPS_INNER_LOWER[1:-1]] = lips_s[COLUMNS:]
     e0 = k + 4 * COLUMNS
     lid = topo.EYE_UPPER[:, 1:-1].ravel()
-    out[e0:] = out[lid]
+    e1 = e0 + len(lid)
+    out[e0:e1] = out[lid]
     if open_xy is not None:
-        src[e0:] += xy[lid] - open_xy[lid]
+        src[e0:e1] += xy[lid] - open_xy[lid]
+    oval = topo.FACE_OVAL
+    out[e1:] = carried_hair(src[e1:], src[n_lm:k], rig.hair_carried, src_xy[oval], xy[oval],
+                            head_xy[oval])
     return out, src
 
 

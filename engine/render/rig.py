@@ -14,6 +14,7 @@ import numpy as np
 from engine.errors import NoFaceError
 from engine.motion.rest import uncrossed_lips
 from engine.render import topology as topo
+from engine.render.anchor import rings
 from engine.render.draw_order import hidden_first
 from engine.render.flat_mouth import FlatPaint, flat_paint_of
 from engine.render.gaze import whites
@@ -38,11 +39,6 @@ from engine.render.samples import (
 
 log = logging.getLogger(__name__)
 
-#: The anchor ring is the face oval scaled by this about the oval's centre.
-RING_SCALE = 1.5
-#: Extra downward reach of the ring below the chin, in inter-ocular distances,
-#: so that a dropping jaw does not squash the neck too much.
-RING_CHIN_EXTRA = 0.25
 #: Inner-lip gap (fraction of the inter-ocular distance) above which the
 #: portrait's mouth counts as open at rest.
 OPEN_AT_REST = 0.04
@@ -83,19 +79,24 @@ class PortraitRig:
         axes: ``(3, 3) float64`` rows: the face's right (image x), down (image y)
             and depth directions, in canonical coordinates.
         pivot: ``(3,)`` head-pose pivot near the neck, canonical coordinates.
-        ring: ``(R, 2) float32`` fixed anchor points, pixels.
-        vertices: ``(468 + R + 36 + 14, 2) float64`` the mesh's vertices in the
+        ring: ``(R, 2) float32`` fixed anchor points, pixels
+            (:func:`engine.render.anchor.rings`).
+        hair_carried: ``(R,) float32`` 0..1, how much of the head's motion each
+            point of the hair's ring takes (:func:`engine.render.anchor.rings`).
+        vertices: ``(468 + R + 36 + 14 + R, 2) float64`` the mesh's vertices in the
             portrait, pixels: landmarks, ring, the four rows of 9 points
             filling the mouth opening (:func:`engine.render.lips.rest_rows`),
             then per eye the 7 interior upper-lid points again (the top of the
-            eye opening, under the lid: :func:`engine.render.topology.hole_triangles`).
+            eye opening, under the lid: :func:`engine.render.topology.hole_triangles`),
+            then the hair's ring.
         lid_slack: ``(2, 2, 7) float64`` per eye, per lid (upper, lower), how
             far (pixels) the mesh's lid vertices sit outside the lid landmarks
             (upper lid up, lower lid down). The landmarks tend to lie a little
             inside the visible lid margins; the slack puts the whole eye
             inside the mesh's eye opening, so a closing lid covers all of it
             and stretches no eye pixels.
-        triangles: ``(K, 3) int32`` mesh over ``vertices``: filler band
+        triangles: ``(K, 3) int32`` mesh over ``vertices``: filler bands (face
+            to hair, hair to ring)
             first, then face, then the eye and mouth openings.
         box: ``(x0, y0, x1, y1) int`` the influence box (the ring's bounding box
             clipped to the image, end exclusive). Outside it every frame equals
@@ -161,6 +162,7 @@ class PortraitRig:
     axes: np.ndarray
     pivot: np.ndarray
     ring: np.ndarray
+    hair_carried: np.ndarray
     vertices: np.ndarray
     lid_slack: np.ndarray
     triangles: np.ndarray
@@ -291,20 +293,7 @@ class PortraitRig:
         chin_len = float(np.linalg.norm(n64[topo.CHIN] - eye_mid))
         pivot = n64[topo.CHIN] + down * 0.45 * chin_len
 
-        # Anchor ring: the oval scaled about its centre, reaching a bit lower below the chin.
-        oval = lm[topo.FACE_OVAL, :2].astype(np.float64)
-        centre = oval.mean(axis=0)
-        ring = centre + RING_SCALE * (oval - centre)
-        img_down = lm[topo.CHIN, :2].astype(np.float64) - 0.5 * (
-            lm[topo.EYE_OUTER[0], :2] + lm[topo.EYE_OUTER[1], :2]
-        )
-        img_down /= max(np.linalg.norm(img_down), 1e-9)
-        below = np.clip(
-            (oval - centre) @ img_down / max(np.abs((oval - centre) @ img_down).max(), 1e-9),
-            0.0,
-            1.0,
-        )
-        ring += (RING_CHIN_EXTRA * iod * below**2)[:, None] * img_down
+        ring, hair, carried = rings(lm, iod)
         ring32 = ring.astype(np.float32)
 
         # Colour samples come from the face's own box (not the whole picture).
@@ -333,11 +322,14 @@ class PortraitRig:
             # them shows the teeth behind the lip, not the lip's shadow hung under it.
             teeth_end = np.zeros(9) if open_at_rest else split.copy()
         n_lm = lm.shape[0]
-        band = topo.band_triangles(topo.FACE_OVAL, n_lm)
-        face = np.asarray(triangles_face, dtype=np.int32).reshape(-1, 3)
-        face = hidden_first(face, lm)
         mouth_start = n_lm + len(ring32)
         eye_start = mouth_start + 4 * 9
+        hair_start = eye_start + topo.EYE_UPPER[:, 1:-1].size
+        band = np.concatenate([
+            topo.band_triangles(topo.FACE_OVAL, hair_start),
+            topo.band_triangles(np.arange(hair_start, hair_start + len(hair)), n_lm)])
+        face = np.asarray(triangles_face, dtype=np.int32).reshape(-1, 3)
+        face = hidden_first(face, lm)
         tris = np.concatenate([band, face, topo.hole_triangles(mouth_start, eye_start)])
         tris = tris.astype(np.int32)
         vertices = np.concatenate([lm[:, :2].astype(np.float64), ring, rest_rows(lm[:, :2], split)])
@@ -348,7 +340,7 @@ class PortraitRig:
             lid_slack[e, 1] = LOWER_LID_SLACK * np.maximum(gap, 0.0)
             vertices[topo.EYE_UPPER[e][1:-1]] -= lid_slack[e, 0][:, None] * normal
             vertices[topo.EYE_LOWER[e][1:-1]] += lid_slack[e, 1][:, None] * normal
-        vertices = np.concatenate([vertices, vertices[topo.EYE_UPPER[:, 1:-1].ravel()]])
+        vertices = np.concatenate([vertices, vertices[topo.EYE_UPPER[:, 1:-1].ravel()], hair])
 
         bx0 = int(np.floor(ring[:, 0].min())) - 1
         by0 = int(np.floor(ring[:, 1].min())) - 1
@@ -368,7 +360,9 @@ class PortraitRig:
         b = bank()
         gain = np.ones(3, np.float32) if b is None else light_gain(b, skin_rgb, lip_rgb,
                                                                      whites_rgb)
-        frozen = (lm, neutral, to_pixels, axes, pivot, ring32, vertices, lid_slack, tris)
+        hair_carried = carried.astype(np.float32)
+        frozen = (lm, neutral, to_pixels, axes, pivot, ring32, vertices, lid_slack, tris,
+                  hair_carried)
         colours = (lip_rgb, skin_rgb, teeth, cavity, whites_rgb, eye_skin, gain)
         for arr in (*frozen, *colours, rest_gap, edges, split, teeth_end, roundness):
             arr.setflags(write=False)
@@ -382,6 +376,7 @@ class PortraitRig:
             axes=axes,
             pivot=pivot,
             ring=ring32,
+            hair_carried=hair_carried,
             vertices=vertices,
             lid_slack=lid_slack,
             triangles=tris,
