@@ -20,6 +20,7 @@ from engine.errors import AudioError, TalkieError
 from engine.keyframes import EXPRESSION_LANES, NOD_HZ, Keyframes, frame_times
 from engine.motion.blinks import BlinkEvent, BlinkParams, eyelid_track, generate_blinks
 from engine.motion.expressions import expression_shapes
+from engine.motion.head import BOB
 from engine.motion.speech import speech_motion
 from engine.motion.track import MotionTrack
 from engine.render import moving_box, output_size
@@ -28,8 +29,16 @@ from engine.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: A keyed pitch drops the face as the speech's own nods do (``BOB`` IOD per radian,
+#: :mod:`engine.motion.head`) while it is small, and by at most ``BOB`` times this many
+#: radians (0.14 IOD): a head keyed far down or up would otherwise carry its chin across
+#: the band round the face that the warp stretches.
+KEYED_DROP_RAD = 0.2
+
+
 def keyframe_pose(keyframes: Keyframes, frames: int, fps: float) -> np.ndarray:
-    """``(T, 6) float32`` pose offsets from the head lanes (radians in pitch, yaw, roll).
+    """``(T, 6) float32`` pose offsets from the head lanes (radians in pitch, yaw, roll;
+    the drop that goes with the pitch in ``ty``, inter-ocular distances).
 
     ``nod`` is an amplitude (degrees) of a pitch oscillation
     ``amp(t) * sin(2 pi NOD_HZ t)``: a simple, regular nod whose strength the
@@ -41,6 +50,7 @@ def keyframe_pose(keyframes: Keyframes, frames: int, fps: float) -> np.ndarray:
     pose[:, 0] = np.radians(keyframes.evaluate("pitch", t) + nod)
     pose[:, 1] = np.radians(keyframes.evaluate("yaw", t))
     pose[:, 2] = np.radians(keyframes.evaluate("roll", t))
+    pose[:, 4] = BOB * KEYED_DROP_RAD * np.tanh(pose[:, 0] / KEYED_DROP_RAD)
     return pose.astype(np.float32)
 
 

@@ -224,3 +224,8 @@ def test_head_pose_keys_change_the_pose(rig: PortraitRig) -> None:
     nod = apply_keyframes(_still(), Keyframes().add("nod", 0.0, 6.0)).pose[:, 0]
     assert np.degrees(np.abs(nod).max()) == pytest.approx(6.0, abs=0.5)
     assert np.sum(np.diff(np.sign(nod[1:])) != 0) >= 4  # it oscillates
+    # A keyed pitch drops the face as the speech's nods do, a little at most for a head
+    # keyed far down (the band round the face would fold).
+    for deg, lo, hi in ((5.0, 0.055, 0.065), (-5.0, -0.065, -0.055), (45.0, 0.13, 0.14)):
+        drop = apply_keyframes(_still(), Keyframes().add("pitch", 0.0, deg)).pose[:, 4]
+        assert lo < drop.min() <= drop.max() < hi, (deg, drop.max())
