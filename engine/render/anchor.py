@@ -61,14 +61,13 @@ def carried_hair(hair: np.ndarray, ring: np.ndarray, carried: np.ndarray, oval: 
     oval to the still ``ring``. No point moves more than :data:`HAIR_REACH` of its way
     to the still ring, so a head turned far by hand does not fold the band round it.
     All ``(R, 2)`` pixels."""
-    out = (1.0 - HAIR_SHARE) * (1.0 - carried)[:, None] * (oval_now - oval)
+    move = (1.0 - HAIR_SHARE) * (1.0 - carried)[:, None] * (oval_now - oval)
     head = head_oval - oval
     if np.any(head):
         # the least-squares affine fit: about the oval's centre, its shift is the mean
         c = oval.mean(axis=0)
         p, shift = oval - c, head.mean(axis=0)
         linear = np.linalg.solve(p.T @ p, p.T @ (head - shift))
-        out += carried[:, None] * ((hair - c) @ linear + shift)
+        move += carried[:, None] * ((hair - c) @ linear + shift)
     room = HAIR_REACH * np.hypot(*(ring - hair).T)
-    moved = np.maximum(np.hypot(*out.T), 1e-9)
-    return hair + out * np.minimum(1.0, room / moved)[:, None]
+    return hair + move * np.minimum(1.0, room / np.maximum(np.hypot(*move.T), 1e-9))[:, None]

@@ -156,6 +156,8 @@ def render_frame(
     step = int(np.clip(np.floor(iod / GRID_PER_IOD), 1, MAX_STEP))
     k = xy.shape[0] + rig.ring.shape[0]
     box = (bx0, by0, bx1, by1)
+    # The vertices after the still ring (the mouth's rows, the eyes' tops, the hair's ring)
+    # all keep still only when neither the mouth nor the head moves.
     lips = _around(tgt_v, _MOUTH_IDX, box, step) if not np.array_equal(tgt_v[k:], src_v[k:]) \
         else None
     fine = _fine_boxes(tgt_v, box, step, lips, closing)
